@@ -1,0 +1,43 @@
+// Command umconform is a conformance harness for the Exchange UM GetCallInfo operation.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `umconform: conformance harness for the Exchange UM GetCallInfo operation
+
+Usage:
+  umconform run [flags]              replay the fixtures against a target and write reports
+  umconform validate [flags] FILE... validate SOAP messages against the schema
+  umconform serve [flags]            run the reference UM server
+  umconform fixtures lint [DIR...]   check fixtures for problems
+
+Run 'umconform COMMAND --help' for the flags of a command.
+`
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// dispatch runs one subcommand and returns the process exit code: 0 success, 1 a check
+// failed, 2 the command could not run.
+func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "validate":
+		return validateCommand(rest, stdin, stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "umconform: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
