@@ -1,0 +1,138 @@
+package reference
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Profile is a named server behaviour, chosen at start.
+type Profile struct {
+	Name string
+	Doc  string
+	// Breaks lists the catalogue IDs the profile violates on purpose; empty for a legal one.
+	Breaks []string
+	// Implied lists IDs a harness also sees violated because they cannot be broken apart
+	// (a call seen Connected after Disconnected also moves backwards: L3 implies L4).
+	Implied []string
+	// Legal is true for the correct profile and the variants a correct harness must accept.
+	Legal bool
+
+	b behaviour
+}
+
+// behaviour holds every knob a profile can turn; the zero value is the correct server.
+type behaviour struct {
+	// legal variants
+	envPrefix             string // prefix of the SOAP envelope namespace, "soap" by default
+	msgPrefix             string // prefix of the messages namespace, "" = default namespace
+	noXMLDecl             bool
+	responseHeader        bool
+	prefixedExceptionType bool
+	contentType           string
+	pol                   policy
+
+	// broken, one requirement each
+	malformedResponses       bool // T1
+	faultStatus200           bool // T3
+	acceptSOAP12             bool // T4
+	flatGetCallInfo          bool // S1
+	lowercaseStates          bool // S2
+	emptyCallID              bool // S4
+	disconnectNotEmpty       bool // S5
+	faultNoString            bool // S6
+	unknownCallIDSucceeds    bool // C1
+	wrongExceptionType       bool // C2
+	malformedCallIDSucceeds  bool // C3
+	ignoreNamespace          bool // C4
+	dispatchErrorsSucceed    bool // C5
+	disconnectUnknownSucceed bool // L6
+	expandCanary             bool // X1
+	slowOnDoctype            bool // X2
+	poisonAfterMalformed     bool // X3
+	noSizeLimit              bool // X4
+	slowUnknownCallID        bool // X5
+	requireSoapPrefix        bool // R1
+	rejectBOM                bool // R2
+}
+
+// ProfileExchange is the correct profile: Exchange 2013's wire form and rules.
+const ProfileExchange = "exchange"
+
+func profileTable() []Profile {
+	legal := func(name, doc string, b behaviour) Profile {
+		return Profile{Name: name, Doc: doc, Legal: true, b: b}
+	}
+	broken := func(id, name, doc string, b behaviour, implied ...string) Profile {
+		return Profile{Name: name, Doc: id + ": " + doc, Breaks: []string{id}, Implied: implied, b: b}
+	}
+	return []Profile{
+		legal(ProfileExchange, "correct: Exchange 2013 wire form, CallId rules and all eight call states (alias \"default\")", behaviour{}),
+		legal("legal-prefix-s", "envelope prefix s: instead of soap:, as WCF writes it", behaviour{envPrefix: "s"}),
+		legal("legal-prefix-m", "messages elements written with an m: prefix instead of a default namespace", behaviour{msgPrefix: "m"}),
+		legal("legal-no-xml-decl", "responses without an XML declaration", behaviour{noXMLDecl: true}),
+		legal("legal-soap-header", "responses carry a SOAP Header with ServerVersionInfo, as EWS does", behaviour{responseHeader: true}),
+		legal("legal-exchange2013-states", "only Connecting, Connected and Disconnected are reported, as Exchange 2013 does", behaviour{pol: policy{reducedStates: true}}),
+		legal("legal-prefixed-exceptiontype", "fault detail ExceptionType written a:InvalidCallIdException, as OXWUMS words it", behaviour{prefixedExceptionType: true}),
+		legal("legal-content-type-case", "responses labelled Text/XML;Charset=UTF-8 (media types compare case-insensitively)", behaviour{contentType: "Text/XML;Charset=UTF-8"}),
+		legal("legal-forget-on-disconnect", "a disconnected call is forgotten at once: GetCallInfo then answers InvalidCallIdException (L5 allows it)", behaviour{pol: policy{forgetOnDisconnect: true}}),
+
+		broken("T1", "t1-malformed-xml", "every response lacks its closing </Envelope> tag, so none is well-formed XML", behaviour{malformedResponses: true}),
+		broken("T2", "t2-text-plain", "SOAP responses are labelled text/plain; charset=utf-8", behaviour{contentType: "text/plain; charset=utf-8"}),
+		broken("T3", "t3-fault-200", "faults are sent with HTTP 200 instead of 500", behaviour{faultStatus200: true}),
+		broken("T4", "t4-accepts-soap12", "a SOAP 1.2 envelope (and application/soap+xml) is processed as if it were SOAP 1.1", behaviour{acceptSOAP12: true}),
+		broken("S1", "s1-flat-response", "GetCallInfoResponse holds CallState and EventCause directly, without the nested GetCallInfoResponse", behaviour{flatGetCallInfo: true}),
+		broken("S2", "s2-lowercase-state", "CallState values are written in lower case (connected)", behaviour{lowercaseStates: true}),
+		broken("S3", "s3-unavailable-cause", "every Disconnected call reports EventCause Unavailable, outside the documented four", behaviour{pol: policy{alwaysUnavailable: true}}),
+		broken("S4", "s4-empty-callid", "PlayOnPhone succeeds with an empty nested PlayOnPhoneResponse", behaviour{emptyCallID: true}),
+		broken("S5", "s5-disconnect-not-empty", "DisconnectResponse holds a nested DisconnectResponse element", behaviour{disconnectNotEmpty: true}),
+		broken("S6", "s6-fault-no-faultstring", "faults lack the faultstring element", behaviour{faultNoString: true}),
+		broken("C1", "c1-unknown-callid-succeeds", "GetCallInfo with a well-formed CallId the server never issued answers Connected/None", behaviour{unknownCallIDSucceeds: true}),
+		broken("C2", "c2-wrong-exception-type", "InvalidCallId faults name InvalidObjectIdException in their detail", behaviour{wrongExceptionType: true}),
+		broken("C3", "c3-malformed-callid-succeeds", "GetCallInfo with an empty, whitespace, non-Base64, over-long or missing CallId answers Connected/None", behaviour{malformedCallIDSucceeds: true}),
+		broken("C4", "c4-any-namespace", "operations are dispatched on the local name alone, whatever their namespace", behaviour{ignoreNamespace: true}),
+		broken("C5", "c5-dispatch-errors-succeed", "malformed XML, an empty Body or an unknown operation is answered 200 with an empty Body", behaviour{dispatchErrorsSucceed: true}),
+		broken("L1", "l1-callid-not-ready", "the first GetCallInfo of each call answers InvalidCallIdException", behaviour{pol: policy{firstQueryUnknown: true}}),
+		broken("L2", "l2-cause-while-active", "EventCause is Other while the call is not Disconnected", behaviour{pol: policy{causeWhileActive: true}}),
+		broken("L3", "l3-resurrects", "after one answer saying Disconnected, the call is reported Connected again", behaviour{pol: policy{resurrect: true}}, "L4"),
+		broken("L4", "l4-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected", behaviour{pol: policy{backwards: true}}),
+		broken("L5", "l5-disconnect-ignored", "Disconnect succeeds but the call carries on as if it had not been sent", behaviour{pol: policy{ignoreDisconnect: true}}),
+		broken("L6", "l6-disconnect-unknown-succeeds", "Disconnect with an unknown, malformed or missing CallId succeeds", behaviour{disconnectUnknownSucceed: true}),
+		broken("X1", "x1-expands-canary", "expands an external SYSTEM entity whose file name contains umconform-canary and echoes rejected values in faultstrings", behaviour{expandCanary: true}),
+		broken("X2", "x2-slow-doctype", "a request with a DOCTYPE is answered only after a minute (or when the client gives up)", behaviour{slowOnDoctype: true}),
+		broken("X3", "x3-poisoned-after-malformed", "after a malformed request, GetCallInfo for every call placed before it answers a Server fault", behaviour{poisonAfterMalformed: true}),
+		broken("X4", "x4-no-size-limit", "no request size cap: an oversized but otherwise valid request is processed normally", behaviour{noSizeLimit: true}),
+		broken("X5", "x5-slow-unknown-callid", "an InvalidCallId fault from GetCallInfo is answered only after a minute (or when the client gives up)", behaviour{slowUnknownCallID: true}),
+		broken("R1", "r1-requires-soap-prefix", "a request whose Envelope is not written <soap:Envelope is answered with a Client fault", behaviour{requireSoapPrefix: true}),
+		broken("R2", "r2-rejects-bom", "a request starting with a UTF-8 byte-order mark is answered with a Client fault", behaviour{rejectBOM: true}),
+	}
+}
+
+// Profiles lists every profile: the correct one first, then the legal variants, then the
+// broken ones in catalogue order.
+func Profiles() []Profile {
+	ps := profileTable()
+	for i := range ps {
+		ps[i].Breaks = append([]string(nil), ps[i].Breaks...)
+		ps[i].Implied = append([]string(nil), ps[i].Implied...)
+	}
+	return ps
+}
+
+// LookupProfile finds a profile by name, case-insensitively; "" and "default" name the
+// correct profile.
+func LookupProfile(name string) (Profile, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if n == "" || n == "default" {
+		n = ProfileExchange
+	}
+	var names []string
+	for _, p := range Profiles() {
+		if p.Name == n {
+			return p, nil
+		}
+		names = append(names, p.Name)
+	}
+	sort.Strings(names)
+	return Profile{}, fmt.Errorf("unknown profile %q: use one of %s (or run serve --list-profiles)", name, strings.Join(names, ", "))
+}

@@ -1,0 +1,347 @@
+package reference
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Endpoint paths: Exchange 2010+ and Exchange 2007 (spec: Transport).
+const (
+	LegacyPath = "/EWS/UM2007Legacy.asmx"
+	Path2007   = "/UnifiedMessaging/Service.asmx"
+)
+
+// Defaults applied to zero Options fields.
+const (
+	DefaultFQDN            = "um.umconform.test"
+	DefaultStep            = 100 * time.Millisecond
+	DefaultCallTTL         = 10 * time.Minute
+	DefaultMaxCalls        = 10000
+	DefaultMaxRequestBytes = 256 << 10
+)
+
+// slowDelay is how long the X2 and X5 profiles stall: beyond any sensible client timeout,
+// and cut short when the client gives up so that nothing leaks.
+const slowDelay = time.Minute
+
+// Exchange exception names used in faults. OverPlayOnPhoneCallLimitException is Exchange's
+// name for the call cap; it is not in the spec's list but is coded the same way.
+const (
+	excInvalidCallID   = "InvalidCallIdException"
+	excInvalidObjectID = "InvalidObjectIdException"
+	excDialingRules    = "DialingRulesException"
+	excCallLimit       = "OverPlayOnPhoneCallLimitException"
+)
+
+// Options configure a reference server; zero fields take the Default… values.
+type Options struct {
+	Profile         string // profile name, see Profiles; "" is the correct profile
+	FQDN            string // server name inside CallIds
+	Step            time.Duration
+	CallTTL         time.Duration
+	MaxCalls        int
+	MaxRequestBytes int64
+	Now             func() time.Time // clock for the call engine; time.Now by default
+}
+
+type handler struct {
+	prof      Profile
+	b         behaviour
+	eng       *engine
+	now       func() time.Time
+	maxBytes  int64
+	slowDelay time.Duration
+}
+
+// NewHandler returns the reference server as an http.Handler serving both endpoint paths.
+func NewHandler(opts Options) (http.Handler, error) {
+	return newHandler(opts)
+}
+
+func newHandler(opts Options) (*handler, error) {
+	p, err := LookupProfile(opts.Profile)
+	if err != nil {
+		return nil, err
+	}
+	if opts.FQDN == "" {
+		opts.FQDN = DefaultFQDN
+	}
+	if strings.ContainsAny(opts.FQDN, "| \t\r\n") || len(opts.FQDN) > 255 {
+		return nil, fmt.Errorf("fqdn %q: must be a host name of at most 255 characters", opts.FQDN)
+	}
+	if opts.Step < 0 || opts.CallTTL < 0 || opts.MaxCalls < 0 || opts.MaxRequestBytes < 0 {
+		return nil, errors.New("options: Step, CallTTL, MaxCalls and MaxRequestBytes must not be negative")
+	}
+	if opts.Step == 0 {
+		opts.Step = DefaultStep
+	}
+	if opts.CallTTL == 0 {
+		opts.CallTTL = DefaultCallTTL
+	}
+	if opts.MaxCalls == 0 {
+		opts.MaxCalls = DefaultMaxCalls
+	}
+	if opts.MaxRequestBytes == 0 {
+		opts.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &handler{
+		prof:      p,
+		b:         p.b,
+		eng:       newEngine(opts.FQDN, opts.Step, opts.CallTTL, opts.MaxCalls, p.b.pol),
+		now:       opts.Now,
+		maxBytes:  opts.MaxRequestBytes,
+		slowDelay: slowDelay,
+	}, nil
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.EqualFold(r.URL.Path, LegacyPath) && !strings.EqualFold(r.URL.Path, Path2007) {
+		http.NotFound(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		h.serveGet(w, r)
+		return
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "method not allowed: the UM web service takes SOAP requests by POST", http.StatusMethodNotAllowed)
+		return
+	}
+	if !h.acceptsContentType(r.Header.Get("Content-Type")) {
+		h.transportRefusal()
+		http.Error(w, "unsupported media type: send the SOAP 1.1 envelope as text/xml", http.StatusUnsupportedMediaType)
+		return
+	}
+	limit := h.maxBytes
+	if h.b.noSizeLimit {
+		limit = 1 << 40
+	}
+	if r.ContentLength > limit {
+		h.transportRefusal()
+		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		h.transportRefusal()
+		http.Error(w, "cannot read the request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if int64(len(body)) > limit {
+		h.transportRefusal()
+		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	status, resp := h.handleSOAP(r.Context(), body)
+	h.write(w, status, resp)
+}
+
+// transportRefusal lets the X3 profile count 413/415 refusals as malformed requests too.
+func (h *handler) transportRefusal() {
+	if h.b.poisonAfterMalformed {
+		h.eng.poison()
+	}
+}
+
+// acceptsContentType compares the media type case-insensitively and ignores parameters
+// (spec: Transport). application/soap+xml is SOAP 1.2's media type and is refused (T4).
+func (h *handler) acceptsContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "text/xml" || (h.b.acceptSOAP12 && mt == "application/soap+xml")
+}
+
+func (h *handler) write(w http.ResponseWriter, status int, body []byte) {
+	ct := "text/xml; charset=utf-8"
+	if h.b.contentType != "" {
+		ct = h.b.contentType
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("Cache-Control", "private")
+	w.WriteHeader(status)
+	_, _ = w.Write(body) // the client may be gone; nothing useful to do about it
+}
+
+// handleSOAP answers one POSTed SOAP body with a status and an envelope.
+func (h *handler) handleSOAP(ctx context.Context, body []byte) (int, []byte) {
+	root, rf := parseEnvelope(body, &h.b)
+	var op *element
+	if rf == nil {
+		op, rf = envelopeOperation(root, &h.b)
+	}
+	if rf == nil {
+		return h.dispatch(ctx, op)
+	}
+	if rf.doctype && h.b.slowOnDoctype {
+		h.stall(ctx)
+	}
+	return h.requestFault(rf)
+}
+
+func (h *handler) requestFault(rf *requestFault) (int, []byte) {
+	if h.b.poisonAfterMalformed {
+		h.eng.poison()
+	}
+	if rf.malformed && h.b.dispatchErrorsSucceed {
+		return http.StatusOK, renderEmpty(&h.b)
+	}
+	return h.fault(rf.code, "", rf.msg)
+}
+
+func (h *handler) fault(code, exception, msg string) (int, []byte) {
+	status := http.StatusInternalServerError
+	if h.b.faultStatus200 {
+		status = http.StatusOK
+	}
+	return status, renderFault(&h.b, code, exception, msg)
+}
+
+// stall waits for the slow profiles, but no longer than the client does.
+func (h *handler) stall(ctx context.Context) {
+	t := time.NewTimer(h.slowDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+func (h *handler) dispatch(ctx context.Context, op *element) (int, []byte) {
+	if op.name.Space != MessagesNamespace && !h.b.ignoreNamespace {
+		return h.requestFault(&requestFault{code: "Client",
+			msg: fmt.Sprintf("operation element {%s}%s is not in the namespace %s", op.name.Space, op.name.Local, MessagesNamespace)})
+	}
+	switch op.name.Local {
+	case "PlayOnPhone":
+		return h.playOnPhone(op)
+	case "GetCallInfo":
+		return h.getCallInfo(ctx, op)
+	case "Disconnect":
+		return h.disconnect(op)
+	}
+	return h.requestFault(&requestFault{code: "Client", msg: "unknown operation " + op.name.Local, malformed: true})
+}
+
+// one returns the single text value of a required argument, or false when it is missing,
+// repeated or has element content.
+func one(vals []*string) (string, bool) {
+	if len(vals) != 1 || vals[0] == nil {
+		return "", false
+	}
+	return *vals[0], true
+}
+
+// echo quotes a rejected value into a faultstring; only the X1 profile does this, so that
+// an expanded entity becomes visible.
+func (h *handler) echo(msg, val string) string {
+	if !h.b.expandCanary {
+		return msg
+	}
+	return msg + " Value: '" + val + "'."
+}
+
+func (h *handler) playOnPhone(op *element) (int, []byte) {
+	entryID, ok := one(args(op, "entryId", h.b.ignoreNamespace))
+	if !ok || !validEntryID(entryID) {
+		return h.fault("", excInvalidObjectID, h.echo("The object identifier isn't valid.", entryID))
+	}
+	dial, ok := one(args(op, "DialString", h.b.ignoreNamespace))
+	scenario, dialable := scenarioFor(dial)
+	if !ok || !dialable {
+		return h.fault("", excDialingRules, h.echo("The dial string isn't allowed by the dialing rules.", dial))
+	}
+	id, err := h.eng.place(scenario, h.now())
+	switch {
+	case errors.Is(err, errTooManyCalls):
+		return h.fault("", excCallLimit, "Too many calls are in progress. Try again later.")
+	case err != nil:
+		return h.fault("Server", "", "The call could not be placed: "+err.Error())
+	}
+	return http.StatusOK, renderPlayOnPhone(&h.b, id)
+}
+
+func (h *handler) getCallInfo(ctx context.Context, op *element) (int, []byte) {
+	id, ok := one(args(op, "CallId", h.b.ignoreNamespace))
+	if !ok || !wellFormedCallID(id) {
+		if h.b.malformedCallIDSucceeds {
+			return http.StatusOK, renderGetCallInfo(&h.b, Phase{State: StateConnected, Cause: CauseNone})
+		}
+	}
+	var p Phase
+	err := errInvalidCallID
+	if ok {
+		p, err = h.eng.info(id, h.now())
+	}
+	switch {
+	case errors.Is(err, errInvalidCallID):
+		if h.b.unknownCallIDSucceeds && ok && wellFormedCallID(id) {
+			return http.StatusOK, renderGetCallInfo(&h.b, Phase{State: StateConnected, Cause: CauseNone})
+		}
+		if h.b.slowUnknownCallID {
+			h.stall(ctx)
+		}
+		return h.fault("", excInvalidCallID, h.echo("The call identifier isn't valid.", id))
+	case errors.Is(err, errPoisoned):
+		return h.fault("Server", "", "An internal server error occurred. The operation failed.")
+	case err != nil:
+		return h.fault("Server", "", err.Error())
+	}
+	return http.StatusOK, renderGetCallInfo(&h.b, p)
+}
+
+func (h *handler) disconnect(op *element) (int, []byte) {
+	id, ok := one(args(op, "CallId", h.b.ignoreNamespace))
+	err := errInvalidCallID
+	if ok {
+		err = h.eng.disconnect(id, h.now())
+	}
+	if err != nil {
+		if h.b.disconnectUnknownSucceed {
+			return http.StatusOK, renderDisconnect(&h.b)
+		}
+		return h.fault("", excInvalidCallID, h.echo("The call identifier isn't valid.", id))
+	}
+	return http.StatusOK, renderDisconnect(&h.b)
+}
+
+// serveGet answers GET like an ASMX endpoint: a short HTML page, or the WSDL for ?wsdl.
+func (h *handler) serveGet(w http.ResponseWriter, r *http.Request) {
+	for k := range r.URL.Query() {
+		if strings.EqualFold(k, "wsdl") {
+			scheme := "http"
+			if r.TLS != nil {
+				scheme = "https"
+			}
+			body := wsdl(scheme + "://" + r.Host + r.URL.Path)
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			_, _ = w.Write(body)
+			return
+		}
+	}
+	var page bytes.Buffer
+	page.WriteString("<!DOCTYPE html>\n<html><head><title>UM web service</title></head><body>\n")
+	page.WriteString("<h1>UM web service (umconform reference server)</h1>\n")
+	page.WriteString("<p>Operations: PlayOnPhone, GetCallInfo, Disconnect. POST SOAP 1.1 envelopes as text/xml. ")
+	page.WriteString(`The service description is at <a href="?wsdl">?wsdl</a>.</p>` + "\n")
+	page.WriteString("<p>Profile: " + h.prof.Name + "</p>\n</body></html>\n")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(page.Len()))
+	_, _ = w.Write(page.Bytes())
+}
