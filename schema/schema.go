@@ -1,0 +1,287 @@
+// Package schema validates UM web service SOAP messages against the project's XSD with libxml2.
+package schema
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/lestrrat-go/libxml2/parser"
+	"github.com/lestrrat-go/libxml2/types"
+	"github.com/lestrrat-go/libxml2/xsd"
+)
+
+// Namespaces of the messages this package knows.
+const (
+	SOAP11Namespace   = "http://schemas.xmlsoap.org/soap/envelope/"
+	SOAP12Namespace   = "http://www.w3.org/2003/05/soap-envelope"
+	MessagesNamespace = "http://schemas.microsoft.com/exchange/services/2006/messages"
+	ErrorsNamespace   = "http://schemas.microsoft.com/exchange/services/2006/errors"
+	TypesNamespace    = "http://schemas.microsoft.com/exchange/services/2006/types"
+)
+
+// DefaultMaxSize is the largest document Validate parses unless WithMaxSize says otherwise.
+const DefaultMaxSize = 10 << 20
+
+//go:embed xsd/*.xsd
+var xsdFiles embed.FS
+
+//go:embed xsd/selfcheck-response.xml
+var selfCheckResponse []byte
+
+// XSD returns the embedded schema files, for users who want to run them elsewhere.
+func XSD() fs.FS {
+	sub, err := fs.Sub(xsdFiles, "xsd")
+	if err != nil {
+		panic(err) // the embed pattern above guarantees the folder exists
+	}
+	return sub
+}
+
+// Kind says which side of the exchange a document is expected to be.
+type Kind string
+
+// The kinds Validate can be asked to check.
+const (
+	KindAuto     Kind = "auto"
+	KindRequest  Kind = "request"
+	KindResponse Kind = "response"
+)
+
+// ParseKind turns a flag value into a Kind.
+func ParseKind(s string) (Kind, error) {
+	switch k := Kind(s); k {
+	case KindAuto, KindRequest, KindResponse:
+		return k, nil
+	}
+	return "", fmt.Errorf("kind %q: want auto, request or response", s)
+}
+
+// Violation is one reason a document is not valid, or one SHOULD-level finding.
+type Violation struct {
+	Line        int    // 1-based line in the document, 0 when unknown
+	Path        string // node path such as /soap:Envelope/soap:Body/*, empty when unknown
+	Message     string
+	Requirement string // catalogue ID when the violation maps to one requirement (S3)
+}
+
+func (v Violation) String() string {
+	path := v.Path
+	if path == "" {
+		path = "/"
+	}
+	return fmt.Sprintf("%d: %s: %s", v.Line, path, v.Message)
+}
+
+// Field is a leaf element below the Body's first child, such as CallState or faultcode.
+type Field struct {
+	Name string // local name
+	Text string
+	Line int
+	Path string
+}
+
+// Result is what Validate learnt about one document.
+type Result struct {
+	Envelope   string // namespace of the root element
+	Message    string // local name of the Body's first child: GetCallInfoResponse, Fault, ...
+	Namespace  string // namespace of that child
+	Fields     []Field
+	Violations []Violation // schema and safety violations: the document is invalid
+	Findings   []Violation // SHOULD-level findings of a valid document (S3)
+}
+
+// Valid reports whether the document had no violation. Findings do not make it invalid.
+func (r Result) Valid() bool { return len(r.Violations) == 0 }
+
+// IsFault reports whether the Body holds a SOAP 1.1 Fault.
+func (r Result) IsFault() bool { return r.Message == "Fault" && r.Namespace == SOAP11Namespace }
+
+// Value returns the text of the first leaf element with the given local name.
+func (r Result) Value(name string) (string, bool) {
+	for _, f := range r.Fields {
+		if f.Name == name {
+			return f.Text, true
+		}
+	}
+	return "", false
+}
+
+// Kind tells whether the Body holds a request, a response (or fault), or neither.
+func (r Result) Kind() Kind {
+	if r.IsFault() {
+		return KindResponse
+	}
+	if r.Namespace != MessagesNamespace {
+		return KindAuto
+	}
+	switch r.Message {
+	case "GetCallInfo", "PlayOnPhone", "Disconnect":
+		return KindRequest
+	case "GetCallInfoResponse", "PlayOnPhoneResponse", "DisconnectResponse":
+		return KindResponse
+	}
+	return KindAuto
+}
+
+// documentedEventCauses are the EventCause values the Microsoft Learn reference lists (S3);
+// the schema also admits Unavailable, which OXWUMS and Exchange use.
+var documentedEventCauses = map[string]bool{"None": true, "UserBusy": true, "NoAnswer": true, "Other": true}
+
+// Option changes how a Validator works.
+type Option func(*Validator)
+
+// WithMaxSize sets the largest document, in bytes, that Validate parses.
+func WithMaxSize(n int64) Option { return func(v *Validator) { v.maxSize = n } }
+
+// Validator checks documents against the compiled schema. It is safe for concurrent use.
+type Validator struct {
+	schema  *xsd.Schema
+	parser  *parser.Parser
+	maxSize int64
+}
+
+var (
+	errValidatorContext = errors.New("libxml2 could not create a schema validation context")
+
+	// compiled holds the one compiled schema of the process. libxml2 initialises itself
+	// lazily and not thread-safely, and each compile leaks C memory, so the schema is
+	// compiled once, under this lock, and shared read-only afterwards.
+	compileMu sync.Mutex
+	compiled  *xsd.Schema
+)
+
+// Load returns a Validator. The first call compiles the embedded schema and proves it by
+// validating the documentation's sample response: libxml2 only warns on a failed
+// xs:import and would otherwise reject every document. Call Load before starting
+// goroutines that validate.
+func Load(opts ...Option) (*Validator, error) {
+	s, err := compile()
+	if err != nil {
+		return nil, err
+	}
+	v := &Validator{
+		schema: s,
+		// NoNet: no schemaLocation or entity is ever fetched. Entities are left
+		// unsubstituted (never XMLParseNoEnt) and DTDs are neither loaded nor validated.
+		parser:  parser.New(parser.XMLParseNoNet, parser.XMLParseNoError, parser.XMLParseNoWarning),
+		maxSize: DefaultMaxSize,
+	}
+	for _, o := range opts {
+		o(v)
+	}
+	if v.maxSize <= 0 {
+		return nil, fmt.Errorf("schema: max size %d: must be positive", v.maxSize)
+	}
+	return v, nil
+}
+
+func compile() (*xsd.Schema, error) {
+	compileMu.Lock()
+	defer compileMu.Unlock()
+	if compiled != nil {
+		return compiled, nil
+	}
+	// Relative imports resolve only from files on disk (a path-less xsd.Parse loses them),
+	// so the embedded files go to a temporary folder for the compile.
+	dir, err := os.MkdirTemp("", "umconform-xsd-")
+	if err != nil {
+		return nil, fmt.Errorf("schema: temporary folder: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.CopyFS(dir, XSD()); err != nil {
+		return nil, fmt.Errorf("schema: writing embedded XSD: %w", err)
+	}
+	s, err := xsd.ParseFromFile(filepath.Join(dir, "umconform.xsd"))
+	if err != nil {
+		return nil, fmt.Errorf("schema: compiling umconform.xsd: %w", err)
+	}
+	v := &Validator{schema: s, parser: parser.New(parser.XMLParseNoNet, parser.XMLParseNoError, parser.XMLParseNoWarning), maxSize: DefaultMaxSize}
+	if r := v.Validate(selfCheckResponse); !r.Valid() || r.Message != "GetCallInfoResponse" {
+		s.Free()
+		return nil, fmt.Errorf("schema: self-check failed, the compiled schema rejects the documentation's sample response (an xs:import probably did not resolve): %v", r.Violations)
+	}
+	compiled = s
+	return s, nil
+}
+
+// Validate checks one document: size, no DOCTYPE, well-formedness, the schema, and the
+// SHOULD-level rules a schema cannot grade. It never panics on any input.
+func (v *Validator) Validate(doc []byte) Result {
+	if int64(len(doc)) > v.maxSize {
+		return Result{Violations: []Violation{{Line: 1, Message: fmt.Sprintf("document is %d bytes, over the %d-byte limit", len(doc), v.maxSize)}}}
+	}
+	// SOAP 1.1 section 3 forbids a DTD in a message. Refusing it before libxml2 reads it
+	// keeps entity declarations, external subsets and expansion bombs out entirely.
+	if i := bytes.Index(doc, []byte("<!DOCTYPE")); i >= 0 {
+		return Result{Violations: []Violation{{Line: lineAt(doc, i), Message: "a DOCTYPE is not allowed in a SOAP message (SOAP 1.1 section 3); nothing was parsed"}}}
+	}
+	d, err := v.parser.Parse(doc)
+	if err != nil {
+		return Result{Violations: []Violation{parseViolation(err)}}
+	}
+	defer d.Free() // the Go GC cannot see libxml2's memory
+	if hasDTD(d.Pointer()) {
+		return Result{Violations: []Violation{{Line: 1, Message: "a DOCTYPE is not allowed in a SOAP message (SOAP 1.1 section 3); no entity was expanded"}}}
+	}
+	return v.check(d)
+}
+
+// ValidateAs validates doc as a message: its Body must hold a UM request, response or
+// Fault (an empty Body is valid SOAP but no message), of the given kind unless KindAuto.
+func (v *Validator) ValidateAs(doc []byte, kind Kind) Result {
+	r := v.Validate(doc)
+	if !r.Valid() {
+		return r
+	}
+	got := r.Kind()
+	switch {
+	case r.Message == "":
+		r.Violations = append(r.Violations, Violation{Line: 1, Message: "the Body holds no message"})
+	case got == KindAuto:
+		r.Violations = append(r.Violations, Violation{Line: 1, Message: fmt.Sprintf("the Body holds {%s}%s, which is not a UM web service message", r.Namespace, r.Message)})
+	case kind != KindAuto && got != kind:
+		r.Violations = append(r.Violations, Violation{Line: 1, Message: fmt.Sprintf("the Body holds %s, a %s, where a %s was expected", r.Message, got, kind)})
+	}
+	return r
+}
+
+func (v *Validator) check(d types.Document) Result {
+	var r Result
+	r.Envelope, r.Message, r.Namespace, r.Fields = bodyFacts(d.Pointer())
+	valid, violations, err := validateDoc(v.schema.Pointer(), d.Pointer())
+	if err != nil {
+		r.Violations = []Violation{{Message: err.Error()}}
+		return r
+	}
+	r.Violations = violations
+	if !valid && len(r.Violations) == 0 {
+		r.Violations = []Violation{{Message: "libxml2 reported the document invalid without a message"}}
+	}
+	if r.Envelope == SOAP12Namespace {
+		r.Violations = append(r.Violations, Violation{Line: 1, Message: "a SOAP 1.2 envelope; this service speaks SOAP 1.1 (" + SOAP11Namespace + ")"})
+	}
+	if r.Valid() && r.Message == "GetCallInfoResponse" && r.Namespace == MessagesNamespace {
+		r.Findings = eventCauseFindings(r.Fields)
+	}
+	return r
+}
+
+func eventCauseFindings(fields []Field) []Violation {
+	for _, f := range fields {
+		if f.Name == "EventCause" && !documentedEventCauses[f.Text] {
+			return []Violation{{Line: f.Line, Path: f.Path, Requirement: "S3",
+				Message: fmt.Sprintf("EventCause %q is valid but outside the four documented values (None, UserBusy, NoAnswer, Other)", f.Text)}}
+		}
+	}
+	return nil
+}
+
+func lineAt(doc []byte, offset int) int {
+	return 1 + bytes.Count(doc[:offset], []byte{'\n'})
+}
