@@ -167,7 +167,7 @@ func TestLegalVariantsAreAccepted(t *testing.T) {
 		"documentation response": base,
 		"other prefixes": `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetCallInfoResponse xmlns:m="` + msgNS + `">` +
 			`<m:GetCallInfoResponse><m:CallState>Alerted</m:CallState><m:EventCause>None</m:EventCause></m:GetCallInfoResponse></m:GetCallInfoResponse></s:Body></s:Envelope>`,
-		"no XML declaration":           strings.TrimPrefix(base, `<?xml version="1.0" encoding="utf-8"?>` + "\n"),
+		"no XML declaration":           strings.TrimPrefix(base, `<?xml version="1.0" encoding="utf-8"?>`+"\n"),
 		"SOAP Header with server info": replace(t, base, "<soap:Body>", `<soap:Header><h:ServerVersionInfo xmlns:h="`+schema.TypesNamespace+`" MajorVersion="15" MinorVersion="0"/></soap:Header><soap:Body>`),
 		"empty SOAP Header":            replace(t, base, "<soap:Body>", "<soap:Header/><soap:Body>"),
 		"comments":                     replace(t, replace(t, base, "<soap:Body>", "<!-- before --><soap:Body><!-- inside -->"), "<EventCause>", "<!-- between --><EventCause>"),
