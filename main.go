@@ -33,6 +33,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "validate":
 		return validateCommand(rest, stdin, stdout, stderr)
+	case "fixtures":
+		return fixturesCommand(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/umconform/umconform/fixtures"
+)
+
+const fixturesUsage = `Usage: umconform fixtures lint [DIR...]
+
+Checks fixture directories (format: fixtures/README.md) and prints every problem as
+FILE: field "NAME": problem; fix. Without DIR it checks the corpus built into umconform.
+Exit 0 no problems, 1 problems found, 2 a directory could not be read or bad usage.
+`
+
+// fixturesCommand implements "umconform fixtures": exit 0 when every fixture is clean, 1 when
+// any has a problem, 2 on a usage error or an unreadable directory.
+func fixturesCommand(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, "umconform fixtures: no subcommand; use 'umconform fixtures lint [DIR...]'\n\n%s", fixturesUsage)
+		return 2
+	}
+	switch args[0] {
+	case "lint":
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, fixturesUsage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "umconform fixtures: unknown subcommand %q; use 'umconform fixtures lint [DIR...]'\n", args[0])
+		return 2
+	}
+	fs := flag.NewFlagSet("fixtures lint", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, fixturesUsage) }
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+
+	type source struct {
+		name string
+		load func() (fixtures.Corpus, error)
+	}
+	var sources []source
+	if fs.NArg() == 0 {
+		sources = append(sources, source{fixtures.EmbeddedPrefix + " (embedded)", fixtures.LoadEmbedded})
+	}
+	for _, dir := range fs.Args() {
+		sources = append(sources, source{dir, func() (fixtures.Corpus, error) { return fixtures.LoadDir(dir) }})
+	}
+	code := 0
+	for _, s := range sources {
+		c, err := s.load()
+		var problems fixtures.Problems
+		switch {
+		case errors.As(err, &problems):
+			for _, p := range problems {
+				fmt.Fprintln(stdout, p)
+			}
+			fmt.Fprintf(stdout, "%s: %d clean fixtures, %d problems\n", s.name, len(c), len(problems))
+			code = max(code, 1)
+		case err != nil:
+			fmt.Fprintf(stderr, "umconform fixtures lint: %v\n", err)
+			code = 2
+		default:
+			fmt.Fprintf(stdout, "%s: %d fixtures, no problems\n", s.name, len(c))
+		}
+	}
+	return code
+}
