@@ -5,6 +5,7 @@ package schema
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 #include <libxml/xmlerror.h>
@@ -174,7 +175,7 @@ static const char *umc_root_ns(uintptr_t doc) {
 typedef struct {
 	const char *name;
 	char *text;
-	char *path;
+	uintptr_t node;
 	int line;
 } umc_value;
 
@@ -183,7 +184,7 @@ typedef struct {
 static void umc_set_value(umc_value *v, xmlNodePtr n) {
 	v->name = (const char *)n->name;
 	v->text = (char *)xmlNodeGetContent(n);
-	v->path = umc_node_path(n);
+	v->node = (uintptr_t)n;
 	v->line = (int)xmlGetLineNo(n);
 }
 
@@ -218,8 +219,63 @@ static void umc_free_values(umc_value *v, int k) {
 		if (v[i].text != NULL) {
 			xmlFree(v[i].text);
 		}
-		free(v[i].path);
 	}
+}
+typedef struct {
+	int has_dtd;
+	const char *root_ns;
+	const char *name;
+	const char *ns;
+	int n;
+	umc_value values[UMC_MAX_VALUES];
+} umc_facts;
+
+// umc_read_facts gathers in one cgo call what the checks need from a parsed document.
+static void umc_read_facts(uintptr_t doc, umc_facts *f) {
+	f->has_dtd = umc_has_dtd(doc);
+	f->root_ns = umc_root_ns(doc);
+	xmlNodePtr child = umc_body_child(doc);
+	f->name = umc_name(child);
+	f->ns = umc_ns(child);
+	f->n = child != NULL ? umc_body_leaves(child, f->values) : 0;
+}
+
+static char *umc_path_of(uintptr_t node) {
+	return umc_node_path((xmlNodePtr)node);
+}
+typedef struct {
+	int line;
+	char *msg;
+} umc_parse_error;
+
+// UMC_PARSE_OPTIONS: no network access and no printing. Entities stay unsubstituted and
+// DTDs are neither loaded nor validated: never add NOENT, DTDLOAD, DTDVALID, XINCLUDE or HUGE.
+#define UMC_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
+// umc_parse parses buf without copying it (the binding copies every input twice and builds
+// two parser contexts), and reports the first well-formedness error with its line.
+static uintptr_t umc_parse(const char *buf, int len, umc_parse_error *perr) {
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (ctxt == NULL) {
+		perr->msg = strdup("libxml2 could not create a parser context");
+		return 0;
+	}
+	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf, len, NULL, NULL, UMC_PARSE_OPTIONS);
+	if (doc == NULL || !ctxt->wellFormed) {
+		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+		perr->line = e != NULL ? e->line : 0;
+		perr->msg = strdup(e != NULL && e->message != NULL ? e->message : "the document could not be parsed");
+		if (doc != NULL) {
+			xmlFreeDoc(doc);
+			doc = NULL;
+		}
+	}
+	xmlFreeParserCtxt(ctxt);
+	return (uintptr_t)doc;
+}
+
+static void umc_free_doc(uintptr_t doc) {
+	xmlFreeDoc((xmlDocPtr)doc);
 }
 */
 import "C"
@@ -252,33 +308,63 @@ func validateDoc(schemaPtr, docPtr uintptr) (valid bool, out []Violation, err er
 	return rc == 0 && len(out) == 0, out, nil
 }
 
-// hasDTD reports whether the parsed document declares a document type.
-func hasDTD(docPtr uintptr) bool { return C.umc_has_dtd(C.uintptr_t(docPtr)) != 0 }
+// parse parses doc with libxml2; the caller frees the result with freeDoc.
+func parse(doc []byte) (uintptr, *Violation) {
+	if len(doc) == 0 {
+		return 0, &Violation{Line: 1, Message: "not well-formed XML: the document is empty"}
+	}
+	var perr C.umc_parse_error
+	// doc holds no Go pointers, so C may read it for the duration of the call.
+	d := C.umc_parse((*C.char)(unsafe.Pointer(&doc[0])), C.int(len(doc)), &perr)
+	if d == 0 {
+		defer C.free(unsafe.Pointer(perr.msg))
+		return 0, &Violation{Line: max(int(perr.line), 1), Message: "not well-formed XML: " + trimMessage(C.GoString(perr.msg))}
+	}
+	return uintptr(d), nil
+}
 
-// bodyFacts reads the root namespace, the Body child's name and namespace, and the leaf
-// elements below the Body child.
-func bodyFacts(docPtr uintptr) (rootNS, name, ns string, fields []Field) {
-	d := C.uintptr_t(docPtr)
-	rootNS = C.GoString(C.umc_root_ns(d))
-	child := C.umc_body_child(d)
-	if child == nil {
-		return rootNS, "", "", nil
+func freeDoc(d uintptr) { C.umc_free_doc(C.uintptr_t(d)) }
+
+// facts is what checks read from a parsed document besides its validity. Its fields hold
+// pointers into the document: use them only before the document is freed.
+type facts struct {
+	c C.umc_facts
+}
+
+func readFacts(docPtr uintptr) *facts {
+	f := new(facts)
+	C.umc_read_facts(C.uintptr_t(docPtr), &f.c)
+	return f
+}
+
+func (f *facts) free() { C.umc_free_values(&f.c.values[0], f.c.n) }
+
+func (f *facts) hasDTD() bool { return f.c.has_dtd != 0 }
+
+// fill copies the facts into r, in Go memory.
+func (f *facts) fill(r *Result) {
+	r.Envelope = C.GoString(f.c.root_ns)
+	r.Message = C.GoString(f.c.name)
+	r.Namespace = C.GoString(f.c.ns)
+	if f.c.n == 0 {
+		return
 	}
-	name = C.GoString(C.umc_name(child))
-	ns = C.GoString(C.umc_ns(child))
-	var leaves [C.UMC_MAX_VALUES]C.umc_value
-	k := C.umc_body_leaves(child, &leaves[0])
-	defer C.umc_free_values(&leaves[0], k)
-	fields = make([]Field, 0, int(k))
-	for _, l := range leaves[:int(k)] {
-		f := Field{Name: C.GoString(l.name), Line: int(l.line)}
+	r.Fields = make([]Field, 0, int(f.c.n))
+	for _, l := range f.c.values[:int(f.c.n)] {
+		fld := Field{Name: C.GoString(l.name), Line: int(l.line)}
 		if l.text != nil {
-			f.Text = C.GoString(l.text)
+			fld.Text = C.GoString(l.text)
 		}
-		if l.path != nil {
-			f.Path = C.GoString(l.path)
-		}
-		fields = append(fields, f)
+		r.Fields = append(r.Fields, fld)
 	}
-	return rootNS, name, ns, fields
+}
+
+// path renders the node path of the i-th field; only while the document lives.
+func (f *facts) path(i int) string {
+	p := C.umc_path_of(f.c.values[i].node)
+	if p == nil {
+		return ""
+	}
+	defer C.free(unsafe.Pointer(p))
+	return C.GoString(p)
 }

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/lestrrat-go/libxml2/parser"
-	"github.com/lestrrat-go/libxml2/types"
 	"github.com/lestrrat-go/libxml2/xsd"
 )
 
@@ -83,7 +81,6 @@ type Field struct {
 	Name string // local name
 	Text string
 	Line int
-	Path string
 }
 
 // Result is what Validate learnt about one document.
@@ -142,7 +139,6 @@ func WithMaxSize(n int64) Option { return func(v *Validator) { v.maxSize = n } }
 // Validator checks documents against the compiled schema. It is safe for concurrent use.
 type Validator struct {
 	schema  *xsd.Schema
-	parser  *parser.Parser
 	maxSize int64
 }
 
@@ -166,10 +162,7 @@ func Load(opts ...Option) (*Validator, error) {
 		return nil, err
 	}
 	v := &Validator{
-		schema: s,
-		// NoNet: no schemaLocation or entity is ever fetched. Entities are left
-		// unsubstituted (never XMLParseNoEnt) and DTDs are neither loaded nor validated.
-		parser:  parser.New(parser.XMLParseNoNet, parser.XMLParseNoError, parser.XMLParseNoWarning),
+		schema:  s,
 		maxSize: DefaultMaxSize,
 	}
 	for _, o := range opts {
@@ -201,7 +194,7 @@ func compile() (*xsd.Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema: compiling umconform.xsd: %w", err)
 	}
-	v := &Validator{schema: s, parser: parser.New(parser.XMLParseNoNet, parser.XMLParseNoError, parser.XMLParseNoWarning), maxSize: DefaultMaxSize}
+	v := &Validator{schema: s, maxSize: DefaultMaxSize}
 	if r := v.Validate(selfCheckResponse); !r.Valid() || r.Message != "GetCallInfoResponse" {
 		s.Free()
 		return nil, fmt.Errorf("schema: self-check failed, the compiled schema rejects the documentation's sample response (an xs:import probably did not resolve): %v", r.Violations)
@@ -221,14 +214,11 @@ func (v *Validator) Validate(doc []byte) Result {
 	if i := bytes.Index(doc, []byte("<!DOCTYPE")); i >= 0 {
 		return Result{Violations: []Violation{{Line: lineAt(doc, i), Message: "a DOCTYPE is not allowed in a SOAP message (SOAP 1.1 section 3); nothing was parsed"}}}
 	}
-	d, err := v.parser.Parse(doc)
-	if err != nil {
-		return Result{Violations: []Violation{parseViolation(err)}}
+	d, perr := parse(doc)
+	if perr != nil {
+		return Result{Violations: []Violation{*perr}}
 	}
-	defer d.Free() // the Go GC cannot see libxml2's memory
-	if hasDTD(d.Pointer()) {
-		return Result{Violations: []Violation{{Line: 1, Message: "a DOCTYPE is not allowed in a SOAP message (SOAP 1.1 section 3); no entity was expanded"}}}
-	}
+	defer freeDoc(d) // the Go GC cannot see libxml2's memory
 	return v.check(d)
 }
 
@@ -251,10 +241,15 @@ func (v *Validator) ValidateAs(doc []byte, kind Kind) Result {
 	return r
 }
 
-func (v *Validator) check(d types.Document) Result {
+func (v *Validator) check(d uintptr) Result {
+	f := readFacts(d)
+	defer f.free()
+	if f.hasDTD() {
+		return Result{Violations: []Violation{{Line: 1, Message: "a DOCTYPE is not allowed in a SOAP message (SOAP 1.1 section 3); no entity was expanded"}}}
+	}
 	var r Result
-	r.Envelope, r.Message, r.Namespace, r.Fields = bodyFacts(d.Pointer())
-	valid, violations, err := validateDoc(v.schema.Pointer(), d.Pointer())
+	f.fill(&r)
+	valid, violations, err := validateDoc(v.schema.Pointer(), d)
 	if err != nil {
 		r.Violations = []Violation{{Message: err.Error()}}
 		return r
@@ -267,15 +262,15 @@ func (v *Validator) check(d types.Document) Result {
 		r.Violations = append(r.Violations, Violation{Line: 1, Message: "a SOAP 1.2 envelope; this service speaks SOAP 1.1 (" + SOAP11Namespace + ")"})
 	}
 	if r.Valid() && r.Message == "GetCallInfoResponse" && r.Namespace == MessagesNamespace {
-		r.Findings = eventCauseFindings(r.Fields)
+		r.Findings = eventCauseFindings(r.Fields, f)
 	}
 	return r
 }
 
-func eventCauseFindings(fields []Field) []Violation {
-	for _, f := range fields {
+func eventCauseFindings(fields []Field, doc *facts) []Violation {
+	for i, f := range fields {
 		if f.Name == "EventCause" && !documentedEventCauses[f.Text] {
-			return []Violation{{Line: f.Line, Path: f.Path, Requirement: "S3",
+			return []Violation{{Line: f.Line, Path: doc.path(i), Requirement: "S3",
 				Message: fmt.Sprintf("EventCause %q is valid but outside the four documented values (None, UserBusy, NoAnswer, Other)", f.Text)}}
 		}
 	}
