@@ -337,7 +337,7 @@ func (e *engine) info(id string, now time.Time) (Phase, error) {
 	if e.pol.causeWhileActive && p.State != StateDisconnected {
 		p.Cause = CauseOther
 	}
-	if e.pol.resurrect && c.saidDisconnected {
+	if e.pol.resurrect && c.saidDisconnected && c.final == nil {
 		p = Phase{State: StateConnected, Cause: CauseNone}
 	}
 	if e.pol.backwards && c.saidConnected && p.State == StateConnected {
