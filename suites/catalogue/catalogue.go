@@ -1,0 +1,125 @@
+// Package catalogue holds the requirement catalogue that suites, reports and fixtures name.
+package catalogue
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Level is how much a requirement weighs in a verdict.
+type Level string
+
+// The levels of RFC 2119 that the catalogue uses.
+const (
+	MUST   Level = "MUST"
+	SHOULD Level = "SHOULD"
+	MAY    Level = "MAY"
+)
+
+// Requirement is one catalogue entry.
+type Requirement struct {
+	ID     string
+	Level  Level
+	Area   string
+	Text   string
+	Source string
+}
+
+// Catalogue is the list of requirements in file order.
+type Catalogue []Requirement
+
+//go:embed requirements.tsv
+var requirementsTSV []byte
+
+// Version identifies this catalogue in reports: bump it when a requirement is added or
+// its text or level changes.
+const Version = "2026-11-27.1"
+
+// Default returns the embedded catalogue. It panics only if the embedded file is broken,
+// which the package's tests rule out.
+func Default() Catalogue {
+	c, err := Parse(requirementsTSV)
+	if err != nil {
+		panic(fmt.Sprintf("embedded requirements.tsv: %v", err))
+	}
+	return c
+}
+
+var areas = []string{"transport", "schema", "callid", "lifecycle", "robustness", "replay"}
+
+// Parse reads a catalogue in the requirements.tsv format and reports every problem at once.
+func Parse(data []byte) (Catalogue, error) {
+	var (
+		c        Catalogue
+		problems []string
+		seen     = map[string]bool{}
+		header   = false
+	)
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if !header {
+			header = true
+			if strings.Join(cols, ",") != "id,level,area,requirement,source" {
+				problems = append(problems, fmt.Sprintf("line %d: header is %q, want id, level, area, requirement, source", n, cols))
+			}
+			continue
+		}
+		if len(cols) != 5 {
+			problems = append(problems, fmt.Sprintf("line %d: %d columns, want 5 separated by tabs", n, len(cols)))
+			continue
+		}
+		r := Requirement{ID: cols[0], Level: Level(cols[1]), Area: cols[2], Text: cols[3], Source: cols[4]}
+		switch {
+		case r.ID == "" || strings.ContainsAny(r.ID, "/&|!,() \t"):
+			problems = append(problems, fmt.Sprintf("line %d: id %q is empty or holds a character a Ginkgo label cannot", n, r.ID))
+		case seen[r.ID]:
+			problems = append(problems, fmt.Sprintf("line %d: id %s appears twice; IDs are never reused", n, r.ID))
+		}
+		if r.Level != MUST && r.Level != SHOULD && r.Level != MAY {
+			problems = append(problems, fmt.Sprintf("line %d: %s: level %q is not MUST, SHOULD or MAY", n, r.ID, r.Level))
+		}
+		if !slices.Contains(areas, r.Area) {
+			problems = append(problems, fmt.Sprintf("line %d: %s: area %q is not one of %s", n, r.ID, r.Area, strings.Join(areas, ", ")))
+		}
+		if r.Text == "" || r.Source == "" {
+			problems = append(problems, fmt.Sprintf("line %d: %s: the requirement text and its source are both needed", n, r.ID))
+		}
+		seen[r.ID] = true
+		c = append(c, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading catalogue: %w", err)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("catalogue has %d problem(s):\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+	return c, nil
+}
+
+// Lookup returns the requirement with the given ID.
+func (c Catalogue) Lookup(id string) (Requirement, bool) {
+	for _, r := range c {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Requirement{}, false
+}
+
+// IDs returns every requirement ID in catalogue order.
+func (c Catalogue) IDs() []string {
+	ids := make([]string, len(c))
+	for i, r := range c {
+		ids[i] = r.ID
+	}
+	return ids
+}
