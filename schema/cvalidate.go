@@ -137,16 +137,16 @@ static xmlNodePtr umc_first_element(xmlNodePtr n) {
 	return NULL;
 }
 
-// umc_body_child returns the first element inside the envelope's Body (any namespace:
-// the caller judges it), or NULL.
-static xmlNodePtr umc_body_child(uintptr_t doc) {
+// umc_body returns the Body element among the root's children (any namespace: the caller
+// judges it), or NULL.
+static xmlNodePtr umc_body(uintptr_t doc) {
 	xmlNodePtr root = xmlDocGetRootElement((xmlDocPtr)doc);
 	if (root == NULL) {
 		return NULL;
 	}
 	for (xmlNodePtr n = umc_first_element(root->children); n != NULL; n = umc_first_element(n->next)) {
 		if (xmlStrEqual(n->name, BAD_CAST "Body")) {
-			return umc_first_element(n->children);
+			return n;
 		}
 	}
 	return NULL;
@@ -223,6 +223,7 @@ static void umc_free_values(umc_value *v, int k) {
 }
 typedef struct {
 	int has_dtd;
+	int has_body;
 	const char *root_ns;
 	const char *name;
 	const char *ns;
@@ -234,7 +235,9 @@ typedef struct {
 static void umc_read_facts(uintptr_t doc, umc_facts *f) {
 	f->has_dtd = umc_has_dtd(doc);
 	f->root_ns = umc_root_ns(doc);
-	xmlNodePtr child = umc_body_child(doc);
+	xmlNodePtr body = umc_body(doc);
+	f->has_body = body != NULL;
+	xmlNodePtr child = body != NULL ? umc_first_element(body->children) : NULL;
 	f->name = umc_name(child);
 	f->ns = umc_ns(child);
 	f->n = child != NULL ? umc_body_leaves(child, f->values) : 0;
@@ -344,6 +347,7 @@ func (f *facts) hasDTD() bool { return f.c.has_dtd != 0 }
 // fill copies the facts into r, in Go memory.
 func (f *facts) fill(r *Result) {
 	r.Envelope = C.GoString(f.c.root_ns)
+	r.HasBody = f.c.has_body != 0
 	r.Message = C.GoString(f.c.name)
 	r.Namespace = C.GoString(f.c.ns)
 	if f.c.n == 0 {

@@ -86,6 +86,7 @@ type Field struct {
 // Result is what Validate learnt about one document.
 type Result struct {
 	Envelope   string // namespace of the root element
+	HasBody    bool   // the root has a Body child
 	Message    string // local name of the Body's first child: GetCallInfoResponse, Fault, ...
 	Namespace  string // namespace of that child
 	Fields     []Field

@@ -239,8 +239,11 @@ func TestFieldsAreReadFromTheBody(t *testing.T) {
 	if got, _ := r.Value("CallState"); got != "Connected" {
 		t.Errorf("CallState = %q", got)
 	}
-	if r.Kind() != schema.KindResponse {
-		t.Errorf("kind = %s", r.Kind())
+	if r.Kind() != schema.KindResponse || !r.HasBody {
+		t.Errorf("kind = %s, body %v", r.Kind(), r.HasBody)
+	}
+	if r := v.Validate([]byte("<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Header/></soap:Envelope>")); r.HasBody {
+		t.Error("an envelope without Body reported a Body")
 	}
 }
 

@@ -1,0 +1,170 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name       string          `xml:"name,attr"`
+	Classname  string          `xml:"classname,attr"`
+	Time       string          `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Failure    *junitProblem   `xml:"failure"`
+	Error      *junitProblem   `xml:"error"`
+	SystemOut  string          `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// WriteJUnit writes the run as JUnit XML: one testsuite per requirement area, one
+// testcase per check. A broken requirement is a <failure>; a check the run could not
+// judge is an <error>; a SHOULD warning passes with a "verdict" property of "warning".
+func WriteJUnit(w io.Writer, run Run) error {
+	root := junitSuites{Name: "umconform", Time: seconds(run.Duration)}
+	index := map[string]int{}
+	for _, c := range run.Checks {
+		area := c.Area
+		if area == "" {
+			area = "other"
+		}
+		i, ok := index[area]
+		if !ok {
+			i = len(root.Suites)
+			index[area] = i
+			root.Suites = append(root.Suites, junitSuite{
+				Name:      "umconform." + area,
+				Timestamp: run.Started.UTC().Format("2006-01-02T15:04:05"),
+				Properties: []junitProperty{
+					{"target", run.Target},
+					{"harness.version", run.HarnessVersion},
+					{"catalogue.version", run.CatalogueVersion},
+					{"strict", fmt.Sprint(run.Strict)},
+				},
+			})
+		}
+		s := &root.Suites[i]
+		tc := junitCase{
+			Name:      c.Name,
+			Classname: "umconform." + area,
+			Time:      seconds(c.Duration),
+			Properties: []junitProperty{
+				{"requirement", strings.Join(c.Requirements, " ")},
+				{"level", c.Level},
+				{"verdict", string(c.Verdict)},
+				{"target", run.Target},
+			},
+		}
+		if c.Fixture != "" {
+			tc.Properties = append(tc.Properties, junitProperty{"fixture", c.Fixture})
+		}
+		if c.FixtureFile != "" {
+			tc.Properties = append(tc.Properties, junitProperty{"fixture.file", c.FixtureFile})
+		}
+		first := firstLine(c.Message)
+		switch c.Verdict {
+		case Failed:
+			tc.Failure = &junitProblem{Message: first, Type: strings.Join(c.Requirements, " "), Text: c.Message}
+			s.Failures++
+		case Error:
+			tc.Error = &junitProblem{Message: first, Type: "cannot-judge", Text: c.Message}
+			s.Errors++
+		case Warning, Info:
+			tc.SystemOut = strings.ToUpper(string(c.Verdict)) + " (" + c.Level + "): " + c.Message
+		}
+		if ev := c.Evidence.text(); ev != "" {
+			if tc.SystemOut != "" {
+				tc.SystemOut += "\n\n"
+			}
+			tc.SystemOut += ev
+		}
+		s.Cases = append(s.Cases, tc)
+		s.Tests++
+		s.Time = seconds(parseSeconds(s.Time) + c.Duration)
+	}
+	for _, s := range root.Suites {
+		root.Tests += s.Tests
+		root.Failures += s.Failures
+		root.Errors += s.Errors
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("writing JUnit: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(root); err != nil {
+		return fmt.Errorf("writing JUnit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func parseSeconds(s string) time.Duration {
+	d, _ := time.ParseDuration(s + "s")
+	return d
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// text renders evidence for a person reading a CI page.
+func (e Evidence) text() string {
+	var b strings.Builder
+	if len(e.States) > 0 {
+		fmt.Fprintf(&b, "observed states: %s\n", strings.Join(e.States, " → "))
+	}
+	if len(e.Violations) > 0 {
+		b.WriteString("violations:\n")
+		for _, v := range e.Violations {
+			fmt.Fprintf(&b, "  %s\n", v)
+		}
+	}
+	if e.Request != "" {
+		fmt.Fprintf(&b, "request sent:\n%s\n", e.Request)
+	}
+	if e.Status != 0 || e.Response != "" {
+		fmt.Fprintf(&b, "response (HTTP %d):\n%s\n", e.Status, e.Response)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
