@@ -31,10 +31,14 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "run":
+		return runCommand(rest, stdout, stderr)
 	case "validate":
 		return validateCommand(rest, stdin, stdout, stderr)
 	case "fixtures":
 		return fixturesCommand(rest, stdout, stderr)
+	case "serve":
+		return serveCommand(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

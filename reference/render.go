@@ -2,7 +2,6 @@ package reference
 
 import (
 	"bytes"
-	"encoding/xml"
 	"strings"
 )
 
@@ -59,8 +58,13 @@ func (d *doc) close() []byte {
 	return d.buf.Bytes()
 }
 
+// textEscaper escapes only what character data needs, so that faultstrings read as
+// Exchange's do ("isn't", not "isn&#39;t"). Values come from parsed XML or from the server
+// itself, so they hold no characters XML forbids.
+var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 func (d *doc) text(s string) {
-	_ = xml.EscapeText(&d.buf, []byte(s)) // writes to a bytes.Buffer cannot fail
+	_, _ = textEscaper.WriteString(&d.buf, s) // writes to a bytes.Buffer cannot fail
 }
 
 func renderEmpty(b *behaviour) []byte {

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/umconform/umconform/reference"
+)
+
+const serveUsage = `Usage: umconform serve [--listen ADDR] [--profile NAME] [--list-profiles]
+
+Runs the reference UM server (PlayOnPhone, GetCallInfo, Disconnect) until SIGINT or SIGTERM.
+Paths: /EWS/UM2007Legacy.asmx and /UnifiedMessaging/Service.asmx; GET ?wsdl for the WSDL.
+DialStrings ending in 00..09 choose the call scenario (see reference/README.md).
+
+Flags:
+`
+
+// serveCommand implements "umconform serve".
+func serveCommand(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runServe(ctx, args, stdout, stderr)
+}
+
+// runServe is serveCommand with the shutdown signal as a context, so that tests can stop it.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", serveEnv("UMCONFORM_LISTEN", "127.0.0.1:8080"), "address to listen on (env UMCONFORM_LISTEN)")
+	profile := fs.String("profile", serveEnv("UMCONFORM_PROFILE", reference.ProfileExchange), "server profile, see --list-profiles (env UMCONFORM_PROFILE)")
+	list := fs.Bool("list-profiles", false, "list the profiles with the requirement each breaks, then exit")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, serveUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "umconform serve: unexpected argument %q: serve takes only flags\n", fs.Arg(0))
+		return 2
+	}
+	if *list {
+		listProfiles(stdout)
+		return 0
+	}
+	if _, err := reference.LookupProfile(*profile); err != nil {
+		fmt.Fprintf(stderr, "umconform serve: %v\n", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "umconform serve: listen on %s: %v (choose another address with --listen or UMCONFORM_LISTEN)\n", *listen, err)
+		return 2
+	}
+	srv, err := reference.Serve(ctx, ln, reference.Options{Profile: *profile})
+	if err != nil {
+		fmt.Fprintf(stderr, "umconform serve: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "umconform serve: profile %s listening on %s\n", *profile, srv.URL())
+	<-ctx.Done()
+	if err := srv.Close(); err != nil {
+		fmt.Fprintf(stderr, "umconform serve: %v\n", err)
+		return 2
+	}
+	fmt.Fprintln(stdout, "umconform serve: stopped")
+	return 0
+}
+
+func listProfiles(w io.Writer) {
+	for _, p := range reference.Profiles() {
+		breaks := "legal"
+		if len(p.Breaks) > 0 {
+			breaks = "breaks " + strings.Join(p.Breaks, ",")
+			if len(p.Implied) > 0 {
+				breaks += " (implies " + strings.Join(p.Implied, ",") + ")"
+			}
+		}
+		fmt.Fprintf(w, "%-30s %-22s %s\n", p.Name, breaks, p.Doc)
+	}
+}
+
+func serveEnv(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
