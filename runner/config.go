@@ -1,0 +1,131 @@
+// Package runner turns a run's settings into a client, a target and a Ginkgo run of the conformance suites.
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is one run's settings, as given by flags and UMCONFORM_* variables.
+type Config struct {
+	Target     string // full endpoint URL; empty starts the embedded reference server
+	Profile    string // reference server profile when Target is empty
+	DialString string
+	EntryID    string
+	Timeout    time.Duration
+
+	Auth         string // none, basic or ntlm
+	Username     string
+	Password     string // from UMCONFORM_PASSWORD or --password-file, never a flag value
+	PasswordFile string
+	CAFile       string
+	Insecure     bool
+	Headers      []string // "Name: value"
+
+	LabelFilter string
+	Focus       []string
+	Strict      bool
+	ReportDir   string
+	List        bool
+	FixtureDirs []string // users' own recordings, replayed with the embedded corpus
+
+	PollInterval time.Duration
+	PollLimit    int
+
+	HarnessVersion string
+}
+
+// Validate reports every problem with the settings at once, each with its fix.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Target != "" {
+		u, err := url.Parse(c.Target)
+		switch {
+		case err != nil:
+			add("--target %q: %v", c.Target, err)
+		case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+			add("--target %q: want a full URL such as https://HOST/EWS/UM2007Legacy.asmx", c.Target)
+		}
+		if c.Profile != "" {
+			add("--profile %q: profiles belong to the embedded reference server; drop --profile or --target", c.Profile)
+		}
+		if c.DialString == "" {
+			add("no dial string: pass --dial-string or set UMCONFORM_DIAL_STRING (a number the target may call; PlayOnPhone rings it)")
+		}
+		if c.EntryID == "" {
+			add("no entry id: pass --entry-id or set UMCONFORM_ENTRY_ID (the id of a voice mail item in the test mailbox)")
+		}
+	}
+	if c.Timeout <= 0 {
+		add("--timeout %v: must be positive, such as 10s", c.Timeout)
+	}
+	switch c.Auth {
+	case "none", "":
+		if c.Username != "" {
+			add("--username given with --auth none: pass --auth basic or --auth ntlm")
+		}
+	case "basic", "ntlm":
+		if c.Username == "" {
+			add("--auth %s needs --username (or UMCONFORM_USERNAME)", c.Auth)
+		}
+		if c.PasswordFile != "" {
+			raw, err := os.ReadFile(c.PasswordFile)
+			if err != nil {
+				add("--password-file: %v", err)
+			} else {
+				c.Password = strings.TrimRight(string(raw), "\r\n")
+			}
+		}
+		if c.Password == "" {
+			add("--auth %s needs a password: set UMCONFORM_PASSWORD or pass --password-file FILE", c.Auth)
+		}
+		if c.Auth == "basic" && strings.HasPrefix(c.Target, "http://") {
+			add("--auth basic over http:// would send the password in clear text: use an https:// target")
+		}
+	default:
+		add("--auth %q: want none, basic or ntlm", c.Auth)
+	}
+	if c.CAFile != "" {
+		if _, err := os.Stat(c.CAFile); err != nil {
+			add("--ca-file: %v", err)
+		}
+	}
+	if _, err := c.headers(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.ReportDir == "" {
+		add("--report-dir is empty: pass a folder such as reports")
+	}
+	if c.PollInterval <= 0 {
+		add("--poll-interval %v: must be positive", c.PollInterval)
+	}
+	if c.PollLimit <= 0 {
+		add("--poll-limit %d: must be positive", c.PollLimit)
+	}
+	for _, d := range c.FixtureDirs {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			add("--fixtures %q: not a readable folder", d)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// headers parses the --header values.
+func (c *Config) headers() (http.Header, error) {
+	h := http.Header{}
+	for _, kv := range c.Headers {
+		k, v, ok := strings.Cut(kv, ":")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, fmt.Errorf("--header %q: want 'Name: value'", kv)
+		}
+		h.Add(k, strings.TrimSpace(v))
+	}
+	return h, nil
+}

@@ -1,0 +1,221 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/reference"
+	"github.com/umconform/umconform/reports"
+	"github.com/umconform/umconform/schema"
+	"github.com/umconform/umconform/suites"
+	"github.com/umconform/umconform/suites/catalogue"
+)
+
+// Exit codes of a run.
+const (
+	ExitOK        = 0 // every selected MUST check passed (and SHOULD ones with --strict)
+	ExitFailed    = 1 // the target failed a check
+	ExitCannotRun = 2 // bad settings, unreachable target, broken fixture, a check not judged
+)
+
+// Run runs the conformance suites once and returns the exit code. Ginkgo keeps one global
+// suite per process, so Run may be called only once per process; tests run it in a child
+// process.
+func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
+		return ExitCannotRun
+	}
+	env, cleanup, err := prepare(ctx, &cfg, stdout, stderr)
+	defer cleanup()
+	if err != nil {
+		fmt.Fprintf(stderr, "umconform run: %v\n", err)
+		return ExitCannotRun
+	}
+
+	var run reports.Run
+	suites.Declare(env, cfg.ReportDir, func(r reports.Run) { run = r })
+	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
+	suiteCfg.LabelFilter = cfg.LabelFilter
+	suiteCfg.FocusStrings = cfg.Focus
+	suiteCfg.Timeout = 24 * time.Hour // each spec has its own timeout
+	reporterCfg.Succinct = true
+	reporterCfg.NoColor = true
+
+	if cfg.List {
+		return list(stdout, ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg))
+	}
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	ginkgo.RunSpecs(&failer{}, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
+
+	fmt.Fprintln(stdout)
+	if err := reports.WriteSummary(stdout, run, catalogue.Default().IDs()); err != nil {
+		fmt.Fprintf(stderr, "umconform run: summary: %v\n", err)
+	}
+	fmt.Fprintf(stdout, "JUnit report: %s/junit.xml\n", strings.TrimRight(cfg.ReportDir, "/"))
+	if len(run.Checks) == 0 {
+		fmt.Fprintln(stderr, "umconform run: no check was selected; loosen --label-filter or --focus")
+		return ExitCannotRun
+	}
+	return run.ExitCode()
+}
+
+// prepare loads the schema and fixtures, starts the reference server when there is no
+// target, builds the client and checks the target answers at all.
+func prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) (*suites.Env, func(), error) {
+	cleanup := func() {}
+	// Compile the schema first, on this goroutine: libxml2 initialises lazily and not
+	// thread-safely, and the reference server and specs validate concurrently later.
+	validator, err := schema.Load()
+	if err != nil {
+		return nil, cleanup, err
+	}
+	corpus, broken, err := loadCorpus(cfg.FixtureDirs)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	for _, p := range broken {
+		fmt.Fprintf(stderr, "umconform run: broken fixture (reported as an error, not replayed): %s\n", p)
+	}
+	headers, _ := cfg.headers() // checked by Validate
+	target := cfg.Target
+	name := target
+	if target == "" {
+		if cfg.List {
+			target, name = "http://127.0.0.1/EWS/UM2007Legacy.asmx", "embedded reference server"
+		} else {
+			srv, err := reference.Start(ctx, reference.Options{Profile: cfg.Profile})
+			if err != nil {
+				return nil, cleanup, fmt.Errorf("starting the embedded reference server: %w", err)
+			}
+			cleanup = func() { srv.Close() }
+			target = srv.URL()
+			profile := cfg.Profile
+			if profile == "" {
+				profile = reference.ProfileExchange
+			}
+			name = fmt.Sprintf("%s (embedded reference server, profile %s)", target, profile)
+			fmt.Fprintf(stdout, "No --target: started the embedded reference server at %s (profile %s)\n", target, profile)
+		}
+		if cfg.DialString == "" {
+			cfg.DialString = reference.DefaultDialString
+		}
+		if cfg.EntryID == "" {
+			cfg.EntryID = reference.DefaultEntryID
+		}
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, cleanup, fmt.Errorf("target %q: %w", target, err)
+	}
+	client, err := newClient(cfg)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	var pre error
+	if !cfg.List {
+		if pre = preflight(ctx, client, u, cfg.Timeout); pre != nil {
+			fmt.Fprintf(stderr, "umconform run: target %s unreachable: %v\n  every check is reported as an error; check the URL, the network and --ca-file\n", target, pre)
+		}
+	}
+	env, err := suites.NewEnv(suites.Config{
+		Target: u, TargetName: name, Client: client, Headers: headers,
+		DialString: cfg.DialString, EntryID: cfg.EntryID, Timeout: cfg.Timeout, Strict: cfg.Strict,
+		PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit,
+		Corpus: corpus, BrokenFixtures: broken, Validator: validator,
+		Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, Preflight: pre,
+	})
+	return env, cleanup, err
+}
+
+// loadCorpus loads the embedded corpus and the users' folders. Broken fixtures come back
+// as problems (each becomes an erroring check); only an unreadable folder is an error.
+func loadCorpus(dirs []string) (fixtures.Corpus, fixtures.Problems, error) {
+	var problems fixtures.Problems
+	collect := func(c fixtures.Corpus, err error, where string) (fixtures.Corpus, error) {
+		var ps fixtures.Problems
+		if errors.As(err, &ps) {
+			problems = append(problems, ps...)
+			return c, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("fixtures %s: %w", where, err)
+		}
+		return c, nil
+	}
+	embedded, embeddedErr := fixtures.LoadEmbedded()
+	all, err := collect(embedded, embeddedErr, "embedded")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, d := range dirs {
+		loaded, loadErr := fixtures.LoadDir(d)
+		c, err := collect(loaded, loadErr, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, f := range c {
+			if _, dup := all.Lookup(f.ID); dup {
+				problems = append(problems, fixtures.Problem{File: f.File, Field: "id", ID: f.ID,
+					Message: fmt.Sprintf("id %q is already used by the embedded corpus", f.ID), Fix: "rename the fixture and its files"})
+				continue
+			}
+			all = append(all, f)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	return all, problems, nil
+}
+
+// preflight makes one request to learn whether anything answers at the target; any HTTP
+// answer will do.
+func preflight(ctx context.Context, client *http.Client, u *url.URL, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	return resp.Body.Close()
+}
+
+// list prints the checks the filters select, with their labels, without running them.
+func list(w io.Writer, r ginkgo.Report) int {
+	n := 0
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
+			continue
+		}
+		fmt.Fprintf(w, "%s  [%s]\n", s.LeafNodeText, strings.Join(s.Labels(), ", "))
+		n++
+	}
+	fmt.Fprintf(w, "%d checks selected\n", n)
+	if n == 0 {
+		return ExitCannotRun
+	}
+	return ExitOK
+}
+
+// failer is the testing.T stand-in RunSpecs needs outside "go test".
+type failer struct{ failed bool }
+
+func (f *failer) Fail() { f.failed = true }
+
+func indent(err error) string { return strings.ReplaceAll(err.Error(), "\n", "\n  ") }

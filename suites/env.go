@@ -1,0 +1,212 @@
+// Package suites declares the Ginkgo conformance specs that replay fixtures against a target and judge its answers.
+package suites
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/reports"
+	"github.com/umconform/umconform/schema"
+	"github.com/umconform/umconform/suites/catalogue"
+)
+
+// CreateCallFixture is the recorded PlayOnPhone request used to create the live calls that
+// CallId-bound fixtures and the lifecycle specs need.
+const CreateCallFixture = "pop-request"
+
+// Config is everything the specs need to know about a run. It is built by the runner (or,
+// under "go tool ginkgo", from UMCONFORM_* variables) before any spec is declared.
+type Config struct {
+	Target     *url.URL
+	TargetName string // shown in reports; the URL when empty
+	Client     *http.Client
+	Headers    http.Header
+	DialString string
+	EntryID    string
+	Timeout    time.Duration // per request
+	Strict     bool
+
+	PollInterval time.Duration // lifecycle: time between GetCallInfo polls
+	PollLimit    int           // lifecycle: polls per call at most
+
+	Corpus         fixtures.Corpus
+	BrokenFixtures fixtures.Problems // fixtures that did not load: each becomes an erroring check
+	Validator      *schema.Validator
+	Catalogue      catalogue.Catalogue
+	HarnessVersion string
+
+	// Preflight, when set, is the reason the target cannot be reached: every check then
+	// errors at once with it instead of waiting for timeouts.
+	Preflight error
+}
+
+// Env is the state shared by the specs of one run.
+type Env struct {
+	cfg    Config
+	sender *Sender
+
+	mu        sync.Mutex
+	exchanges map[string]*memo
+
+	breaker breaker
+}
+
+type memo struct {
+	once sync.Once
+	ex   *Exchange
+}
+
+// NewEnv checks cfg and prepares a run.
+func NewEnv(cfg Config) (*Env, error) {
+	var errs []error
+	if cfg.Target == nil {
+		errs = append(errs, errors.New("no target URL"))
+	}
+	if cfg.Validator == nil {
+		errs = append(errs, errors.New("no schema validator"))
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	}
+	if cfg.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("timeout %v: must be positive", cfg.Timeout))
+	}
+	if cfg.Catalogue == nil {
+		cfg.Catalogue = catalogue.Default()
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 100 * time.Millisecond
+	}
+	if cfg.PollLimit <= 0 {
+		cfg.PollLimit = 100
+	}
+	if cfg.TargetName == "" && cfg.Target != nil {
+		cfg.TargetName = cfg.Target.String()
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	e := &Env{
+		cfg:       cfg,
+		exchanges: map[string]*memo{},
+		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
+	}
+	e.breaker.limit = 3
+	e.breaker.err = cfg.Preflight
+	return e, nil
+}
+
+// Config returns the run's configuration.
+func (e *Env) Config() Config { return e.cfg }
+
+// exchange sends fixture id once per run and shares the answer among the checks that judge
+// it, so that each requirement is its own check without replaying the request for each.
+func (e *Env) exchange(ctx context.Context, id string) *Exchange {
+	e.mu.Lock()
+	m := e.exchanges[id]
+	if m == nil {
+		m = &memo{}
+		e.exchanges[id] = m
+	}
+	e.mu.Unlock()
+	m.once.Do(func() { m.ex = e.replay(ctx, id) })
+	return m.ex
+}
+
+// replay sends one fixture, binding a live call first when it needs one, and disconnects
+// that call afterwards: against a real server every PlayOnPhone rings a phone.
+func (e *Env) replay(ctx context.Context, id string) *Exchange {
+	f, ok := e.cfg.Corpus.Lookup(id)
+	if !ok {
+		return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s is not in the corpus", id)}}
+	}
+	if err := e.breaker.open(); err != nil {
+		return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+	}
+	v := fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
+	if f.BindCallID != "" {
+		call, err := e.createCall(ctx)
+		if err != nil {
+			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+		}
+		defer e.disconnect(context.WithoutCancel(ctx), call)
+		v.CallID = call
+	}
+	ex := e.sender.Send(ctx, f, v)
+	e.breaker.record(ex.Err)
+	return ex
+}
+
+// createCall places a call with the recorded PlayOnPhone request and returns its CallId.
+func (e *Env) createCall(ctx context.Context) (string, error) {
+	f, ok := e.cfg.Corpus.Lookup(CreateCallFixture)
+	if !ok {
+		return "", &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to create calls, is not in the corpus", CreateCallFixture)}
+	}
+	ex := e.sender.Send(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
+	e.breaker.record(ex.Err)
+	if ex.Err != nil {
+		return "", fmt.Errorf("creating a call with PlayOnPhone: %w", ex.Err)
+	}
+	id, ok := ex.Result.Value("PlayOnPhoneResponse")
+	if ex.Status != 200 || ex.Result.Message != "PlayOnPhoneResponse" || !ok || id == "" {
+		return "", &TransportError{Kind: "setup", Err: fmt.Errorf("creating a call with PlayOnPhone (entry id and dial string from --entry-id, --dial-string) got %s", describe(ex))}
+	}
+	return id, nil
+}
+
+// disconnect ends a call the run created; failures are the lifecycle suite's business.
+func (e *Env) disconnect(ctx context.Context, callID string) {
+	if f, ok := e.cfg.Corpus.Lookup(disconnectFixture); ok {
+		e.sender.Send(ctx, f, fixtures.Values{CallID: callID})
+	}
+}
+
+// disconnectFixture is the recorded Disconnect request used to end calls the run created.
+const disconnectFixture = "dc-request"
+
+// breaker stops a run from waiting out the timeout on every check once the target is gone:
+// after limit consecutive transport failures, checks error at once.
+type breaker struct {
+	mu          sync.Mutex
+	limit       int
+	consecutive int
+	err         error
+}
+
+func (b *breaker) open() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
+}
+
+func (b *breaker) record(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var te *TransportError
+	if err == nil || !errors.As(err, &te) || (te.Kind != "refused" && te.Kind != "timeout" && te.Kind != "tls") {
+		b.consecutive = 0
+		return
+	}
+	b.consecutive++
+	if b.consecutive >= b.limit && b.err == nil {
+		b.err = &TransportError{Kind: te.Kind, Err: fmt.Errorf("target unreachable: %d requests in a row failed, the last with %v; not sent", b.consecutive, te.Err)}
+	}
+}
+
+// Results turns the specs' recorded entries into the neutral report model.
+func (e *Env) newRun() reports.Run {
+	return reports.Run{
+		Name:             "umconform",
+		Target:           e.cfg.TargetName,
+		Strict:           e.cfg.Strict,
+		HarnessVersion:   e.cfg.HarnessVersion,
+		CatalogueVersion: catalogue.Version,
+	}
+}

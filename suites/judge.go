@@ -1,0 +1,315 @@
+package suites
+
+import (
+	"fmt"
+	"mime"
+	"strings"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/schema"
+)
+
+// Outcome is a judge's answer about one requirement on one exchange. A judge never
+// returns "failed" for something the run could not see: CannotJudge keeps the target's
+// failures apart from the harness's.
+type Outcome struct {
+	Pass        bool
+	CannotJudge bool
+	Expected    string
+	Actual      string
+	Where       string             // line and node path, or the HTTP part concerned
+	Note        string             // why a passing check had nothing to look at, for the report
+	Violations  []schema.Violation // schema violations behind a failure
+}
+
+func pass(note string) Outcome { return Outcome{Pass: true, Note: note} }
+
+func fail(expected, actual, where string) Outcome {
+	return Outcome{Expected: expected, Actual: actual, Where: where}
+}
+
+func cannotJudge(format string, args ...any) Outcome {
+	return Outcome{CannotJudge: true, Actual: fmt.Sprintf(format, args...)}
+}
+
+// responseOf maps an operation to its success response element.
+var responseOf = map[string]string{
+	"GetCallInfo": "GetCallInfoResponse",
+	"PlayOnPhone": "PlayOnPhoneResponse",
+	"Disconnect":  "DisconnectResponse",
+}
+
+// isSOAPStatus tells whether a status promises a SOAP message (SOAP 1.1 §6.2: 200 for a
+// response, 500 for a fault). A 4xx may carry anything: C5 and T4 allow it.
+func isSOAPStatus(status int) bool { return status == 200 || status == 500 }
+
+func describe(ex *Exchange) string {
+	ct := ex.Header.Get("Content-Type")
+	switch {
+	case ex.Result.IsFault():
+		code, _ := ex.Result.Value("faultcode")
+		exc, _ := ex.Result.Value("ExceptionType")
+		return fmt.Sprintf("HTTP %d (%s) with a Fault, faultcode %q, ExceptionType %q", ex.Status, ct, code, exc)
+	case ex.Result.Message != "":
+		return fmt.Sprintf("HTTP %d (%s) with %s", ex.Status, ct, ex.Result.Message)
+	}
+	return fmt.Sprintf("HTTP %d (%s), %d bytes with no SOAP message", ex.Status, ct, len(ex.Body))
+}
+
+func transportProblem(ex *Exchange) (Outcome, bool) {
+	if ex.Err != nil {
+		return cannotJudge("no complete response: %v", ex.Err), true
+	}
+	return Outcome{}, false
+}
+
+// judgeT1: every SOAP response is well-formed XML holding a SOAP 1.1 Envelope with a Body.
+func judgeT1(ex *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	if !isSOAPStatus(ex.Status) {
+		return pass(fmt.Sprintf("HTTP %d is not a SOAP status; T1 applies to 200 and 500", ex.Status))
+	}
+	r := ex.Result
+	for _, v := range r.Violations {
+		if strings.HasPrefix(v.Message, "not well-formed XML") || strings.Contains(v.Message, "DOCTYPE") {
+			return Outcome{Expected: "a well-formed SOAP 1.1 envelope", Actual: v.Message, Where: fmt.Sprintf("response line %d", v.Line), Violations: []schema.Violation{v}}
+		}
+	}
+	if r.Envelope != schema.SOAP11Namespace {
+		return fail("a root Envelope in "+schema.SOAP11Namespace, fmt.Sprintf("a root element in namespace %q", r.Envelope), "response line 1")
+	}
+	if !r.HasBody {
+		return fail("a soap:Body in the Envelope", "no Body element", "/Envelope")
+	}
+	return pass("")
+}
+
+// judgeT2: SOAP responses are labelled text/xml (parameters allowed, case-insensitive).
+func judgeT2(ex *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	if !isSOAPStatus(ex.Status) {
+		return pass(fmt.Sprintf("HTTP %d is not a SOAP status; T2 applies to 200 and 500", ex.Status))
+	}
+	ct := ex.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "text/xml" {
+		return fail("Content-Type text/xml (SOAP 1.1 §6.1)", fmt.Sprintf("Content-Type %q", ct), "response header Content-Type")
+	}
+	return pass("")
+}
+
+// judgeT3: 200 for a response, 500 for a fault, and never a Fault with a 200.
+func judgeT3(ex *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	fault := ex.Result.IsFault()
+	switch {
+	case fault && ex.Status != 500:
+		return fail("HTTP 500 for a SOAP Fault", fmt.Sprintf("HTTP %d with a Fault", ex.Status), "status line")
+	case ex.Status == 500 && !fault:
+		return fail("a SOAP Fault in a 500 response", describe(ex), "response body")
+	case ex.Status == 200 && ex.Result.Message == "":
+		return fail("a SOAP message in a 200 response", describe(ex), "response body")
+	}
+	return pass("")
+}
+
+// isEnumViolation tells S2's violations (a CallState or EventCause value outside its
+// enumeration) from S1's (structure).
+func isEnumViolation(v schema.Violation) bool {
+	return (strings.HasSuffix(v.Path, "CallState") || strings.HasSuffix(v.Path, "EventCause")) &&
+		(strings.Contains(v.Message, "[facet 'enumeration']") || strings.Contains(v.Message, "is not a valid value"))
+}
+
+// isSuccess tells whether the response claims success: a 200 without a Fault.
+func isSuccess(ex *Exchange) bool { return ex.Status == 200 && !ex.Result.IsFault() }
+
+// judgeSuccessSchema covers S1, S4, S5: a success answer to operation op is its valid
+// response element (enumeration violations excepted: they are S2's).
+func judgeSuccessSchema(op string) func(*Exchange) Outcome {
+	return func(ex *Exchange) Outcome {
+		if o, stop := transportProblem(ex); stop {
+			return o
+		}
+		if ex.Operation != op || !isSuccess(ex) {
+			return pass(fmt.Sprintf("no %s success to validate: %s", op, describe(ex)))
+		}
+		want := responseOf[op]
+		var structural []schema.Violation
+		for _, v := range ex.Result.Violations {
+			if !isEnumViolation(v) {
+				structural = append(structural, v)
+			}
+		}
+		if len(structural) > 0 {
+			v := structural[0]
+			return Outcome{Expected: "a valid " + want, Actual: v.Message, Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: structural}
+		}
+		if ex.Result.Message != want {
+			return fail("a "+want+" in the Body", describe(ex), "/Envelope/Body")
+		}
+		return pass("")
+	}
+}
+
+// judgeS2: CallState and EventCause hold values of their enumerations.
+func judgeS2(ex *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	var enum []schema.Violation
+	for _, v := range ex.Result.Violations {
+		if isEnumViolation(v) {
+			enum = append(enum, v)
+		}
+	}
+	if len(enum) > 0 {
+		v := enum[0]
+		return Outcome{Expected: "CallState one of the 8 values and EventCause one of the 5", Actual: v.Message, Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: enum}
+	}
+	if ex.Result.Message != "GetCallInfoResponse" {
+		return pass("no call information to check: " + describe(ex))
+	}
+	return pass("")
+}
+
+// judgeS3: EventCause is one of the four documented values (SHOULD).
+func judgeS3(ex *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	for _, f := range ex.Result.Findings {
+		if f.Requirement == "S3" {
+			return Outcome{Expected: "EventCause None, UserBusy, NoAnswer or Other", Actual: f.Message, Where: fmt.Sprintf("response line %d %s", f.Line, f.Path), Violations: []schema.Violation{f}}
+		}
+	}
+	return pass("")
+}
+
+// judgeS6: a Fault has the SOAP 1.1 structure.
+func judgeS6(ex *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	if !ex.Result.IsFault() {
+		return pass("no Fault to validate: " + describe(ex))
+	}
+	if len(ex.Result.Violations) > 0 {
+		v := ex.Result.Violations[0]
+		return Outcome{Expected: "a SOAP 1.1 Fault: faultcode (QName), faultstring, optional faultactor and detail", Actual: v.Message,
+			Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: ex.Result.Violations}
+	}
+	return pass("")
+}
+
+// judgeExpectation checks the fixture's expected outcome: the requirement the fixture
+// proves (C1, C3, C4, C5, T4, L1, ...) is that the target answers as recorded.
+func judgeExpectation(ex *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	e := ex.Fixture.Expect
+	if e.Status != 0 && ex.Status != e.Status {
+		return fail(fmt.Sprintf("HTTP %d", e.Status), describe(ex), "status line")
+	}
+	switch e.Outcome {
+	case fixtures.Success:
+		want := responseOf[ex.Operation]
+		if !isSuccess(ex) || ex.Result.Message != want {
+			return fail(fmt.Sprintf("HTTP 200 with %s", want), describe(ex), "status line and /Envelope/Body")
+		}
+	case fixtures.Fault:
+		if !ex.Result.IsFault() {
+			return fail("a SOAP Fault (HTTP 500)", describe(ex), "/Envelope/Body")
+		}
+	case fixtures.Rejected:
+		if !ex.Result.IsFault() && (ex.Status < 400 || ex.Status > 499) {
+			return fail("a SOAP Fault or a 4xx status, never a success", describe(ex), "status line and /Envelope/Body")
+		}
+	default:
+		return cannotJudge("fixture %s: unknown expected outcome %q", ex.Fixture.ID, e.Outcome)
+	}
+	return pass("")
+}
+
+// exceptionName strips an "a:"-style prefix: OXWUMS words ExceptionType prefixed, Exchange
+// 2013 sends it bare, and both are accepted.
+func exceptionName(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// judgeC2: the Fault's detail names the expected exception.
+func judgeC2(ex *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	want := ex.Fixture.Expect.Exception
+	if want == "" {
+		want = "InvalidCallIdException"
+	}
+	if !ex.Result.IsFault() {
+		return fail("a Fault whose detail names "+want, describe(ex), "/Envelope/Body")
+	}
+	got, ok := ex.Result.Value("ExceptionType")
+	if !ok || exceptionName(got) != want {
+		return fail("detail/ExceptionType "+want+" (bare or a:-prefixed)", fmt.Sprintf("ExceptionType %q (present: %v)", got, ok), "/Envelope/Body/Fault/detail")
+	}
+	return pass("")
+}
+
+// verdictClass reduces an exchange to what R1 compares: the kind of answer, not its bytes.
+func verdictClass(ex *Exchange) string {
+	switch {
+	case ex.Err != nil:
+		return "no response"
+	case ex.Result.IsFault():
+		exc, _ := ex.Result.Value("ExceptionType")
+		return fmt.Sprintf("Fault %s (HTTP %d)", exceptionName(exc), ex.Status)
+	case isSuccess(ex) && ex.Result.Message != "":
+		return fmt.Sprintf("%s (HTTP %d)", ex.Result.Message, ex.Status)
+	}
+	return fmt.Sprintf("HTTP %d without a SOAP message", ex.Status)
+}
+
+// judgeVariant (R1, R2): a wire variant gets the same verdict as its canonical form.
+func judgeVariant(ex, canonical *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	if canonical == nil {
+		return cannotJudge("fixture %s: canonical fixture %q is not in the corpus", ex.Fixture.ID, ex.Fixture.VariantOf)
+	}
+	if canonical.Err != nil {
+		return cannotJudge("canonical fixture %s got no complete response: %v", canonical.Fixture.ID, canonical.Err)
+	}
+	got, want := verdictClass(ex), verdictClass(canonical)
+	if got != want {
+		return fail(fmt.Sprintf("the verdict of %s: %s", canonical.Fixture.ID, want), got, "the whole response")
+	}
+	return pass("")
+}
+
+// judgeL2 (replay form): EventCause is None whenever CallState is not Disconnected.
+func judgeL2(ex *Exchange) Outcome {
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	state, ok1 := ex.Result.Value("CallState")
+	cause, ok2 := ex.Result.Value("EventCause")
+	if ex.Result.Message != "GetCallInfoResponse" || !ok1 || !ok2 {
+		return pass("no call information: " + describe(ex))
+	}
+	if state != "Disconnected" && cause != "None" {
+		return fail("EventCause None while the call is "+state, "EventCause "+cause, "/Envelope/Body/GetCallInfoResponse/GetCallInfoResponse/EventCause")
+	}
+	return pass("")
+}

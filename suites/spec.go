@@ -1,0 +1,144 @@
+package suites
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/umconform/umconform/reports"
+	"github.com/umconform/umconform/suites/catalogue"
+)
+
+// entryName is the report entry every check records its result under; the report writer
+// reads it back (as JSON, which survives Ginkgo's parallel processes).
+const entryName = "umconform.check"
+
+// checkSpec is one declared check: the requirement it proves and how to judge it.
+type checkSpec struct {
+	id      string // requirement ID
+	fixture string // fixture ID, empty for scenario checks
+	file    string
+	title   string
+	judge   func(SpecContext) (Outcome, reports.Evidence)
+}
+
+// Requirement declares a spec proving catalogue entry c.id. Its requirement ID, level,
+// area and fixture become labels (so --label-filter=MUST selects the mandatory set), its
+// result is recorded for the reports, and a failure names the requirement, what was
+// expected, what came back and where.
+func (e *Env) Requirement(c checkSpec) {
+	req, known := e.cfg.Catalogue.Lookup(c.id)
+	labels := []string{c.id}
+	if known {
+		labels = append(labels, string(req.Level), req.Area)
+	}
+	if c.fixture != "" {
+		labels = append(labels, c.fixture)
+	}
+	name := fmt.Sprintf("[%s] %s", c.id, c.title)
+	if c.fixture != "" {
+		name = fmt.Sprintf("[%s] %s: %s", c.id, c.fixture, c.title)
+	}
+	It(name, Label(labels...), SpecTimeout(e.specTimeout()), func(ctx SpecContext) {
+		start := time.Now()
+		rec := reports.Check{Name: name, Requirements: []string{c.id}, Fixture: c.fixture, FixtureFile: c.file}
+		if !known {
+			rec.Verdict, rec.Message = reports.Error, fmt.Sprintf("requirement %s is not in the catalogue (version %s)", c.id, catalogue.Version)
+			finish(rec, start)
+			return
+		}
+		rec.Level, rec.Area = string(req.Level), req.Area
+		out, ev := c.judge(ctx)
+		rec.Evidence = ev
+		for _, v := range out.Violations {
+			rec.Evidence.Violations = append(rec.Evidence.Violations, v.String())
+		}
+		rec.Verdict, rec.Message = e.verdict(req, c, out)
+		finish(rec, start)
+	})
+}
+
+// verdict grades an outcome by the requirement's level: MUST breaks fail, SHOULD breaks
+// warn (fail with --strict), MAY breaks are information.
+func (e *Env) verdict(req catalogue.Requirement, c checkSpec, out Outcome) (reports.Verdict, string) {
+	where := ""
+	if c.file != "" {
+		where = "\n  fixture:  " + c.file
+	}
+	switch {
+	case out.CannotJudge:
+		return reports.Error, fmt.Sprintf("%s could not be judged: %s%s", req.ID, out.Actual, where)
+	case out.Pass:
+		return reports.Passed, out.Note
+	}
+	msg := fmt.Sprintf("%s (%s) broken: %s\n  expected: %s\n  actual:   %s\n  where:    %s%s",
+		req.ID, req.Level, req.Text, out.Expected, out.Actual, out.Where, where)
+	switch {
+	case req.Level == catalogue.MUST, req.Level == catalogue.SHOULD && e.cfg.Strict:
+		return reports.Failed, msg
+	case req.Level == catalogue.SHOULD:
+		return reports.Warning, msg
+	}
+	return reports.Info, msg
+}
+
+// finish records the check and fails the spec when the check did not pass, so that
+// Ginkgo's own exit status and reporters agree with the umconform reports.
+func finish(rec reports.Check, start time.Time) {
+	rec.Duration = time.Since(start)
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		Fail("encoding the check result: " + err.Error())
+	}
+	AddReportEntry(entryName, string(raw), ReportEntryVisibilityNever)
+	switch rec.Verdict {
+	case reports.Failed, reports.Error:
+		Fail(rec.Message)
+	}
+}
+
+// specTimeout bounds one spec: a CallId-bound replay makes three requests (PlayOnPhone,
+// the fixture, Disconnect), each bounded by the per-request timeout.
+func (e *Env) specTimeout() time.Duration { return 4*e.cfg.Timeout + 5*time.Second }
+
+// runFrom rebuilds the report model from Ginkgo's report: one Check per spec, in the
+// order Ginkgo ran them; specs that ended without recording (interrupted, timed out,
+// panicked) are accounted for as errors so that the reports list every case.
+func (e *Env) runFrom(r Report) reports.Run {
+	run := e.newRun()
+	run.Started, run.Duration = r.StartTime, r.RunTime
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
+			continue
+		}
+		var rec reports.Check
+		found := false
+		for _, entry := range s.ReportEntries {
+			if entry.Name == entryName {
+				found = json.Unmarshal([]byte(entry.StringRepresentation()), &rec) == nil
+			}
+		}
+		if !found {
+			rec = reports.Check{Name: s.LeafNodeText, Verdict: reports.Error, Duration: s.RunTime,
+				Message: fmt.Sprintf("the check ended %s before judging: %s", s.State, s.Failure.Message)}
+			for _, l := range s.Labels() {
+				if req, ok := e.cfg.Catalogue.Lookup(l); ok {
+					rec.Requirements, rec.Level, rec.Area = []string{req.ID}, string(req.Level), req.Area
+				} else if _, isFixture := e.cfg.Corpus.Lookup(l); isFixture {
+					rec.Fixture = l
+				}
+			}
+		} else if s.State.Is(types.SpecStateTimedout|types.SpecStateInterrupted|types.SpecStateAborted|types.SpecStatePanicked) && rec.Verdict != reports.Failed {
+			rec.Verdict = reports.Error
+			rec.Message = strings.TrimSpace(rec.Message + "\n" + s.Failure.Message)
+		}
+		run.Checks = append(run.Checks, rec)
+	}
+	slices.SortStableFunc(run.Checks, func(a, b reports.Check) int { return strings.Compare(a.Name, b.Name) })
+	return run
+}
