@@ -171,8 +171,10 @@ func (e *Env) disconnect(ctx context.Context, callID string) {
 // disconnectFixture is the recorded Disconnect request used to end calls the run created.
 const disconnectFixture = "dc-request"
 
-// breaker stops a run from waiting out the timeout on every check once the target is gone:
-// after limit consecutive transport failures, checks error at once.
+// breaker stops a run once the target is gone: after limit consecutive refused
+// connections (or TLS failures), checks error at once. Timeouts do not count: a target
+// slow on some requests (X5) must still be judged on the others, and a target that never
+// answers at all is caught by the preflight request.
 type breaker struct {
 	mu          sync.Mutex
 	limit       int
@@ -190,7 +192,7 @@ func (b *breaker) record(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var te *TransportError
-	if err == nil || !errors.As(err, &te) || (te.Kind != "refused" && te.Kind != "timeout" && te.Kind != "tls") {
+	if err == nil || !errors.As(err, &te) || (te.Kind != "refused" && te.Kind != "tls") {
 		b.consecutive = 0
 		return
 	}

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"errors"
 	"fmt"
 	"mime"
 	"strings"
@@ -63,6 +64,27 @@ func transportProblem(ex *Exchange) (Outcome, bool) {
 	return Outcome{}, false
 }
 
+// judgeX5: the response arrived within the per-request timeout. Unlike every other
+// judge, a timeout is the target's failure here, not a reason not to judge.
+func judgeX5(ex *Exchange) Outcome {
+	var te *TransportError
+	if errors.As(ex.Err, &te) && te.Kind == "timeout" {
+		return fail("a complete response within the timeout", te.Error(), "the whole exchange")
+	}
+	if ex.Err != nil {
+		return cannotJudge("no complete response: %v", ex.Err)
+	}
+	return pass("")
+}
+
+// judgeX2: an entity-expansion bomb is refused within the timeout: a timeout fails it.
+func judgeX2(ex *Exchange) Outcome {
+	if o := judgeX5(ex); !o.Pass {
+		return o
+	}
+	return judgeExpectation(ex)
+}
+
 // judgeT1: every SOAP response is well-formed XML holding a SOAP 1.1 Envelope with a Body.
 func judgeT1(ex *Exchange) Outcome {
 	if o, stop := transportProblem(ex); stop {
@@ -113,8 +135,6 @@ func judgeT3(ex *Exchange) Outcome {
 		return fail("HTTP 500 for a SOAP Fault", fmt.Sprintf("HTTP %d with a Fault", ex.Status), "status line")
 	case ex.Status == 500 && !fault:
 		return fail("a SOAP Fault in a 500 response", describe(ex), "response body")
-	case ex.Status == 200 && ex.Result.Message == "":
-		return fail("a SOAP message in a 200 response", describe(ex), "response body")
 	}
 	return pass("")
 }

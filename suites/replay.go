@@ -26,12 +26,15 @@ var judges = map[string]func(*Exchange) Outcome{
 	"S6": judgeS6,
 	"C2": judgeC2,
 	"L2": judgeL2,
+	"X2": judgeX2,
+	"X5": judgeX5,
 }
 
 // alwaysChecked returns the requirements judged on every replay of f besides those it
-// names: every answer's transport (T1–T3) and the schema of what it should be.
+// names: every answer's transport (T1–T3), its timeliness (X5) and the schema of what it
+// should be.
 func alwaysChecked(f fixtures.Fixture) []string {
-	ids := []string{"T1", "T2", "T3"}
+	ids := []string{"T1", "T2", "T3", "X5"}
 	if f.Expect.Outcome != fixtures.Success {
 		return append(ids, "S6")
 	}
