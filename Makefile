@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/umconform
 REPORT_DIR ?= reports
 
-.PHONY: all deps build run test vet bench clean
+.PHONY: all deps browser-deps build run test vet bench clean
 
 all: build
 
@@ -27,6 +27,20 @@ deps:
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gcc pkg-config libxml2-dev >/dev/null \
 		|| { echo "make: apt-get could not install gcc pkg-config libxml2-dev" >&2; exit 1; }
 
+# The HTML report is tested in a real browser (reports/html_browser_test.go), so the tests
+# need Debian's chromium; the test fails, never skips, when it is missing.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	echo "make: installing chromium (the HTML report test opens the report in a headless browser)"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else \
+		echo "make: cannot install chromium: not root and no sudo; install Debian's chromium package (/usr/bin/chromium), then retry" >&2; exit 1; \
+	fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "make: no apt-get here; install chromium so that /usr/bin/chromium exists, then retry" >&2; exit 1; \
+	fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+		|| { echo "make: apt-get could not install chromium; install it so that /usr/bin/chromium exists, then retry" >&2; exit 1; }
+
 build: deps
 	$(GO) build -o $(BIN) .
 
@@ -38,7 +52,7 @@ vet: deps
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 
-test: vet
+test: vet browser-deps
 	$(GO) test -race -count=1 ./...
 
 bench: deps
