@@ -1,10 +1,12 @@
 package reference
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -143,4 +145,27 @@ func BenchmarkServer64Clients(b *testing.B) {
 	b.ReportMetric(float64(percentile(res.latencies, .50).Microseconds()), "p50-µs")
 	b.ReportMetric(float64(percentile(res.latencies, .95).Microseconds()), "p95-µs")
 	b.ReportMetric(float64(percentile(res.latencies, .99).Microseconds()), "p99-µs")
+}
+
+// BenchmarkHandlerGetCallInfo measures the handler alone (no sockets, no HTTP client), to
+// separate the server's own cost from the loopback stack's.
+func BenchmarkHandlerGetCallInfo(b *testing.B) {
+	h, err := newHandler(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := newClient(b, h).post(playReq(DefaultEntryID, DefaultDialString)).callID()
+	body := []byte(infoReq(id))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest(http.MethodPost, LegacyPath, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				b.Fatalf("status %d", rec.Code)
+			}
+		}
+	})
 }
