@@ -45,7 +45,7 @@ build: deps
 	$(GO) build -o $(BIN) .
 
 run: build
-	./$(BIN) validate schema/testdata/getcallinfo-request.xml schema/testdata/getcallinfo-response.xml
+	./$(BIN) run --report-dir $(REPORT_DIR)
 
 vet: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

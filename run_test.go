@@ -1,0 +1,405 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/pem"
+	"encoding/xml"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/umconform/umconform/reference"
+	"github.com/umconform/umconform/suites/catalogue"
+)
+
+// TestMain lets the test binary stand in for the umconform binary: a child started with
+// UMCONFORM_AS_MAIN=1 runs dispatch on its arguments. Ginkgo allows one suite run per
+// process, so every "umconform run" in these tests is a child process.
+func TestMain(m *testing.M) {
+	if os.Getenv("UMCONFORM_AS_MAIN") == "1" {
+		os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+type childResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// umconform runs the command in a child process with extra environment variables.
+func umconform(t *testing.T, env []string, args ...string) childResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "UMCONFORM_AS_MAIN=1"), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("umconform %v: %v", args, err)
+	}
+	return childResult{code, stdout.String(), stderr.String()}
+}
+
+// junitCase is the part of a JUnit testcase these tests read.
+type junitCase struct {
+	Name       string `xml:"name,attr"`
+	Properties []struct {
+		Name  string `xml:"name,attr"`
+		Value string `xml:"value,attr"`
+	} `xml:"properties>property"`
+	Failure *struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
+	} `xml:"failure"`
+	Error *struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
+	} `xml:"error"`
+}
+
+func (c junitCase) prop(name string) string {
+	for _, p := range c.Properties {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+type junitFile struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Suites   []struct {
+		Name  string      `xml:"name,attr"`
+		Cases []junitCase `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func (j junitFile) cases() []junitCase {
+	var all []junitCase
+	for _, s := range j.Suites {
+		all = append(all, s.Cases...)
+	}
+	return all
+}
+
+func readJUnit(t *testing.T, dir string) junitFile {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatalf("no JUnit report: %v", err)
+	}
+	var j junitFile
+	if err := xml.Unmarshal(raw, &j); err != nil {
+		t.Fatalf("junit.xml does not parse: %v", err)
+	}
+	if n := len(j.cases()); n != j.Tests || n == 0 {
+		t.Fatalf("junit.xml: %d testcases, tests attribute %d", n, j.Tests)
+	}
+	return j
+}
+
+// verdicts maps each requirement to the verdicts its checks got.
+func verdicts(j junitFile) map[string][]string {
+	m := map[string][]string{}
+	for _, c := range j.cases() {
+		for _, id := range strings.Fields(c.prop("requirement")) {
+			m[id] = append(m[id], c.prop("verdict"))
+		}
+	}
+	return m
+}
+
+func hasShould(ids []string) bool {
+	cat := catalogue.Default()
+	for _, id := range ids {
+		if r, _ := cat.Lookup(id); r.Level == catalogue.SHOULD {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEveryProfileIsJudgedRight is the kill matrix: against each broken profile of the
+// reference server the run exits 1 with the profile's requirement among the failed checks
+// (as a <failure>, not an <error>); against the correct server and every legal variant
+// the run passes with no failure and no error.
+func TestEveryProfileIsJudgedRight(t *testing.T) {
+	for _, p := range reference.Profiles() {
+		t.Run(p.Name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			args := []string{"run", "--profile", p.Name, "--report-dir", dir, "--timeout", "2s"}
+			if hasShould(p.Breaks) {
+				args = append(args, "--strict") // a SHOULD break fails only in strict mode
+			}
+			res := umconform(t, nil, args...)
+			j := readJUnit(t, dir)
+			v := verdicts(j)
+			if p.Legal {
+				if res.code != 0 || j.Failures != 0 || j.Errors != 0 {
+					t.Fatalf("legal profile: exit %d, %d failures, %d errors\n%s", res.code, j.Failures, j.Errors, tail(res.stdout))
+				}
+				return
+			}
+			if res.code != 1 {
+				t.Errorf("exit %d, want 1\n%s", res.code, tail(res.stdout))
+			}
+			for _, id := range p.Breaks {
+				if !slices.Contains(v[id], "failed") {
+					t.Errorf("profile breaks %s but no %s check failed; %s verdicts: %v", id, id, id, v[id])
+				}
+			}
+			for _, c := range j.cases() {
+				if c.prop("verdict") == "failed" && (c.Failure == nil || c.Error != nil) {
+					t.Errorf("%s: verdict failed must be a <failure> only", c.Name)
+				}
+				if c.prop("verdict") == "error" && (c.Error == nil || c.Failure != nil) {
+					t.Errorf("%s: verdict error must be an <error> only", c.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestShouldBreaksWarnOutsideStrictMode: a SHOULD requirement broken without --strict is a
+// warning that does not fail the run.
+func TestShouldBreaksWarnOutsideStrictMode(t *testing.T) {
+	dir := t.TempDir()
+	res := umconform(t, nil, "run", "--profile", "r2-rejects-bom", "--report-dir", dir)
+	j := readJUnit(t, dir)
+	if res.code != 0 || j.Failures != 0 {
+		t.Fatalf("exit %d with %d failures, want 0 and none", res.code, j.Failures)
+	}
+	if !slices.Contains(verdicts(j)["R2"], "warning") || !strings.Contains(res.stdout, "WARNING [R2]") {
+		t.Errorf("R2 not reported as a warning:\n%s", tail(res.stdout))
+	}
+}
+
+func listedChecks(t *testing.T, args ...string) int {
+	t.Helper()
+	res := umconform(t, nil, append([]string{"run", "--list"}, args...)...)
+	var n int
+	if _, err := fmt.Sscanf(lastLine(res.stdout), "%d checks selected", &n); err != nil || res.code != 0 {
+		t.Fatalf("--list: exit %d, last line %q", res.code, lastLine(res.stdout))
+	}
+	return n
+}
+
+// TestDeadTargetsErrorEveryCase: a refused connection and a target that never answers
+// each give exit 2, a clear message, and a JUnit file that lists every case as an error.
+func TestDeadTargetsErrorEveryCase(t *testing.T) {
+	want := listedChecks(t)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "http://" + closed.Addr().String() + "/EWS/UM2007Legacy.asmx"
+	closed.Close()
+
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() { // accept and never answer
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	for name, target := range map[string]string{"refused": closedURL, "silent": "http://" + silent.Addr().String() + "/EWS/UM2007Legacy.asmx"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			res := umconform(t, nil, "run", "--target", target, "--dial-string", "+15550100", "--entry-id", "AAMk", "--timeout", "300ms", "--report-dir", dir)
+			if res.code != 2 {
+				t.Errorf("exit %d, want 2", res.code)
+			}
+			if !strings.Contains(res.stderr, "unreachable") {
+				t.Errorf("stderr does not say the target is unreachable:\n%s", res.stderr)
+			}
+			j := readJUnit(t, dir)
+			if len(j.cases()) != want || j.Errors != want || j.Failures != 0 {
+				t.Errorf("JUnit: %d cases, %d errors, %d failures; want %d errors", len(j.cases()), j.Errors, j.Failures, want)
+			}
+		})
+	}
+}
+
+// TestBrokenFixtureIsReportedNotLost: a user's malformed fixture is an erroring case that
+// names its file; the rest of the run goes on, and the run exits 2.
+func TestBrokenFixtureIsReportedNotLost(t *testing.T) {
+	fx := t.TempDir()
+	bad := filepath.Join(fx, "my-broken.json")
+	os.WriteFile(bad, []byte(`{"id":"my-broken","title":"t","requirements":["C1"],"source":"s","expect":{"outcome":"sucess"}}`), 0o644)
+	os.WriteFile(filepath.Join(fx, "my-broken.request.http"), []byte("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n<a/>"), 0o644)
+	dir := t.TempDir()
+	res := umconform(t, nil, "run", "--fixtures", fx, "--report-dir", dir)
+	if res.code != 2 {
+		t.Errorf("exit %d, want 2", res.code)
+	}
+	if !strings.Contains(res.stderr, bad) {
+		t.Errorf("stderr does not name %s:\n%s", bad, res.stderr)
+	}
+	j := readJUnit(t, dir)
+	found := false
+	for _, c := range j.cases() {
+		if c.Error != nil && strings.Contains(c.Error.Text, bad) && strings.Contains(c.Error.Text, "sucess") {
+			found = true
+		}
+	}
+	if !found || j.Errors != 1 || j.Failures != 0 {
+		t.Errorf("want exactly one error case naming %s; %d errors, %d failures", bad, j.Errors, j.Failures)
+	}
+}
+
+// TestSecretsNeverReachReports runs against an https reference server that demands Basic
+// credentials, with a password, an API-key header and a cookie, and then looks for each
+// secret in every byte the run wrote.
+func TestSecretsNeverReachReports(t *testing.T) {
+	h, err := reference.NewHandler(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const user, password, apiKey, cookie = "CONTOSO\\tester", "pw-7f3a9c-secret", "key-91b2e4", "session=ck-55d1aa"
+	var authed, unauthed atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
+			unauthed.Add(1)
+			w.Header().Set("WWW-Authenticate", `Basic realm="um"`)
+			http.Error(w, "401", http.StatusUnauthorized)
+			return
+		}
+		authed.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pwFile, []byte(password+"\n"), 0o600)
+
+	for name, env := range map[string][]string{"password file": nil, "password variable": {"UMCONFORM_PASSWORD=" + password}} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := []string{"run", "--target", srv.URL + reference.LegacyPath, "--dial-string", reference.DefaultDialString,
+				"--entry-id", reference.DefaultEntryID, "--ca-file", ca, "--auth", "basic", "--username", user,
+				"--header", "X-Api-Key: " + apiKey, "--header", "Cookie: " + cookie, "--report-dir", dir}
+			if env == nil {
+				args = append(args, "--password-file", pwFile)
+			}
+			res := umconform(t, env, args...)
+			if res.code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+			}
+			basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+			outputs := map[string]string{"stdout": res.stdout, "stderr": res.stderr}
+			filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+				if err == nil && !info.IsDir() {
+					b, _ := os.ReadFile(path)
+					outputs[path] = string(b)
+				}
+				return nil
+			})
+			for where, text := range outputs {
+				for _, secret := range []string{password, apiKey, "ck-55d1aa", basic} {
+					if strings.Contains(text, secret) {
+						t.Errorf("%s holds the secret %q", where, secret)
+					}
+				}
+			}
+			if !strings.Contains(outputs[filepath.Join(dir, "junit.xml")], "[redacted]") {
+				t.Error("the JUnit evidence shows no redacted header: were the extra headers recorded at all?")
+			}
+		})
+	}
+	if authed.Load() == 0 || unauthed.Load() != 0 {
+		t.Errorf("authenticated requests %d, unauthenticated %d: Basic auth was not applied to every request", authed.Load(), unauthed.Load())
+	}
+	_ = tls.VersionTLS12
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  []string
+		want []string
+	}{
+		{[]string{"run", "--target", "https://um.contoso.com/EWS/UM2007Legacy.asmx"}, nil,
+			[]string{"no dial string: pass --dial-string or set UMCONFORM_DIAL_STRING", "no entry id"}},
+		{[]string{"run", "--target", "um.contoso.com"}, nil, []string{"want a full URL"}},
+		{[]string{"run", "--auth", "basic"}, nil, []string{"--auth basic needs --username", "needs a password: set UMCONFORM_PASSWORD or pass --password-file"}},
+		{[]string{"run", "--auth", "kerberos"}, nil, []string{`--auth "kerberos": want none, basic or ntlm`}},
+		{[]string{"run", "--header", "no colon"}, nil, []string{"want 'Name: value'"}},
+		{[]string{"run"}, []string{"UMCONFORM_TIMEOUT=soon"}, []string{`UMCONFORM_TIMEOUT="soon": want a duration`}},
+		{[]string{"run", "--password", "x"}, nil, []string{"flag provided but not defined: -password"}},
+		{[]string{"run", "extra"}, nil, []string{`unexpected argument "extra"`}},
+	}
+	for _, c := range cases {
+		res := umconform(t, c.env, c.args...)
+		if res.code != 2 {
+			t.Errorf("%v: exit %d, want 2", c.args, res.code)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(res.stderr, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", c.args, w, res.stderr)
+			}
+		}
+	}
+}
+
+// TestListAndFilters: --list contacts nothing and honours --label-filter, also from its
+// environment variable.
+func TestListAndFilters(t *testing.T) {
+	all := listedChecks(t)
+	must := listedChecks(t, "--label-filter", "MUST")
+	c2 := listedChecks(t, "--label-filter", "C2")
+	if !(0 < c2 && c2 < must && must < all) {
+		t.Errorf("all %d, MUST %d, C2 %d: filters do not narrow", all, must, c2)
+	}
+	res := umconform(t, []string{"UMCONFORM_LABEL_FILTER=C2"}, "run", "--list", "--target", "http://192.0.2.1/x", "--dial-string", "1", "--entry-id", "e")
+	if !strings.Contains(res.stdout, fmt.Sprintf("%d checks selected", c2)) {
+		t.Errorf("UMCONFORM_LABEL_FILTER not applied:\n%s", tail(res.stdout))
+	}
+	help := umconform(t, nil, "run", "--help")
+	for _, flag := range []string{"--target", "UMCONFORM_TARGET", "UMCONFORM_PASSWORD", "UMCONFORM_STRICT", "UMCONFORM_REPORT_DIR"} {
+		if !strings.Contains(help.stderr, strings.TrimPrefix(flag, "--")) {
+			t.Errorf("--help does not name %s", flag)
+		}
+	}
+}
+
+func tail(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > 40 {
+		lines = lines[len(lines)-40:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
