@@ -1,4 +1,5 @@
-// Package reports holds the neutral result model of a run and writes it as JUnit XML and a console summary.
+// Package reports holds the neutral result model of a run and writes it as JUnit XML, JSON,
+// HTML and a console summary.
 package reports
 
 import (
@@ -26,23 +27,26 @@ type Evidence struct {
 	Request    string   `json:"request,omitempty"`
 	Status     int      `json:"status,omitempty"`
 	Response   string   `json:"response,omitempty"` // excerpt
-	Violations []string `json:"violations,omitempty"`
-	States     []string `json:"states,omitempty"` // observed CallState sequence
+	Violations []string `json:"-"`                  // "LINE: PATH: message"; JSON splits them: see json.go
+	States     []string `json:"states,omitempty"`   // observed CallState sequence
 }
 
 // Check is the result of one check: one requirement (or a few proven together) on one
 // fixture or scenario.
 type Check struct {
-	Name         string        `json:"name"`
-	Requirements []string      `json:"requirements"`
-	Level        string        `json:"level"`
-	Area         string        `json:"area"`
-	Fixture      string        `json:"fixture,omitempty"`
-	FixtureFile  string        `json:"fixture_file,omitempty"`
-	Verdict      Verdict       `json:"verdict"`
-	Message      string        `json:"message,omitempty"`
-	Duration     time.Duration `json:"duration"`
-	Evidence     Evidence      `json:"evidence"`
+	Name         string   `json:"name"`
+	Requirements []string `json:"requirements"`
+	// RequirementText is the catalogue text of each requirement, one per line in the order
+	// of Requirements, so that a report read on its own says what was tested.
+	RequirementText string        `json:"requirement_text,omitempty"`
+	Level           string        `json:"level"`
+	Area            string        `json:"area"`
+	Fixture         string        `json:"fixture,omitempty"`
+	FixtureFile     string        `json:"fixture_file,omitempty"`
+	Verdict         Verdict       `json:"verdict"`
+	Message         string        `json:"message,omitempty"`
+	Duration        time.Duration `json:"-"` // JSON carries duration_seconds: see json.go
+	Evidence        Evidence      `json:"evidence"`
 }
 
 // Run is one run of the harness against one target.
@@ -50,7 +54,7 @@ type Run struct {
 	Name             string        `json:"name"`
 	Target           string        `json:"target"`
 	Started          time.Time     `json:"started"`
-	Duration         time.Duration `json:"duration"`
+	Duration         time.Duration `json:"-"` // JSON carries duration_seconds: see json.go
 	Strict           bool          `json:"strict"`
 	HarnessVersion   string        `json:"harness_version"`
 	CatalogueVersion string        `json:"catalogue_version"`

@@ -1,0 +1,218 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/umconform/umconform/suites/catalogue"
+)
+
+// Format names the layout of report.json; schema/report.schema.json pins it. Bump it when a
+// field changes meaning, so that compare refuses a report it would misread.
+const Format = "umconform-report/1"
+
+// Violation is one schema violation as report.json carries it: split into its parts so a
+// reader need not parse "LINE: PATH: message" strings.
+type Violation struct {
+	Line    int    `json:"line"` // 1-based line of the response, 0 when unknown
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+}
+
+// ParseViolation splits a violation string as the suites record it ("LINE: PATH: message",
+// from schema.Violation.String). A string in another shape becomes a message at line 0.
+func ParseViolation(s string) Violation {
+	line, rest, ok := strings.Cut(s, ": ")
+	n, err := strconv.Atoi(line)
+	if !ok || err != nil || n < 0 {
+		return Violation{Message: s}
+	}
+	path, msg, ok := strings.Cut(rest, ": ")
+	if !ok {
+		return Violation{Message: s}
+	}
+	return Violation{Line: n, Path: path, Message: msg}
+}
+
+// String is the inverse of ParseViolation, so that evidence survives a JSON round trip
+// (the suites pass every check through JSON between Ginkgo processes).
+func (v Violation) String() string {
+	if v.Path == "" {
+		return v.Message
+	}
+	return fmt.Sprintf("%d: %s: %s", v.Line, v.Path, v.Message)
+}
+
+// durationSeconds is a duration as a JSON number: a float of seconds says its unit, where Go's default
+// (integer nanoseconds) reads as a bare, unit-less number.
+func durationSeconds(d time.Duration) float64 { return float64(d) / float64(time.Second) } // one rounding, so 2.345s stays 2.345
+
+func fromSeconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
+
+// marshal is json.Marshal without HTML escaping: the evidence is XML, and "\u003c" for
+// every "<" would make report.json unreadable to a person. The writers nest (a run holds
+// checks holding evidence), so each level has to opt out.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// MarshalJSON writes the evidence with its violations split into line, path and message.
+func (e Evidence) MarshalJSON() ([]byte, error) {
+	type plain Evidence
+	out := struct {
+		plain
+		Violations []Violation `json:"violations,omitempty"`
+	}{plain: plain(e)}
+	for _, v := range e.Violations {
+		out.Violations = append(out.Violations, ParseViolation(v))
+	}
+	return marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (e *Evidence) UnmarshalJSON(b []byte) error {
+	type plain Evidence
+	aux := struct {
+		*plain
+		Violations []Violation `json:"violations"`
+	}{plain: (*plain)(e)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	e.Violations = nil
+	for _, v := range aux.Violations {
+		e.Violations = append(e.Violations, v.String())
+	}
+	return nil
+}
+
+// MarshalJSON writes the check with its duration in seconds.
+func (c Check) MarshalJSON() ([]byte, error) {
+	type plain Check
+	return marshal(struct {
+		plain
+		DurationSeconds float64 `json:"duration_seconds"`
+	}{plain(c), durationSeconds(c.Duration)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *Check) UnmarshalJSON(b []byte) error {
+	type plain Check
+	aux := struct {
+		*plain
+		DurationSeconds float64 `json:"duration_seconds"`
+	}{plain: (*plain)(c)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	c.Duration = fromSeconds(aux.DurationSeconds)
+	return nil
+}
+
+// MarshalJSON writes the run with its format and its duration in seconds.
+func (r Run) MarshalJSON() ([]byte, error) {
+	type plain Run
+	return marshal(struct {
+		Format string `json:"format"`
+		plain
+		DurationSeconds float64 `json:"duration_seconds"`
+	}{Format, plain(r), durationSeconds(r.Duration)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *Run) UnmarshalJSON(b []byte) error {
+	type plain Run
+	aux := struct {
+		*plain
+		DurationSeconds float64 `json:"duration_seconds"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	r.Duration = fromSeconds(aux.DurationSeconds)
+	return nil
+}
+
+// withCatalogue fills what the suites leave to the catalogue (requirement text, and level
+// and area of checks that ended before recording them) so that a report file needs
+// nothing else to be read. Values already set are kept.
+func withCatalogue(run Run, cat catalogue.Catalogue) Run {
+	checks := make([]Check, len(run.Checks))
+	for i, c := range run.Checks {
+		var texts []string
+		for _, id := range c.Requirements {
+			req, ok := cat.Lookup(id)
+			if !ok {
+				texts = append(texts, "(not in catalogue "+run.CatalogueVersion+")")
+				continue
+			}
+			texts = append(texts, req.Text)
+			if c.Level == "" {
+				c.Level = string(req.Level)
+			}
+			if c.Area == "" {
+				c.Area = req.Area
+			}
+		}
+		if c.Requirements == nil {
+			c.Requirements = []string{} // the schema wants an array, never null
+		}
+		if c.RequirementText == "" {
+			c.RequirementText = strings.Join(texts, "\n")
+		}
+		checks[i] = c
+	}
+	run.Checks = checks
+	return run
+}
+
+// WriteJSON writes the run as report.json (schema/report.schema.json), with each check's
+// requirement text taken from the embedded catalogue.
+func WriteJSON(w io.Writer, run Run) error {
+	run = withCatalogue(run, catalogue.Default())
+	if run.Checks == nil {
+		run.Checks = []Check{} // the schema wants an array, never null
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // responses are XML: keep < and > readable
+	if err := enc.Encode(run); err != nil {
+		return fmt.Errorf("writing JSON report: %w", err)
+	}
+	return nil
+}
+
+// ReadJSON reads a report.json written by WriteJSON. A file of another format (a JUnit
+// file, a report of a later layout) is refused rather than half read.
+func ReadJSON(r io.Reader) (Run, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return Run{}, fmt.Errorf("reading report: %w", err)
+	}
+	var probe struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return Run{}, fmt.Errorf("report is not JSON: %w", err)
+	}
+	if probe.Format != Format {
+		return Run{}, fmt.Errorf("report format is %q, want %q (a report.json written by umconform run)", probe.Format, Format)
+	}
+	var run Run
+	if err := json.Unmarshal(data, &run); err != nil {
+		return Run{}, fmt.Errorf("reading report: %w", err)
+	}
+	return run, nil
+}
