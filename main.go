@@ -14,6 +14,7 @@ Usage:
   umconform validate [flags] FILE... validate SOAP messages against the schema
   umconform serve [flags]            run the reference UM server
   umconform fixtures lint [DIR...]   check fixtures for problems
+  umconform requirements [--matrix]  the requirement catalogue, its coverage and kill matrix
 
 Run 'umconform COMMAND --help' for the flags of a command.
 `
@@ -33,6 +34,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "run":
 		return runCommand(rest, stdout, stderr)
+	case "requirements":
+		return requirementsCommand(rest, stdout, stderr)
 	case "validate":
 		return validateCommand(rest, stdin, stdout, stderr)
 	case "fixtures":

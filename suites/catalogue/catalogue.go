@@ -27,6 +27,9 @@ type Requirement struct {
 	Area   string
 	Text   string
 	Source string
+	// Untestable, when set, says why no broken server can trip the requirement; the
+	// kill-matrix check then accepts that no reference profile breaks it.
+	Untestable string
 }
 
 // Catalogue is the list of requirements in file order.
@@ -68,16 +71,19 @@ func Parse(data []byte) (Catalogue, error) {
 		cols := strings.Split(line, "\t")
 		if !header {
 			header = true
-			if strings.Join(cols, ",") != "id,level,area,requirement,source" {
-				problems = append(problems, fmt.Sprintf("line %d: header is %q, want id, level, area, requirement, source", n, cols))
+			if strings.Join(cols, ",") != "id,level,area,requirement,source,untestable" {
+				problems = append(problems, fmt.Sprintf("line %d: header is %q, want id, level, area, requirement, source, untestable", n, cols))
 			}
 			continue
 		}
-		if len(cols) != 5 {
-			problems = append(problems, fmt.Sprintf("line %d: %d columns, want 5 separated by tabs", n, len(cols)))
+		if len(cols) == 5 {
+			cols = append(cols, "") // the untestable column is optional
+		}
+		if len(cols) != 6 {
+			problems = append(problems, fmt.Sprintf("line %d: %d columns, want 5 or 6 separated by tabs", n, len(cols)))
 			continue
 		}
-		r := Requirement{ID: cols[0], Level: Level(cols[1]), Area: cols[2], Text: cols[3], Source: cols[4]}
+		r := Requirement{ID: cols[0], Level: Level(cols[1]), Area: cols[2], Text: cols[3], Source: cols[4], Untestable: cols[5]}
 		switch {
 		case r.ID == "" || strings.ContainsAny(r.ID, "/&|!,() \t"):
 			problems = append(problems, fmt.Sprintf("line %d: id %q is empty or holds a character a Ginkgo label cannot", n, r.ID))

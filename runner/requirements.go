@@ -1,0 +1,188 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/umconform/umconform/reference"
+	"github.com/umconform/umconform/schema"
+	"github.com/umconform/umconform/suites"
+	"github.com/umconform/umconform/suites/catalogue"
+)
+
+// CheckInfo is one declared check as the coverage report sees it.
+type CheckInfo struct {
+	Name         string
+	Requirements []string // the labels that are catalogue IDs
+	Fixture      string   // the label that names a fixture, if any
+	Unknown      []string // labels that look like requirement IDs but are not in the catalogue
+}
+
+// Coverage is what the catalogue, the declared checks and the reference profiles say
+// about each requirement.
+type Coverage struct {
+	Requirement catalogue.Requirement
+	Checks      []string
+	Fixtures    []string
+	Profiles    []string // reference profiles that break it (directly or implied)
+}
+
+// CoverageOf joins catalogue, checks and profiles, and lists every problem: a
+// requirement no check proves, a check that names no requirement or an unknown one, and
+// a requirement no broken profile trips unless it is marked untestable.
+func CoverageOf(cat catalogue.Catalogue, checks []CheckInfo, profiles []reference.Profile) ([]Coverage, []string) {
+	var problems []string
+	rows := make([]Coverage, len(cat))
+	index := map[string]int{}
+	for i, r := range cat {
+		rows[i].Requirement = r
+		index[r.ID] = i
+	}
+	for _, c := range checks {
+		if len(c.Requirements) == 0 && len(c.Unknown) == 0 {
+			problems = append(problems, fmt.Sprintf("check %q names no requirement of the catalogue", c.Name))
+		}
+		for _, id := range c.Unknown {
+			problems = append(problems, fmt.Sprintf("check %q names %s, which is not in the catalogue", c.Name, id))
+		}
+		for _, id := range c.Requirements {
+			row := &rows[index[id]]
+			row.Checks = append(row.Checks, c.Name)
+			if c.Fixture != "" && !slices.Contains(row.Fixtures, c.Fixture) {
+				row.Fixtures = append(row.Fixtures, c.Fixture)
+			}
+		}
+	}
+	for _, p := range profiles {
+		for _, id := range append(append([]string(nil), p.Breaks...), p.Implied...) {
+			i, ok := index[id]
+			if !ok {
+				problems = append(problems, fmt.Sprintf("profile %s breaks %s, which is not in the catalogue", p.Name, id))
+				continue
+			}
+			if !slices.Contains(rows[i].Profiles, p.Name) {
+				rows[i].Profiles = append(rows[i].Profiles, p.Name)
+			}
+		}
+	}
+	for _, row := range rows {
+		r := row.Requirement
+		if len(row.Checks) == 0 {
+			problems = append(problems, fmt.Sprintf("requirement %s has no check: declare one in suites/ that names it", r.ID))
+		}
+		if len(row.Profiles) == 0 && r.Untestable == "" {
+			problems = append(problems, fmt.Sprintf("requirement %s: no reference profile breaks it; add one in reference/ or mark it untestable in the catalogue with the reason", r.ID))
+		}
+		sort.Strings(row.Fixtures)
+	}
+	return rows, problems
+}
+
+// DeclaredChecks declares the suites for a placeholder target and lists the checks
+// without running them (Ginkgo's preview), so the list is exactly what a run would run.
+func DeclaredChecks() ([]CheckInfo, error) {
+	v, err := schema.Load()
+	if err != nil {
+		return nil, err
+	}
+	corpus, broken, err := loadCorpus(nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(broken) > 0 {
+		return nil, fmt.Errorf("the embedded corpus has problems: %v", broken)
+	}
+	u, _ := url.Parse("http://127.0.0.1/EWS/UM2007Legacy.asmx")
+	env, err := suites.NewEnv(suites.Config{Target: u, Validator: v, Corpus: corpus, Timeout: 1})
+	if err != nil {
+		return nil, err
+	}
+	suites.Declare(env, "", nil)
+	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
+	report := ginkgo.PreviewSpecs("umconform", suiteCfg, reporterCfg)
+	cat := catalogue.Default()
+	var out []CheckInfo
+	for _, s := range report.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		c := CheckInfo{Name: s.LeafNodeText}
+		for _, l := range s.Labels() {
+			switch {
+			case isRequirementLabel(l):
+				if _, ok := cat.Lookup(l); ok {
+					c.Requirements = append(c.Requirements, l)
+				} else {
+					c.Unknown = append(c.Unknown, l)
+				}
+			default:
+				if _, ok := corpus.Lookup(l); ok {
+					c.Fixture = l
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// isRequirementLabel tells a requirement ID label (a capital letter and digits, as the
+// catalogue's) from levels, areas and fixture IDs.
+func isRequirementLabel(l string) bool {
+	if len(l) < 2 || l[0] < 'A' || l[0] > 'Z' {
+		return false
+	}
+	for _, r := range l[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Requirements prints the catalogue with the checks, fixtures and (with matrix) the
+// broken reference profiles covering each requirement; it returns 1 when coverage has
+// problems.
+func Requirements(w io.Writer, matrix bool) int {
+	checks, err := DeclaredChecks()
+	if err != nil {
+		fmt.Fprintf(w, "umconform requirements: %v\n", err)
+		return ExitCannotRun
+	}
+	rows, problems := CoverageOf(catalogue.Default(), checks, reference.Profiles())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if matrix {
+		fmt.Fprintln(tw, "REQUIREMENT\tLEVEL\tBROKEN BY (reference profiles; proven by TestEveryProfileIsJudgedRight in make test)")
+		for _, r := range rows {
+			broken := strings.Join(r.Profiles, ", ")
+			if broken == "" {
+				broken = "untestable: " + r.Requirement.Untestable
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Requirement.ID, r.Requirement.Level, broken)
+		}
+	} else {
+		fmt.Fprintln(tw, "REQUIREMENT\tLEVEL\tCHECKS\tSOURCE\tTEXT")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.Requirement.ID, r.Requirement.Level, len(r.Checks), r.Requirement.Source, r.Requirement.Text)
+		}
+		tw.Flush()
+		for _, r := range rows {
+			fmt.Fprintf(w, "\n%s fixtures: %s\n", r.Requirement.ID, strings.Join(r.Fixtures, ", "))
+		}
+	}
+	tw.Flush()
+	if len(problems) > 0 {
+		fmt.Fprintf(w, "\n%d coverage problem(s):\n  %s\n", len(problems), strings.Join(problems, "\n  "))
+		return ExitFailed
+	}
+	fmt.Fprintf(w, "\ncatalogue %s: %d requirements, %d checks, every requirement checked and broken by a profile\n", catalogue.Version, len(rows), len(checks))
+	return ExitOK
+}
