@@ -1,0 +1,148 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"testing"
+	"time"
+)
+
+func junitSampleRun() Run {
+	return Run{
+		Name: "umconform", Target: "https://um.contoso.com/EWS/UM2007Legacy.asmx",
+		Started: time.Date(2026, 11, 27, 1, 2, 3, 0, time.UTC), Duration: 1500 * time.Millisecond,
+		HarnessVersion: "v1.0.0", CatalogueVersion: "2026-11-27.1",
+		Checks: []Check{
+			{Name: "[T2] gci-doc-request: doc", Requirements: []string{"T2"}, Level: "MUST", Area: "transport", Fixture: "gci-doc-request",
+				FixtureFile: "fixtures/corpus/gci-doc-request.json", Verdict: Passed, Duration: 2 * time.Millisecond},
+			{Name: "[C2] gci-callid-unknown: unknown", Requirements: []string{"C2"}, Level: "MUST", Area: "callid", Fixture: "gci-callid-unknown",
+				Verdict: Failed, Message: "C2 (MUST) broken: detail\n  expected: InvalidCallIdException\n  actual:   InvalidObjectIdException",
+				Evidence: Evidence{Request: "POST /x HTTP/1.1\r\n\r\n<a/>", Status: 500, Response: "<soap:Envelope/>", Violations: []string{"5: /soap:Envelope: bad"}}},
+			{Name: "[X5] gci-doc-request: timely", Requirements: []string{"X5"}, Level: "MUST", Area: "robustness",
+				Verdict: Error, Message: "X5 could not be judged: connection refused"},
+			{Name: "[R2] gci-utf8-bom: bom", Requirements: []string{"R2"}, Level: "SHOULD", Area: "replay", Verdict: Warning, Message: "R2 (SHOULD) broken"},
+		},
+	}
+}
+
+type parsedSuites struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Suites   []struct {
+		Name       string `xml:"name,attr"`
+		Tests      int    `xml:"tests,attr"`
+		Failures   int    `xml:"failures,attr"`
+		Errors     int    `xml:"errors,attr"`
+		Timestamp  string `xml:"timestamp,attr"`
+		Properties []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Name       string `xml:"name,attr"`
+			Classname  string `xml:"classname,attr"`
+			Time       string `xml:"time,attr"`
+			Properties []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"properties>property"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Error *struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+			} `xml:"error"`
+			SystemOut string `xml:"system-out"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func TestJUnitStructure(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, junitSampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	var p parsedSuites
+	if err := xml.Unmarshal(b.Bytes(), &p); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, b.String())
+	}
+	if len(p.Suites) != 4 {
+		t.Fatalf("%d testsuites, want one per area (4)", len(p.Suites))
+	}
+	byName := map[string]int{}
+	for i, s := range p.Suites {
+		byName[s.Name] = i
+		if s.Timestamp != "2026-11-27T01:02:03" || len(s.Cases) != 1 || s.Tests != 1 {
+			t.Errorf("suite %s: timestamp %q, %d cases", s.Name, s.Timestamp, len(s.Cases))
+		}
+	}
+	callid := p.Suites[byName["umconform.callid"]]
+	c := callid.Cases[0]
+	if callid.Failures != 1 || c.Failure == nil || c.Error != nil || c.Failure.Type != "C2" ||
+		c.Failure.Message != "C2 (MUST) broken: detail" || !strings.Contains(c.Failure.Text, "actual:   InvalidObjectIdException") {
+		t.Errorf("failed check: %+v", c)
+	}
+	if !strings.Contains(c.SystemOut, "5: /soap:Envelope: bad") || !strings.Contains(c.SystemOut, "response (HTTP 500)") {
+		t.Errorf("evidence missing from system-out: %q", c.SystemOut)
+	}
+	props := map[string]string{}
+	for _, pr := range c.Properties {
+		props[pr.Name] = pr.Value
+	}
+	if props["requirement"] != "C2" || props["level"] != "MUST" || props["fixture"] != "gci-callid-unknown" || props["verdict"] != "failed" ||
+		props["target"] != "https://um.contoso.com/EWS/UM2007Legacy.asmx" {
+		t.Errorf("properties %v", props)
+	}
+	rob := p.Suites[byName["umconform.robustness"]]
+	if rob.Errors != 1 || rob.Failures != 0 || rob.Cases[0].Error == nil || rob.Cases[0].Failure != nil || rob.Cases[0].Error.Type != "cannot-judge" {
+		t.Errorf("an unjudged check must be an <error> only: %+v", rob.Cases[0])
+	}
+	warn := p.Suites[byName["umconform.replay"]].Cases[0]
+	if warn.Failure != nil || warn.Error != nil || !strings.HasPrefix(warn.SystemOut, "WARNING (SHOULD)") {
+		t.Errorf("a warning passes with its text in system-out: %+v", warn)
+	}
+	pass := p.Suites[byName["umconform.transport"]].Cases[0]
+	if pass.Failure != nil || pass.Error != nil || pass.Time != "0.002" || pass.Classname != "umconform.transport" {
+		t.Errorf("passed check: %+v", pass)
+	}
+	if p.Tests != 4 || p.Failures != 1 || p.Errors != 1 {
+		t.Errorf("totals: tests=%d failures=%d errors=%d, want 4, 1, 1", p.Tests, p.Failures, p.Errors)
+	}
+	if strings.Contains(b.String(), "BeforeSuite") || strings.Contains(b.String(), "AfterSuite") {
+		t.Error("setup nodes in the report")
+	}
+}
+
+func TestExitCodeAndSummary(t *testing.T) {
+	run := junitSampleRun()
+	if run.ExitCode() != 1 {
+		t.Errorf("a failure must exit 1, got %d", run.ExitCode())
+	}
+	run.Checks[1].Verdict = Passed
+	if run.ExitCode() != 2 {
+		t.Errorf("an error without failures must exit 2, got %d", run.ExitCode())
+	}
+	run.Checks[2].Verdict = Passed
+	if run.ExitCode() != 0 {
+		t.Errorf("warnings alone must exit 0, got %d", run.ExitCode())
+	}
+	var b bytes.Buffer
+	if err := WriteSummary(&b, junitSampleRun(), []string{"T2", "C2", "X5", "R2"}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"C2           MUST    FAILED", "X5           MUST    ERROR", "R2           SHOULD  WARNING", "FAILED [C2] gci-callid-unknown", "WARNING [R2]",
+		"4 checks against https://um.contoso.com/EWS/UM2007Legacy.asmx: 1 passed, 1 failed, 1 warnings, 1 errors (1.5s)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "T2") > strings.Index(out, "C2") {
+		t.Error("summary not in catalogue order")
+	}
+}
