@@ -14,6 +14,7 @@ Usage:
   umconform validate [flags] FILE... validate SOAP messages against the schema
   umconform serve [flags]            run the reference UM server
   umconform fixtures lint [DIR...]   check fixtures for problems
+  umconform compare BASE NEW         compare two report.json files: regressions, fixes, responses
   umconform requirements [--matrix]  the requirement catalogue, its coverage and kill matrix
 
 Run 'umconform COMMAND --help' for the flags of a command.
@@ -42,6 +43,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fixturesCommand(rest, stdout, stderr)
 	case "serve":
 		return serveCommand(rest, stdout, stderr)
+	case "compare":
+		return compareCommand(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,129 @@
+package reports
+
+import (
+	"bytes"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func names(changes []Change) []string {
+	var out []string
+	for _, c := range changes {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func TestCompareIdenticalRunsHasNoRegressions(t *testing.T) {
+	d := Compare(sampleRun(), sampleRun(), DefaultVolatile())
+	if len(d.Regressions)+len(d.Fixes)+len(d.Changed)+len(d.Added)+len(d.Removed)+len(d.Responses) != 0 {
+		t.Errorf("identical runs differ: %+v", d)
+	}
+}
+
+func TestCompareFindsExactlyTheRegression(t *testing.T) {
+	base := sampleRun()
+	next := sampleRun()
+	next.Checks[4].Verdict = Failed // T2 passed in the base
+	next.Checks[4].Message = "T2 (MUST) broken: SOAP responses are labelled text/xml"
+	next.Checks[1].Verdict = Passed // S2 failed in the base: a fix
+	next.Checks[0].Verdict = Warning
+	next.Checks = append(next.Checks, Check{Name: "[T9] new", Verdict: Passed})
+	next.Checks = slices.Delete(next.Checks, 3, 4) // L1 removed
+
+	d := Compare(base, next, DefaultVolatile())
+	if got := names(d.Regressions); !slices.Equal(got, []string{base.Checks[4].Name}) {
+		t.Errorf("regressions %q, want only T2", got)
+	}
+	if got := names(d.Fixes); !slices.Equal(got, []string{base.Checks[1].Name}) {
+		t.Errorf("fixes %q, want only S2", got)
+	}
+	if got := names(d.Changed); !slices.Equal(got, []string{base.Checks[0].Name}) {
+		t.Errorf("changed %q, want only S1 (passed → warning)", got)
+	}
+	if got := names(d.Added); !slices.Equal(got, []string{"[T9] new"}) {
+		t.Errorf("added %q", got)
+	}
+	if got := names(d.Removed); !slices.Equal(got, []string{base.Checks[3].Name}) {
+		t.Errorf("removed %q", got)
+	}
+	var b bytes.Buffer
+	if err := WriteDiff(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"REGRESSION " + base.Checks[4].Name + ": passed → failed", "T2 (MUST) broken", "1 regressions, 1 fixes"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("diff output lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// TestPrefixOnlyChangesAreNotDifferences: a server may pick any prefix and indent as it
+// likes; only what the XML says counts.
+func TestPrefixOnlyChangesAreNotDifferences(t *testing.T) {
+	base := sampleRun()
+	next := sampleRun()
+	for i := range next.Checks {
+		r := next.Checks[i].Evidence.Response
+		r = strings.ReplaceAll(r, "soap:", "s:")
+		r = strings.ReplaceAll(r, "xmlns:soap=", "xmlns:s=")
+		r = strings.ReplaceAll(r, `<GetCallInfoResponse xmlns="https://schemas.microsoft.com/exchange/services/2006/messages">`,
+			`<GetCallInfoResponse xmlns:m="https://schemas.microsoft.com/exchange/services/2006/messages"><!-- outer -->`)
+		for _, name := range []string{"GetCallInfoResponse", "CallState", "EventCause"} {
+			r = strings.NewReplacer("<"+name, "<m:"+name, "</"+name, "</m:"+name).Replace(r)
+		}
+		r = strings.ReplaceAll(r, "\n", "\r\n\t")
+		next.Checks[i].Evidence.Response = r
+	}
+	if next.Checks[0].Evidence.Response == base.Checks[0].Evidence.Response {
+		t.Fatal("the test did not change the response")
+	}
+	if d := Compare(base, next, DefaultVolatile()); len(d.Responses) != 0 {
+		t.Errorf("prefix-only changes reported: %+v", d.Responses)
+	}
+
+	// A changed value is a difference, and the diff shows it.
+	next.Checks[0].Evidence.Response = strings.Replace(next.Checks[0].Evidence.Response, "Connected", "Disconnected", 1)
+	d := Compare(base, next, DefaultVolatile())
+	if len(d.Responses) != 1 || d.Responses[0].Fixture != "getcallinfo-connected" {
+		t.Fatalf("responses %+v, want one difference for getcallinfo-connected", d.Responses)
+	}
+	got := strings.Join(d.Responses[0].Lines, "\n")
+	if !regexp.MustCompile(`(?m)^- +text "Connected"\n\+ +text "Disconnected"$`).MatchString(got) {
+		t.Errorf("diff lines:\n%s", got)
+	}
+}
+
+func TestCanonicalXML(t *testing.T) {
+	const a = `<?xml version="1.0"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+  <soap:Fault><faultcode>soap:Client</faultcode><faultstring>bad</faultstring></soap:Fault>
+  <PlayOnPhoneResponse xmlns="m"><CallId>AAAA</CallId></PlayOnPhoneResponse>
+</soap:Body></soap:Envelope>`
+	const b = `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/">
+	<e:Body><e:Fault>
+		<faultcode>e:Client</faultcode>
+		<faultstring>bad</faultstring>
+	</e:Fault>
+	<x:PlayOnPhoneResponse xmlns:x="m"><x:CallId>BBBB</x:CallId></x:PlayOnPhoneResponse></e:Body></e:Envelope>`
+	ca, cb := CanonicalXML(a, DefaultVolatile()), CanonicalXML(b, DefaultVolatile())
+	if !slices.Equal(ca, cb) {
+		t.Errorf("equivalent documents differ:\n%s\n---\n%s", strings.Join(ca, "\n"), strings.Join(cb, "\n"))
+	}
+	if !slices.Contains(ca, `        text "{http://schemas.xmlsoap.org/soap/envelope/}Client"`) {
+		t.Errorf("faultcode QName not resolved:\n%s", strings.Join(ca, "\n"))
+	}
+	if slices.Equal(CanonicalXML(a, nil), CanonicalXML(b, nil)) {
+		t.Error("without volatile paths the CallIds should differ")
+	}
+	if strings.Contains(strings.Join(ca, "\n"), "AAAA") {
+		t.Error("volatile CallId kept")
+	}
+	// Text that is not XML still compares, line by line.
+	broken := CanonicalXML("<a><b>x</b>\n<p>Internal error & more\n</p>", nil)
+	if last := broken[len(broken)-1]; last != "! </p>" {
+		t.Errorf("unparsable rest not kept: %q", broken)
+	}
+}
