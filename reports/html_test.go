@@ -1,0 +1,56 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestHTMLReportMatchesGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHTML(&b, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.html", b.Bytes())
+}
+
+// TestHTMLReportIsSelfContained: the page is archived by CI and opened offline; one
+// fetch of a stylesheet or script would leave it broken (and leak that it was opened).
+func TestHTMLReportIsSelfContained(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHTML(&b, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, bad := range []string{"<script", "<link", "src=", "@import", "url("} {
+		if strings.Contains(html, bad) {
+			t.Errorf("the HTML report holds %q: it must not fetch anything", bad)
+		}
+	}
+	for _, want := range []string{
+		"5 checks: 2 passed, 1 failed, 1 warnings, 0 info, 1 errors",
+		`<details class="check failed" id="run0-check1" open>`,
+		"CallState is one of the 8 values; EventCause one of the 5", // requirement text
+		`<tr class="mark"><td class="n">6</td>`,                     // the violation's line
+		"&lt;CallId&gt;AQAAAA==&lt;/CallId&gt;",                     // the request, escaped
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the HTML report lacks %q", want)
+		}
+	}
+}
+
+// TestHTMLEscapesTargetContent: responses come from the server under test, which may
+// send anything; none of it may become markup.
+func TestHTMLEscapesTargetContent(t *testing.T) {
+	run := sampleRun()
+	run.Checks[1].Evidence.Response = `<script>alert(1)</script>`
+	run.Checks[1].Message = `<img src=x onerror=alert(1)>`
+	var b bytes.Buffer
+	if err := WriteHTML(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "<script>") || strings.Contains(b.String(), "<img") {
+		t.Error("server content reached the page unescaped")
+	}
+}
