@@ -2,7 +2,6 @@ package suites
 
 import (
 	"fmt"
-	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -17,9 +16,9 @@ func Declare(e *Env, reportDir string, done func(reports.Run)) {
 	ReportAfterSuite("umconform reports", func(r Report) {
 		run := e.runFrom(r)
 		if reportDir != "" {
-			path := filepath.Join(reportDir, "junit.xml")
-			if err := reports.WriteFile(path, run, reports.WriteJUnit); err != nil {
-				Fail(fmt.Sprintf("writing %s: %v", path, err))
+			// junit.xml for CI, report.json for compare, report.html for a person.
+			if err := reports.WriteAll(reportDir, run); err != nil {
+				Fail(fmt.Sprintf("writing the reports: %v", err))
 			}
 		}
 		if done != nil {
