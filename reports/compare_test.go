@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -120,6 +121,11 @@ func TestCanonicalXML(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(ca, "\n"), "AAAA") {
 		t.Error("volatile CallId kept")
+	}
+	// The UM service's own form: the CallId is the text of the nested PlayOnPhoneResponse.
+	const pop = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><PlayOnPhoneResponse xmlns="m"><PlayOnPhoneResponse>%s</PlayOnPhoneResponse></PlayOnPhoneResponse></s:Body></s:Envelope>`
+	if !slices.Equal(CanonicalXML(fmt.Sprintf(pop, "AAAA"), DefaultVolatile()), CanonicalXML(fmt.Sprintf(pop, "BBBB"), DefaultVolatile())) {
+		t.Error("CallIds in nested PlayOnPhoneResponse elements compared")
 	}
 	// Text that is not XML still compares, line by line.
 	broken := CanonicalXML("<a><b>x</b>\n<p>Internal error & more\n</p>", nil)
