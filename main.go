@@ -13,6 +13,7 @@ Usage:
   umconform run [flags]              replay the fixtures against a target and write reports
   umconform validate [flags] FILE... validate SOAP messages against the schema
   umconform serve [flags]            run the reference UM server
+  umconform record [flags]           record a client's exchanges through a proxy as fixtures
   umconform fixtures lint [DIR...]   check fixtures for problems
   umconform compare BASE NEW         compare two report.json files: regressions, fixes, responses
   umconform requirements [--matrix]  the requirement catalogue, its coverage and kill matrix
@@ -43,6 +44,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fixturesCommand(rest, stdout, stderr)
 	case "serve":
 		return serveCommand(rest, stdout, stderr)
+	case "record":
+		return recordCommand(rest, stdout, stderr)
 	case "compare":
 		return compareCommand(rest, stdout, stderr)
 	case "-h", "--help", "help":

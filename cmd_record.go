@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/umconform/umconform/fixtures/record"
+)
+
+const recordUsage = `Usage: umconform record --upstream URL --out DIR [flags]
+
+Runs a recording reverse proxy: point a real client at http://LISTEN (same path as on the
+server) and every exchange is relayed to the upstream unchanged and written to DIR as a
+fixture (DIR/ID/ID.request.http, .response.http, .json; format: fixtures/README.md).
+Authorization, Proxy-Authorization, Cookie and Set-Cookie headers are dropped before
+anything is written; --redact-header and --redact-element remove more. Authentication
+challenges (401, 407) and answers no fixture can expect are relayed but not recorded.
+Stop with Ctrl-C or SIGTERM: exchanges in flight finish and are written first.
+Replay the recording with 'umconform run --fixtures DIR'; check it with
+'umconform fixtures lint DIR'. Exit 0 stopped cleanly, 2 bad usage or a fixture could not
+be written.
+
+Flags:
+`
+
+// recordCommand implements "umconform record".
+func recordCommand(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runRecord(ctx, args, stdout, stderr)
+}
+
+// runRecord is recordCommand with the shutdown signal as a context, so that tests can stop it.
+func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var (
+		listen, upstream, out, caFile string
+		insecure                      bool
+		timeout                       time.Duration
+		opts                          record.Options
+	)
+	fs := flag.NewFlagSet("record", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ef := &envFlags{fs: fs}
+	ef.String(&listen, "listen", "RECORD_LISTEN", "127.0.0.1:8081", "`address` the client connects to")
+	ef.String(&upstream, "upstream", "UPSTREAM", "", "`URL` of the real server, such as https://HOST/EWS/UM2007Legacy.asmx (its scheme and host are used)")
+	ef.String(&out, "out", "RECORD_OUT", "", "`folder` the fixtures are written to (created when missing)")
+	ef.String(&caFile, "ca-file", "CA_FILE", "", "PEM `file` of CA certificates to trust for an https upstream")
+	ef.Bool(&insecure, "insecure-skip-verify", "INSECURE_SKIP_VERIFY", "do not verify the upstream's TLS certificate")
+	ef.List(&opts.RedactHeaders, "redact-header", "REDACT_HEADERS", ",", "header `name` whose value is replaced by REDACTED on disk")
+	ef.List(&opts.RedactElements, "redact-element", "REDACT_ELEMENTS", ",", "XML element local `name` whose text is replaced by REDACTED on disk")
+	ef.Duration(&timeout, "timeout", "RECORD_TIMEOUT", 2*time.Minute, "bound on one upstream round trip")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, recordUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	problems := ef.errs
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected argument %q; every setting is a flag", fs.Arg(0)))
+	}
+	if upstream == "" {
+		problems = append(problems, "no upstream: pass --upstream URL or set UMCONFORM_UPSTREAM (the server the client would talk to)")
+	}
+	if out == "" {
+		problems = append(problems, "no output folder: pass --out DIR or set UMCONFORM_RECORD_OUT")
+	}
+	if timeout <= 0 {
+		problems = append(problems, fmt.Sprintf("--timeout %v: must be positive, such as 2m", timeout))
+	}
+	var err error
+	if upstream != "" {
+		if opts.Upstream, err = url.Parse(upstream); err != nil {
+			problems = append(problems, fmt.Sprintf("--upstream: %v", err))
+		}
+	}
+	tlsCfg := &tls.Config{InsecureSkipVerify: insecure} //nolint:gosec // the user asked for it by flag
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		pool := x509.NewCertPool()
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("--ca-file: %v", err))
+		case !pool.AppendCertsFromPEM(pem):
+			problems = append(problems, fmt.Sprintf("--ca-file %s: no PEM certificate in it", caFile))
+		default:
+			tlsCfg.RootCAs = pool
+		}
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "umconform record: %s\n", strings.Join(problems, "\n  "))
+		return 2
+	}
+	opts.Out, opts.TLS, opts.UpstreamTimeout, opts.Log = out, tlsCfg, timeout, stdout
+
+	rec, err := record.New(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "umconform %v\n", err)
+		return 2
+	}
+	ln, err := record.Listen(listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "umconform %v (choose another address with --listen or UMCONFORM_RECORD_LISTEN)\n", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "umconform record: relaying http://%s to %s, writing fixtures to %s\n", ln.Addr(), opts.Upstream.Redacted(), out)
+	serveErr := rec.Serve(ctx, ln)
+	st := rec.Stats()
+	fmt.Fprintf(stdout, "umconform record: stopped: %d fixtures written, %d exchanges not fixtures, %d not written, %d answered 502\n",
+		st.Recorded, st.Skipped, st.Failed, st.Refused)
+	if serveErr != nil {
+		fmt.Fprintf(stderr, "umconform %v\n", serveErr)
+		return 2
+	}
+	if st.Failed > 0 {
+		fmt.Fprintf(stderr, "umconform record: %d exchanges were relayed but not written; see the log above\n", st.Failed)
+		return 2
+	}
+	return 0
+}
