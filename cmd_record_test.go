@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/reference"
+)
+
+// recorderChild is "umconform record" in a child process, so that it can be killed.
+type recorderChild struct {
+	cmd    *exec.Cmd
+	addr   string // where the client connects
+	stdout *syncBuffer
+	done   chan error
+}
+
+func startRecorderChild(t *testing.T, args ...string) *recorderChild {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"record", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), "UMCONFORM_AS_MAIN=1")
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	rc := &recorderChild{cmd: cmd, stdout: &syncBuffer{}, done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(rc.stdout, line)
+			if rest, ok := strings.CutPrefix(line, "umconform record: relaying http://"); ok {
+				addr <- strings.Fields(rest)[0]
+			}
+		}
+		rc.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	select {
+	case rc.addr = <-addr:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the recorder did not start:\n%s\n%s", rc.stdout.String(), stderr.String())
+	}
+	return rc
+}
+
+func (rc *recorderChild) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-rc.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the recorder did not stop:\n%s", rc.stdout.String())
+	}
+	return rc.cmd.ProcessState.ExitCode()
+}
+
+// post sends one SOAP request through the recorder and returns the status and body.
+func post(client *http.Client, addr, body string, header http.Header) (int, string, error) {
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+reference.LegacyPath, strings.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	if header != nil {
+		req.Header = header.Clone()
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+func soap(body string) string {
+	return `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +
+		body + `</soap:Body></soap:Envelope>`
+}
+
+const umNS = "http://schemas.microsoft.com/exchange/services/2006/messages"
+
+func popRequest() string {
+	return soap(`<PlayOnPhone xmlns="` + umNS + `"><entryId>` + reference.DefaultEntryID + `</entryId><DialString>` + reference.DefaultDialString + `</DialString></PlayOnPhone>`)
+}
+
+func callRequest(op, callID string) string {
+	return soap(`<` + op + ` xmlns="` + umNS + `"><CallId>` + callID + `</CallId></` + op + `>`)
+}
+
+// callIDOf cuts the CallId out of a PlayOnPhone answer.
+func callIDOf(t *testing.T, body string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(body, "><PlayOnPhoneResponse>")
+	id, _, ok2 := strings.Cut(rest, "<")
+	if !ok || !ok2 || id == "" {
+		t.Fatalf("no CallId in %s", body)
+	}
+	return id
+}
+
+// TestRecordThenLintAndRun is the workflow of the issue: record a client against the
+// reference server, stop with SIGINT, lint the folder, and replay it with "umconform run".
+func TestRecordThenLintAndRun(t *testing.T) {
+	srv, err := reference.Start(context.Background(), reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "recorded")
+	rc := startRecorderChild(t, "--upstream", srv.URL(), "--out", out, "--redact-header", "X-Api-Key")
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	creds := http.Header{"X-Api-Key": {"api-key-secret-777"}, "Cookie": {"session=cookie-secret-42"}}
+	creds.Set("Authorization", "Basic YWxpY2U6czNjcmV0LVBhc3N3MHJk")
+	code, body, err := post(client, rc.addr, popRequest(), creds)
+	if err != nil || code != 200 {
+		t.Fatalf("PlayOnPhone: %d %v\n%s", code, err, body)
+	}
+	callID := callIDOf(t, body)
+	for _, step := range []struct {
+		body string
+		want int
+	}{
+		{callRequest("GetCallInfo", callID), 200},
+		{callRequest("Disconnect", callID), 200},
+		{callRequest("GetCallInfo", "bm90LWEtY2FsbA=="), 500},
+		{callRequest("Disconnect", "bm90LWEtY2FsbA=="), 500},
+	} {
+		if code, body, err := post(client, rc.addr, step.body, creds); err != nil || code != step.want {
+			t.Fatalf("HTTP %d (want %d) %v\n%s", code, step.want, err, body)
+		}
+	}
+	rc.cmd.Process.Signal(syscall.SIGINT)
+	if code := rc.wait(t); code != 0 {
+		t.Fatalf("record exit %d\n%s", code, rc.stdout.String())
+	}
+	if !strings.Contains(rc.stdout.String(), "stopped: 5 fixtures written") {
+		t.Errorf("summary missing:\n%s", rc.stdout.String())
+	}
+
+	var lintOut, lintErr bytes.Buffer
+	if code := dispatch([]string{"fixtures", "lint", out}, nil, &lintOut, &lintErr); code != 0 {
+		t.Fatalf("lint exit %d:\n%s%s", code, lintOut.String(), lintErr.String())
+	}
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			for _, s := range []string{"api-key-secret-777", "cookie-secret-42", "YWxpY2U6czNjcmV0LVBhc3N3MHJk"} {
+				if bytes.Contains(b, []byte(s)) {
+					t.Errorf("%s holds %q", p, s)
+				}
+			}
+		}
+		return nil
+	})
+
+	reports := t.TempDir()
+	res := umconform(t, nil, "run", "--fixtures", out, "--report-dir", reports)
+	if res.code != 0 {
+		t.Fatalf("run exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	j := readJUnit(t, reports)
+	replayed := 0
+	for _, c := range j.cases() {
+		if strings.Contains(c.Name, "rec-") {
+			replayed++
+			if c.Failure != nil || c.Error != nil {
+				t.Errorf("%s did not pass", c.Name)
+			}
+		}
+	}
+	if replayed == 0 {
+		t.Errorf("no check replayed a recorded fixture")
+	}
+}
+
+// TestRecordKilledMidStream kills the recorder (SIGKILL, no chance to clean up) while
+// clients keep it busy; the folder holds only whole fixtures.
+func TestRecordKilledMidStream(t *testing.T) {
+	srv, err := reference.Start(context.Background(), reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	out := t.TempDir()
+	rc := startRecorderChild(t, "--upstream", srv.URL(), "--out", out)
+
+	var answered atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 5 * time.Second}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if code, _, err := post(client, rc.addr, callRequest("GetCallInfo", "bm90LWEtY2FsbA=="), nil); err == nil && code == 500 {
+					answered.Add(1)
+				}
+			}
+		}()
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for answered.Load() < 40 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	rc.cmd.Process.Kill()
+	rc.wait(t)
+	close(stop)
+	wg.Wait()
+
+	corpus, err := fixtures.LoadDir(out)
+	if err != nil {
+		t.Fatalf("after a kill the folder does not load cleanly:\n%v", err)
+	}
+	// Every answer a client received was written before it was relayed.
+	if n := int64(len(corpus)); n < answered.Load() {
+		t.Errorf("%d fixtures but %d answers reached clients", n, answered.Load())
+	}
+}
+
+func TestRecordFlags(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := runRecord(context.Background(), []string{"--ca-file", "/nonexistent.pem", "extra"}, &stdout, &stderr); code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	for _, want := range []string{"--upstream URL or set UMCONFORM_UPSTREAM", "--out DIR or set UMCONFORM_RECORD_OUT", "--ca-file", `unexpected argument "extra"`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr.String())
+		}
+	}
+	stderr.Reset()
+	if code := runRecord(context.Background(), []string{"--upstream", "ftp://x", "--out", t.TempDir()}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "want a URL") {
+		t.Errorf("ftp upstream: exit %d\n%s", code, stderr.String())
+	}
+	t.Setenv("UMCONFORM_UPSTREAM", "http://127.0.0.1:1")
+	t.Setenv("UMCONFORM_RECORD_OUT", t.TempDir())
+	t.Setenv("UMCONFORM_RECORD_LISTEN", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stop at once: the settings came from the environment alone
+	stdout.Reset()
+	stderr.Reset()
+	if code := runRecord(ctx, nil, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "relaying http://127.0.0.1:") {
+		t.Errorf("env-configured record: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+}
