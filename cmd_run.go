@@ -100,8 +100,9 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	ef.String(&cfg.ReportDir, "report-dir", "REPORT_DIR", "reports", "`folder` for junit.xml")
 	ef.Bool(&cfg.List, "list", "LIST", "print the selected checks without contacting the target")
 	ef.List(&cfg.FixtureDirs, "fixtures", "FIXTURES", ",", "`folder` of your own recorded fixtures, replayed with the embedded corpus")
-	ef.Duration(&cfg.PollInterval, "poll-interval", "POLL_INTERVAL", 200*time.Millisecond, "lifecycle: `time` between GetCallInfo polls")
-	ef.Int(&cfg.PollLimit, "poll-limit", "POLL_LIMIT", 150, "lifecycle: polls per call at most")
+	ef.Duration(&cfg.PollInterval, "poll-interval", "POLL_INTERVAL", 0, fmt.Sprintf("lifecycle: `time` between GetCallInfo polls; 0 is %v (faster against the embedded server)", runner.DefaultPollInterval))
+	ef.Int(&cfg.PollLimit, "poll-limit", "POLL_LIMIT", 0, fmt.Sprintf("lifecycle: polls per call at most; 0 is %d (fewer against the embedded server)", runner.DefaultPollLimit))
+	ef.List(&cfg.LifecycleDialStrings, "lifecycle-dial-string", "LIFECYCLE_DIAL_STRINGS", ",", "lifecycle: `number` to call and follow to its end (default --dial-string; against the embedded server its answered scenario and those that end by themselves)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: umconform run [flags]\n\n"+
 			"Replays the recorded fixtures against the target, validates every response against the\n"+

@@ -34,11 +34,27 @@ type Config struct {
 	List        bool
 	FixtureDirs []string // users' own recordings, replayed with the embedded corpus
 
+	// Lifecycle polling; zero takes the defaults for the target: DefaultPollInterval and
+	// DefaultPollLimit for a real server, faster ones for the embedded reference server.
 	PollInterval time.Duration
 	PollLimit    int
+	// LifecycleDialStrings are the numbers the lifecycle suite calls; empty means
+	// DialString, or every self-ending scenario and the answered one of the embedded server.
+	LifecycleDialStrings []string
 
 	HarnessVersion string
 }
+
+// Lifecycle polling defaults. A real call takes seconds to ring and be answered: poll
+// every 200ms for up to 30s. The embedded reference server's calls move every
+// embeddedStep, so it is polled faster and for less long, which keeps a run fast.
+const (
+	DefaultPollInterval  = 200 * time.Millisecond
+	DefaultPollLimit     = 150
+	embeddedStep         = 20 * time.Millisecond
+	embeddedPollInterval = 10 * time.Millisecond
+	embeddedPollLimit    = 30
+)
 
 // Validate reports every problem with the settings at once, each with its fix.
 func (c *Config) Validate() error {
@@ -102,11 +118,11 @@ func (c *Config) Validate() error {
 	if c.ReportDir == "" {
 		add("--report-dir is empty: pass a folder such as reports")
 	}
-	if c.PollInterval <= 0 {
-		add("--poll-interval %v: must be positive", c.PollInterval)
+	if c.PollInterval < 0 {
+		add("--poll-interval %v: must be positive (or 0 for the default)", c.PollInterval)
 	}
-	if c.PollLimit <= 0 {
-		add("--poll-limit %d: must be positive", c.PollLimit)
+	if c.PollLimit < 0 {
+		add("--poll-limit %d: must be positive (or 0 for the default)", c.PollLimit)
 	}
 	for _, d := range c.FixtureDirs {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -96,7 +97,7 @@ func prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) (*suite
 		if cfg.List {
 			target, name = "http://127.0.0.1/EWS/UM2007Legacy.asmx", "embedded reference server"
 		} else {
-			srv, err := reference.Start(ctx, reference.Options{Profile: cfg.Profile})
+			srv, err := reference.Start(ctx, reference.Options{Profile: cfg.Profile, Step: embeddedStep})
 			if err != nil {
 				return nil, cleanup, fmt.Errorf("starting the embedded reference server: %w", err)
 			}
@@ -115,7 +116,14 @@ func prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) (*suite
 		if cfg.EntryID == "" {
 			cfg.EntryID = reference.DefaultEntryID
 		}
+		if len(cfg.LifecycleDialStrings) == 0 {
+			cfg.LifecycleDialStrings = embeddedLifecycleDials()
+		}
+		cfg.PollInterval = cmp.Or(cfg.PollInterval, embeddedPollInterval)
+		cfg.PollLimit = cmp.Or(cfg.PollLimit, embeddedPollLimit)
 	}
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, DefaultPollInterval)
+	cfg.PollLimit = cmp.Or(cfg.PollLimit, DefaultPollLimit)
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, cleanup, fmt.Errorf("target %q: %w", target, err)
@@ -133,11 +141,27 @@ func prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) (*suite
 	env, err := suites.NewEnv(suites.Config{
 		Target: u, TargetName: name, Client: client, Headers: headers,
 		DialString: cfg.DialString, EntryID: cfg.EntryID, Timeout: cfg.Timeout, Strict: cfg.Strict,
-		PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit,
+		PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit, LifecycleDialStrings: cfg.LifecycleDialStrings,
 		Corpus: corpus, BrokenFixtures: broken, Validator: validator,
 		Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, Preflight: pre,
 	})
 	return env, cleanup, err
+}
+
+// embeddedLifecycleDials are the reference server's scenarios the lifecycle suite drives:
+// every one that ends by itself, and the answered one, which the harness must end. Not the
+// inbound one (Incoming breaks L4 by design), the unavailable one (its EventCause breaks S3
+// by design) nor the queued one (it never moves): a correct server must come out clean.
+func embeddedLifecycleDials() []string {
+	var dials []string
+	for _, s := range reference.Scenarios() {
+		last := s.Timeline[len(s.Timeline)-1]
+		ends := last.State == reference.StateDisconnected && last.Cause != reference.CauseUnavailable
+		if ends || s.DialString == reference.DefaultDialString {
+			dials = append(dials, s.DialString)
+		}
+	}
+	return dials
 }
 
 // loadCorpus loads the embedded corpus and the users' folders. Broken fixtures come back

@@ -13,6 +13,8 @@ import (
 // run. done (optional) receives the report model after the suite.
 func Declare(e *Env, reportDir string, done func(reports.Run)) {
 	e.declareReplay()
+	e.declareLifecycle()
+	e.declareRobustness()
 	ReportAfterSuite("umconform reports", func(r Report) {
 		run := e.runFrom(r)
 		if reportDir != "" {

@@ -35,6 +35,10 @@ type Config struct {
 	PollInterval time.Duration // lifecycle: time between GetCallInfo polls
 	PollLimit    int           // lifecycle: polls per call at most
 
+	// LifecycleDialStrings are the numbers the lifecycle suite calls, one traced call
+	// each (and all at once for the concurrency check); empty means [DialString].
+	LifecycleDialStrings []string
+
 	Corpus         fixtures.Corpus
 	BrokenFixtures fixtures.Problems // fixtures that did not load: each becomes an erroring check
 	Validator      *schema.Validator
@@ -85,6 +89,9 @@ func NewEnv(cfg Config) (*Env, error) {
 	}
 	if cfg.PollLimit <= 0 {
 		cfg.PollLimit = 100
+	}
+	if len(cfg.LifecycleDialStrings) == 0 && cfg.DialString != "" {
+		cfg.LifecycleDialStrings = []string{cfg.DialString}
 	}
 	if cfg.TargetName == "" && cfg.Target != nil {
 		cfg.TargetName = cfg.Target.String()

@@ -25,6 +25,9 @@ type checkSpec struct {
 	file    string
 	title   string
 	judge   func(SpecContext) (Outcome, reports.Evidence)
+	// timeout bounds the spec when it makes more requests than a replay (a lifecycle
+	// trace polls for a whole call); zero means specTimeout.
+	timeout time.Duration
 }
 
 // Requirement declares a spec proving catalogue entry c.id. Its requirement ID, level,
@@ -44,7 +47,11 @@ func (e *Env) Requirement(c checkSpec) {
 	if c.fixture != "" {
 		name = fmt.Sprintf("[%s] %s: %s", c.id, c.fixture, c.title)
 	}
-	It(name, Label(labels...), SpecTimeout(e.specTimeout()), func(ctx SpecContext) {
+	timeout := c.timeout
+	if timeout <= 0 {
+		timeout = e.specTimeout()
+	}
+	It(name, Label(labels...), SpecTimeout(timeout), func(ctx SpecContext) {
 		start := time.Now()
 		rec := reports.Check{Name: name, Requirements: []string{c.id}, Fixture: c.fixture, FixtureFile: c.file}
 		if !known {

@@ -1,0 +1,561 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/reports"
+)
+
+// pollFixture is the recorded GetCallInfo request the lifecycle suite polls calls with.
+const pollFixture = "gci-doc-request"
+
+// After a call is first seen Disconnected it is asked about confirmPolls more times before
+// the harness sends Disconnect (a server that resurrects ended calls shows it then: L3), and
+// afterPolls times after the Disconnect (L5).
+const (
+	confirmPolls = 2
+	afterPolls   = 2
+	// faultRun consecutive answers without call information end the polling: the call is
+	// gone, and asking again only rings up the poll limit.
+	faultRun = 3
+)
+
+// CallState values (spec: UMCallState) and the order an outbound call moves through them
+// (L4). Transferring and Forwarding share a rank: a call may move between them. Incoming
+// has no rank: an outbound call is never Incoming.
+const (
+	stateDisconnected = "Disconnected"
+	stateIncoming     = "Incoming"
+	causeNone         = "None"
+)
+
+var callStates = []string{"Idle", "Connecting", "Alerted", "Connected", "Disconnected", "Incoming", "Transferring", "Forwarding"}
+
+var stateRank = map[string]int{
+	"Idle": 0, "Connecting": 1, "Alerted": 2, "Connected": 3,
+	"Transferring": 4, "Forwarding": 4, stateDisconnected: 5,
+}
+
+var causes = []string{"None", "UserBusy", "NoAnswer", "Unavailable", "Other"}
+
+// answer is what one GetCallInfo said about a call, reduced to what the lifecycle rules
+// read. Exactly one of State and Other is set.
+type answer struct {
+	// State and Cause are the call information, spelled canonically. The lifecycle rules
+	// judge what a state means; its spelling is S2's business, so "connected" reads as
+	// Connected here.
+	State string
+	Cause string
+	// Other describes an answer without call information (a Fault, another message) or
+	// with a CallState or EventCause no spelling makes valid: the rules skip those.
+	Other string
+	// Exception is the Fault's bare ExceptionType, when the answer is a Fault.
+	Exception string
+	// Response: the answer is a GetCallInfoResponse carrying both values (L1 needs no
+	// more), whether or not they are in their enumerations.
+	Response bool
+}
+
+func (a answer) isInfo() bool { return a.State != "" }
+
+func (a answer) String() string {
+	if a.isInfo() {
+		return a.State + "/" + a.Cause
+	}
+	return a.Other
+}
+
+// canonical returns the value of valid that v spells, ignoring case.
+func canonical(v string, valid []string) (string, bool) {
+	for _, c := range valid {
+		if strings.EqualFold(strings.TrimSpace(v), c) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// answerOf reduces a GetCallInfo exchange to an answer.
+func answerOf(ex *Exchange) answer {
+	r := ex.Result
+	if r.IsFault() {
+		exc, _ := r.Value("ExceptionType")
+		name := exceptionName(exc)
+		if name == "" {
+			code, _ := r.Value("faultcode")
+			return answer{Other: "Fault " + code}
+		}
+		return answer{Other: "Fault " + name, Exception: name}
+	}
+	rawState, ok1 := r.Value("CallState")
+	rawCause, ok2 := r.Value("EventCause")
+	if !isSuccess(ex) || r.Message != "GetCallInfoResponse" || !ok1 || !ok2 {
+		return answer{Other: describe(ex)}
+	}
+	state, ok1 := canonical(rawState, callStates)
+	cause, ok2 := canonical(rawCause, causes)
+	if !ok1 || !ok2 {
+		return answer{Other: fmt.Sprintf("%s/%s (outside the enumerations)", rawState, rawCause), Response: true}
+	}
+	return answer{State: state, Cause: cause, Response: true}
+}
+
+// callTrace is everything the harness saw of one call: placed with PlayOnPhone, polled
+// until it ended by itself or the poll limit, confirmed, disconnected, asked again.
+type callTrace struct {
+	Dial    string
+	CallID  string
+	Answers []answer    // every GetCallInfo answer, in order
+	Polls   []*Exchange // the GetCallInfo exchanges behind Answers
+	// All is every exchange of the trace (PlayOnPhone, polls, Disconnect), for X5.
+	All []*Exchange
+	// EndedByItself: the call was reported Disconnected before the harness disconnected it.
+	EndedByItself bool
+	// DisconnectAt is the index in Answers of the first answer after the harness's
+	// Disconnect, or -1 when no Disconnect was sent.
+	DisconnectAt int
+	Disconnect   *Exchange
+	// Err is why the trace stopped early (setup failure, transport error); what was seen
+	// before it is still judged.
+	Err error
+}
+
+// states renders the trace for reports: answers in order, runs of one answer folded
+// ("Connected/None ×12"), and the harness's Disconnect marked where it was sent.
+func (t *callTrace) states() []string {
+	var out []string
+	last, run := "", 0
+	flush := func() {
+		if run == 1 {
+			out = append(out, last)
+		} else if run > 1 {
+			out = append(out, fmt.Sprintf("%s ×%d", last, run))
+		}
+		run = 0
+	}
+	for i, a := range t.Answers {
+		if i == t.DisconnectAt {
+			flush()
+			out = append(out, "[Disconnect]")
+			last = ""
+		}
+		if s := a.String(); s == last {
+			run++
+		} else {
+			flush()
+			last, run = s, 1
+		}
+	}
+	flush()
+	if t.DisconnectAt == len(t.Answers) && t.Disconnect != nil {
+		out = append(out, "[Disconnect]")
+	}
+	return out
+}
+
+// traceCall places a call to dial and follows it to its end. A call that does not end by
+// itself within the poll limit is ended by the harness; either way the harness then sends
+// Disconnect and asks again, so that L5 is judged on every call.
+func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
+	t := &callTrace{Dial: dial, DisconnectAt: -1}
+	gci, ok := e.cfg.Corpus.Lookup(pollFixture)
+	if !ok {
+		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to poll calls, is not in the corpus", pollFixture)}
+		return t
+	}
+	id, pop, err := e.placeCall(ctx, dial)
+	if pop != nil {
+		t.All = append(t.All, pop)
+	}
+	if err != nil {
+		t.Err = err
+		return t
+	}
+	t.CallID = id
+	defer func() {
+		if t.Disconnect == nil { // stopped early: never leave a phone ringing
+			e.disconnect(context.WithoutCancel(ctx), id)
+		}
+	}()
+
+	poll := func(wait bool) bool {
+		if wait && !sleep(ctx, e.cfg.PollInterval) {
+			t.Err = &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ran out of time while polling: %w", context.Cause(ctx))}
+			return false
+		}
+		ex := e.sender.Send(ctx, gci, fixtures.Values{CallID: id})
+		e.breaker.record(ex.Err)
+		t.All = append(t.All, ex)
+		if ex.Err != nil {
+			t.Err = fmt.Errorf("GetCallInfo %d: %w", len(t.Answers)+1, ex.Err)
+			return false
+		}
+		t.Polls = append(t.Polls, ex)
+		t.Answers = append(t.Answers, answerOf(ex))
+		return true
+	}
+
+	// L1: the first GetCallInfo follows PlayOnPhone at once.
+	faults := 0
+	for i := range e.cfg.PollLimit {
+		if !poll(i > 0) {
+			return t
+		}
+		a := t.Answers[len(t.Answers)-1]
+		if a.State == stateDisconnected {
+			t.EndedByItself = true
+			break
+		}
+		if a.Response {
+			faults = 0
+		} else if faults++; faults >= faultRun {
+			break
+		}
+	}
+	if t.EndedByItself {
+		for range confirmPolls {
+			if !poll(true) {
+				return t
+			}
+		}
+	}
+
+	dc, ok := e.cfg.Corpus.Lookup(disconnectFixture)
+	if !ok {
+		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}
+		return t
+	}
+	t.DisconnectAt = len(t.Answers)
+	t.Disconnect = e.sender.Send(ctx, dc, fixtures.Values{CallID: id})
+	e.breaker.record(t.Disconnect.Err)
+	t.All = append(t.All, t.Disconnect)
+	if t.Disconnect.Err != nil {
+		t.Err = fmt.Errorf("Disconnect: %w", t.Disconnect.Err)
+		return t
+	}
+	for i := range afterPolls {
+		if !poll(i > 0) {
+			return t
+		}
+	}
+	return t
+}
+
+// placeCall creates a call to dial with the recorded PlayOnPhone request.
+func (e *Env) placeCall(ctx context.Context, dial string) (string, *Exchange, error) {
+	if err := e.breaker.open(); err != nil {
+		return "", nil, err
+	}
+	f, ok := e.cfg.Corpus.Lookup(CreateCallFixture)
+	if !ok {
+		return "", nil, &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to create calls, is not in the corpus", CreateCallFixture)}
+	}
+	ex := e.sender.Send(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: dial})
+	e.breaker.record(ex.Err)
+	if ex.Err != nil {
+		return "", ex, fmt.Errorf("creating a call to %s with PlayOnPhone: %w", dial, ex.Err)
+	}
+	id, ok := ex.Result.Value("PlayOnPhoneResponse")
+	if ex.Status != 200 || ex.Result.Message != "PlayOnPhoneResponse" || !ok || id == "" {
+		return "", ex, &TransportError{Kind: "setup", Err: fmt.Errorf("creating a call to %s with PlayOnPhone (entry id from --entry-id) got %s", dial, describe(ex))}
+	}
+	return id, ex, nil
+}
+
+// sleep waits d unless ctx ends first, and reports whether it waited.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// The sequence judges below are pure: they read answers, never the network, so that each
+// rule is tested on hand-written sequences. Each reports the first break it finds.
+
+// judgeL1Seq: the first GetCallInfo after PlayOnPhone is call information, not a Fault.
+func judgeL1Seq(answers []answer) Outcome {
+	if len(answers) == 0 {
+		return cannotJudge("no GetCallInfo answer")
+	}
+	if a := answers[0]; !a.Response {
+		return fail("call information for the CallId PlayOnPhone just returned", a.String(), "GetCallInfo answer 1, sent right after PlayOnPhone")
+	}
+	return pass("")
+}
+
+// judgeL2Seq: EventCause is None whenever CallState is not Disconnected (OXWUMS
+// 3.1.4.3.4.2: "None MUST be returned while the call is not Disconnected").
+func judgeL2Seq(answers []answer) Outcome {
+	for i, a := range answers {
+		if a.isInfo() && a.State != stateDisconnected && a.Cause != causeNone {
+			return fail("EventCause None while the call is "+a.State, "EventCause "+a.Cause, where(i, answers))
+		}
+	}
+	return pass("")
+}
+
+// judgeL3Seq: once reported Disconnected, a call is never reported in another state.
+// Faults after it are allowed: a server may forget an ended call.
+func judgeL3Seq(answers []answer) Outcome {
+	first := -1
+	for i, a := range answers {
+		switch {
+		case !a.isInfo():
+		case first < 0 && a.State == stateDisconnected:
+			first = i
+		case first >= 0 && a.State != stateDisconnected:
+			return fail(fmt.Sprintf("Disconnected in every answer after answer %d reported it", first+1), a.String(), where(i, answers))
+		}
+	}
+	return pass("")
+}
+
+// judgeL4Seq: an outbound call never moves backwards in Idle < Connecting < Alerted <
+// Connected < Transferring/Forwarding < Disconnected (skips allowed) and is never Incoming.
+func judgeL4Seq(answers []answer) Outcome {
+	prev := -1
+	for i, a := range answers {
+		if !a.isInfo() {
+			continue
+		}
+		if a.State == stateIncoming {
+			return fail("an outbound call (placed by PlayOnPhone) never Incoming", a.String(), where(i, answers))
+		}
+		r := stateRank[a.State]
+		if prev >= 0 && r < stateRank[answers[prev].State] {
+			return fail(fmt.Sprintf("no move backwards from %s (answer %d)", answers[prev].State, prev+1), a.String(), where(i, answers))
+		}
+		prev = i
+	}
+	return pass("")
+}
+
+// judgeL5Seq: after a successful Disconnect, every GetCallInfo answers Disconnected or an
+// InvalidCallId Fault. disconnected says whether the Disconnect succeeded; ended whether
+// the call had already ended by itself (a server may then refuse the Disconnect).
+func judgeL5Seq(disconnected, ended bool, dcAnswer string, after []answer) Outcome {
+	switch {
+	case !disconnected && ended:
+		return pass("the call had ended by itself and Disconnect was refused (" + dcAnswer + "): nothing to check")
+	case !disconnected:
+		return cannotJudge("Disconnect of a live call did not succeed: %s", dcAnswer)
+	case len(after) == 0:
+		return cannotJudge("no GetCallInfo answer after the Disconnect")
+	}
+	for i, a := range after {
+		if a.State == stateDisconnected || a.Exception == "InvalidCallIdException" {
+			continue
+		}
+		return fail("Disconnected or an InvalidCallIdException Fault after a successful Disconnect", a.String(),
+			fmt.Sprintf("GetCallInfo answer %d after the Disconnect", i+1))
+	}
+	return pass("")
+}
+
+func where(i int, answers []answer) string {
+	return fmt.Sprintf("GetCallInfo answer %d of %d", i+1, len(answers))
+}
+
+// judgeTrace judges requirement id on one call's trace. A break seen is a failure even when
+// the trace stopped early; an early stop only makes the rest unjudgeable.
+func judgeTrace(id string, t *callTrace) Outcome {
+	var o Outcome
+	switch id {
+	case "L1":
+		o = judgeL1Seq(t.Answers)
+	case "L2":
+		o = judgeL2Seq(t.Answers)
+	case "L3":
+		o = judgeL3Seq(t.Answers)
+	case "L4":
+		o = judgeL4Seq(t.Answers)
+	case "L5":
+		if t.Disconnect == nil || t.Disconnect.Err != nil {
+			break
+		}
+		ok := isSuccess(t.Disconnect) && t.Disconnect.Result.Message == "DisconnectResponse"
+		o = judgeL5Seq(ok, t.EndedByItself, describe(t.Disconnect), t.Answers[t.DisconnectAt:])
+	case "X5":
+		o = judgeEach(judgeX5, t.All, "exchange")
+	default: // S1, S2, S3: every GetCallInfo answer validates
+		o = judgeEach(judges[id], t.Polls, "GetCallInfo answer")
+	}
+	switch {
+	case !o.Pass && !o.CannotJudge && o.Expected != "":
+		return o
+	case id == "L1" && len(t.Answers) > 0:
+		return o // the first answer is all L1 needs
+	case t.Err != nil:
+		return cannotJudge("the call to %s was not followed to its end: %v", t.Dial, t.Err)
+	case o.Expected == "" && !o.Pass && !o.CannotJudge:
+		return cannotJudge("nothing to judge %s on", id)
+	}
+	return o
+}
+
+// judgeEach applies an exchange judge to every exchange; the first break wins.
+func judgeEach(j func(*Exchange) Outcome, exs []*Exchange, what string) Outcome {
+	var unjudged *Outcome
+	for i, ex := range exs {
+		o := j(ex)
+		switch {
+		case o.CannotJudge:
+			if unjudged == nil {
+				unjudged = &o
+			}
+		case !o.Pass:
+			o.Where = fmt.Sprintf("%s %d of %d: %s", what, i+1, len(exs), o.Where)
+			return o
+		}
+	}
+	if unjudged != nil {
+		return *unjudged
+	}
+	return pass("")
+}
+
+// traceMemo runs one trace once and shares it among the checks that judge it.
+type traceMemo struct {
+	once   sync.Once
+	traces []*callTrace
+}
+
+// lifecycleChecks are the requirements judged on every traced call: the lifecycle rules
+// and, because every poll is a GetCallInfo answer like any other, its schema and timing.
+var lifecycleChecks = []struct{ id, title string }{
+	{"L1", "the first GetCallInfo right after PlayOnPhone is answered with call information"},
+	{"L2", "EventCause is None until the call is Disconnected"},
+	{"L3", "Disconnected is terminal"},
+	{"L4", "the call never moves backwards and is never Incoming"},
+	{"L5", "after Disconnect, GetCallInfo answers Disconnected or InvalidCallIdException"},
+	{"S1", "every GetCallInfo answer validates"},
+	{"S2", "every CallState and EventCause is in its enumeration"},
+	{"S3", "every EventCause is one of the four documented values"},
+	{"X5", "every answer arrives within the timeout"},
+}
+
+// lifecycleTimeout bounds a lifecycle spec: the first check of a call runs its whole trace
+// (PlayOnPhone, up to PollLimit polls, the confirming polls, Disconnect, the polls after).
+func (e *Env) lifecycleTimeout() time.Duration {
+	n := e.cfg.PollLimit + confirmPolls + afterPolls + 2
+	return time.Duration(n)*(e.cfg.PollInterval+e.cfg.Timeout) + 5*time.Second
+}
+
+// declareLifecycle declares, for every lifecycle dial string, one check per requirement
+// judged on its traced call, and the same checks on all of them traced at once.
+func (e *Env) declareLifecycle() {
+	Describe("lifecycle", Label("lifecycle"), func() {
+		for _, dial := range e.cfg.LifecycleDialStrings {
+			m := &traceMemo{}
+			run := func(ctx context.Context) []*callTrace {
+				m.once.Do(func() { m.traces = []*callTrace{e.traceCall(ctx, dial)} })
+				return m.traces
+			}
+			for _, c := range lifecycleChecks {
+				e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("call to %s: %s", dial, c.title),
+					timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, run)})
+			}
+		}
+		dials := e.concurrentDials()
+		if len(dials) == 0 {
+			return
+		}
+		m := &traceMemo{}
+		run := func(ctx context.Context) []*callTrace {
+			m.once.Do(func() { m.traces = e.traceConcurrently(ctx, dials) })
+			return m.traces
+		}
+		for _, c := range lifecycleChecks {
+			e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("%d concurrent calls (%s) do not interfere: %s", len(dials), strings.Join(dials, ", "), c.title),
+				timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, run)})
+		}
+	})
+}
+
+// concurrentDials are the calls placed at once: every lifecycle dial string, and at least
+// two calls, so that a server keeping one call's state where another's belongs is seen.
+func (e *Env) concurrentDials() []string {
+	d := e.cfg.LifecycleDialStrings
+	if len(d) == 0 {
+		return nil
+	}
+	out := append([]string(nil), d...)
+	for i := 0; len(out) < 2; i++ {
+		out = append(out, d[i%len(d)])
+	}
+	return out
+}
+
+// traceConcurrently traces one call per dial string, all at once.
+func (e *Env) traceConcurrently(ctx context.Context, dials []string) []*callTrace {
+	traces := make([]*callTrace, len(dials))
+	var wg sync.WaitGroup
+	for i, d := range dials {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			traces[i] = e.traceCall(ctx, d)
+		}()
+	}
+	wg.Wait()
+	return traces
+}
+
+// traceJudge judges requirement id on every trace run returns: the first call that breaks
+// it decides, and its states are the evidence.
+func traceJudge(id string, run func(context.Context) []*callTrace) func(SpecContext) (Outcome, reports.Evidence) {
+	return func(ctx SpecContext) (Outcome, reports.Evidence) {
+		traces := run(ctx)
+		var unjudged *Outcome
+		var unjudgedEv reports.Evidence
+		var notes []string
+		for i, t := range traces {
+			o := judgeTrace(id, t)
+			ev := traceEvidence(t)
+			if len(traces) > 1 {
+				o.Where = fmt.Sprintf("call %d of %d (%s): %s", i+1, len(traces), t.Dial, o.Where)
+			}
+			switch {
+			case o.CannotJudge:
+				if unjudged == nil {
+					unjudged, unjudgedEv = &o, ev
+				}
+			case !o.Pass:
+				return o, ev
+			default:
+				notes = append(notes, fmt.Sprintf("%s: %s", t.Dial, strings.Join(ev.States, " → ")))
+			}
+		}
+		if unjudged != nil {
+			return *unjudged, unjudgedEv
+		}
+		ev := reports.Evidence{}
+		if len(traces) == 1 {
+			ev = traceEvidence(traces[0])
+		}
+		o := pass("observed " + strings.Join(notes, "; "))
+		return o, ev
+	}
+}
+
+// traceEvidence shows the call's states and its last GetCallInfo exchange.
+func traceEvidence(t *callTrace) reports.Evidence {
+	ev := reports.Evidence{States: t.states()}
+	if n := len(t.Polls); n > 0 {
+		last := evidence(t.Polls[n-1])
+		ev.Request, ev.Status, ev.Response = last.Request, last.Status, last.Response
+	}
+	return ev
+}

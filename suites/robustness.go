@@ -1,0 +1,396 @@
+package suites
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/reports"
+)
+
+// oversizedBytes is the body size of the X4 request: "an oversized request (10 MiB)".
+const oversizedBytes = 10 << 20
+
+// baselinePolls is how often the robustness suite asks about its call before the hostile
+// request, waiting for call information: a server may not answer the first question about a
+// new call (that is L1's business, not X3's).
+const baselinePolls = 3
+
+// placeholderCallID is the CallId text of the built-in requests that the live call's
+// CallId replaces, as fixtures bind theirs.
+const placeholderCallID = "UMCONFORM-LIVE-CALLID"
+
+// hostile is one hostile request ready to send, and how its own answer is judged.
+type hostile struct {
+	f       fixtures.Fixture
+	judge   func(*Exchange) Outcome // nil when only X3 is judged
+	cleanup func()
+}
+
+// probe is a hostile request the robustness suite sends to a server that has a live call;
+// the call is asked about before and after (X3).
+type probe struct {
+	id          string
+	title       string
+	requirement string // judged on the hostile request's answer; "" when only X3 is
+	make        func() (hostile, error)
+}
+
+// robustRun is what one probe saw.
+type robustRun struct {
+	callID   string
+	baseline []*Exchange // GetCallInfo before the hostile request
+	hostile  *Exchange
+	judge    func(*Exchange) Outcome
+	healthy  *Exchange // GetCallInfo after it
+	callErr  error     // the call could not be placed or was never reported
+	err      error     // the hostile request could not be made
+}
+
+// probes lists the hostile requests for this target. Which exist is decided here, before
+// the run, from the target's address and the corpus.
+func (e *Env) probes() []probe {
+	var ps []probe
+	if isLoopback(e.cfg.Target.Hostname()) {
+		// The target runs on this host: a file only this run created proves expansion
+		// beyond doubt, and its random content cannot turn up by chance.
+		ps = append(ps, probe{id: "xxe-canary", requirement: "X1",
+			title: "an external entity naming a canary file on this host (the target is on loopback) is not expanded",
+			make:  canaryProbe})
+	}
+	// A remote target's files are unknown; these two exist on every Windows and Linux host
+	// and their first lines are unmistakable. They are sent to loopback targets too, which
+	// may be tunnels to a remote server.
+	ps = append(ps,
+		probe{id: "xxe-etc-passwd", requirement: "X1",
+			title: "an external entity naming file:///etc/passwd (Linux hosts) is not expanded",
+			make:  wellKnownProbe("xxe-etc-passwd", "file:///etc/passwd", regexp.MustCompile(`root:[^:\r\n]*:0:0:`))},
+		probe{id: "xxe-win-ini", requirement: "X1",
+			title: "an external entity naming file:///c:/windows/win.ini (Windows hosts) is not expanded",
+			make:  wellKnownProbe("xxe-win-ini", "file:///c:/windows/win.ini", regexp.MustCompile(`(?i); for 16-bit app support|\[fonts\][\s\S]*\[extensions\]`))},
+		probe{id: "quadratic-blowup", requirement: "X2",
+			title: "a quadratic entity blowup (one 20 KB entity referenced 10 000 times, 200 MB expanded) is refused within the timeout",
+			make:  quadraticProbe},
+		probe{id: "oversized-10mib", requirement: "X4",
+			title: "a valid GetCallInfo padded to 10 MiB is refused (413 or Fault) within the timeout",
+			make:  oversizedProbe},
+	)
+	// The corpus's malformed requests that name X3 get the healthy question after them too;
+	// the replay judges only their own answers.
+	for _, f := range e.cfg.Corpus {
+		if f.Expect.Outcome != fixtures.Success && slices.Contains(f.Requirements, "X3") {
+			ps = append(ps, probe{id: f.ID, title: f.Title, make: func() (hostile, error) { return hostile{f: f}, nil }})
+		}
+	}
+	return ps
+}
+
+// declareRobustness declares, for every probe, the check of its own requirement and the
+// X3 check of the healthy GetCallInfo after it.
+func (e *Env) declareRobustness() {
+	Describe("robustness", Label("robustness"), func() {
+		for _, p := range e.probes() {
+			m := &robustMemo{}
+			run := func(ctx context.Context) *robustRun {
+				m.once.Do(func() { m.run = e.runProbe(ctx, p) })
+				return m.run
+			}
+			timeout := time.Duration(baselinePolls+5)*(e.cfg.Timeout+e.cfg.PollInterval) + 5*time.Second
+			if p.requirement != "" {
+				e.Requirement(checkSpec{id: p.requirement, title: p.id + ": " + p.title, timeout: timeout,
+					judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
+						r := run(ctx)
+						if r.err != nil {
+							return cannotJudge("%v", r.err), reports.Evidence{}
+						}
+						return r.judge(r.hostile), evidence(r.hostile)
+					}})
+			}
+			e.Requirement(checkSpec{id: "X3", title: "a live call is still answered correctly after " + p.id + " (" + p.title + ")", timeout: timeout,
+				judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
+					r := run(ctx)
+					if r.healthy == nil {
+						return judgeX3(r), reports.Evidence{}
+					}
+					return judgeX3(r), evidence(r.healthy)
+				}})
+		}
+	})
+}
+
+type robustMemo struct {
+	once sync.Once
+	run  *robustRun
+}
+
+// runProbe places a call, waits until the target reports it, sends the hostile request,
+// asks about the call again and ends it. X3's broken servers spoil calls placed before the
+// malformed request, so the order matters.
+func (e *Env) runProbe(ctx context.Context, p probe) *robustRun {
+	r := &robustRun{}
+	h, err := p.make()
+	if err != nil {
+		r.err = &TransportError{Kind: "setup", Err: fmt.Errorf("building the %s request: %w", p.id, err)}
+		return r
+	}
+	if h.cleanup != nil {
+		defer h.cleanup()
+	}
+	r.judge = h.judge
+	gci, ok := e.cfg.Corpus.Lookup(pollFixture)
+	if !ok {
+		r.callErr = fmt.Errorf("fixture %s, needed to ask about calls, is not in the corpus", pollFixture)
+	} else {
+		r.callID, _, r.callErr = e.placeCall(ctx, e.cfg.DialString)
+	}
+	if r.callErr == nil {
+		defer e.disconnect(context.WithoutCancel(ctx), r.callID)
+		r.callErr = e.awaitCall(ctx, gci, r)
+	}
+	if r.callID == "" && h.f.BindCallID != "" {
+		r.err = fmt.Errorf("the %s request needs a live call: %w", p.id, r.callErr)
+		return r
+	}
+	if err := e.breaker.open(); err != nil {
+		r.err = err
+		return r
+	}
+	r.hostile = e.sender.Send(ctx, h.f, fixtures.Values{CallID: r.callID, EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
+	e.breaker.record(r.hostile.Err)
+	if r.callErr == nil {
+		r.healthy = e.sender.Send(ctx, gci, fixtures.Values{CallID: r.callID})
+		e.breaker.record(r.healthy.Err)
+	}
+	return r
+}
+
+// awaitCall asks about the new call until the target reports it, so that X3 compares an
+// answer after the hostile request with one before it.
+func (e *Env) awaitCall(ctx context.Context, gci fixtures.Fixture, r *robustRun) error {
+	for i := range baselinePolls {
+		if i > 0 && !sleep(ctx, e.cfg.PollInterval) {
+			return fmt.Errorf("ran out of time waiting for the call: %w", context.Cause(ctx))
+		}
+		ex := e.sender.Send(ctx, gci, fixtures.Values{CallID: r.callID})
+		e.breaker.record(ex.Err)
+		r.baseline = append(r.baseline, ex)
+		if ex.Err != nil {
+			return fmt.Errorf("GetCallInfo before the hostile request: %w", ex.Err)
+		}
+		if answerOf(ex).Response {
+			return nil
+		}
+	}
+	return fmt.Errorf("GetCallInfo about the new call got no call information in %d tries (last: %s)", baselinePolls, answerOf(r.baseline[len(r.baseline)-1]))
+}
+
+// judgeX3: the GetCallInfo after the hostile request is valid call information. The server
+// answered the same question before it, so a timeout or a refused or dropped connection now
+// is the hostile request's doing: a failure, not a reason not to judge.
+func judgeX3(r *robustRun) Outcome {
+	switch {
+	case r.err != nil:
+		return cannotJudge("%v", r.err)
+	case r.callErr != nil:
+		return cannotJudge("no live call to ask about: %v", r.callErr)
+	case r.healthy == nil:
+		return cannotJudge("no GetCallInfo was sent after the hostile request")
+	}
+	ex := r.healthy
+	var te *TransportError
+	if errors.As(ex.Err, &te) {
+		switch te.Kind {
+		case "timeout", "refused", "reset", "truncated":
+			return fail("call information for the live call, as before the hostile request", te.Error(), "the GetCallInfo after the hostile request")
+		}
+	}
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	a := answerOf(ex)
+	if !a.Response {
+		return fail("call information for the live call, as before the hostile request", a.String(), "the GetCallInfo after the hostile request")
+	}
+	// Correctly means as well as before: a server whose every answer breaks the schema is
+	// S1's business, one whose answers break only after the hostile request is X3's.
+	before := r.baseline[len(r.baseline)-1]
+	if len(before.Result.Violations) == 0 && len(ex.Result.Violations) > 0 {
+		v := ex.Result.Violations[0]
+		return Outcome{Expected: "a valid GetCallInfoResponse, as before the hostile request", Actual: v.Message,
+			Where: fmt.Sprintf("the GetCallInfo after the hostile request, response line %d %s", v.Line, v.Path), Violations: ex.Result.Violations}
+	}
+	return pass("answered " + a.String())
+}
+
+// judgeNotExpanded (X1): the response does not carry the referenced file's content.
+func judgeNotExpanded(file string, telltale *regexp.Regexp) func(*Exchange) Outcome {
+	return func(ex *Exchange) Outcome {
+		if o, stop := transportProblem(ex); stop {
+			return o
+		}
+		if loc := telltale.FindIndex(ex.Body); loc != nil {
+			return fail("the content of "+file+" nowhere in the response", fmt.Sprintf("%q", ex.Body[loc[0]:loc[1]]),
+				fmt.Sprintf("response body, byte %d", loc[0]))
+		}
+		return pass("")
+	}
+}
+
+// judgeX4: a 10 MiB request is refused with 413 or a Fault, and not by hanging.
+func judgeX4(ex *Exchange) Outcome {
+	if o := judgeX5(ex); !o.Pass {
+		return o
+	}
+	if ex.Status == 413 || ex.Result.IsFault() {
+		return pass("")
+	}
+	return fail("HTTP 413 or a SOAP Fault for a 10 MiB request", describe(ex), "status line and /Envelope/Body")
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// canaryProbe writes a canary file (its name contains "umconform-canary", its content a
+// random token that appears nowhere in the request) and references it as an external
+// entity. The file is removed when the probe is done.
+func canaryProbe() (hostile, error) {
+	token, err := randomHex(16)
+	if err != nil {
+		return hostile{}, err
+	}
+	f, err := os.CreateTemp("", "umconform-canary-*.txt")
+	if err != nil {
+		return hostile{}, fmt.Errorf("creating the canary file: %w", err)
+	}
+	path := f.Name()
+	cleanup := func() { os.Remove(path) }
+	_, werr := f.WriteString(token)
+	cerr := f.Close()
+	// Readable by a target running as another user on this host.
+	if err := errors.Join(werr, cerr, os.Chmod(path, 0o644)); err != nil {
+		cleanup()
+		return hostile{}, fmt.Errorf("writing the canary file %s: %w", path, err)
+	}
+	uri := fileURI(path)
+	h := hostile{f: xxeRequest("xxe-canary", uri), cleanup: cleanup,
+		judge: judgeNotExpanded(uri, regexp.MustCompile(regexp.QuoteMeta(token)))}
+	if bytes.Contains(h.f.Request, []byte(token)) {
+		cleanup()
+		return hostile{}, fmt.Errorf("canary token %s occurs in its own request", token)
+	}
+	return h, nil
+}
+
+func wellKnownProbe(id, uri string, telltale *regexp.Regexp) func() (hostile, error) {
+	return func() (hostile, error) {
+		return hostile{f: xxeRequest(id, uri), judge: judgeNotExpanded(uri, telltale)}, nil
+	}
+}
+
+// fileURI turns a local path into a file URI (file:///tmp/x, file:///C:/Users/x).
+func fileURI(path string) string {
+	p := filepath.ToSlash(path)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return "file://" + p
+}
+
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// xxeRequest is a GetCallInfo whose CallId is an external entity naming uri: a server
+// that expands it and echoes the CallId (in a fault, say) shows the file's content.
+func xxeRequest(id, uri string) fixtures.Fixture {
+	body := `<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE soap:Envelope [
+  <!ENTITY xxe SYSTEM "` + uri + `">
+]>
+` + envelope(`<GetCallInfo xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">
+      <CallId>&xxe;</CallId>
+    </GetCallInfo>`)
+	return wireRequest(id, "GetCallInfo", fixtures.Rejected, "", []byte(body))
+}
+
+// quadraticProbe: one large entity referenced many times. Parsers that cap nesting depth
+// (the billion-laughs defence) but not the total expansion still blow up on it.
+func quadraticProbe() (hostile, error) {
+	var refs strings.Builder
+	for range 10000 {
+		refs.WriteString("&a;")
+	}
+	body := `<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE soap:Envelope [
+  <!ENTITY a "` + strings.Repeat("x", 20000) + `">
+]>
+` + envelope(`<GetCallInfo xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">
+      <CallId>`+refs.String()+`</CallId>
+    </GetCallInfo>`)
+	return hostile{f: wireRequest("quadratic-blowup", "GetCallInfo", fixtures.Rejected, "", []byte(body)), judge: judgeX2}, nil
+}
+
+// oversizedProbe: a GetCallInfo for the live call, otherwise valid, padded to 10 MiB with
+// a comment, so that only its size can be the reason to refuse it. The comment follows the
+// Body, where readers that stop at the operation element (ours too) never scan it.
+func oversizedProbe() (hostile, error) {
+	head := `<?xml version="1.0" encoding="utf-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+  <soap:Body>
+    <GetCallInfo xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">
+      <CallId>` + placeholderCallID + `</CallId>
+    </GetCallInfo>
+  </soap:Body>
+  <!-- `
+	tail := ` -->
+</soap:Envelope>
+`
+	pad := oversizedBytes - len(head) - len(tail)
+	const unit = "umconform X4 padding "
+	body := head + strings.Repeat(unit, pad/len(unit)+1)[:pad] + tail
+	return hostile{f: wireRequest("oversized-10mib", "GetCallInfo", fixtures.Rejected, placeholderCallID, []byte(body)), judge: judgeX4}, nil
+}
+
+// envelope wraps a Body child in the documentation's SOAP 1.1 envelope.
+func envelope(op string) string {
+	return `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+  <soap:Body>
+    ` + op + `
+  </soap:Body>
+</soap:Envelope>
+`
+}
+
+// wireRequest frames body as the documentation's requests are framed, so that a built-in
+// request differs from a recorded one only in what it is built to test.
+func wireRequest(id, op string, outcome fixtures.Outcome, bindCallID string, body []byte) fixtures.Fixture {
+	var raw bytes.Buffer
+	raw.Grow(len(body) + 256)
+	fmt.Fprintf(&raw, "POST /EWS/UM2007Legacy.asmx HTTP/1.1\r\nHost: mail.contoso.com\r\nContent-Type: text/xml; charset=utf-8\r\n"+
+		"SOAPAction: \"http://schemas.microsoft.com/exchange/services/2006/messages/%s\"\r\nContent-Length: %d\r\n\r\n", op, len(body))
+	raw.Write(body)
+	return fixtures.Fixture{ID: id, Title: id, Expect: fixtures.Expect{Outcome: outcome}, BindCallID: bindCallID, Request: raw.Bytes()}
+}
