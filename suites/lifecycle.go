@@ -533,6 +533,9 @@ func traceJudge(id string, run func(context.Context) []*callTrace) func(SpecCont
 					unjudged, unjudgedEv = &o, ev
 				}
 			case !o.Pass:
+				if ex := breakingExchange(id, t); ex != nil {
+					ev.Request, ev.Status, ev.Response = exchangeEvidence(ex)
+				}
 				return o, ev
 			default:
 				notes = append(notes, fmt.Sprintf("%s: %s", t.Dial, strings.Join(ev.States, " → ")))
@@ -550,12 +553,54 @@ func traceJudge(id string, run func(context.Context) []*callTrace) func(SpecCont
 	}
 }
 
+// breakingExchange finds the exchange behind a trace's first break of id, for the
+// evidence: the shortest prefix of the trace that already breaks the rule ends with it.
+func breakingExchange(id string, t *callTrace) *Exchange {
+	breaks := func(o Outcome) bool { return !o.Pass && !o.CannotJudge }
+	switch id {
+	case "L1":
+		if len(t.Polls) > 0 {
+			return t.Polls[0]
+		}
+	case "L2", "L3", "L4":
+		j := map[string]func([]answer) Outcome{"L2": judgeL2Seq, "L3": judgeL3Seq, "L4": judgeL4Seq}[id]
+		for k := 1; k <= len(t.Answers); k++ {
+			if breaks(j(t.Answers[:k])) {
+				return t.Polls[k-1]
+			}
+		}
+	case "L5":
+		for k := t.DisconnectAt + 1; t.DisconnectAt >= 0 && k <= len(t.Answers); k++ {
+			if breaks(judgeL5Seq(true, t.EndedByItself, "", t.Answers[t.DisconnectAt:k])) {
+				return t.Polls[k-1]
+			}
+		}
+	case "X5":
+		for _, ex := range t.All {
+			if breaks(judgeX5(ex)) {
+				return ex
+			}
+		}
+	default:
+		for _, ex := range t.Polls {
+			if breaks(judges[id](ex)) {
+				return ex
+			}
+		}
+	}
+	return nil
+}
+
+func exchangeEvidence(ex *Exchange) (string, int, string) {
+	ev := evidence(ex)
+	return ev.Request, ev.Status, ev.Response
+}
+
 // traceEvidence shows the call's states and its last GetCallInfo exchange.
 func traceEvidence(t *callTrace) reports.Evidence {
 	ev := reports.Evidence{States: t.states()}
 	if n := len(t.Polls); n > 0 {
-		last := evidence(t.Polls[n-1])
-		ev.Request, ev.Status, ev.Response = last.Request, last.Status, last.Response
+		ev.Request, ev.Status, ev.Response = exchangeEvidence(t.Polls[n-1])
 	}
 	return ev
 }

@@ -156,6 +156,21 @@ func TestAnswerOf(t *testing.T) {
 	}
 }
 
+// TestBreakingExchange: the evidence of a broken rule is the exchange that broke it, not
+// the last one of the trace.
+func TestBreakingExchange(t *testing.T) {
+	tr := &callTrace{Answers: seq("Connecting/None Disconnected/UserBusy Connected/None Disconnected/UserBusy"), DisconnectAt: 3}
+	for range tr.Answers {
+		tr.Polls = append(tr.Polls, &Exchange{})
+	}
+	if got := breakingExchange("L3", tr); got != tr.Polls[2] {
+		t.Errorf("L3 evidence: exchange %p, want the third poll %p", got, tr.Polls[2])
+	}
+	if got := breakingExchange("L2", tr); got != nil {
+		t.Errorf("L2 holds, yet evidence %p", got)
+	}
+}
+
 func TestTraceStates(t *testing.T) {
 	tr := &callTrace{Answers: seq("Connecting/None Connected/None Connected/None Connected/None Disconnected/None Disconnected/None"), DisconnectAt: 4}
 	got := strings.Join(tr.states(), " → ")
@@ -240,6 +255,9 @@ func TestTraceCall(t *testing.T) {
 				}
 				if got := verdictOf(judgeTrace(id, tr)); got != want {
 					t.Errorf("%s: %s, want %s (%+v)", id, got, want, judgeTrace(id, tr))
+				}
+				if want == "fail" && breakingExchange(id, tr) == nil {
+					t.Errorf("%s broken, but no exchange found to show as evidence", id)
 				}
 			}
 		})
