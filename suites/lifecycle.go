@@ -456,41 +456,52 @@ func (e *Env) lifecycleTimeout() time.Duration {
 // declareLifecycle declares, for every lifecycle dial string, one check per requirement
 // judged on its traced call, and the same checks on all of them traced at once.
 func (e *Env) declareLifecycle() {
+	dials := e.cfg.LifecycleDialStrings
+	if len(dials) == 0 {
+		// No number to call (a preview of the checks, or a Config without one): the checks
+		// exist all the same, so that the catalogue's coverage does not depend on settings,
+		// and cannot be judged when run.
+		dials = []string{""}
+	}
 	Describe("lifecycle", Label("lifecycle"), func() {
-		for _, dial := range e.cfg.LifecycleDialStrings {
+		for _, dial := range dials {
 			m := &traceMemo{}
 			run := func(ctx context.Context) []*callTrace {
 				m.once.Do(func() { m.traces = []*callTrace{e.traceCall(ctx, dial)} })
 				return m.traces
 			}
 			for _, c := range lifecycleChecks {
-				e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("call to %s: %s", dial, c.title),
+				e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("call to %s: %s", dialName(dial), c.title),
 					timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, run)})
 			}
 		}
-		dials := e.concurrentDials()
-		if len(dials) == 0 {
-			return
-		}
+		together := concurrentDials(dials)
 		m := &traceMemo{}
 		run := func(ctx context.Context) []*callTrace {
-			m.once.Do(func() { m.traces = e.traceConcurrently(ctx, dials) })
+			m.once.Do(func() { m.traces = e.traceConcurrently(ctx, together) })
 			return m.traces
 		}
+		names := make([]string, len(together))
+		for i, d := range together {
+			names[i] = dialName(d)
+		}
 		for _, c := range lifecycleChecks {
-			e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("%d concurrent calls (%s) do not interfere: %s", len(dials), strings.Join(dials, ", "), c.title),
+			e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("%d concurrent calls (%s) do not interfere: %s", len(together), strings.Join(names, ", "), c.title),
 				timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, run)})
 		}
 	})
 }
 
+func dialName(d string) string {
+	if d == "" {
+		return "the --dial-string number"
+	}
+	return d
+}
+
 // concurrentDials are the calls placed at once: every lifecycle dial string, and at least
 // two calls, so that a server keeping one call's state where another's belongs is seen.
-func (e *Env) concurrentDials() []string {
-	d := e.cfg.LifecycleDialStrings
-	if len(d) == 0 {
-		return nil
-	}
+func concurrentDials(d []string) []string {
 	out := append([]string(nil), d...)
 	for i := 0; len(out) < 2; i++ {
 		out = append(out, d[i%len(d)])

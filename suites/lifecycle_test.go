@@ -290,14 +290,18 @@ func TestTraceConcurrently(t *testing.T) {
 	}
 }
 
-// TestTraceUnreachable: a target that is gone makes every rule unjudgeable, never failed.
-func TestTraceUnreachable(t *testing.T) {
+// TestTraceUnjudgeable: a target that is gone, or no number to call, makes every rule
+// unjudgeable, never failed.
+func TestTraceUnjudgeable(t *testing.T) {
 	e := referenceEnv(t, "exchange", 5)
+	noNumber := e.traceCall(context.Background(), "")
 	e.sender.Target, _ = url.Parse("http://127.0.0.1:1" + reference.LegacyPath)
-	tr := e.traceCall(context.Background(), "+15550100")
-	for _, id := range []string{"L1", "L2", "L3", "L4", "L5", "S1", "X5"} {
-		if o := judgeTrace(id, tr); !o.CannotJudge {
-			t.Errorf("%s on an unreachable target: %+v, want cannot judge", id, o)
+	gone := e.traceCall(context.Background(), "+15550100")
+	for name, tr := range map[string]*callTrace{"no number": noNumber, "unreachable": gone} {
+		for _, id := range []string{"L1", "L2", "L3", "L4", "L5", "S1", "X5"} {
+			if o := judgeTrace(id, tr); !o.CannotJudge {
+				t.Errorf("%s, %s: %+v, want cannot judge", name, id, o)
+			}
 		}
 	}
 }
