@@ -194,7 +194,7 @@ func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
 		e.breaker.record(ex.Err)
 		t.All = append(t.All, ex)
 		if ex.Err != nil {
-			t.Err = fmt.Errorf("GetCallInfo %d: %w", len(t.Answers)+1, ex.Err)
+			t.Err = fmt.Errorf("polling GetCallInfo (answer %d): %w", len(t.Answers)+1, ex.Err)
 			return false
 		}
 		t.Polls = append(t.Polls, ex)
@@ -237,7 +237,7 @@ func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
 	e.breaker.record(t.Disconnect.Err)
 	t.All = append(t.All, t.Disconnect)
 	if t.Disconnect.Err != nil {
-		t.Err = fmt.Errorf("Disconnect: %w", t.Disconnect.Err)
+		t.Err = fmt.Errorf("disconnecting the call: %w", t.Disconnect.Err)
 		return t
 	}
 	for i := range afterPolls {
