@@ -189,13 +189,13 @@ func (e *Env) awaitCall(ctx context.Context, gci fixtures.Fixture, r *robustRun)
 		e.breaker.record(ex.Err)
 		r.baseline = append(r.baseline, ex)
 		if ex.Err != nil {
-			return fmt.Errorf("GetCallInfo before the hostile request: %w", ex.Err)
+			return fmt.Errorf("asking about the call before the hostile request: %w", ex.Err)
 		}
 		if answerOf(ex).Response {
 			return nil
 		}
 	}
-	return fmt.Errorf("GetCallInfo about the new call got no call information in %d tries (last: %s)", baselinePolls, answerOf(r.baseline[len(r.baseline)-1]))
+	return fmt.Errorf("the new call was never reported: %d GetCallInfo answers without call information (last: %s)", baselinePolls, answerOf(r.baseline[len(r.baseline)-1]))
 }
 
 // judgeX3: the GetCallInfo after the hostile request is valid call information. The server
