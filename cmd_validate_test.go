@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidateCommand(t *testing.T) {
+	dir := t.TempDir()
+	good, err := os.ReadFile("schema/testdata/getcallinfo-response.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Replace(good, []byte(">Connected<"), []byte(">Ringing<"), 1)
+	unavailable := bytes.Replace(good, []byte(">None<"), []byte(">Unavailable<"), 1)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	goodPath, badPath, unavailablePath := write("good.xml", good), write("bad.xml", bad), write("unavailable.xml", unavailable)
+	cases := []struct {
+		name   string
+		args   []string
+		stdin  string
+		code   int
+		stdout []string
+		stderr []string
+	}{
+		{"both samples", []string{"schema/testdata/getcallinfo-request.xml", "schema/testdata/getcallinfo-response.xml"}, "", 0, nil, []string{"2 file(s): 2 valid, 0 invalid, 0 unreadable"}},
+		{"invalid file", []string{goodPath, badPath}, "", 1,
+			[]string{badPath + ":6: /soap:Envelope/soap:Body/GetCallInfoResponse/GetCallInfoResponse/CallState: Element '{http://schemas.microsoft.com/exchange/services/2006/messages}CallState': [facet 'enumeration'] The value 'Ringing'"},
+			[]string{"1 valid, 1 invalid"}},
+		{"SHOULD finding is a warning, not a failure", []string{unavailablePath}, "", 0, []string{unavailablePath + ":7: /soap:Envelope/soap:Body/GetCallInfoResponse/GetCallInfoResponse/EventCause: warning (S3, SHOULD)"}, nil},
+		{"stdin", []string{"-"}, string(bad), 1, []string{"-:6: "}, nil},
+		{"request as a response", []string{"--kind", "response", "schema/testdata/getcallinfo-request.xml"}, "", 1, []string{"the Body holds GetCallInfo, a request, where a response was expected"}, nil},
+		{"response as a response", []string{"--kind=response", goodPath}, "", 0, nil, nil},
+		{"missing file", []string{goodPath, filepath.Join(dir, "absent.xml")}, "", 2, nil, []string{"absent.xml: no such file"}},
+		{"bad kind", []string{"--kind", "reply", goodPath}, "", 2, nil, []string{`kind "reply": want auto, request or response`}},
+		{"no file", nil, "", 2, nil, []string{"no FILE given"}},
+		{"size cap", []string{"--max-size", "100", goodPath}, "", 1, []string{"over the 100-byte limit"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := dispatch(append([]string{"validate"}, c.args...), strings.NewReader(c.stdin), &stdout, &stderr)
+			if code != c.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, stdout.String(), stderr.String())
+			}
+			for _, w := range c.stdout {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout.String())
+				}
+			}
+			for _, w := range c.stderr {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+		})
+	}
+}
