@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/umconform/umconform/fixtures/record"
+	"github.com/umconform/umconform/runner/envflag"
 )
 
 const recordUsage = `Usage: umconform record --upstream URL --out DIR [flags]
@@ -51,7 +52,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	)
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	ef := &envFlags{fs: fs}
+	ef := envflag.New(fs)
 	ef.String(&listen, "listen", "RECORD_LISTEN", "127.0.0.1:8081", "`address` the client connects to")
 	ef.String(&upstream, "upstream", "UPSTREAM", "", "`URL` of the real server, such as https://HOST/EWS/UM2007Legacy.asmx (its scheme and host are used)")
 	ef.String(&out, "out", "RECORD_OUT", "", "`folder` the fixtures are written to (created when missing)")
@@ -70,7 +71,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return 2
 	}
-	problems := ef.errs
+	problems := ef.Errs()
 	if fs.NArg() > 0 {
 		problems = append(problems, fmt.Sprintf("unexpected argument %q; every setting is a flag", fs.Arg(0)))
 	}

@@ -39,7 +39,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
 		return ExitCannotRun
 	}
-	env, cleanup, err := prepare(ctx, &cfg, stdout, stderr)
+	env, cleanup, err := Prepare(ctx, &cfg, stdout, stderr)
 	defer cleanup()
 	if err != nil {
 		fmt.Fprintf(stderr, "umconform run: %v\n", err)
@@ -73,9 +73,10 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	return run.ExitCode()
 }
 
-// prepare loads the schema and fixtures, starts the reference server when there is no
-// target, builds the client and checks the target answers at all.
-func prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) (*suites.Env, func(), error) {
+// Prepare loads the schema and fixtures, starts the reference server when there is no
+// target, builds the client and checks the target answers at all. cleanup stops what it
+// started; call it even when err is not nil.
+func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) (*suites.Env, func(), error) {
 	cleanup := func() {}
 	// Compile the schema first, on this goroutine: libxml2 initialises lazily and not
 	// thread-safely, and the reference server and specs validate concurrently later.

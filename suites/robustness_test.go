@@ -29,7 +29,9 @@ func TestJudgeX4(t *testing.T) {
 		{"413", &Exchange{Status: 413}, "pass"},
 		{"fault", fault, "pass"},
 		{"processed", &Exchange{Status: 200, Result: schema.Result{Message: "GetCallInfoResponse"}}, "fail"},
-		{"400 is not what X4 names", &Exchange{Status: 400}, "fail"},
+		{"IIS 404.13", &Exchange{Status: 404}, "pass"},
+		{"a 3xx is no refusal", &Exchange{Status: 302}, "fail"},
+		{"a 500 without a Fault is no refusal", &Exchange{Status: 500}, "fail"},
 		{"hangs", &Exchange{Err: &TransportError{Kind: "timeout", Err: errors.New("deadline")}}, "fail"},
 		{"connection reset", &Exchange{Err: &TransportError{Kind: "reset", Err: errors.New("reset")}}, "cannot judge"},
 	}

@@ -1,0 +1,39 @@
+package runner
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/umconform/umconform/runner/envflag"
+)
+
+// BindFlags registers every setting of a run on fs, each with its UMCONFORM_* variable as
+// default, so "umconform run" and "go tool ginkgo ./suites" read the same settings. The
+// password is read from UMCONFORM_PASSWORD (or --password-file), never from a flag.
+func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
+	ef := envflag.New(fs)
+	ef.String(&c.Target, "target", "TARGET", "", "endpoint `URL`, such as https://HOST/EWS/UM2007Legacy.asmx; empty starts the embedded reference server")
+	ef.String(&c.Profile, "profile", "PROFILE", "", "reference server `profile` to run against when there is no --target (see umconform serve --list-profiles)")
+	ef.String(&c.DialString, "dial-string", "DIAL_STRING", "", "`number` PlayOnPhone calls to create live calls (required with --target)")
+	ef.String(&c.EntryID, "entry-id", "ENTRY_ID", "", "`id` of the voice mail item PlayOnPhone plays (required with --target)")
+	ef.Duration(&c.Timeout, "timeout", "TIMEOUT", 10*time.Second, "per-request `timeout`")
+	ef.String(&c.Auth, "auth", "AUTH", "none", "authentication: none, basic or ntlm")
+	ef.String(&c.Username, "username", "USERNAME", "", "`user` for --auth basic or ntlm (DOMAIN\\user for NTLM)")
+	ef.String(&c.PasswordFile, "password-file", "PASSWORD_FILE", "", "`file` holding the password; or set UMCONFORM_PASSWORD (a password is never a flag value)")
+	ef.String(&c.CAFile, "ca-file", "CA_FILE", "", "PEM `file` of CA certificates to trust for an https target")
+	ef.Bool(&c.Insecure, "insecure-skip-verify", "INSECURE_SKIP_VERIFY", "do not verify the target's TLS certificate")
+	ef.List(&c.Headers, "header", "HEADERS", "\n", "extra request header 'Name: value' (values are redacted in reports)")
+	ef.String(&c.LabelFilter, "label-filter", "LABEL_FILTER", "", "Ginkgo label `filter`, such as 'MUST && !robustness' or 'C1 || C2'")
+	ef.List(&c.Focus, "focus", "FOCUS", "\n", "run only checks whose name matches this `regexp`")
+	ef.Bool(&c.Strict, "strict", "STRICT", "treat broken SHOULD requirements as failures")
+	ef.String(&c.ReportDir, "report-dir", "REPORT_DIR", "reports", "`folder` for junit.xml, report.json and report.html")
+	ef.Bool(&c.List, "list", "LIST", "print the selected checks without contacting the target")
+	ef.List(&c.FixtureDirs, "fixtures", "FIXTURES", ",", "`folder` of your own recorded fixtures, replayed with the embedded corpus")
+	ef.Duration(&c.PollInterval, "poll-interval", "POLL_INTERVAL", 0, fmt.Sprintf("lifecycle: `time` between GetCallInfo polls; 0 is %v (faster against the embedded server)", DefaultPollInterval))
+	ef.Int(&c.PollLimit, "poll-limit", "POLL_LIMIT", 0, fmt.Sprintf("lifecycle: polls per call at most; 0 is %d (fewer against the embedded server)", DefaultPollLimit))
+	ef.List(&c.LifecycleDialStrings, "lifecycle-dial-string", "LIFECYCLE_DIAL_STRINGS", ",", "lifecycle: `number` to call and follow to its end (default --dial-string; against the embedded server its answered scenario and those that end by themselves)")
+	c.Password = os.Getenv("UMCONFORM_PASSWORD")
+	return ef
+}

@@ -1,0 +1,52 @@
+package suites_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/gomega"
+
+	"github.com/umconform/umconform/runner"
+	"github.com/umconform/umconform/suites"
+)
+
+// TestConformance runs the conformance suites the Ginkgo way, configured by the same
+// UMCONFORM_* variables as "umconform run":
+//
+//	UMCONFORM_TARGET=https://HOST/EWS/UM2007Legacy.asmx ... go tool ginkgo -p ./suites/...
+//
+// Without UMCONFORM_TARGET each Ginkgo process starts its own embedded reference server,
+// so "go test ./suites/" also proves the suites against the correct server.
+func TestConformance(t *testing.T) {
+	var cfg runner.Config
+	fs := flag.NewFlagSet("umconform", flag.ContinueOnError)
+	ef := cfg.BindFlags(fs)
+	if err := fs.Parse(nil); err != nil || len(ef.Errs()) > 0 {
+		t.Fatalf("UMCONFORM_* settings: %v %s", err, strings.Join(ef.Errs(), "; "))
+	}
+	if os.Getenv("UMCONFORM_REPORT_DIR") == "" {
+		cfg.ReportDir = t.TempDir() // not the package folder
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("UMCONFORM_* settings: %v", err)
+	}
+	env, cleanup, err := runner.Prepare(context.Background(), &cfg, os.Stdout, os.Stderr)
+	defer cleanup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	suites.Declare(env, cfg.ReportDir, nil)
+	gomega.RegisterFailHandler(Fail)
+	suiteCfg, reporterCfg := GinkgoConfiguration()
+	if cfg.LabelFilter != "" {
+		suiteCfg.LabelFilter = cfg.LabelFilter
+	}
+	if len(cfg.Focus) > 0 {
+		suiteCfg.FocusStrings = append(suiteCfg.FocusStrings, cfg.Focus...)
+	}
+	RunSpecs(t, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
+}
