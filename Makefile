@@ -56,7 +56,8 @@ test: vet browser-deps
 	$(GO) test -race -count=1 ./...
 
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./schema/
+	bash bench/validate.sh
+	bash bench/run.sh 1000 10000
 
 clean:
 	rm -rf bin

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# bench/run.sh N...: the harness against its floor (issue 4, item 7).
+#
+# For each N (default: 1000 10000) it generates N recorded exchanges by copying the
+# embedded corpus round-robin (every fixture in fixtures/corpus in ID order, each copy with a
+# new ID bench-NNNNNN-ORIGINAL), then times, as whole processes with start-up included:
+#   harness: umconform run --fixtures DIR --label-filter '/^bench-/'   (embedded reference server)
+#   floor:   bench/floor -fixtures DIR   (same request bytes, same server code in-process,
+#            same schema package validating every response; nothing else)
+# The label filter selects exactly the N generated fixtures' checks (no embedded-corpus or
+# scenario checks). Copies of fixtures that bind a live CallId cost a PlayOnPhone and a
+# Disconnect more, in the harness and in the floor alike.
+#
+# Environment: RUNS (timed runs per command, default 5), OUT (results folder, default a new
+# temporary folder). Loopback only. Run from the repository root.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
+for n in "${sizes[@]}"; do
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -ge 100 ] && [ "$n" -le 20000 ] || { echo "usage: bench/run.sh [N...] with 100 <= N <= 20000 (the reference server keeps at most 10000 calls)" >&2; exit 2; }
+done
+runs=${RUNS:-5}
+out=${OUT:-$(mktemp -d /tmp/umconform-bench.XXXXXX)}
+mkdir -p "$out"
+
+need_cgo
+need_pkgs hyperfine:hyperfine || echo "bench: no hyperfine; timing with repeated runs of date" >&2
+
+echo "== building (not timed)"
+go build -o "$out/umconform" .
+go build -o "$out/floor" ./bench/floor
+
+# generate N DIR: N copies of the corpus, round-robin, with new IDs. Request bytes are copied
+# untouched (tee); only the metadata's id changes.
+generate() {
+	local n=$1 dir=$2 i j id new
+	mkdir -p "$dir"
+	local ids=()
+	for f in fixtures/corpus/*.json; do ids+=("$(basename "$f" .json)"); done
+	local k=${#ids[@]}
+	for ((j = 0; j < k; j++)); do
+		id=${ids[j]}
+		local json targets=()
+		json=$(<"fixtures/corpus/$id.json")
+		local canon="" c=-1 cj round
+		if [[ "$json" =~ \"variant_of\":\ \"([a-z0-9-]+)\" ]]; then
+			canon=${BASH_REMATCH[1]}
+			for ((cj = 0; cj < k; cj++)); do [ "${ids[cj]}" != "$canon" ] || c=$cj; done
+			[ "$c" -ge 0 ] || { echo "bench: $id is a variant of $canon, which is not in the corpus" >&2; return 1; }
+		fi
+		for ((i = j; i < n; i += k)); do
+			printf -v new 'bench-%06d-%s' "$i" "$id"
+			local meta=${json/\"id\": \"$id\"/\"id\": \"$new\"}
+			if [ -n "$canon" ]; then
+				# variant_of names the canonical copy of the same round (round 0 for a partial round)
+				round=$(( (i / k) * k + c ))
+				[ "$round" -lt "$n" ] || round=$c
+				printf -v cnew 'bench-%06d-%s' "$round" "$canon"
+				meta=${meta/\"variant_of\": \"$canon\"/\"variant_of\": \"$cnew\"}
+			fi
+			printf '%s\n' "$meta" >"$dir/$new.json"
+			targets+=("$dir/$new.request.http")
+		done
+		[ ${#targets[@]} -eq 0 ] || tee "${targets[@]}" <"fixtures/corpus/$id.request.http" >/dev/null
+	done
+	local bound
+	bound=$(grep -l '"bind_call_id"' "$dir"/*.json | wc -l)
+	echo "generated $n exchanges in $dir from $k corpus fixtures: $bound bind a live call (3 requests each), $((n - bound)) do not (1 request)"
+}
+
+summary="$out/run-summary.txt"
+{
+	echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "machine: $(machine)"
+	echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+} >"$summary"
+
+for n in "${sizes[@]}"; do
+	dir="$out/fixtures-$n"
+	rm -rf "$dir"
+	echo "== N=$n"
+	generate "$n" "$dir" | tee -a "$summary"
+	harness=("$out/umconform" run --fixtures "$dir" --label-filter '/^bench-/' --report-dir "$out/reports-$n")
+	floor=("$out/floor" -fixtures "$dir" -corpus fixtures/corpus)
+	# One untimed run of each proves every check passes, shows the counts and warms the caches.
+	timeout 600 "${harness[@]}" >"$out/harness-$n.log" 2>&1 || { echo "harness run failed (exit $?), see $out/harness-$n.log" >&2; tail -20 "$out/harness-$n.log" >&2; exit 1; }
+	if grep -q "broken fixture" "$out/harness-$n.log"; then echo "bench: generated fixtures did not load, see $out/harness-$n.log" >&2; exit 1; fi
+	grep -E '^[0-9]+ checks against' "$out/harness-$n.log" | tee -a "$summary"
+	timeout 600 "${floor[@]}" | tee -a "$summary"
+	if command -v hyperfine >/dev/null 2>&1; then
+		hyperfine --style basic --runs "$runs" --export-csv "$out/hyperfine-$n.csv" \
+			-n "harness N=$n" "$(printf '%q ' "${harness[@]}")" \
+			-n "floor N=$n" "$(printf '%q ' "${floor[@]}")" >"$out/hyperfine-$n.txt"
+		h=$(awk -F, '$1 ~ /^harness/ { print $4 }' "$out/hyperfine-$n.csv") # column 4: median
+		f=$(awk -F, '$1 ~ /^floor/ { print $4 }' "$out/hyperfine-$n.csv")
+	else
+		h=$(timed_runs "$runs" harness "${harness[@]}")
+		f=$(timed_runs "$runs" floor "${floor[@]}")
+	fi
+	awk -v n="$n" -v h="$h" -v f="$f" 'BEGIN {
+		printf "N=%d  harness median %.3f s (%.1f µs/exchange)  floor median %.3f s (%.1f µs/exchange)  ratio %.2fx (target <= 1.3x: %s)\n",
+			n, h, h / n * 1e6, f, f / n * 1e6, h / f, (h / f <= 1.3 ? "met" : "MISSED") }' | tee -a "$summary"
+done
+echo "results: $out (summary: $summary)"
