@@ -312,7 +312,9 @@ func TestSecretsNeverReachReports(t *testing.T) {
 			dir := t.TempDir()
 			args := []string{"run", "--target", srv.URL + reference.LegacyPath, "--dial-string", reference.DefaultDialString,
 				"--entry-id", reference.DefaultEntryID, "--ca-file", ca, "--auth", "basic", "--username", user,
-				"--header", "X-Api-Key: " + apiKey, "--header", "Cookie: " + cookie, "--report-dir", dir}
+				"--header", "X-Api-Key: " + apiKey, "--header", "Cookie: " + cookie, "--report-dir", dir,
+				// The reference server's answered call holds until Disconnect: poll it briefly.
+				"--poll-interval", "10ms", "--poll-limit", "20"}
 			if env == nil {
 				args = append(args, "--password-file", pwFile)
 			}
@@ -336,8 +338,8 @@ func TestSecretsNeverReachReports(t *testing.T) {
 					}
 				}
 			}
-			if !strings.Contains(outputs[filepath.Join(dir, "junit.xml")], "[redacted]") {
-				t.Error("the JUnit evidence shows no redacted header: were the extra headers recorded at all?")
+			if !strings.Contains(outputs[filepath.Join(dir, "report.json")], "[redacted]") {
+				t.Error("the JSON evidence shows no redacted header: were the extra headers recorded at all?")
 			}
 		})
 	}

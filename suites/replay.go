@@ -78,11 +78,23 @@ func (e *Env) replayRequirements(f fixtures.Fixture) []string {
 
 // declareReplay declares, for every fixture, one check per requirement it is judged on.
 func (e *Env) declareReplay() {
+	// Ginkgo builds its spec list in time quadratic in the specs of one container: with
+	// 10 000 fixtures one flat container spent most of the run there (docs/PERFORMANCE.md).
+	// Containers of 64 fixtures, one per fixture inside, keep it linear.
+	const group = 64
 	Describe("replay", func() {
-		for _, f := range e.cfg.Corpus {
-			for _, id := range e.replayRequirements(f) {
-				e.Requirement(checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f, id)})
-			}
+		corpus := e.cfg.Corpus
+		for start := 0; start < len(corpus); start += group {
+			part := corpus[start:min(start+group, len(corpus))]
+			Describe(part[0].ID, func() {
+				for _, f := range part {
+					Describe(f.ID, func() {
+						for _, id := range e.replayRequirements(f) {
+							e.Requirement(checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f, id), keepEvidence: id == "T1"})
+						}
+					})
+				}
+			})
 		}
 		e.declareBrokenFixtures()
 	})

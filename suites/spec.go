@@ -25,6 +25,11 @@ type checkSpec struct {
 	file    string
 	title   string
 	judge   func(SpecContext) (Outcome, reports.Evidence)
+	// keepEvidence keeps the request and response in the reports even when the check
+	// passes: one check per replayed fixture does, so that "umconform compare" can diff
+	// responses; the other passing checks drop them, which would otherwise repeat the same
+	// bytes once per requirement (15 MB of JUnit for 1 000 fixtures).
+	keepEvidence bool
 	// timeout bounds the spec when it makes more requests than a replay (a lifecycle
 	// trace polls for a whole call); zero means specTimeout.
 	timeout time.Duration
@@ -66,6 +71,9 @@ func (e *Env) Requirement(c checkSpec) {
 			rec.Evidence.Violations = append(rec.Evidence.Violations, v.String())
 		}
 		rec.Verdict, rec.Message = e.verdict(req, c, out)
+		if rec.Verdict == reports.Passed && !c.keepEvidence {
+			rec.Evidence = reports.Evidence{States: rec.Evidence.States}
+		}
 		finish(rec, start)
 	})
 }
