@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
@@ -410,4 +411,62 @@ func tail(s string) string {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
+}
+
+// TestSeveralTargets: one run against several targets writes each target's reports in its
+// own folder and a requirement × target matrix that shows which target broke what.
+func TestSeveralTargets(t *testing.T) {
+	dir := t.TempDir()
+	targets := filepath.Join(t.TempDir(), "targets")
+	os.WriteFile(targets, []byte("# vendors\nbad=embedded:t2-text-plain\n\n"), 0o644)
+	res := umconform(t, nil, "run", "--target", "ref=embedded", "--targets-file", targets, "--report-dir", dir, "--label-filter", "T1 || T2")
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1 (bad breaks T2)\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+	}
+	ref, bad := readJUnit(t, filepath.Join(dir, "ref")), readJUnit(t, filepath.Join(dir, "bad"))
+	if ref.Failures != 0 || bad.Failures == 0 || len(ref.cases()) != len(bad.cases()) {
+		t.Errorf("ref %d failures, bad %d failures; %d vs %d cases", ref.Failures, bad.Failures, len(ref.cases()), len(bad.cases()))
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Targets []struct {
+			Name, Report string
+		}
+		Requirements []struct {
+			ID       string
+			Verdicts map[string]string
+		}
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]string{}
+	for _, r := range m.Requirements {
+		got[r.ID] = r.Verdicts
+	}
+	if got["T2"]["ref"] != "passed" || got["T2"]["bad"] != "failed" || got["T1"]["bad"] != "passed" || len(got["C1"]) != 0 {
+		t.Errorf("matrix rows T1 %v, T2 %v, C1 %v", got["T1"], got["T2"], got["C1"])
+	}
+	if len(m.Targets) != 2 || m.Targets[1].Report != "bad/report.json" {
+		t.Errorf("matrix targets %+v", m.Targets)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "matrix.html"))
+	if err != nil || !strings.Contains(string(html), "t2-text-plain") {
+		t.Errorf("matrix.html missing or without the targets: %v", err)
+	}
+	if !strings.Contains(res.stdout, "REQUIREMENT  LEVEL   REF     BAD") {
+		t.Errorf("no matrix on the console:\n%s", tail(res.stdout))
+	}
+	for _, args := range [][]string{
+		{"--target", "a=embedded", "--target", "a=embedded:t2-text-plain"},
+		{"--target", "x y=embedded"},
+		{"--target", "a=embedded:no-such-profile"},
+	} {
+		if res := umconform(t, nil, append([]string{"run", "--list"}, args...)...); res.code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, res.code)
+		}
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -13,8 +12,9 @@ import (
 
 // Config is one run's settings, as given by flags and UMCONFORM_* variables.
 type Config struct {
-	Target     string // full endpoint URL; empty starts the embedded reference server
-	Profile    string // reference server profile when Target is empty
+	Targets     []string // "URL", "NAME=URL" or "NAME=embedded[:PROFILE]"; none starts the embedded reference server
+	TargetsFile string   // more targets, one NAME=URL a line
+	Profile     string   // reference server profile when there is no target
 	DialString string
 	EntryID    string
 	Timeout    time.Duration
@@ -60,23 +60,27 @@ const (
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.Target != "" {
-		u, err := url.Parse(c.Target)
-		switch {
-		case err != nil:
-			add("--target %q: %v", c.Target, err)
-		case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
-			add("--target %q: want a full URL such as https://HOST/EWS/UM2007Legacy.asmx", c.Target)
+	targets, err := c.targets()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	real := false
+	for _, t := range targets {
+		if !t.Embedded() {
+			real = true
+			if c.Auth == "basic" && strings.HasPrefix(t.URL, "http://") {
+				add("--auth basic over %s would send the password in clear text: use an https:// target", t.URL)
+			}
 		}
-		if c.Profile != "" {
-			add("--profile %q: profiles belong to the embedded reference server; drop --profile or --target", c.Profile)
-		}
-		if c.DialString == "" {
-			add("no dial string: pass --dial-string or set UMCONFORM_DIAL_STRING (a number the target may call; PlayOnPhone rings it)")
-		}
-		if c.EntryID == "" {
-			add("no entry id: pass --entry-id or set UMCONFORM_ENTRY_ID (the id of a voice mail item in the test mailbox)")
-		}
+	}
+	if len(c.Targets)+len(c.TargetsFile) > 0 && c.Profile != "" {
+		add("--profile %q: profiles belong to the embedded reference server; name one as a target instead: --target NAME=embedded:%s", c.Profile, c.Profile)
+	}
+	if real && c.DialString == "" {
+		add("no dial string: pass --dial-string or set UMCONFORM_DIAL_STRING (a number the target may call; PlayOnPhone rings it)")
+	}
+	if real && c.EntryID == "" {
+		add("no entry id: pass --entry-id or set UMCONFORM_ENTRY_ID (the id of a voice mail item in the test mailbox)")
 	}
 	if c.Timeout <= 0 {
 		add("--timeout %v: must be positive, such as 10s", c.Timeout)
@@ -100,9 +104,6 @@ func (c *Config) Validate() error {
 		}
 		if c.Password == "" {
 			add("--auth %s needs a password: set UMCONFORM_PASSWORD or pass --password-file FILE", c.Auth)
-		}
-		if c.Auth == "basic" && strings.HasPrefix(c.Target, "http://") {
-			add("--auth basic over http:// would send the password in clear text: use an https:// target")
 		}
 	default:
 		add("--auth %q: want none, basic or ntlm", c.Auth)

@@ -14,7 +14,8 @@ import (
 // password is read from UMCONFORM_PASSWORD (or --password-file), never from a flag.
 func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef := envflag.New(fs)
-	ef.String(&c.Target, "target", "TARGET", "", "endpoint `URL`, such as https://HOST/EWS/UM2007Legacy.asmx; empty starts the embedded reference server")
+	ef.List(&c.Targets, "target", "TARGET", ",", "endpoint `URL`, such as https://HOST/EWS/UM2007Legacy.asmx, or NAME=URL for several targets (NAME=embedded[:PROFILE] names the reference server); none starts the embedded reference server")
+	ef.String(&c.TargetsFile, "targets-file", "TARGETS_FILE", "", "`file` of targets, one NAME=URL a line")
 	ef.String(&c.Profile, "profile", "PROFILE", "", "reference server `profile` to run against when there is no --target (see umconform serve --list-profiles)")
 	ef.String(&c.DialString, "dial-string", "DIAL_STRING", "", "`number` PlayOnPhone calls to create live calls (required with --target)")
 	ef.String(&c.EntryID, "entry-id", "ENTRY_ID", "", "`id` of the voice mail item PlayOnPhone plays (required with --target)")

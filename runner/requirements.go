@@ -105,7 +105,7 @@ func DeclaredChecks() ([]CheckInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	suites.Declare(env, "", nil)
+	suites.Declare("", nil, env)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	report := ginkgo.PreviewSpecs("umconform", suiteCfg, reporterCfg)
 	cat := catalogue.Default()

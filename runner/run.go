@@ -39,15 +39,15 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
 		return ExitCannotRun
 	}
-	env, cleanup, err := Prepare(ctx, &cfg, stdout, stderr)
+	envs, cleanup, err := Prepare(ctx, &cfg, stdout, stderr)
 	defer cleanup()
 	if err != nil {
 		fmt.Fprintf(stderr, "umconform run: %v\n", err)
 		return ExitCannotRun
 	}
 
-	var run reports.Run
-	suites.Declare(env, cfg.ReportDir, func(r reports.Run) { run = r })
+	var runs []reports.Run
+	suites.Declare(cfg.ReportDir, func(r []reports.Run) { runs = r }, envs...)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	suiteCfg.LabelFilter = cfg.LabelFilter
 	suiteCfg.FocusStrings = cfg.Focus
@@ -61,23 +61,55 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&failer{}, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
 
-	fmt.Fprintln(stdout)
-	if err := reports.WriteSummary(stdout, run, catalogue.Default().IDs()); err != nil {
-		fmt.Fprintf(stderr, "umconform run: summary: %v\n", err)
+	code, checks := ExitOK, 0
+	dir := strings.TrimRight(cfg.ReportDir, "/")
+	for _, run := range runs {
+		fmt.Fprintln(stdout)
+		if len(runs) > 1 {
+			fmt.Fprintf(stdout, "== %s\n", run.Name)
+		}
+		if err := reports.WriteSummary(stdout, run, catalogue.Default().IDs()); err != nil {
+			fmt.Fprintf(stderr, "umconform run: summary: %v\n", err)
+		}
+		checks += len(run.Checks)
+		code = worse(code, run.ExitCode())
 	}
-	fmt.Fprintf(stdout, "JUnit report: %s/junit.xml\n", strings.TrimRight(cfg.ReportDir, "/"))
-	if len(run.Checks) == 0 {
+	if len(runs) > 1 {
+		fmt.Fprintln(stdout)
+		if err := reports.WriteMatrixTable(stdout, runs, catalogue.Default()); err != nil {
+			fmt.Fprintf(stderr, "umconform run: matrix: %v\n", err)
+		}
+		fmt.Fprintf(stdout, "Reports: %s/NAME/{junit.xml,report.json,report.html} per target; %s/matrix.json and %s/matrix.html\n", dir, dir, dir)
+	} else {
+		fmt.Fprintf(stdout, "Reports: %s/junit.xml, %s/report.json, %s/report.html\n", dir, dir, dir)
+	}
+	if checks == 0 {
 		fmt.Fprintln(stderr, "umconform run: no check was selected; loosen --label-filter or --focus")
 		return ExitCannotRun
 	}
-	return run.ExitCode()
+	return code
 }
 
-// Prepare loads the schema and fixtures, starts the reference server when there is no
-// target, builds the client and checks the target answers at all. cleanup stops what it
-// started; call it even when err is not nil.
-func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) (*suites.Env, func(), error) {
-	cleanup := func() {}
+// worse orders exit codes by what they tell: a failure of a target outweighs a check the
+// run could not judge, which outweighs success.
+func worse(a, b int) int {
+	rank := map[int]int{ExitOK: 0, ExitCannotRun: 1, ExitFailed: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// Prepare loads the schema and fixtures, starts the embedded reference server for targets
+// that name it, builds the client and checks each target answers at all: one Env per
+// target. cleanup stops what it started; call it even when err is not nil.
+func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*suites.Env, func(), error) {
+	var stops []func()
+	cleanup := func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}
 	// Compile the schema first, on this goroutine: libxml2 initialises lazily and not
 	// thread-safely, and the reference server and specs validate concurrently later.
 	validator, err := schema.Load()
@@ -91,62 +123,65 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) (*suite
 	for _, p := range broken {
 		fmt.Fprintf(stderr, "umconform run: broken fixture (reported as an error, not replayed): %s\n", p)
 	}
-	headers, _ := cfg.headers() // checked by Validate
-	target := cfg.Target
-	name := target
-	if target == "" {
-		if cfg.List {
-			target, name = "http://127.0.0.1/EWS/UM2007Legacy.asmx", "embedded reference server"
-		} else {
-			srv, err := reference.Start(ctx, reference.Options{Profile: cfg.Profile, Step: embeddedStep})
-			if err != nil {
-				return nil, cleanup, fmt.Errorf("starting the embedded reference server: %w", err)
-			}
-			cleanup = func() { srv.Close() }
-			target = srv.URL()
-			profile := cfg.Profile
-			if profile == "" {
-				profile = reference.ProfileExchange
-			}
-			name = fmt.Sprintf("%s (embedded reference server, profile %s)", target, profile)
-			fmt.Fprintf(stdout, "No --target: started the embedded reference server at %s (profile %s)\n", target, profile)
-		}
-		if cfg.DialString == "" {
-			cfg.DialString = reference.DefaultDialString
-		}
-		if cfg.EntryID == "" {
-			cfg.EntryID = reference.DefaultEntryID
-		}
-		if len(cfg.LifecycleDialStrings) == 0 {
-			cfg.LifecycleDialStrings = embeddedLifecycleDials()
-		}
-		cfg.PollInterval = cmp.Or(cfg.PollInterval, embeddedPollInterval)
-		cfg.PollLimit = cmp.Or(cfg.PollLimit, embeddedPollLimit)
-	}
-	cfg.PollInterval = cmp.Or(cfg.PollInterval, DefaultPollInterval)
-	cfg.PollLimit = cmp.Or(cfg.PollLimit, DefaultPollLimit)
-	u, err := url.Parse(target)
+	targets, err := cfg.targets()
 	if err != nil {
-		return nil, cleanup, fmt.Errorf("target %q: %w", target, err)
+		return nil, cleanup, err
 	}
+	headers, _ := cfg.headers() // checked by Validate
 	client, err := newClient(cfg)
 	if err != nil {
 		return nil, cleanup, err
 	}
-	var pre error
-	if !cfg.List {
-		if pre = preflight(ctx, client, u, cfg.Timeout); pre != nil {
-			fmt.Fprintf(stderr, "umconform run: target %s unreachable: %v\n  every check is reported as an error; check the URL, the network and --ca-file\n", target, pre)
+	var envs []*suites.Env
+	for _, t := range targets {
+		sc := suites.Config{
+			Name: t.Name, Client: client, Headers: headers,
+			DialString: cfg.DialString, EntryID: cfg.EntryID, Timeout: cfg.Timeout, Strict: cfg.Strict,
+			PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit, LifecycleDialStrings: cfg.LifecycleDialStrings,
+			Corpus: corpus, BrokenFixtures: broken, Validator: validator,
+			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion,
 		}
+		endpoint := t.URL
+		sc.TargetName = endpoint
+		if t.Embedded() {
+			profile := cmp.Or(t.Profile, reference.ProfileExchange)
+			if cfg.List {
+				endpoint = "http://127.0.0.1/EWS/UM2007Legacy.asmx"
+			} else {
+				srv, err := reference.Start(ctx, reference.Options{Profile: t.Profile, Step: embeddedStep})
+				if err != nil {
+					return nil, cleanup, fmt.Errorf("starting the embedded reference server: %w", err)
+				}
+				stops = append(stops, func() { srv.Close() })
+				endpoint = srv.URL()
+				fmt.Fprintf(stdout, "Started the embedded reference server at %s (profile %s)\n", endpoint, profile)
+			}
+			sc.TargetName = fmt.Sprintf("%s (embedded reference server, profile %s)", endpoint, profile)
+			sc.DialString = cmp.Or(sc.DialString, reference.DefaultDialString)
+			sc.EntryID = cmp.Or(sc.EntryID, reference.DefaultEntryID)
+			if len(sc.LifecycleDialStrings) == 0 {
+				sc.LifecycleDialStrings = embeddedLifecycleDials()
+			}
+			sc.PollInterval = cmp.Or(sc.PollInterval, embeddedPollInterval)
+			sc.PollLimit = cmp.Or(sc.PollLimit, embeddedPollLimit)
+		}
+		sc.PollInterval = cmp.Or(sc.PollInterval, DefaultPollInterval)
+		sc.PollLimit = cmp.Or(sc.PollLimit, DefaultPollLimit)
+		if sc.Target, err = url.Parse(endpoint); err != nil {
+			return nil, cleanup, fmt.Errorf("target %q: %w", endpoint, err)
+		}
+		if !cfg.List {
+			if sc.Preflight = preflight(ctx, client, sc.Target, cfg.Timeout); sc.Preflight != nil {
+				fmt.Fprintf(stderr, "umconform run: target %s unreachable: %v\n  every check is reported as an error; check the URL, the network and --ca-file\n", endpoint, sc.Preflight)
+			}
+		}
+		env, err := suites.NewEnv(sc)
+		if err != nil {
+			return nil, cleanup, err
+		}
+		envs = append(envs, env)
 	}
-	env, err := suites.NewEnv(suites.Config{
-		Target: u, TargetName: name, Client: client, Headers: headers,
-		DialString: cfg.DialString, EntryID: cfg.EntryID, Timeout: cfg.Timeout, Strict: cfg.Strict,
-		PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit, LifecycleDialStrings: cfg.LifecycleDialStrings,
-		Corpus: corpus, BrokenFixtures: broken, Validator: validator,
-		Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, Preflight: pre,
-	})
-	return env, cleanup, err
+	return envs, cleanup, nil
 }
 
 // embeddedLifecycleDials are the reference server's scenarios the lifecycle suite drives:

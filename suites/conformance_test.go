@@ -34,12 +34,12 @@ func TestConformance(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("UMCONFORM_* settings: %v", err)
 	}
-	env, cleanup, err := runner.Prepare(context.Background(), &cfg, os.Stdout, os.Stderr)
+	envs, cleanup, err := runner.Prepare(context.Background(), &cfg, os.Stdout, os.Stderr)
 	defer cleanup()
 	if err != nil {
 		t.Fatal(err)
 	}
-	suites.Declare(env, cfg.ReportDir, nil)
+	suites.Declare(cfg.ReportDir, nil, envs...)
 	gomega.RegisterFailHandler(Fail)
 	suiteCfg, reporterCfg := GinkgoConfiguration()
 	if cfg.LabelFilter != "" {

@@ -24,6 +24,7 @@ const CreateCallFixture = "pop-request"
 // under "go tool ginkgo", from UMCONFORM_* variables) before any spec is declared.
 type Config struct {
 	Target     *url.URL
+	Name       string // short target name: report folder, Ginkgo label, matrix column
 	TargetName string // shown in reports; the URL when empty
 	Client     *http.Client
 	Headers    http.Header
@@ -92,6 +93,9 @@ func NewEnv(cfg Config) (*Env, error) {
 	}
 	if len(cfg.LifecycleDialStrings) == 0 && cfg.DialString != "" {
 		cfg.LifecycleDialStrings = []string{cfg.DialString}
+	}
+	if cfg.Name == "" && cfg.Target != nil {
+		cfg.Name = cfg.Target.Hostname()
 	}
 	if cfg.TargetName == "" && cfg.Target != nil {
 		cfg.TargetName = cfg.Target.String()
@@ -209,10 +213,14 @@ func (b *breaker) record(err error) {
 	}
 }
 
-// Results turns the specs' recorded entries into the neutral report model.
+// targetLabel is the Ginkgo label of this target's checks: --label-filter target-NAME
+// selects one target of several.
+func (e *Env) targetLabel() string { return "target-" + e.cfg.Name }
+
+// newRun starts the report model of this target's run.
 func (e *Env) newRun() reports.Run {
 	return reports.Run{
-		Name:             "umconform",
+		Name:             e.cfg.Name,
 		Target:           e.cfg.TargetName,
 		Strict:           e.cfg.Strict,
 		HarnessVersion:   e.cfg.HarnessVersion,

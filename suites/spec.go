@@ -121,39 +121,59 @@ func finish(rec reports.Check, start time.Time) {
 // the fixture, Disconnect), each bounded by the per-request timeout.
 func (e *Env) specTimeout() time.Duration { return 4*e.cfg.Timeout + 5*time.Second }
 
-// runFrom rebuilds the report model from Ginkgo's report: one Check per spec, in the
-// order Ginkgo ran them; specs that ended without recording (interrupted, timed out,
-// panicked) are accounted for as errors so that the reports list every case.
-func (e *Env) runFrom(r Report) reports.Run {
-	run := e.newRun()
-	run.Started, run.Duration = r.StartTime, r.RunTime
+// runsFrom rebuilds the report model from Ginkgo's report: one Run per target, one Check
+// per spec; specs that ended without recording (interrupted, timed out, panicked) are
+// accounted for as errors so that the reports list every case.
+func runsFrom(r Report, envs []*Env) []reports.Run {
+	runs := make([]reports.Run, len(envs))
+	byLabel := map[string]int{}
+	for i, e := range envs {
+		runs[i] = e.newRun()
+		runs[i].Started, runs[i].Duration = r.StartTime, r.RunTime
+		byLabel[e.targetLabel()] = i
+	}
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
 			continue
 		}
-		var rec reports.Check
-		found := false
-		for _, entry := range s.ReportEntries {
-			if entry.Name == entryName {
-				found = json.Unmarshal([]byte(entry.StringRepresentation()), &rec) == nil
+		i := 0
+		for _, l := range s.Labels() {
+			if j, ok := byLabel[l]; ok {
+				i = j
 			}
 		}
-		if !found {
-			rec = reports.Check{Name: s.LeafNodeText, Verdict: reports.Error, Duration: s.RunTime,
-				Message: fmt.Sprintf("the check ended %s before judging: %s", s.State, s.Failure.Message)}
-			for _, l := range s.Labels() {
-				if req, ok := e.cfg.Catalogue.Lookup(l); ok {
-					rec.Requirements, rec.Level, rec.Area = []string{req.ID}, string(req.Level), req.Area
-				} else if _, isFixture := e.cfg.Corpus.Lookup(l); isFixture {
-					rec.Fixture = l
-				}
-			}
-		} else if s.State.Is(types.SpecStateTimedout|types.SpecStateInterrupted|types.SpecStateAborted|types.SpecStatePanicked) && rec.Verdict != reports.Failed {
-			rec.Verdict = reports.Error
-			rec.Message = strings.TrimSpace(rec.Message + "\n" + s.Failure.Message)
-		}
-		run.Checks = append(run.Checks, rec)
+		runs[i].Checks = append(runs[i].Checks, envs[i].checkFrom(s))
 	}
-	slices.SortStableFunc(run.Checks, func(a, b reports.Check) int { return strings.Compare(a.Name, b.Name) })
-	return run
+	for _, run := range runs {
+		slices.SortStableFunc(run.Checks, func(a, b reports.Check) int { return strings.Compare(a.Name, b.Name) })
+	}
+	return runs
+}
+
+// checkFrom reads the check a spec recorded, or makes an erroring one for a spec that
+// ended before recording.
+func (e *Env) checkFrom(s types.SpecReport) reports.Check {
+	var rec reports.Check
+	found := false
+	for _, entry := range s.ReportEntries {
+		if entry.Name == entryName {
+			found = json.Unmarshal([]byte(entry.StringRepresentation()), &rec) == nil
+		}
+	}
+	switch {
+	case !found:
+		rec = reports.Check{Name: s.LeafNodeText, Verdict: reports.Error, Duration: s.RunTime,
+			Message: fmt.Sprintf("the check ended %s before judging: %s", s.State, s.Failure.Message)}
+		for _, l := range s.Labels() {
+			if req, ok := e.cfg.Catalogue.Lookup(l); ok {
+				rec.Requirements, rec.Level, rec.Area = []string{req.ID}, string(req.Level), req.Area
+			} else if _, isFixture := e.cfg.Corpus.Lookup(l); isFixture {
+				rec.Fixture = l
+			}
+		}
+	case s.State.Is(types.SpecStateTimedout|types.SpecStateInterrupted|types.SpecStateAborted|types.SpecStatePanicked) && rec.Verdict != reports.Failed:
+		rec.Verdict = reports.Error
+		rec.Message = strings.TrimSpace(rec.Message + "\n" + s.Failure.Message)
+	}
+	return rec
 }

@@ -1,0 +1,117 @@
+package runner
+
+import (
+	"bufio"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/umconform/umconform/reference"
+)
+
+// Target is one server a run judges.
+type Target struct {
+	Name    string // short name: report sub-folder, Ginkgo label, matrix column
+	URL     string // endpoint URL; empty for the embedded reference server
+	Profile string // reference profile when URL is empty
+}
+
+// Embedded tells whether the run starts the embedded reference server for this target.
+func (t Target) Embedded() bool { return t.URL == "" }
+
+// embeddedScheme lets a target name the embedded reference server, optionally with a
+// profile ("embedded:t2-text-plain"), so a vendor matrix can show the reference beside
+// the servers under test.
+const embeddedScheme = "embedded"
+
+// parseTarget reads "URL", "NAME=URL", "embedded" or "NAME=embedded:PROFILE".
+func parseTarget(s string) (Target, error) {
+	var t Target
+	if i, j := strings.Index(s, "="), strings.Index(s, "://"); i > 0 && (j < 0 || i < j) {
+		t.Name, s = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
+	}
+	switch {
+	case s == embeddedScheme:
+	case strings.HasPrefix(s, embeddedScheme+":"):
+		t.Profile = strings.TrimPrefix(s, embeddedScheme+":")
+		if _, err := reference.LookupProfile(t.Profile); err != nil {
+			return t, fmt.Errorf("target %q: %v (see umconform serve --list-profiles)", s, err)
+		}
+	default:
+		u, err := url.Parse(s)
+		if err != nil {
+			return t, fmt.Errorf("target %q: %v", s, err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return t, fmt.Errorf("target %q: want a full URL such as https://HOST/EWS/UM2007Legacy.asmx, or NAME=URL", s)
+		}
+		t.URL = s
+		if t.Name == "" {
+			t.Name = u.Hostname()
+		}
+	}
+	if t.Name == "" {
+		t.Name = "reference"
+		if t.Profile != "" {
+			t.Name = t.Profile
+		}
+	}
+	for _, r := range t.Name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return t, fmt.Errorf("target name %q: use letters, digits, '-', '_' and '.' (it names a report folder and a Ginkgo label)", t.Name)
+		}
+	}
+	return t, nil
+}
+
+// readTargetsFile reads one NAME=URL a line; blank lines and lines starting with # are skipped.
+func readTargetsFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--targets-file: %w", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("--targets-file %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// targets resolves the run's targets: none given is the embedded reference server with
+// --profile.
+func (c *Config) targets() ([]Target, error) {
+	raw := append([]string(nil), c.Targets...)
+	if c.TargetsFile != "" {
+		more, err := readTargetsFile(c.TargetsFile)
+		if err != nil {
+			return nil, err
+		}
+		raw = append(raw, more...)
+	}
+	if len(raw) == 0 {
+		return []Target{{Name: "reference", Profile: c.Profile}}, nil
+	}
+	var out []Target
+	seen := map[string]bool{}
+	for _, s := range raw {
+		t, err := parseTarget(s)
+		if err != nil {
+			return nil, err
+		}
+		if seen[t.Name] {
+			return nil, fmt.Errorf("target name %q is used twice; name each target: --target NAME=URL", t.Name)
+		}
+		seen[t.Name] = true
+		out = append(out, t)
+	}
+	return out, nil
+}
