@@ -15,9 +15,9 @@ type Config struct {
 	Targets     []string // "URL", "NAME=URL" or "NAME=embedded[:PROFILE]"; none starts the embedded reference server
 	TargetsFile string   // more targets, one NAME=URL a line
 	Profile     string   // reference server profile when there is no target
-	DialString string
-	EntryID    string
-	Timeout    time.Duration
+	DialString  string
+	EntryID     string
+	Timeout     time.Duration
 
 	Auth         string // none, basic or ntlm
 	Username     string
