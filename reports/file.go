@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -19,9 +20,16 @@ func WriteFile(path string, run Run, write func(io.Writer, Run) error) error {
 		return fmt.Errorf("report file: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := write(tmp, run); err != nil {
+	// Buffered: html/template and the XML encoder write in small pieces, one system call
+	// each otherwise.
+	buf := bufio.NewWriterSize(tmp, 64<<10)
+	if err := write(buf, run); err != nil {
 		tmp.Close()
 		return err
+	}
+	if err := buf.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("report file: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("report file: %w", err)

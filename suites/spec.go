@@ -103,14 +103,12 @@ func (e *Env) verdict(req catalogue.Requirement, c checkSpec, out Outcome) (repo
 }
 
 // finish records the check and fails the spec when the check did not pass, so that
-// Ginkgo's own exit status and reporters agree with the umconform reports.
+// Ginkgo's own exit status and reporters agree with the umconform reports. The entry holds
+// the Check itself: in one process the report reads it back as is; across Ginkgo's
+// parallel processes it travels as JSON.
 func finish(rec reports.Check, start time.Time) {
 	rec.Duration = time.Since(start)
-	raw, err := json.Marshal(rec)
-	if err != nil {
-		Fail("encoding the check result: " + err.Error())
-	}
-	AddReportEntry(entryName, string(raw), ReportEntryVisibilityNever)
+	AddReportEntry(entryName, rec, ReportEntryVisibilityNever)
 	switch rec.Verdict {
 	case reports.Failed, reports.Error:
 		Fail(rec.Message)
@@ -156,8 +154,13 @@ func (e *Env) checkFrom(s types.SpecReport) reports.Check {
 	var rec reports.Check
 	found := false
 	for _, entry := range s.ReportEntries {
-		if entry.Name == entryName {
-			found = json.Unmarshal([]byte(entry.StringRepresentation()), &rec) == nil
+		if entry.Name != entryName {
+			continue
+		}
+		if c, ok := entry.GetRawValue().(reports.Check); ok {
+			rec, found = c, true
+		} else {
+			found = json.Unmarshal([]byte(entry.Value.AsJSON), &rec) == nil
 		}
 	}
 	switch {
