@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"slices"
+	"sync"
 
 	"github.com/umconform/umconform/schema"
 )
@@ -44,16 +47,45 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "umconform validate: %v\n", err)
 		return 2
 	}
+	// Files are validated on every core (one compiled schema serves concurrent callers);
+	// the output keeps the order of the arguments.
+	names := fs.Args()
+	var stdinDoc []byte
+	var stdinErr error
+	if slices.Contains(names, "-") { // read once, before the workers share it
+		stdinDoc, stdinErr = readInput("-", stdin, *maxSize)
+	}
+	results := make([]fileResult, len(names))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for i := range work {
+				if names[i] == "-" {
+					results[i] = fileResult{err: stdinErr}
+					if stdinErr == nil {
+						results[i].Result = v.ValidateAs(stdinDoc, kind)
+					}
+					continue
+				}
+				results[i] = validateFile(v, names[i], *maxSize, kind)
+			}
+		})
+	}
+	for i := range names {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 	code, invalid, unreadable := 0, 0, 0
-	for _, name := range fs.Args() {
-		doc, err := readInput(name, stdin, *maxSize)
-		if err != nil {
-			fmt.Fprintf(stderr, "umconform validate: %v\n", err)
+	for i, name := range names {
+		r := results[i]
+		if r.err != nil {
+			fmt.Fprintf(stderr, "umconform validate: %v\n", r.err)
 			unreadable++
 			code = 2
 			continue
 		}
-		r := v.ValidateAs(doc, kind)
 		for _, viol := range r.Violations {
 			fmt.Fprintf(stdout, "%s:%s\n", name, viol)
 		}
@@ -70,6 +102,19 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	n := fs.NArg()
 	fmt.Fprintf(stderr, "%d file(s): %d valid, %d invalid, %d unreadable\n", n, n-invalid-unreadable, invalid, unreadable)
 	return code
+}
+
+type fileResult struct {
+	schema.Result
+	err error
+}
+
+func validateFile(v *schema.Validator, name string, maxSize int64, kind schema.Kind) fileResult {
+	doc, err := readInput(name, nil, maxSize)
+	if err != nil {
+		return fileResult{err: err}
+	}
+	return fileResult{Result: v.ValidateAs(doc, kind)}
 }
 
 // readInput reads a named file, or standard input for "-", refusing more than limit bytes
