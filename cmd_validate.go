@@ -56,11 +56,12 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		stdinDoc, stdinErr = readInput("-", stdin, *maxSize)
 	}
 	results := make([]fileResult, len(names))
-	work := make(chan int)
+	// Each worker takes every n-th file: no channel hand-off (and its wake-ups) per file.
+	workers := min(runtime.GOMAXPROCS(0), len(names))
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(names)) {
+	for w := range workers {
 		wg.Go(func() {
-			for i := range work {
+			for i := w; i < len(names); i += workers {
 				if names[i] == "-" {
 					results[i] = fileResult{err: stdinErr}
 					if stdinErr == nil {
@@ -72,10 +73,6 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 			}
 		})
 	}
-	for i := range names {
-		work <- i
-	}
-	close(work)
 	wg.Wait()
 	code, invalid, unreadable := 0, 0, 0
 	for i, name := range names {
