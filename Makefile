@@ -6,40 +6,36 @@ GO ?= go
 BIN := bin/umconform
 REPORT_DIR ?= reports
 
-.PHONY: all deps browser-deps build run test vet bench clean
+.PHONY: all deps test-deps build run test vet bench clean
 
 all: build
 
-# libxml2 is reached through cgo: without gcc, pkg-config and the libxml2 headers nothing
-# builds (CGO_ENABLED=0 is not an option). A fresh machine may have empty package lists,
-# hence the update before the install.
-deps:
-	@if command -v gcc >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libxml-2.0; then \
-		exit 0; \
-	fi; \
-	echo "make: installing gcc, pkg-config and libxml2-dev (needed by cgo for libxml2)"; \
+# $(call apt_install,CHECK,PACKAGES,WHY): when the shell test CHECK fails, install the Debian
+# PACKAGES with apt-get, saying WHY; a clear message when that cannot be done. A fresh
+# machine may have empty package lists, hence the update before the install.
+define apt_install
+	@if $(1); then exit 0; fi; \
+	echo "make: installing $(2) ($(3))"; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else \
-		echo "make: cannot install packages: not root and no sudo; install gcc, pkg-config and libxml2-dev, then retry" >&2; exit 1; \
+		echo "make: cannot install $(2): not root and no sudo; install them, then retry" >&2; exit 1; \
 	fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
-		echo "make: no apt-get here; install gcc, pkg-config and the libxml2 development headers with your package manager" >&2; exit 1; \
+		echo "make: no apt-get here; install $(2) with your package manager, then retry" >&2; exit 1; \
 	fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gcc pkg-config libxml2-dev >/dev/null \
-		|| { echo "make: apt-get could not install gcc pkg-config libxml2-dev" >&2; exit 1; }
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(2) >/dev/null \
+		|| { echo "make: apt-get could not install $(2); install them, then retry" >&2; exit 1; }
+endef
 
-# The HTML report is tested in a real browser (reports/html_browser_test.go), so the tests
-# need Debian's chromium; the test fails, never skips, when it is missing.
-browser-deps:
-	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
-	echo "make: installing chromium (the HTML report test opens the report in a headless browser)"; \
-	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else \
-		echo "make: cannot install chromium: not root and no sudo; install Debian's chromium package (/usr/bin/chromium), then retry" >&2; exit 1; \
-	fi; \
-	if ! command -v apt-get >/dev/null 2>&1; then \
-		echo "make: no apt-get here; install chromium so that /usr/bin/chromium exists, then retry" >&2; exit 1; \
-	fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
-		|| { echo "make: apt-get could not install chromium; install it so that /usr/bin/chromium exists, then retry" >&2; exit 1; }
+# libxml2 is reached through cgo: without gcc, pkg-config and the libxml2 headers nothing
+# builds (CGO_ENABLED=0 is not an option).
+deps:
+	$(call apt_install,command -v gcc >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libxml-2.0,gcc pkg-config libxml2-dev,needed by cgo for libxml2)
+
+# The HTML report test opens the report in headless chromium; the WSDL test loads the
+# reference server's WSDL in node-soap, which needs Node.js and npm.
+test-deps:
+	$(call apt_install,[ -x /usr/bin/chromium ],chromium,the HTML report test opens the report in a headless browser)
+	$(call apt_install,command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1,nodejs npm,the WSDL test calls the reference server through node-soap)
 
 build: deps
 	$(GO) build -o $(BIN) .
@@ -52,7 +48,7 @@ vet: deps
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 
-test: vet browser-deps
+test: vet test-deps
 	$(GO) test -race -count=1 ./...
 
 bench: deps
