@@ -14,7 +14,7 @@ import (
 )
 
 // chromium is where Debian's chromium package puts the browser; `make test` installs it
-// (target browser-deps) when it is missing.
+// (target test-deps) when it is missing.
 const chromium = "/usr/bin/chromium"
 
 // artifacts is where the browser test keeps what a person may want to look at after a
@@ -28,7 +28,7 @@ const artifacts = "testdata/artifacts"
 func browser(t *testing.T, page string, args ...string) []byte {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("the HTML report is tested in a real browser and %s is missing (%v): run `make test`, which installs Debian's chromium (target browser-deps), or apt-get install chromium", chromium, err)
+		t.Fatalf("the HTML report is tested in a real browser and %s is missing (%v): run `make test`, which installs Debian's chromium (target test-deps), or apt-get install chromium", chromium, err)
 	}
 	abs, err := filepath.Abs(page)
 	if err != nil {
