@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -468,5 +469,60 @@ func TestSeveralTargets(t *testing.T) {
 		if res := umconform(t, nil, append([]string{"run", "--list"}, args...)...); res.code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, res.code)
 		}
+	}
+}
+
+// TestInterruptedRunAccountsForEveryCase: SIGINT in the middle of a run still writes the
+// reports, with the checks that never ran listed as errors, and the run exits 2.
+func TestInterruptedRunAccountsForEveryCase(t *testing.T) {
+	args := []string{"--profile", "x5-slow-unknown-callid", "--timeout", "5s"}
+	want := listedChecks(t, args...)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"run", "--report-dir", dir}, args...)...)
+	cmd.Env = append(os.Environ(), "UMCONFORM_AS_MAIN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The profile stalls unknown CallIds for the whole timeout: interrupt once the suite runs.
+	var out bytes.Buffer
+	buf := make([]byte, 4096)
+	for !strings.Contains(out.String(), "specs") {
+		n, err := stdout.Read(buf)
+		out.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("the run ended before it could be interrupted:\n%s\n%s", out.String(), stderr.String())
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(stdout)
+	out.Write(rest)
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 2 {
+		t.Errorf("exit %d, want 2\n%s", code, tail(out.String()))
+	}
+	j := readJUnit(t, dir)
+	notRun := 0
+	for _, c := range j.cases() {
+		if c.Error != nil && strings.Contains(c.Error.Text, "not run: the run was interrupted") {
+			notRun++
+		}
+	}
+	if len(j.cases()) != want || notRun == 0 || j.Failures != 0 {
+		t.Errorf("JUnit after an interrupt: %d cases (want %d), %d not run, %d failures", len(j.cases()), want, notRun, j.Failures)
 	}
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/xml"
 	"strings"
 	"testing"
@@ -141,6 +142,15 @@ func TestExitCodeAndSummary(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
+	}
+	many := junitSampleRun()
+	for i := range 5 {
+		many.Checks = append(many.Checks, Check{Name: fmt.Sprintf("[L1] call %d", i), Requirements: []string{"L1"}, Level: "MUST", Verdict: Error, Message: "not run: the run was interrupted before this check"})
+	}
+	b.Reset()
+	WriteSummary(&b, many, nil)
+	if n := strings.Count(b.String(), "not run: the run was interrupted"); n != 4 || !strings.Contains(b.String(), `… and 2 more error checks with the message "not run: the run was interrupted before this check"`) {
+		t.Errorf("identical messages are not grouped (%d copies):\n%s", n, b.String())
 	}
 	if strings.Index(out, "T2") > strings.Index(out, "C2") {
 		t.Error("summary not in catalogue order")

@@ -19,10 +19,26 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	// Checks that share one message (a dead target, an interrupted run) are listed once
+	// with their count after the first few, so the console stays readable.
+	const shown = 3
 	for _, v := range []Verdict{Failed, Error, Warning} {
+		seen := map[string]int{}
+		var order []string
 		for _, c := range run.Checks {
-			if c.Verdict == v {
+			if c.Verdict != v {
+				continue
+			}
+			if seen[c.Message] == 0 {
+				order = append(order, c.Message)
+			}
+			if seen[c.Message]++; seen[c.Message] <= shown {
 				fmt.Fprintf(w, "\n%s %s\n  %s\n", strings.ToUpper(string(v)), c.Name, strings.ReplaceAll(c.Message, "\n", "\n  "))
+			}
+		}
+		for _, msg := range order {
+			if n := seen[msg]; n > shown {
+				fmt.Fprintf(w, "\n… and %d more %s checks with the message %q\n", n-shown, v, firstLine(msg))
 			}
 		}
 	}

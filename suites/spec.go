@@ -3,6 +3,7 @@ package suites
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -130,9 +131,13 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 		runs[i].Started, runs[i].Duration = r.StartTime, r.RunTime
 		byLabel[e.targetLabel()] = i
 	}
+	selected := selection(r.SuiteConfig)
 	for _, s := range r.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
+		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStatePending) {
 			continue
+		}
+		if s.State.Is(types.SpecStateSkipped) && !selected(s) {
+			continue // left out by --label-filter or --focus
 		}
 		i := 0
 		for _, l := range s.Labels() {
@@ -146,6 +151,36 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 		slices.SortStableFunc(run.Checks, func(a, b reports.Check) int { return strings.Compare(a.Name, b.Name) })
 	}
 	return runs
+}
+
+// selection tells the specs the run's filters selected from those they left out. A
+// selected spec reported as skipped was never run because the run was interrupted (Ctrl-C,
+// SIGTERM): the reports account for it as an error rather than drop it.
+func selection(cfg types.SuiteConfig) func(types.SpecReport) bool {
+	labels := func([]string) bool { return true }
+	if cfg.LabelFilter != "" {
+		if f, err := types.ParseLabelFilter(cfg.LabelFilter); err == nil {
+			labels = f
+		}
+	}
+	var focus, skip []*regexp.Regexp
+	for _, f := range cfg.FocusStrings {
+		if re, err := regexp.Compile(f); err == nil {
+			focus = append(focus, re)
+		}
+	}
+	for _, f := range cfg.SkipStrings {
+		if re, err := regexp.Compile(f); err == nil {
+			skip = append(skip, re)
+		}
+	}
+	return func(s types.SpecReport) bool {
+		text := s.FullText()
+		matches := func(res []*regexp.Regexp) bool {
+			return slices.ContainsFunc(res, func(re *regexp.Regexp) bool { return re.MatchString(text) })
+		}
+		return labels(s.Labels()) && (len(focus) == 0 || matches(focus)) && !matches(skip)
+	}
 }
 
 // checkFrom reads the check a spec recorded, or makes an erroring one for a spec that
@@ -165,8 +200,11 @@ func (e *Env) checkFrom(s types.SpecReport) reports.Check {
 	}
 	switch {
 	case !found:
-		rec = reports.Check{Name: s.LeafNodeText, Verdict: reports.Error, Duration: s.RunTime,
-			Message: fmt.Sprintf("the check ended %s before judging: %s", s.State, s.Failure.Message)}
+		msg := fmt.Sprintf("the check ended %s before judging: %s", s.State, s.Failure.Message)
+		if s.State.Is(types.SpecStateSkipped) {
+			msg = "not run: the run was interrupted before this check"
+		}
+		rec = reports.Check{Name: s.LeafNodeText, Verdict: reports.Error, Duration: s.RunTime, Message: msg}
 		for _, l := range s.Labels() {
 			if req, ok := e.cfg.Catalogue.Lookup(l); ok {
 				rec.Requirements, rec.Level, rec.Area = []string{req.ID}, string(req.Level), req.Area
