@@ -2,8 +2,8 @@ package reports
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
