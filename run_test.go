@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
@@ -21,6 +22,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/suites/catalogue"
@@ -524,5 +526,86 @@ func TestInterruptedRunAccountsForEveryCase(t *testing.T) {
 	}
 	if len(j.cases()) != want || notRun == 0 || j.Failures != 0 {
 		t.Errorf("JUnit after an interrupt: %d cases (want %d), %d not run, %d failures", len(j.cases()), want, notRun, j.Failures)
+	}
+}
+
+// ntlmServer wraps h in the NTLM handshake IIS runs for Exchange: a request without
+// credentials gets 401 "NTLM", a negotiate message (type 1) gets a challenge (type 2), and
+// an authenticate message (type 3) for user is served. It counts served requests.
+func ntlmServer(t *testing.T, h http.Handler, user string, served *atomic.Int32) *httptest.Server {
+	challenge := make([]byte, 48)
+	copy(challenge, "NTLMSSP\x00")
+	binary.LittleEndian.PutUint32(challenge[8:], 2)
+	binary.LittleEndian.PutUint32(challenge[16:], 48)         // empty target name at the end
+	binary.LittleEndian.PutUint32(challenge[20:], 0xa2898205) // unicode, NTLM, extended session security, target info, 128, 56
+	copy(challenge[24:], "\x01\x23\x45\x67\x89\xab\xcd\xef")
+	binary.LittleEndian.PutUint32(challenge[44:], 48) // empty target info
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "NTLM ")
+		msg, err := base64.StdEncoding.DecodeString(token)
+		if !ok || err != nil || len(msg) < 12 || string(msg[:8]) != "NTLMSSP\x00" {
+			w.Header().Set("WWW-Authenticate", "NTLM")
+			http.Error(w, "401", http.StatusUnauthorized)
+			return
+		}
+		switch binary.LittleEndian.Uint32(msg[8:]) {
+		case 1:
+			w.Header().Set("WWW-Authenticate", "NTLM "+base64.StdEncoding.EncodeToString(challenge))
+			http.Error(w, "401", http.StatusUnauthorized)
+		case 3:
+			// UserName is the fifth field: length at 36, offset at 40, UTF-16LE.
+			n, off := int(binary.LittleEndian.Uint16(msg[36:])), int(binary.LittleEndian.Uint32(msg[40:]))
+			if off+n > len(msg) {
+				http.Error(w, "bad authenticate message", http.StatusBadRequest)
+				return
+			}
+			u := make([]uint16, n/2)
+			for i := range u {
+				u[i] = binary.LittleEndian.Uint16(msg[off+2*i:])
+			}
+			if got := string(utf16.Decode(u)); !strings.EqualFold(got, user) {
+				t.Errorf("NTLM authenticate message for user %q, want %q", got, user)
+				http.Error(w, "401", http.StatusUnauthorized)
+				return
+			}
+			served.Add(1)
+			h.ServeHTTP(w, r)
+		default:
+			http.Error(w, "unexpected NTLM message", http.StatusBadRequest)
+		}
+	}))
+}
+
+// TestNTLMAuthentication runs against a server that demands NTLM, as Exchange's IIS does:
+// every request completes the handshake, and the password appears in no output.
+func TestNTLMAuthentication(t *testing.T) {
+	h, err := reference.NewHandler(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served atomic.Int32
+	srv := ntlmServer(t, h, "umtest", &served)
+	defer srv.Close()
+	const password = "ntlm-pw-3c9d1e"
+	dir := t.TempDir()
+	res := umconform(t, []string{"UMCONFORM_PASSWORD=" + password}, "run", "--target", srv.URL+reference.LegacyPath,
+		"--auth", "ntlm", "--username", `CONTOSO\umtest`, "--dial-string", reference.DefaultDialString, "--entry-id", reference.DefaultEntryID,
+		"--label-filter", "T1 || C2", "--report-dir", dir)
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+	}
+	if served.Load() == 0 {
+		t.Fatal("no request completed the NTLM handshake")
+	}
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			if b, _ := os.ReadFile(path); bytes.Contains(b, []byte(password)) {
+				t.Errorf("%s holds the password", path)
+			}
+		}
+		return nil
+	})
+	if strings.Contains(res.stdout+res.stderr, password) {
+		t.Error("the console shows the password")
 	}
 }
