@@ -272,7 +272,7 @@ func preflight(ctx context.Context, client *http.Client, u *url.URL, timeout tim
 func list(w io.Writer, r ginkgo.Report) int {
 	n := 0
 	for _, s := range r.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
+		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStateSkipped) {
 			continue
 		}
 		fmt.Fprintf(w, "%s  [%s]\n", s.LeafNodeText, strings.Join(s.Labels(), ", "))

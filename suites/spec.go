@@ -133,7 +133,7 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 	}
 	selected := selection(r.SuiteConfig)
 	for _, s := range r.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStatePending) {
+		if s.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
 		if s.State.Is(types.SpecStateSkipped) && !selected(s) {
