@@ -9,6 +9,7 @@ package schema
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 #include <libxml/xmlerror.h>
+#include <libxml/dict.h>
 
 // umc_violation is one schema violation with its location. The binding's own
 // validation gives neither line nor node, and stops after 32 messages.
@@ -105,17 +106,45 @@ static void umc_collect(void *data, xmlErrorPtr err) {
 	it->msg = strdup(err->message != NULL ? err->message : "unknown schema error");
 }
 
-// umc_validate validates doc against schema with a context of its own, so one compiled
-// schema is shared by concurrent callers without locks. Returns 0 when valid.
-static int umc_validate(uintptr_t schema, uintptr_t doc, umc_violations *out) {
-	xmlSchemaValidCtxtPtr ctx = xmlSchemaNewValidCtxt((xmlSchemaPtr)schema);
-	if (ctx == NULL) {
-		return -1;
+// umc_ctx is one caller's parser and validation contexts. Creating both costs about as
+// much as parsing a small envelope, so a Validator keeps a few and lends each to one
+// goroutine at a time; the compiled schema itself is shared read-only.
+typedef struct {
+	xmlParserCtxtPtr parser;
+	xmlSchemaValidCtxtPtr valid;
+} umc_ctx;
+
+static void umc_ctx_free(umc_ctx *c) {
+	if (c == NULL) {
+		return;
 	}
-	xmlSchemaSetValidStructuredErrors(ctx, umc_collect, out);
-	int rc = xmlSchemaValidateDoc(ctx, (xmlDocPtr)doc);
-	xmlSchemaFreeValidCtxt(ctx);
-	return rc;
+	if (c->parser != NULL) {
+		xmlFreeParserCtxt(c->parser);
+	}
+	if (c->valid != NULL) {
+		xmlSchemaFreeValidCtxt(c->valid);
+	}
+	free(c);
+}
+
+static umc_ctx *umc_ctx_new(uintptr_t schema) {
+	umc_ctx *c = calloc(1, sizeof(umc_ctx));
+	if (c == NULL) {
+		return NULL;
+	}
+	c->parser = xmlNewParserCtxt();
+	c->valid = xmlSchemaNewValidCtxt((xmlSchemaPtr)schema);
+	if (c->parser == NULL || c->valid == NULL) {
+		umc_ctx_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+// umc_validate validates doc with the caller's validation context. Returns 0 when valid.
+static int umc_validate(umc_ctx *c, uintptr_t doc, umc_violations *out) {
+	xmlSchemaSetValidStructuredErrors(c->valid, umc_collect, out);
+	return xmlSchemaValidateDoc(c->valid, (xmlDocPtr)doc);
 }
 
 static void umc_free_violations(umc_violations *v) {
@@ -255,14 +284,22 @@ typedef struct {
 // DTDs are neither loaded nor validated: never add NOENT, DTDLOAD, DTDVALID, XINCLUDE or HUGE.
 #define UMC_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
+// UMC_DICT_LIMIT bounds the names a reused parser context remembers: its dictionary keeps
+// every element and attribute name it has seen, so a stream of hostile documents with
+// fresh names would grow it without end. Past the limit the context is replaced.
+#define UMC_DICT_LIMIT 4096
+
 // umc_parse parses buf without copying it (the binding copies every input twice and builds
 // two parser contexts), and reports the first well-formedness error with its line.
-static uintptr_t umc_parse(const char *buf, int len, umc_parse_error *perr) {
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL) {
-		perr->msg = strdup("libxml2 could not create a parser context");
-		return 0;
+static uintptr_t umc_parse(umc_ctx *c, const char *buf, int len, umc_parse_error *perr) {
+	if (c->parser->dict != NULL && xmlDictSize(c->parser->dict) > UMC_DICT_LIMIT) {
+		xmlParserCtxtPtr fresh = xmlNewParserCtxt();
+		if (fresh != NULL) {
+			xmlFreeParserCtxt(c->parser);
+			c->parser = fresh;
+		}
 	}
+	xmlParserCtxtPtr ctxt = c->parser;
 	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf, len, NULL, NULL, UMC_PARSE_OPTIONS);
 	if (doc == NULL || !ctxt->wellFormed) {
 		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
@@ -273,7 +310,6 @@ static uintptr_t umc_parse(const char *buf, int len, umc_parse_error *perr) {
 			doc = NULL;
 		}
 	}
-	xmlFreeParserCtxt(ctxt);
 	return (uintptr_t)doc;
 }
 
@@ -289,9 +325,9 @@ import (
 
 // validateDoc validates a parsed document (doc is its xmlDocPtr) against a compiled schema
 // and returns every violation with its line and node path.
-func validateDoc(schemaPtr, docPtr uintptr) (valid bool, out []Violation, err error) {
+func validateDoc(c *cContext, docPtr uintptr) (valid bool, out []Violation, err error) {
 	var v C.umc_violations
-	rc := C.umc_validate(C.uintptr_t(schemaPtr), C.uintptr_t(docPtr), &v)
+	rc := C.umc_validate((*C.umc_ctx)(c), C.uintptr_t(docPtr), &v)
 	defer C.umc_free_violations(&v)
 	if rc < 0 {
 		return false, nil, errValidatorContext
@@ -312,13 +348,13 @@ func validateDoc(schemaPtr, docPtr uintptr) (valid bool, out []Violation, err er
 }
 
 // parse parses doc with libxml2; the caller frees the result with freeDoc.
-func parse(doc []byte) (uintptr, *Violation) {
+func parse(c *cContext, doc []byte) (uintptr, *Violation) {
 	if len(doc) == 0 {
 		return 0, &Violation{Line: 1, Message: "not well-formed XML: the document is empty"}
 	}
 	var perr C.umc_parse_error
 	// doc holds no Go pointers, so C may read it for the duration of the call.
-	d := C.umc_parse((*C.char)(unsafe.Pointer(&doc[0])), C.int(len(doc)), &perr)
+	d := C.umc_parse((*C.umc_ctx)(c), (*C.char)(unsafe.Pointer(&doc[0])), C.int(len(doc)), &perr)
 	if d == 0 {
 		defer C.free(unsafe.Pointer(perr.msg))
 		return 0, &Violation{Line: max(int(perr.line), 1), Message: "not well-formed XML: " + trimMessage(C.GoString(perr.msg))}
@@ -327,6 +363,41 @@ func parse(doc []byte) (uintptr, *Violation) {
 }
 
 func freeDoc(d uintptr) { C.umc_free_doc(C.uintptr_t(d)) }
+
+// cContext is one goroutine's libxml2 parser and validation contexts.
+type cContext C.umc_ctx
+
+// contexts lends parser and validation contexts to one goroutine at a time. At most cap
+// idle ones are kept; the rest are freed, so C memory stays bounded.
+type contexts struct {
+	schema uintptr
+	idle   chan *cContext
+}
+
+func newContexts(schema uintptr, keep int) *contexts {
+	return &contexts{schema: schema, idle: make(chan *cContext, keep)}
+}
+
+func (p *contexts) get() (*cContext, error) {
+	select {
+	case c := <-p.idle:
+		return c, nil
+	default:
+	}
+	c := C.umc_ctx_new(C.uintptr_t(p.schema))
+	if c == nil {
+		return nil, errValidatorContext
+	}
+	return (*cContext)(c), nil
+}
+
+func (p *contexts) put(c *cContext) {
+	select {
+	case p.idle <- c:
+	default:
+		C.umc_ctx_free((*C.umc_ctx)(c))
+	}
+}
 
 // facts is what checks read from a parsed document besides its validity. Its fields hold
 // pointers into the document: use them only before the document is freed.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	"github.com/lestrrat-go/libxml2/xsd"
@@ -141,6 +142,7 @@ func WithMaxSize(n int64) Option { return func(v *Validator) { v.maxSize = n } }
 type Validator struct {
 	schema  *xsd.Schema
 	maxSize int64
+	ctx     *contexts
 }
 
 var (
@@ -165,6 +167,7 @@ func Load(opts ...Option) (*Validator, error) {
 	v := &Validator{
 		schema:  s,
 		maxSize: DefaultMaxSize,
+		ctx:     newContexts(s.Pointer(), 2*runtime.GOMAXPROCS(0)),
 	}
 	for _, o := range opts {
 		o(v)
@@ -195,7 +198,7 @@ func compile() (*xsd.Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema: compiling umconform.xsd: %w", err)
 	}
-	v := &Validator{schema: s, maxSize: DefaultMaxSize}
+	v := &Validator{schema: s, maxSize: DefaultMaxSize, ctx: newContexts(s.Pointer(), 1)}
 	if r := v.Validate(selfCheckResponse); !r.Valid() || r.Message != "GetCallInfoResponse" {
 		s.Free()
 		return nil, fmt.Errorf("schema: self-check failed, the compiled schema rejects the documentation's sample response (an xs:import probably did not resolve): %v", r.Violations)
@@ -215,12 +218,17 @@ func (v *Validator) Validate(doc []byte) Result {
 	if i := bytes.Index(doc, []byte("<!DOCTYPE")); i >= 0 {
 		return Result{Violations: []Violation{{Line: lineAt(doc, i), Message: "a DOCTYPE is not allowed in a SOAP message (SOAP 1.1 section 3); nothing was parsed"}}}
 	}
-	d, perr := parse(doc)
+	c, err := v.ctx.get()
+	if err != nil {
+		return Result{Violations: []Violation{{Message: err.Error()}}}
+	}
+	defer v.ctx.put(c)
+	d, perr := parse(c, doc)
 	if perr != nil {
 		return Result{Violations: []Violation{*perr}}
 	}
 	defer freeDoc(d) // the Go GC cannot see libxml2's memory
-	return v.check(d)
+	return v.check(c, d)
 }
 
 // ValidateAs validates doc as a message: its Body must hold a UM request, response or
@@ -242,7 +250,7 @@ func (v *Validator) ValidateAs(doc []byte, kind Kind) Result {
 	return r
 }
 
-func (v *Validator) check(d uintptr) Result {
+func (v *Validator) check(c *cContext, d uintptr) Result {
 	f := readFacts(d)
 	defer f.free()
 	if f.hasDTD() {
@@ -250,7 +258,7 @@ func (v *Validator) check(d uintptr) Result {
 	}
 	var r Result
 	f.fill(&r)
-	valid, violations, err := validateDoc(v.schema.Pointer(), d)
+	valid, violations, err := validateDoc(c, d)
 	if err != nil {
 		r.Violations = []Violation{{Message: err.Error()}}
 		return r

@@ -434,3 +434,22 @@ func TestConcurrentValidationSharesOneSchema(t *testing.T) {
 		t.Fatalf("%d wrong results out of 6400", n)
 	}
 }
+
+// TestReusedContextsStayCorrect: parser contexts are reused and replaced once their name
+// dictionary is large; documents with ever new element names must be judged the same
+// before and after a replacement.
+func TestReusedContextsStayCorrect(t *testing.T) {
+	v := load(t)
+	for i := range 6000 {
+		doc := fmt.Sprintf(`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Name%d xmlns="urn:x%d"/></soap:Body></soap:Envelope>`, i, i)
+		r := v.Validate([]byte(doc))
+		if r.Valid() || !strings.Contains(r.Violations[0].Message, fmt.Sprintf("Name%d", i)) {
+			t.Fatalf("document %d: %v", i, r.Violations)
+		}
+		if i%1000 == 0 {
+			if r := v.Validate([]byte(base)); !r.Valid() {
+				t.Fatalf("after %d documents the sample is rejected: %v", i, r.Violations)
+			}
+		}
+	}
+}
