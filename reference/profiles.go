@@ -47,6 +47,8 @@ type behaviour struct {
 	malformedCallIDSucceeds  bool // C3
 	ignoreNamespace          bool // C4
 	dispatchErrorsSucceed    bool // C5
+	badPlayOnPhoneSucceeds   bool // P1
+	genericPlayOnPhoneFault  bool // P2
 	disconnectUnknownSucceed bool // L6
 	expandCanary             bool // X1
 	slowOnDoctype            bool // X2
@@ -93,6 +95,8 @@ func profileTable() []Profile {
 		broken("C3", "c3-malformed-callid-succeeds", "GetCallInfo with an empty, whitespace, non-Base64, over-long or missing CallId answers Connected/None", behaviour{malformedCallIDSucceeds: true}),
 		broken("C4", "c4-any-namespace", "operations are dispatched on the local name alone, whatever their namespace", behaviour{ignoreNamespace: true}),
 		broken("C5", "c5-dispatch-errors-succeed", "malformed XML, an empty Body or an unknown operation is answered 200 with an empty Body", behaviour{dispatchErrorsSucceed: true}),
+		broken("P1", "p1-bad-playonphone-succeeds", "PlayOnPhone with an invalid entryId or an undialable DialString places an answered call and returns its CallId", behaviour{badPlayOnPhoneSucceeds: true}),
+		broken("P2", "p2-generic-playonphone-fault", "PlayOnPhone's input faults are plain Server faults without an ExceptionType detail", behaviour{genericPlayOnPhoneFault: true}),
 		broken("L1", "l1-callid-not-ready", "the first GetCallInfo of each call answers InvalidCallIdException; later ones are correct, so checks that first wait for a call to be reported are unaffected", behaviour{pol: policy{firstQueryUnknown: true}}),
 		broken("L2", "l2-cause-while-active", "EventCause is Other while the call is not Disconnected", behaviour{pol: policy{causeWhileActive: true}}),
 		broken("L3", "l3-resurrects", "a call that ended by itself (busy, no answer, ...) is reported Connected after its first Disconnected answer; a call ended by Disconnect stays Disconnected, so L5 holds", behaviour{pol: policy{resurrect: true}}, "L4"),

@@ -147,6 +147,20 @@ func (p *probe) run() {
 		}
 	}
 
+	// P1, P2: PlayOnPhone's own input faults.
+	for _, c := range []struct{ req, exception string }{
+		{playReq("not-an-item", DefaultDialString), excInvalidObjectID},
+		{playReq(DefaultEntryID, "dial me"), excDialingRules},
+	} {
+		switch r := p.send(c.req); {
+		case r.timedOut:
+		case !refused(r):
+			p.broken["P1"] = true
+		case r.exception() != c.exception:
+			p.broken["P2"] = true
+		}
+	}
+
 	// C3: malformed or missing CallIds.
 	for _, bad := range []string{infoReq(""), infoReq("  "), infoReq("%%%"), infoReq(strings.Repeat("QUFB", 500)),
 		envelope(`<GetCallInfo xmlns="` + MessagesNamespace + `"/>`)} {
@@ -319,7 +333,7 @@ func TestProfilesBreakExactlyWhatTheyDocument(t *testing.T) {
 			covered[id] = true
 		}
 	}
-	for _, id := range strings.Fields("T1 T2 T3 T4 S1 S2 S3 S4 S5 S6 C1 C2 C3 C4 C5 L1 L2 L3 L4 L5 L6 X1 X2 X3 X4 X5 R1 R2") {
+	for _, id := range strings.Fields("T1 T2 T3 T4 S1 S2 S3 S4 S5 S6 C1 C2 C3 C4 C5 P1 P2 L1 L2 L3 L4 L5 L6 X1 X2 X3 X4 X5 R1 R2") {
 		if !covered[id] {
 			t.Errorf("no broken profile for %s", id)
 		}

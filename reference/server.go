@@ -258,12 +258,18 @@ func (h *handler) echo(msg, val string) string {
 
 func (h *handler) playOnPhone(op *element) (int, []byte) {
 	entryID, ok := one(args(op, "entryId", h.b.ignoreNamespace))
-	if !ok || !validEntryID(entryID) {
-		return h.fault("", excInvalidObjectID, h.echo("The object identifier isn't valid.", entryID))
-	}
+	entryOK := ok && validEntryID(entryID)
 	dial, ok := one(args(op, "DialString", h.b.ignoreNamespace))
 	scenario, dialable := scenarioFor(dial)
-	if !ok || !dialable {
+	dialable = ok && dialable
+	switch {
+	case (!entryOK || !dialable) && h.b.badPlayOnPhoneSucceeds:
+		scenario, _ = scenarioFor(DefaultDialString)
+	case (!entryOK || !dialable) && h.b.genericPlayOnPhoneFault:
+		return h.fault("Server", "", "The call could not be placed.")
+	case !entryOK:
+		return h.fault("", excInvalidObjectID, h.echo("The object identifier isn't valid.", entryID))
+	case !dialable:
 		return h.fault("", excDialingRules, h.echo("The dial string isn't allowed by the dialing rules.", dial))
 	}
 	id, err := h.eng.place(scenario, h.now())

@@ -267,8 +267,8 @@ func exceptionName(s string) string {
 	return s
 }
 
-// judgeC2: the Fault's detail names the expected exception.
-func judgeC2(ex *Exchange) Outcome {
+// judgeException (C2, P2): the Fault's detail names the exception the fixture expects.
+func judgeException(ex *Exchange) Outcome {
 	if o, stop := transportProblem(ex); stop {
 		return o
 	}
