@@ -38,7 +38,7 @@ test-deps:
 	$(call apt_install,command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1,nodejs npm,the WSDL test calls the reference server through node-soap)
 
 build: deps
-	$(GO) build -o $(BIN) .
+	$(GO) build -ldflags "-X main.buildVersion=$$(git describe --always --dirty 2>/dev/null || echo unknown)" -o $(BIN) .
 
 run: build
 	./$(BIN) run --report-dir $(REPORT_DIR)

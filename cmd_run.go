@@ -47,8 +47,15 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	return runner.Run(ctx, cfg, stdout, stderr)
 }
 
+// buildVersion is set by the Makefile (-ldflags -X) from git describe, because builds with
+// -buildvcs=false (as GOFLAGS sets on some machines) carry no VCS revision.
+var buildVersion string
+
 // version is the module version, or the VCS revision of a source build.
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
