@@ -391,6 +391,10 @@ func TestListAndFilters(t *testing.T) {
 	if !(0 < c2 && c2 < must && must < all) {
 		t.Errorf("all %d, MUST %d, C2 %d: filters do not narrow", all, must, c2)
 	}
+	focus := listedChecks(t, "--focus", `\[T1\] gci-doc-request:`)
+	if focus != 1 {
+		t.Errorf("--focus selected %d checks, want the one T1 check of gci-doc-request", focus)
+	}
 	res := umconform(t, []string{"UMCONFORM_LABEL_FILTER=C2"}, "run", "--list", "--target", "http://192.0.2.1/x", "--dial-string", "1", "--entry-id", "e")
 	if !strings.Contains(res.stdout, fmt.Sprintf("%d checks selected", c2)) {
 		t.Errorf("UMCONFORM_LABEL_FILTER not applied:\n%s", tail(res.stdout))
@@ -607,5 +611,58 @@ func TestNTLMAuthentication(t *testing.T) {
 	})
 	if strings.Contains(res.stdout+res.stderr, password) {
 		t.Error("the console shows the password")
+	}
+}
+
+// TestTLSVerification: an https target with an unknown certificate is unreachable (exit 2,
+// TLS named) unless --ca-file trusts it or --insecure-skip-verify is given.
+func TestTLSVerification(t *testing.T) {
+	h, err := reference.NewHandler(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	base := []string{"run", "--target", srv.URL + reference.LegacyPath, "--dial-string", reference.DefaultDialString,
+		"--entry-id", reference.DefaultEntryID, "--label-filter", "T1", "--report-dir", t.TempDir()}
+	if res := umconform(t, nil, base...); res.code != 2 || !strings.Contains(res.stderr, "certificate") {
+		t.Errorf("unknown certificate: exit %d, stderr %q", res.code, res.stderr)
+	}
+	if res := umconform(t, nil, append(base, "--insecure-skip-verify")...); res.code != 0 {
+		t.Errorf("--insecure-skip-verify: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := umconform(t, []string{"UMCONFORM_INSECURE_SKIP_VERIFY=true"}, base...); res.code != 0 {
+		t.Errorf("UMCONFORM_INSECURE_SKIP_VERIFY=true: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// TestTruncatedResponsesAreErrorsNamingTheCase: a target that promises more bytes than it
+// sends gets per-case errors that say the response was truncated, never failures.
+func TestTruncatedResponsesAreErrorsNamingTheCase(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: 500\r\n\r\n<soap:Envelope xmlns:soap=")
+		buf.Flush()
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	res := umconform(t, nil, "run", "--target", srv.URL+reference.LegacyPath, "--dial-string", reference.DefaultDialString,
+		"--entry-id", reference.DefaultEntryID, "--label-filter", "T1 && (gci-callid-unknown || gci-doc-request)", "--timeout", "2s", "--report-dir", dir)
+	if res.code != 2 {
+		t.Errorf("exit %d, want 2\n%s", res.code, tail(res.stdout))
+	}
+	j := readJUnit(t, dir)
+	if j.Failures != 0 || j.Errors != len(j.cases()) {
+		t.Fatalf("%d failures, %d errors of %d cases; want only errors", j.Failures, j.Errors, len(j.cases()))
+	}
+	for _, c := range j.cases() {
+		if !strings.Contains(c.Error.Text, "truncated") || c.prop("fixture") == "" {
+			t.Errorf("%s: error does not say truncated or names no fixture: %s", c.Name, c.Error.Text)
+		}
 	}
 }
