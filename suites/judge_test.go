@@ -1,0 +1,136 @@
+package suites
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/schema"
+)
+
+const (
+	soapOpen  = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>`
+	soapClose = `</soap:Body></soap:Envelope>`
+	msgNS     = `http://schemas.microsoft.com/exchange/services/2006/messages`
+)
+
+func info(state, cause string) string {
+	return soapOpen + `<GetCallInfoResponse xmlns="` + msgNS + `"><GetCallInfoResponse><CallState>` + state +
+		`</CallState><EventCause>` + cause + `</EventCause></GetCallInfoResponse></GetCallInfoResponse>` + soapClose
+}
+
+func fault(exception string) string {
+	detail := ""
+	if exception != "" {
+		detail = `<detail><ExceptionType xmlns="` + msgNS + `">` + exception + `</ExceptionType></detail>`
+	}
+	return soapOpen + `<soap:Fault><faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/errors">a:X</faultcode><faultstring>no</faultstring>` + detail + `</soap:Fault>` + soapClose
+}
+
+// exchange builds an answered exchange of op with the given status, content type and body.
+func exchange(t *testing.T, op string, status int, ct, body string, expect fixtures.Expect) *Exchange {
+	t.Helper()
+	return &Exchange{Operation: op, Status: status, Header: http.Header{"Content-Type": {ct}}, Body: []byte(body),
+		Result: validator(t).ValidateAs([]byte(body), schema.KindResponse), Fixture: fixtures.Fixture{ID: "f", Expect: expect}}
+}
+
+func TestReplayJudges(t *testing.T) {
+	xml := "text/xml; charset=utf-8"
+	success := fixtures.Expect{Outcome: fixtures.Success}
+	faultExpect := fixtures.Expect{Outcome: fixtures.Fault, Exception: "InvalidCallIdException"}
+	rejected := fixtures.Expect{Outcome: fixtures.Rejected}
+	dead := &Exchange{Operation: "GetCallInfo", Err: &TransportError{Kind: "refused", Err: errors.New("connection refused")}}
+	slow := &Exchange{Operation: "GetCallInfo", Err: &TransportError{Kind: "timeout", Err: errors.New("deadline")}}
+	cases := []struct {
+		name  string
+		judge func(*Exchange) Outcome
+		ex    *Exchange
+		want  string
+	}{
+		{"T1 good", judgeT1, exchange(t, "GetCallInfo", 200, xml, info("Connected", "None"), success), "pass"},
+		{"T1 not XML", judgeT1, exchange(t, "GetCallInfo", 200, xml, "<soap:Envelope", success), "fail"},
+		{"T1 SOAP 1.2", judgeT1, exchange(t, "GetCallInfo", 500, xml, `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>`, success), "fail"},
+		{"T1 4xx page is not judged", judgeT1, exchange(t, "GetCallInfo", 415, "text/html", "<html>", rejected), "pass"},
+		{"T1 dead target", judgeT1, dead, "cannot judge"},
+		{"T2 parameters and case", judgeT2, exchange(t, "GetCallInfo", 200, "Text/XML;Charset=UTF-8", info("Connected", "None"), success), "pass"},
+		{"T2 text/plain", judgeT2, exchange(t, "GetCallInfo", 200, "text/plain", info("Connected", "None"), success), "fail"},
+		{"T3 fault with 200", judgeT3, exchange(t, "GetCallInfo", 200, xml, fault("InvalidCallIdException"), faultExpect), "fail"},
+		{"T3 500 without fault", judgeT3, exchange(t, "GetCallInfo", 500, xml, info("Connected", "None"), success), "fail"},
+		{"T3 fault with 500", judgeT3, exchange(t, "GetCallInfo", 500, xml, fault("InvalidCallIdException"), faultExpect), "pass"},
+		{"S1 flat response", judgeSuccessSchema("GetCallInfo"), exchange(t, "GetCallInfo", 200, xml,
+			soapOpen+`<GetCallInfoResponse xmlns="`+msgNS+`"><CallState>Connected</CallState><EventCause>None</EventCause></GetCallInfoResponse>`+soapClose, success), "fail"},
+		{"S1 ignores enumeration errors (S2's)", judgeSuccessSchema("GetCallInfo"), exchange(t, "GetCallInfo", 200, xml, info("connected", "None"), success), "pass"},
+		{"S1 nothing to judge on a fault", judgeSuccessSchema("GetCallInfo"), exchange(t, "GetCallInfo", 500, xml, fault("InvalidCallIdException"), faultExpect), "pass"},
+		{"S2 lower case", judgeS2, exchange(t, "GetCallInfo", 200, xml, info("connected", "None"), success), "fail"},
+		{"S3 Unavailable", judgeS3, exchange(t, "GetCallInfo", 200, xml, info("Disconnected", "Unavailable"), success), "fail"},
+		{"S3 NoAnswer", judgeS3, exchange(t, "GetCallInfo", 200, xml, info("Disconnected", "NoAnswer"), success), "pass"},
+		{"S6 no faultstring", judgeS6, exchange(t, "GetCallInfo", 500, xml, strings.Replace(fault("X"), "<faultstring>no</faultstring>", "", 1), faultExpect), "fail"},
+		{"C2 bare", judgeException, exchange(t, "GetCallInfo", 500, xml, fault("InvalidCallIdException"), faultExpect), "pass"},
+		{"C2 prefixed", judgeException, exchange(t, "GetCallInfo", 500, xml, fault("a:InvalidCallIdException"), faultExpect), "pass"},
+		{"C2 other exception", judgeException, exchange(t, "GetCallInfo", 500, xml, fault("InvalidObjectIdException"), faultExpect), "fail"},
+		{"C2 no detail", judgeException, exchange(t, "GetCallInfo", 500, xml, fault(""), faultExpect), "fail"},
+		{"expect success got fault", judgeExpectation, exchange(t, "GetCallInfo", 500, xml, fault("InvalidCallIdException"), success), "fail"},
+		{"expect fault got info", judgeExpectation, exchange(t, "GetCallInfo", 200, xml, info("Connected", "None"), faultExpect), "fail"},
+		{"rejected by 415", judgeExpectation, exchange(t, "GetCallInfo", 415, "text/html", "<html>", rejected), "pass"},
+		{"rejected never 200", judgeExpectation, exchange(t, "GetCallInfo", 200, xml, info("Connected", "None"), rejected), "fail"},
+		{"exact status", judgeExpectation, exchange(t, "GetCallInfo", 400, "text/html", "", fixtures.Expect{Outcome: fixtures.Rejected, Status: 415}), "fail"},
+		{"L2 cause while connected", judgeL2, exchange(t, "GetCallInfo", 200, xml, info("Connected", "Other"), success), "fail"},
+		{"X5 timeout is a failure", judgeX5, slow, "fail"},
+		{"X5 refused is not judged", judgeX5, dead, "cannot judge"},
+		{"X2 timeout is a failure", judgeX2, slow, "fail"},
+		{"expectation on a timeout is not judged", judgeExpectation, slow, "cannot judge"},
+	}
+	for _, c := range cases {
+		if got := verdictOf(c.judge(c.ex)); got != c.want {
+			t.Errorf("%s: %s, want %s (%+v)", c.name, got, c.want, c.judge(c.ex))
+		}
+	}
+}
+
+func TestVariantJudge(t *testing.T) {
+	xml := "text/xml; charset=utf-8"
+	success := fixtures.Expect{Outcome: fixtures.Success}
+	canonical := exchange(t, "GetCallInfo", 200, xml, info("Connected", "None"), success)
+	if o := judgeVariant(exchange(t, "GetCallInfo", 200, xml, info("Alerted", "None"), success), canonical); !o.Pass {
+		t.Errorf("a different call state is the same verdict: %+v", o)
+	}
+	if o := judgeVariant(exchange(t, "GetCallInfo", 500, xml, fault("InvalidCallIdException"), success), canonical); o.Pass || o.CannotJudge {
+		t.Errorf("a fault for a variant of a success must fail: %+v", o)
+	}
+	if o := judgeVariant(canonical, nil); !o.CannotJudge {
+		t.Errorf("no canonical fixture: %+v", o)
+	}
+}
+
+func TestSenderBoundsAndRedacts(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		chunk := strings.Repeat("x", 1<<20)
+		for range 17 { // past maxResponseBytes
+			if _, err := w.Write([]byte(chunk)); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL + "/EWS/UM2007Legacy.asmx")
+	corpus, err := fixtures.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := corpus.Lookup("gci-callid-unknown")
+	s := &Sender{Target: u, Client: srv.Client(), Headers: http.Header{"X-Api-Key": {"k-secret"}, "Cookie": {"c-secret"}}, Timeout: 10 * time.Second, Validator: validator(t)}
+	ex := s.Send(t.Context(), f, fixtures.Values{})
+	var te *TransportError
+	if !errors.As(ex.Err, &te) || te.Kind != "truncated" || !strings.Contains(te.Error(), "not read further") {
+		t.Errorf("an oversized answer: %v", ex.Err)
+	}
+	if req := string(ex.Request); strings.Contains(req, "secret") || !strings.Contains(req, "X-Api-Key: [redacted]") {
+		t.Errorf("extra headers not redacted in evidence:\n%s", req)
+	}
+}
