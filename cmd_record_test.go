@@ -31,17 +31,7 @@ type recorderChild struct {
 
 func startRecorderChild(t *testing.T, args ...string) *recorderChild {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"record", "--listen", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "UMCONFORM_AS_MAIN=1")
-	pipe, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, pipe, stderr := startChild(context.Background(), t, append([]string{"record", "--listen", "127.0.0.1:0"}, args...)...)
 	rc := &recorderChild{cmd: cmd, stdout: &syncBuffer{}, done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	go func() {

@@ -38,6 +38,24 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// startChild starts umconform in a child process and returns it with its standard output
+// as a pipe, for tests that act while it runs; standard error is collected.
+func startChild(ctx context.Context, t *testing.T, args ...string) (*exec.Cmd, io.ReadCloser, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "UMCONFORM_AS_MAIN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, stdout, stderr
+}
+
 type childResult struct {
 	code           int
 	stdout, stderr string
@@ -493,17 +511,7 @@ func TestInterruptedRunAccountsForEveryCase(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"run", "--report-dir", dir}, args...)...)
-	cmd.Env = append(os.Environ(), "UMCONFORM_AS_MAIN=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stdout, stderr := startChild(ctx, t, append([]string{"run", "--report-dir", dir}, args...)...)
 	// The profile stalls unknown CallIds for the whole timeout: interrupt once the suite runs.
 	var out bytes.Buffer
 	buf := make([]byte, 4096)
@@ -520,7 +528,7 @@ func TestInterruptedRunAccountsForEveryCase(t *testing.T) {
 	}
 	rest, _ := io.ReadAll(stdout)
 	out.Write(rest)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
