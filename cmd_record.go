@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/umconform/umconform/fixtures/record"
+	"github.com/umconform/umconform/runner"
 	"github.com/umconform/umconform/runner/envflag"
 )
 
@@ -46,6 +46,7 @@ func recordCommand(args []string, stdout, stderr io.Writer) int {
 func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var (
 		listen, upstream, out, caFile string
+		tlsCert, tlsKey               string
 		insecure                      bool
 		timeout                       time.Duration
 		opts                          record.Options
@@ -58,6 +59,8 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	ef.String(&out, "out", "RECORD_OUT", "", "`folder` the fixtures are written to (created when missing)")
 	ef.String(&caFile, "ca-file", "CA_FILE", "", "PEM `file` of CA certificates to trust for an https upstream")
 	ef.Bool(&insecure, "insecure-skip-verify", "INSECURE_SKIP_VERIFY", "do not verify the upstream's TLS certificate")
+	ef.String(&tlsCert, "tls-cert", "RECORD_TLS_CERT", "", "PEM certificate `file`: serve https to the client (with --tls-key), for clients that insist on TLS")
+	ef.String(&tlsKey, "tls-key", "RECORD_TLS_KEY", "", "PEM private key `file` of --tls-cert")
 	ef.List(&opts.RedactHeaders, "redact-header", "REDACT_HEADERS", ",", "header `name` whose value is replaced by REDACTED on disk")
 	ef.List(&opts.RedactElements, "redact-element", "REDACT_ELEMENTS", ",", "XML element local `name` whose text is replaced by REDACTED on disk")
 	ef.Duration(&timeout, "timeout", "RECORD_TIMEOUT", 2*time.Minute, "bound on one upstream round trip")
@@ -84,24 +87,26 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if timeout <= 0 {
 		problems = append(problems, fmt.Sprintf("--timeout %v: must be positive, such as 2m", timeout))
 	}
-	var err error
 	if upstream != "" {
+		var err error
 		if opts.Upstream, err = url.Parse(upstream); err != nil {
 			problems = append(problems, fmt.Sprintf("--upstream: %v", err))
 		}
 	}
-	tlsCfg := &tls.Config{InsecureSkipVerify: insecure} //nolint:gosec // the user asked for it by flag
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		pool := x509.NewCertPool()
-		switch {
-		case err != nil:
-			problems = append(problems, fmt.Sprintf("--ca-file: %v", err))
-		case !pool.AppendCertsFromPEM(pem):
-			problems = append(problems, fmt.Sprintf("--ca-file %s: no PEM certificate in it", caFile))
-		default:
-			tlsCfg.RootCAs = pool
+	tlsCfg, err := runner.TLSConfig(caFile, insecure)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	var serverTLS *tls.Config
+	switch {
+	case (tlsCert == "") != (tlsKey == ""):
+		problems = append(problems, "--tls-cert and --tls-key go together: pass both to serve https to the client, or neither")
+	case tlsCert != "":
+		cert, err := tls.LoadX509KeyPair(tlsCert, tlsKey)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("--tls-cert/--tls-key: %v", err))
 		}
+		serverTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "umconform record: %s\n", strings.Join(problems, "\n  "))
@@ -119,7 +124,13 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "umconform %v (choose another address with --listen or UMCONFORM_RECORD_LISTEN)\n", err)
 		return 2
 	}
-	fmt.Fprintf(stdout, "umconform record: relaying http://%s to %s, writing fixtures to %s\n", ln.Addr(), opts.Upstream.Redacted(), out)
+	scheme := "http"
+	if serverTLS != nil {
+		// The relay reads raw HTTP/1.1 bytes from the connection; TLS sits below it, so the
+		// recorded bytes are the decrypted request as the client wrote it.
+		ln, scheme = tls.NewListener(ln, serverTLS), "https"
+	}
+	fmt.Fprintf(stdout, "umconform record: relaying %s://%s to %s, writing fixtures to %s\n", scheme, ln.Addr(), opts.Upstream.Redacted(), out)
 	serveErr := rec.Serve(ctx, ln)
 	st := rec.Stats()
 	fmt.Fprintf(stdout, "umconform record: stopped: %d fixtures written, %d exchanges not fixtures, %d not written, %d answered 502\n",

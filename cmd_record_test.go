@@ -4,8 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -39,8 +48,9 @@ func startRecorderChild(t *testing.T, args ...string) *recorderChild {
 		for sc.Scan() {
 			line := sc.Text()
 			fmt.Fprintln(rc.stdout, line)
-			if rest, ok := strings.CutPrefix(line, "umconform record: relaying http://"); ok {
-				addr <- strings.Fields(rest)[0]
+			if rest, ok := strings.CutPrefix(line, "umconform record: relaying "); ok {
+				_, hostPort, _ := strings.Cut(strings.Fields(rest)[0], "://")
+				addr <- hostPort
 			}
 		}
 		rc.done <- cmd.Wait()
@@ -259,5 +269,82 @@ func TestRecordFlags(t *testing.T) {
 	stderr.Reset()
 	if code := runRecord(ctx, nil, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "relaying http://127.0.0.1:") {
 		t.Errorf("env-configured record: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key, and returns their paths and a
+// pool that trusts the certificate.
+func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "umconform test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+// TestRecordServesTLSToTheClient: with --tls-cert and --tls-key the recorder speaks https to
+// the client (as Outlook insists) and records the decrypted exchange as a clean fixture.
+func TestRecordServesTLSToTheClient(t *testing.T) {
+	srv, err := reference.Start(context.Background(), reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	certFile, keyFile, pool := selfSigned(t)
+	out := filepath.Join(t.TempDir(), "recorded")
+	rc := startRecorderChild(t, "--upstream", srv.URL(), "--out", out, "--tls-cert", certFile, "--tls-key", keyFile)
+	if !strings.Contains(rc.stdout.String(), "relaying https://") {
+		t.Errorf("the recorder does not say it serves https:\n%s", rc.stdout.String())
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	req, _ := http.NewRequest(http.MethodPost, "https://"+rc.addr+reference.LegacyPath, strings.NewReader(popRequest()))
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("https through the recorder: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "PlayOnPhoneResponse") {
+		t.Fatalf("HTTP %d\n%s", resp.StatusCode, body)
+	}
+	plain := &http.Client{Timeout: 5 * time.Second}
+	if _, _, err := post(plain, rc.addr, popRequest(), nil); err == nil {
+		t.Error("plain http was answered by a recorder serving https")
+	}
+	rc.cmd.Process.Signal(syscall.SIGINT)
+	if code := rc.wait(t); code != 0 {
+		t.Fatalf("record exit %d\n%s", code, rc.stdout.String())
+	}
+	var lintOut, lintErr bytes.Buffer
+	if code := dispatch([]string{"fixtures", "lint", out}, nil, &lintOut, &lintErr); code != 0 || !strings.Contains(lintOut.String(), "1 fixtures, no problems") {
+		t.Errorf("lint exit %d:\n%s%s", code, lintOut.String(), lintErr.String())
+	}
+}
+
+func TestRecordTLSFlagsGoTogether(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := runRecord(context.Background(), []string{"--upstream", "http://127.0.0.1:1", "--out", t.TempDir(), "--tls-cert", "c.pem"}, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "--tls-cert and --tls-key go together") {
+		t.Errorf("exit %d: %s", code, stderr.String())
 	}
 }

@@ -17,17 +17,9 @@ func newClient(c *Config) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableCompression = true
 	tr.MaxIdleConnsPerHost = 16
-	tlsCfg := &tls.Config{InsecureSkipVerify: c.Insecure} //nolint:gosec // the user asked for it by flag
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("--ca-file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", c.CAFile)
-		}
-		tlsCfg.RootCAs = pool
+	tlsCfg, err := TLSConfig(c.CAFile, c.Insecure)
+	if err != nil {
+		return nil, err
 	}
 	tr.TLSClientConfig = tlsCfg
 	var rt http.RoundTripper = tr
@@ -43,6 +35,25 @@ func newClient(c *Config) (*http.Client, error) {
 		Transport:     rt,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}, nil
+}
+
+// TLSConfig is the client TLS configuration of --ca-file and --insecure-skip-verify,
+// shared by "umconform run" and "umconform record" (towards the upstream).
+func TLSConfig(caFile string, insecure bool) (*tls.Config, error) {
+	cfg := &tls.Config{InsecureSkipVerify: insecure} //nolint:gosec // the user asked for it by flag
+	if caFile == "" {
+		return cfg, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", caFile)
+	}
+	cfg.RootCAs = pool
+	return cfg, nil
 }
 
 // basicAuth adds credentials below the harness's request recording, so that no report,
