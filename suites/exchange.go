@@ -119,9 +119,6 @@ func (s *Sender) Send(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	return ex
 }
 
-// secretHeaders never appear in evidence, whatever the run's flags.
-var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
-
 // redact blanks the values of credential headers and of the run's extra headers (a
 // --header may carry an API key) in a rendered request.
 func redact(raw []byte, extra http.Header) []byte {
@@ -129,7 +126,7 @@ func redact(raw []byte, extra http.Header) []byte {
 	if !ok {
 		return raw
 	}
-	names := append([]string(nil), secretHeaders...)
+	names := fixtures.SecretHeaders() // never in evidence, whatever the run's flags
 	for k := range extra {
 		names = append(names, k)
 	}
