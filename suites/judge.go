@@ -257,16 +257,6 @@ func judgeExpectation(ex *Exchange) Outcome {
 	return pass("")
 }
 
-// exceptionName strips an "a:"-style prefix: OXWUMS words ExceptionType prefixed, Exchange
-// 2013 sends it bare, and both are accepted.
-func exceptionName(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, ':'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
-}
-
 // judgeException (C2, P2): the Fault's detail names the exception the fixture expects.
 func judgeException(ex *Exchange) Outcome {
 	if o, stop := transportProblem(ex); stop {
@@ -280,7 +270,7 @@ func judgeException(ex *Exchange) Outcome {
 		return fail("a Fault whose detail names "+want, describe(ex), "/Envelope/Body")
 	}
 	got, ok := ex.Result.Value("ExceptionType")
-	if !ok || exceptionName(got) != want {
+	if !ok || fixtures.ExceptionName(got) != want {
 		return fail("detail/ExceptionType "+want+" (bare or a:-prefixed)", fmt.Sprintf("ExceptionType %q (present: %v)", got, ok), "/Envelope/Body/Fault/detail")
 	}
 	return pass("")
@@ -293,7 +283,7 @@ func verdictClass(ex *Exchange) string {
 		return "no response"
 	case ex.Result.IsFault():
 		exc, _ := ex.Result.Value("ExceptionType")
-		return fmt.Sprintf("Fault %s (HTTP %d)", exceptionName(exc), ex.Status)
+		return fmt.Sprintf("Fault %s (HTTP %d)", fixtures.ExceptionName(exc), ex.Status)
 	case isSuccess(ex) && ex.Result.Message != "":
 		return fmt.Sprintf("%s (HTTP %d)", ex.Result.Message, ex.Status)
 	}

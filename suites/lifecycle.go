@@ -87,7 +87,7 @@ func answerOf(ex *Exchange) answer {
 	r := ex.Result
 	if r.IsFault() {
 		exc, _ := r.Value("ExceptionType")
-		name := exceptionName(exc)
+		name := fixtures.ExceptionName(exc)
 		if name == "" {
 			code, _ := r.Value("faultcode")
 			return answer{Other: "Fault " + code}
