@@ -11,15 +11,19 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/umconform/umconform/schema"
 )
 
-// Namespaces of the protocol (spec: Transport, Faults).
+// Namespaces of the protocol (spec: Transport, Faults), as the schema package declares
+// them: the server parses with encoding/xml, independent of the validator, but both must
+// speak of the same namespaces.
 const (
-	SOAP11Namespace   = "http://schemas.xmlsoap.org/soap/envelope/"
-	SOAP12Namespace   = "http://www.w3.org/2003/05/soap-envelope"
-	MessagesNamespace = "http://schemas.microsoft.com/exchange/services/2006/messages"
-	ErrorsNamespace   = "http://schemas.microsoft.com/exchange/services/2006/errors"
-	TypesNamespace    = "http://schemas.microsoft.com/exchange/services/2006/types"
+	SOAP11Namespace   = schema.SOAP11Namespace
+	SOAP12Namespace   = schema.SOAP12Namespace
+	MessagesNamespace = schema.MessagesNamespace
+	ErrorsNamespace   = schema.ErrorsNamespace
+	TypesNamespace    = schema.TypesNamespace
 )
 
 // maxDepth bounds element nesting; a SOAP request for these operations is four deep.
