@@ -86,7 +86,7 @@ func (s *Sender) Send(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 		return ex
 	}
 	ex.Request = redact(raw, s.Headers)
-	req, err := f.BuildWith(s.Target, v, s.Headers)
+	req, err := fixtures.NewRequest(s.Target, raw)
 	if err != nil {
 		ex.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s: %w", f.ID, err)}
 		return ex
