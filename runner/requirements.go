@@ -108,44 +108,15 @@ func DeclaredChecks() ([]CheckInfo, error) {
 	suites.Declare("", nil, env)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	report := ginkgo.PreviewSpecs("umconform", suiteCfg, reporterCfg)
-	cat := catalogue.Default()
 	var out []CheckInfo
 	for _, s := range report.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
-		c := CheckInfo{Name: s.LeafNodeText}
-		for _, l := range s.Labels() {
-			switch {
-			case isRequirementLabel(l):
-				if _, ok := cat.Lookup(l); ok {
-					c.Requirements = append(c.Requirements, l)
-				} else {
-					c.Unknown = append(c.Unknown, l)
-				}
-			default:
-				if _, ok := corpus.Lookup(l); ok {
-					c.Fixture = l
-				}
-			}
-		}
-		out = append(out, c)
+		l := env.ParseLabels(s.Labels())
+		out = append(out, CheckInfo{Name: s.LeafNodeText, Requirements: l.Requirements, Unknown: l.Unknown, Fixture: l.Fixture})
 	}
 	return out, nil
-}
-
-// isRequirementLabel tells a requirement ID label (a capital letter and digits, as the
-// catalogue's) from levels, areas and fixture IDs.
-func isRequirementLabel(l string) bool {
-	if len(l) < 2 || l[0] < 'A' || l[0] > 'Z' {
-		return false
-	}
-	for _, r := range l[1:] {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Requirements prints the catalogue with the checks, fixtures and (with matrix) the

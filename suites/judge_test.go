@@ -134,3 +134,19 @@ func TestSenderBoundsAndRedacts(t *testing.T) {
 		t.Errorf("extra headers not redacted in evidence:\n%s", req)
 	}
 }
+
+func TestParseLabels(t *testing.T) {
+	corpus, err := fixtures.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("http://127.0.0.1/x")
+	e, err := NewEnv(Config{Target: u, Validator: validator(t), Corpus: corpus, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := e.ParseLabels([]string{"C2", "MUST", "callid", "gci-callid-unknown", "Z9", "target-127.0.0.1"})
+	if strings.Join(l.Requirements, ",") != "C2" || strings.Join(l.Unknown, ",") != "Z9" || l.Fixture != "gci-callid-unknown" {
+		t.Errorf("%+v", l)
+	}
+}

@@ -79,6 +79,46 @@ func (e *Env) Requirement(c checkSpec) {
 	})
 }
 
+// CheckLabels is what a check's Ginkgo labels say, read back as Requirement writes them.
+type CheckLabels struct {
+	Requirements []string // catalogue IDs the check proves
+	Unknown      []string // labels shaped like requirement IDs that the catalogue lacks
+	Fixture      string   // the fixture the check replays, if any
+}
+
+// ParseLabels reads a check's labels: requirement IDs (a capital letter and digits, as the
+// catalogue's), levels, areas, a fixture ID and the target label.
+func (e *Env) ParseLabels(labels []string) CheckLabels {
+	var l CheckLabels
+	for _, s := range labels {
+		switch {
+		case isRequirementID(s):
+			if _, ok := e.cfg.Catalogue.Lookup(s); ok {
+				l.Requirements = append(l.Requirements, s)
+			} else {
+				l.Unknown = append(l.Unknown, s)
+			}
+		default:
+			if _, ok := e.cfg.Corpus.Lookup(s); ok {
+				l.Fixture = s
+			}
+		}
+	}
+	return l
+}
+
+func isRequirementID(s string) bool {
+	if len(s) < 2 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // verdict grades an outcome by the requirement's level: MUST breaks fail, SHOULD breaks
 // warn (fail with --strict), MAY breaks are information.
 func (e *Env) verdict(req catalogue.Requirement, c checkSpec, out Outcome) (reports.Verdict, string) {
@@ -204,13 +244,12 @@ func (e *Env) checkFrom(s types.SpecReport) reports.Check {
 		if s.State.Is(types.SpecStateSkipped) {
 			msg = "not run: the run was interrupted before this check"
 		}
-		rec = reports.Check{Name: s.LeafNodeText, Verdict: reports.Error, Duration: s.RunTime, Message: msg}
-		for _, l := range s.Labels() {
-			if req, ok := e.cfg.Catalogue.Lookup(l); ok {
-				rec.Requirements, rec.Level, rec.Area = []string{req.ID}, string(req.Level), req.Area
-			} else if _, isFixture := e.cfg.Corpus.Lookup(l); isFixture {
-				rec.Fixture = l
-			}
+		l := e.ParseLabels(s.Labels())
+		rec = reports.Check{Name: s.LeafNodeText, Verdict: reports.Error, Duration: s.RunTime, Message: msg,
+			Requirements: l.Requirements, Fixture: l.Fixture}
+		if len(l.Requirements) > 0 {
+			req, _ := e.cfg.Catalogue.Lookup(l.Requirements[0])
+			rec.Level, rec.Area = string(req.Level), req.Area
 		}
 	case s.State.Is(types.SpecStateTimedout|types.SpecStateInterrupted|types.SpecStateAborted|types.SpecStatePanicked) && rec.Verdict != reports.Failed:
 		rec.Verdict = reports.Error
