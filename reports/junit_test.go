@@ -33,6 +33,7 @@ type parsedSuites struct {
 	Errors   int `xml:"errors,attr"`
 	Suites   []struct {
 		Name       string `xml:"name,attr"`
+		Time       string `xml:"time,attr"`
 		Tests      int    `xml:"tests,attr"`
 		Failures   int    `xml:"failures,attr"`
 		Errors     int    `xml:"errors,attr"`
@@ -106,6 +107,9 @@ func TestJUnitStructure(t *testing.T) {
 	warn := p.Suites[byName["umconform.replay"]].Cases[0]
 	if warn.Failure != nil || warn.Error != nil || !strings.HasPrefix(warn.SystemOut, "WARNING (SHOULD)") {
 		t.Errorf("a warning passes with its text in system-out: %+v", warn)
+	}
+	if tr := p.Suites[byName["umconform.transport"]]; tr.Time != "0.002" {
+		t.Errorf("transport suite time %q, want the sum of its cases, 0.002", tr.Time)
 	}
 	pass := p.Suites[byName["umconform.transport"]].Cases[0]
 	if pass.Failure != nil || pass.Error != nil || pass.Time != "0.002" || pass.Classname != "umconform.transport" {
