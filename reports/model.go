@@ -3,7 +3,6 @@
 package reports
 
 import (
-	"slices"
 	"sort"
 	"time"
 )
@@ -130,20 +129,4 @@ func (r Run) ByRequirement(ids []string) []RequirementSummary {
 		out = append(out, *m[id])
 	}
 	return out
-}
-
-// Failed returns the IDs of requirements with at least one failed check, sorted.
-func (r Run) FailedRequirements() []string {
-	var ids []string
-	for _, c := range r.Checks {
-		if c.Verdict == Failed {
-			for _, id := range c.Requirements {
-				if !slices.Contains(ids, id) {
-					ids = append(ids, id)
-				}
-			}
-		}
-	}
-	sort.Strings(ids)
-	return ids
 }
