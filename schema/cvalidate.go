@@ -10,6 +10,8 @@ package schema
 #include <libxml/xmlschemas.h>
 #include <libxml/xmlerror.h>
 #include <libxml/dict.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlIO.h>
 
 // umc_violation is one schema violation with its location. The binding's own
 // validation gives neither line nor node, and stops after 32 messages.
@@ -316,19 +318,128 @@ static uintptr_t umc_parse(umc_ctx *c, const char *buf, int len, umc_parse_error
 static void umc_free_doc(uintptr_t doc) {
 	xmlFreeDoc((xmlDocPtr)doc);
 }
+
+// The embedded XSD files, served to libxml2 from memory while the schema compiles, so that
+// relative xs:import locations resolve without writing the files to disk (a read-only or
+// missing temporary folder must not stop the harness).
+#define UMC_XSD_BASE "umconform-embedded:///"
+#define UMC_XSD_MAX 16
+typedef struct {
+	const char *name;
+	const char *data;
+	int len;
+} umc_xsd_file;
+static umc_xsd_file umc_xsd_files[UMC_XSD_MAX];
+static int umc_xsd_count;
+static xmlExternalEntityLoader umc_previous_loader;
+
+static xmlParserInputPtr umc_xsd_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt) {
+	size_t base = strlen(UMC_XSD_BASE);
+	if (url != NULL && strncmp(url, UMC_XSD_BASE, base) == 0) {
+		for (int i = 0; i < umc_xsd_count; i++) {
+			if (strcmp(url + base, umc_xsd_files[i].name) != 0) {
+				continue;
+			}
+			// A copy, not xmlParserInputBufferCreateStatic: libxml2 2.9 reads a static
+			// buffer as if it ended with a NUL, and the compile failed on garbage.
+			xmlParserInputBufferPtr buf = xmlParserInputBufferCreateMem(umc_xsd_files[i].data, umc_xsd_files[i].len, XML_CHAR_ENCODING_NONE);
+			if (buf == NULL) {
+				return NULL;
+			}
+			xmlParserInputPtr in = xmlNewIOInputStream(ctxt, buf, XML_CHAR_ENCODING_NONE);
+			if (in == NULL) {
+				xmlFreeParserInputBuffer(buf);
+				return NULL;
+			}
+			// The file name is the base against which this file's own imports resolve.
+			in->filename = (const char *)xmlStrdup((const xmlChar *)url);
+			return in;
+		}
+		return NULL; // an import of a file that is not embedded fails, and the self-check says so
+	}
+	return umc_previous_loader(url, id, ctxt);
+}
+
+// umc_compile_embedded compiles the entry file of the registered XSD files. The loader is
+// installed only for the compile: documents never reach it.
+static uintptr_t umc_compile_embedded(const char *entry) {
+	umc_previous_loader = xmlGetExternalEntityLoader();
+	xmlSetExternalEntityLoader(umc_xsd_loader);
+	xmlSchemaParserCtxtPtr pctx = xmlSchemaNewParserCtxt(entry);
+	xmlSchemaPtr s = NULL;
+	if (pctx != NULL) {
+		s = xmlSchemaParse(pctx);
+		xmlSchemaFreeParserCtxt(pctx);
+	}
+	xmlSetExternalEntityLoader(umc_previous_loader);
+	return (uintptr_t)s;
+}
+
+// umc_reset_xsd forgets the files of an earlier, failed compile.
+static void umc_reset_xsd(void) {
+	for (int i = 0; i < umc_xsd_count; i++) {
+		free((void *)umc_xsd_files[i].name);
+		free((void *)umc_xsd_files[i].data);
+	}
+	umc_xsd_count = 0;
+}
+
+static int umc_add_xsd(const char *name, const char *data, int len) {
+	if (umc_xsd_count == UMC_XSD_MAX) {
+		return -1;
+	}
+	umc_xsd_files[umc_xsd_count++] = (umc_xsd_file){name, data, len};
+	return 0;
+}
+
+static void umc_free_schema(uintptr_t s) {
+	xmlSchemaFree((xmlSchemaPtr)s);
+}
 */
 import "C"
 
 import (
+	"fmt"
+	"io/fs"
 	"unsafe"
 )
+
+// compileEmbedded compiles entry from files with every embedded .xsd file available to its
+// imports, without touching the disk. The C copies of the files live as long as the process,
+// like the compiled schema that refers to them. Call it once, under compileMu.
+func compileEmbedded(files fs.FS, entry string) (uintptr, error) {
+	names, err := fs.Glob(files, "*.xsd")
+	if err != nil {
+		return 0, err
+	}
+	C.umc_reset_xsd()
+	for _, name := range names {
+		data, err := fs.ReadFile(files, name)
+		if err != nil {
+			return 0, fmt.Errorf("reading embedded %s: %w", name, err)
+		}
+		if C.umc_add_xsd(C.CString(name), (*C.char)(C.CBytes(data)), C.int(len(data))) != 0 {
+			return 0, fmt.Errorf("too many embedded XSD files (at most %d)", C.UMC_XSD_MAX)
+		}
+	}
+	url := C.CString(C.UMC_XSD_BASE + entry)
+	defer C.free(unsafe.Pointer(url))
+	s := C.umc_compile_embedded(url)
+	if s == 0 {
+		return 0, fmt.Errorf("libxml2 could not compile %s", entry)
+	}
+	return uintptr(s), nil
+}
+
+func freeSchema(s uintptr) { C.umc_free_schema(C.uintptr_t(s)) }
 
 // validateDoc validates a parsed document (doc is its xmlDocPtr) against a compiled schema
 // and returns every violation with its line and node path.
 func validateDoc(c *cContext, docPtr uintptr) (valid bool, out []Violation, err error) {
-	var v C.umc_violations
-	rc := C.umc_validate((*C.umc_ctx)(c), C.uintptr_t(docPtr), &v)
-	defer C.umc_free_violations(&v)
+	v := c.viol
+	*v = C.umc_violations{}
+	rc := C.umc_validate(c.ctx, C.uintptr_t(docPtr), v)
+	defer C.umc_free_violations(v)
 	if rc < 0 {
 		return false, nil, errValidatorContext
 	}
@@ -352,9 +463,9 @@ func parse(c *cContext, doc []byte) (uintptr, *Violation) {
 	if len(doc) == 0 {
 		return 0, &Violation{Line: 1, Message: "not well-formed XML: the document is empty"}
 	}
-	var perr C.umc_parse_error
+	perr := c.perr
 	// doc holds no Go pointers, so C may read it for the duration of the call.
-	d := C.umc_parse((*C.umc_ctx)(c), (*C.char)(unsafe.Pointer(&doc[0])), C.int(len(doc)), &perr)
+	d := C.umc_parse(c.ctx, (*C.char)(unsafe.Pointer(&doc[0])), C.int(len(doc)), perr)
 	if d == 0 {
 		defer C.free(unsafe.Pointer(perr.msg))
 		return 0, &Violation{Line: max(int(perr.line), 1), Message: "not well-formed XML: " + trimMessage(C.GoString(perr.msg))}
@@ -364,8 +475,35 @@ func parse(c *cContext, doc []byte) (uintptr, *Violation) {
 
 func freeDoc(d uintptr) { C.umc_free_doc(C.uintptr_t(d)) }
 
-// cContext is one goroutine's libxml2 parser and validation contexts.
-type cContext C.umc_ctx
+// cContext is one goroutine's libxml2 parser and validation contexts, with the structs
+// that C fills in for Go. Those live in C memory: a Go struct of C pointers passed to C is
+// scanned by the cgo pointer check on every call, which cost 6% of validating small files.
+type cContext struct {
+	ctx   *C.umc_ctx
+	facts *C.umc_facts
+	viol  *C.umc_violations
+	perr  *C.umc_parse_error
+}
+
+func newCContext(schema uintptr) *cContext {
+	ctx := C.umc_ctx_new(C.uintptr_t(schema))
+	if ctx == nil {
+		return nil
+	}
+	return &cContext{
+		ctx:   ctx,
+		facts: (*C.umc_facts)(C.calloc(1, C.sizeof_umc_facts)),
+		viol:  (*C.umc_violations)(C.calloc(1, C.sizeof_umc_violations)),
+		perr:  (*C.umc_parse_error)(C.calloc(1, C.sizeof_umc_parse_error)),
+	}
+}
+
+func (c *cContext) free() {
+	C.umc_ctx_free(c.ctx)
+	C.free(unsafe.Pointer(c.facts))
+	C.free(unsafe.Pointer(c.viol))
+	C.free(unsafe.Pointer(c.perr))
+}
 
 // contexts lends parser and validation contexts to one goroutine at a time. At most cap
 // idle ones are kept; the rest are freed, so C memory stays bounded.
@@ -384,39 +522,43 @@ func (p *contexts) get() (*cContext, error) {
 		return c, nil
 	default:
 	}
-	c := C.umc_ctx_new(C.uintptr_t(p.schema))
-	if c == nil {
+	c := newCContext(p.schema)
+	if c == nil || c.facts == nil || c.viol == nil || c.perr == nil {
+		if c != nil {
+			c.free()
+		}
 		return nil, errValidatorContext
 	}
-	return (*cContext)(c), nil
+	return c, nil
 }
 
 func (p *contexts) put(c *cContext) {
 	select {
 	case p.idle <- c:
 	default:
-		C.umc_ctx_free((*C.umc_ctx)(c))
+		c.free()
 	}
 }
 
 // facts is what checks read from a parsed document besides its validity. Its fields hold
-// pointers into the document: use them only before the document is freed.
+// pointers into the document: use them only before the document is freed, and only while
+// the context that holds them is lent.
 type facts struct {
-	c C.umc_facts
+	c *C.umc_facts
 }
 
-func readFacts(docPtr uintptr) *facts {
-	f := new(facts)
-	C.umc_read_facts(C.uintptr_t(docPtr), &f.c)
-	return f
+func readFacts(c *cContext, docPtr uintptr) facts {
+	*c.facts = C.umc_facts{}
+	C.umc_read_facts(C.uintptr_t(docPtr), c.facts)
+	return facts{c.facts}
 }
 
-func (f *facts) free() { C.umc_free_values(&f.c.values[0], f.c.n) }
+func (f facts) free() { C.umc_free_values(&f.c.values[0], f.c.n) }
 
-func (f *facts) hasDTD() bool { return f.c.has_dtd != 0 }
+func (f facts) hasDTD() bool { return f.c.has_dtd != 0 }
 
 // fill copies the facts into r, in Go memory.
-func (f *facts) fill(r *Result) {
+func (f facts) fill(r *Result) {
 	r.Envelope = C.GoString(f.c.root_ns)
 	r.HasBody = f.c.has_body != 0
 	r.Message = C.GoString(f.c.name)
@@ -435,7 +577,7 @@ func (f *facts) fill(r *Result) {
 }
 
 // path renders the node path of the i-th field; only while the document lives.
-func (f *facts) path(i int) string {
+func (f facts) path(i int) string {
 	p := C.umc_path_of(f.c.values[i].node)
 	if p == nil {
 		return ""

@@ -7,12 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
-
-	"github.com/lestrrat-go/libxml2/xsd"
 )
 
 // Namespaces of the messages this package knows.
@@ -140,7 +136,6 @@ func WithMaxSize(n int64) Option { return func(v *Validator) { v.maxSize = n } }
 
 // Validator checks documents against the compiled schema. It is safe for concurrent use.
 type Validator struct {
-	schema  *xsd.Schema
 	maxSize int64
 	ctx     *contexts
 }
@@ -152,7 +147,7 @@ var (
 	// lazily and not thread-safely, and each compile leaks C memory, so the schema is
 	// compiled once, under this lock, and shared read-only afterwards.
 	compileMu sync.Mutex
-	compiled  *xsd.Schema
+	compiled  uintptr // xmlSchemaPtr
 )
 
 // Load returns a Validator. The first call compiles the embedded schema and proves it by
@@ -165,9 +160,8 @@ func Load(opts ...Option) (*Validator, error) {
 		return nil, err
 	}
 	v := &Validator{
-		schema:  s,
 		maxSize: DefaultMaxSize,
-		ctx:     newContexts(s.Pointer(), 2*runtime.GOMAXPROCS(0)),
+		ctx:     newContexts(s, 2*runtime.GOMAXPROCS(0)),
 	}
 	for _, o := range opts {
 		o(v)
@@ -178,30 +172,20 @@ func Load(opts ...Option) (*Validator, error) {
 	return v, nil
 }
 
-func compile() (*xsd.Schema, error) {
+func compile() (uintptr, error) {
 	compileMu.Lock()
 	defer compileMu.Unlock()
-	if compiled != nil {
+	if compiled != 0 {
 		return compiled, nil
 	}
-	// Relative imports resolve only from files on disk (a path-less xsd.Parse loses them),
-	// so the embedded files go to a temporary folder for the compile.
-	dir, err := os.MkdirTemp("", "umconform-xsd-")
+	s, err := compileEmbedded(XSD(), "umconform.xsd")
 	if err != nil {
-		return nil, fmt.Errorf("schema: temporary folder: %w", err)
+		return 0, fmt.Errorf("schema: compiling umconform.xsd: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	if err := os.CopyFS(dir, XSD()); err != nil {
-		return nil, fmt.Errorf("schema: writing embedded XSD: %w", err)
-	}
-	s, err := xsd.ParseFromFile(filepath.Join(dir, "umconform.xsd"))
-	if err != nil {
-		return nil, fmt.Errorf("schema: compiling umconform.xsd: %w", err)
-	}
-	v := &Validator{schema: s, maxSize: DefaultMaxSize, ctx: newContexts(s.Pointer(), 1)}
+	v := &Validator{maxSize: DefaultMaxSize, ctx: newContexts(s, 1)}
 	if r := v.Validate(selfCheckResponse); !r.Valid() || r.Message != "GetCallInfoResponse" {
-		s.Free()
-		return nil, fmt.Errorf("schema: self-check failed, the compiled schema rejects the documentation's sample response (an xs:import probably did not resolve): %v", r.Violations)
+		freeSchema(s)
+		return 0, fmt.Errorf("schema: self-check failed, the compiled schema rejects the documentation's sample response (an xs:import probably did not resolve): %v", r.Violations)
 	}
 	compiled = s
 	return s, nil
@@ -251,7 +235,7 @@ func (v *Validator) ValidateAs(doc []byte, kind Kind) Result {
 }
 
 func (v *Validator) check(c *cContext, d uintptr) Result {
-	f := readFacts(d)
+	f := readFacts(c, d)
 	defer f.free()
 	if f.hasDTD() {
 		return Result{Violations: []Violation{{Line: 1, Message: "a DOCTYPE is not allowed in a SOAP message (SOAP 1.1 section 3); no entity was expanded"}}}
@@ -276,7 +260,7 @@ func (v *Validator) check(c *cContext, d uintptr) Result {
 	return r
 }
 
-func eventCauseFindings(fields []Field, doc *facts) []Violation {
+func eventCauseFindings(fields []Field, doc facts) []Violation {
 	for i, f := range fields {
 		if f.Name == "EventCause" && !documentedEventCauses[f.Text] {
 			return []Violation{{Line: f.Line, Path: doc.path(i), Requirement: "S3",
