@@ -1,10 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -74,6 +74,8 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		})
 	}
 	wg.Wait()
+	// One write per violation line was a system call each; the lines go out together.
+	out := bufio.NewWriter(stdout)
 	code, invalid, unreadable := 0, 0, 0
 	for i, name := range names {
 		r := results[i]
@@ -84,10 +86,10 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 			continue
 		}
 		for _, viol := range r.Violations {
-			fmt.Fprintf(stdout, "%s:%s\n", name, viol)
+			fmt.Fprintf(out, "%s:%s\n", name, viol)
 		}
 		for _, f := range r.Findings {
-			fmt.Fprintf(stdout, "%s:%d: %s: warning (%s, SHOULD): %s\n", name, f.Line, f.Path, f.Requirement, f.Message)
+			fmt.Fprintf(out, "%s:%d: %s: warning (%s, SHOULD): %s\n", name, f.Line, f.Path, f.Requirement, f.Message)
 		}
 		if !r.Valid() {
 			invalid++
@@ -95,6 +97,10 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 				code = 1
 			}
 		}
+	}
+	if err := out.Flush(); err != nil {
+		fmt.Fprintf(stderr, "umconform validate: writing the results: %v\n", err)
+		code = 2
 	}
 	n := fs.NArg()
 	fmt.Fprintf(stderr, "%d file(s): %d valid, %d invalid, %d unreadable\n", n, n-invalid-unreadable, invalid, unreadable)
@@ -117,15 +123,13 @@ func validateFile(v *schema.Validator, name string, maxSize int64, kind schema.K
 // readInput reads a named file, or standard input for "-", refusing more than limit bytes
 // so a huge file is reported, not loaded.
 func readInput(name string, stdin io.Reader, limit int64) ([]byte, error) {
-	var r io.Reader = stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+	if name == "-" {
+		return readAllLimited(name, stdin, limit)
 	}
+	return readFile(name, limit)
+}
+
+func readAllLimited(name string, r io.Reader, limit int64) ([]byte, error) {
 	doc, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)

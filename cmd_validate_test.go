@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -44,6 +45,7 @@ func TestValidateCommand(t *testing.T) {
 		{"bad kind", []string{"--kind", "reply", goodPath}, "", 2, nil, []string{`kind "reply": want auto, request or response`}},
 		{"no file", nil, "", 2, nil, []string{"no FILE given"}},
 		{"size cap", []string{"--max-size", "100", goodPath}, "", 1, []string{"over the 100-byte limit"}, nil},
+		{"a folder", []string{dir}, "", 2, nil, []string{"is a directory"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -63,5 +65,38 @@ func TestValidateCommand(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A pipe is not a regular file: it is read as a stream, to its end.
+func TestValidateReadsAPipe(t *testing.T) {
+	good, err := os.ReadFile("schema/testdata/getcallinfo-response.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "response.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		f.Write(good)
+	}()
+	var stdout, stderr bytes.Buffer
+	if code := dispatch([]string{"validate", "--kind", "response", fifo}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+}
+
+// The schema compiles from memory: a missing temporary folder (a read-only container)
+// does not stop the command.
+func TestValidateNeedsNoTemporaryFolder(t *testing.T) {
+	res := umconform(t, []string{"TMPDIR=" + filepath.Join(t.TempDir(), "absent")}, "validate", "schema/testdata/getcallinfo-response.xml")
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0\nstderr: %s", res.code, res.stderr)
 	}
 }
