@@ -424,6 +424,13 @@ func TestListAndFilters(t *testing.T) {
 	if !strings.Contains(res.stdout, fmt.Sprintf("%d checks selected", c2)) {
 		t.Errorf("UMCONFORM_LABEL_FILTER not applied:\n%s", tail(res.stdout))
 	}
+	reportDir := filepath.Join(t.TempDir(), "reports")
+	if n := listedChecks(t, "--report-dir", reportDir); n != all {
+		t.Errorf("--list with --report-dir selected %d checks, want %d", n, all)
+	}
+	if _, err := os.Stat(reportDir); !os.IsNotExist(err) {
+		t.Errorf("--list wrote %s (stat: %v); it must leave the last run's reports alone", reportDir, err)
+	}
 	help := umconform(t, nil, "run", "--help")
 	for _, flag := range []string{"--target", "UMCONFORM_TARGET", "UMCONFORM_PASSWORD", "UMCONFORM_STRICT", "UMCONFORM_REPORT_DIR"} {
 		if !strings.Contains(help.stderr, strings.TrimPrefix(flag, "--")) {

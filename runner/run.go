@@ -59,7 +59,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		debug.SetMemoryLimit(2 << 30)
 	}
 	var runs []reports.Run
-	suites.Declare(cfg.ReportDir, func(r []reports.Run) { runs = r }, envs...)
+	reportDir := cfg.ReportDir
+	if cfg.List {
+		reportDir = "" // Ginkgo runs report nodes in a preview too: keep the last run's reports
+	}
+	suites.Declare(reportDir, func(r []reports.Run) { runs = r }, envs...)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	suiteCfg.LabelFilter = cfg.LabelFilter
 	suiteCfg.FocusStrings = cfg.Focus
