@@ -46,11 +46,19 @@ func TestHTMLEscapesTargetContent(t *testing.T) {
 	run := sampleRun()
 	run.Checks[1].Evidence.Response = `<script>alert(1)</script>`
 	run.Checks[1].Message = `<img src=x onerror=alert(1)>`
+	for k := range run.Checks { // passing checks are listed by name; titles come from fixtures
+		if run.Checks[k].Verdict == Passed {
+			run.Checks[k].Name = `[T1] x: <script>alert(2)</script>`
+		}
+	}
 	var b bytes.Buffer
 	if err := WriteHTML(&b, run); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "<script>") || strings.Contains(b.String(), "<img") {
 		t.Error("server content reached the page unescaped")
+	}
+	if !strings.Contains(b.String(), "[T1] x: &lt;script&gt;alert(2)&lt;/script&gt;") {
+		t.Error("a passing check's name is missing from the page, or not escaped")
 	}
 }
