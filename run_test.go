@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +26,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/suites/catalogue"
 )
@@ -686,5 +689,72 @@ func TestTruncatedResponsesAreErrorsNamingTheCase(t *testing.T) {
 		if !strings.Contains(c.Error.Text, "truncated") || c.prop("fixture") == "" {
 			t.Errorf("%s: error does not say truncated or names no fixture: %s", c.Name, c.Error.Text)
 		}
+	}
+}
+
+// TestReplaysOnlySelectedFixtures: the harness replays fixtures ahead of their checks, and
+// must send exactly what the selected checks need, never the rest of the corpus: against a
+// real server every PlayOnPhone rings a phone.
+func TestReplaysOnlySelectedFixtures(t *testing.T) {
+	ref, err := reference.Start(context.Background(), reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	refURL, err := url.Parse(ref.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posts atomic.Int32
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: refURL.Scheme, Host: refURL.Host})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			posts.Add(1)
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	corpus, err := fixtures.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// requestsFor is what replaying these fixtures sends: the fixture, and a PlayOnPhone
+	// and a Disconnect around it when it binds a live call.
+	requestsFor := func(keep func(fixtures.Fixture) bool) int32 {
+		var n int32
+		for _, f := range corpus {
+			if keep(f) {
+				n++
+				if f.BindCallID != "" {
+					n += 2
+				}
+			}
+		}
+		return n
+	}
+	cases := []struct {
+		name string
+		args []string
+		want int32
+	}{
+		{"one check", []string{"--focus", `\[T1\] gci-doc-request:`}, requestsFor(func(f fixtures.Fixture) bool { return f.ID == "gci-doc-request" })},
+		{"one requirement", []string{"--label-filter", "C2"}, requestsFor(func(f fixtures.Fixture) bool { return slices.Contains(f.Requirements, "C2") })},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			posts.Store(0)
+			args := append([]string{"run", "--target", srv.URL + reference.LegacyPath, "--dial-string", reference.DefaultDialString,
+				"--entry-id", reference.DefaultEntryID, "--report-dir", t.TempDir()}, c.args...)
+			res := umconform(t, nil, args...)
+			if res.code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+			}
+			if c.want < 1 {
+				t.Fatalf("the filter selects no fixture of the corpus: the case proves nothing")
+			}
+			if got := posts.Load(); got != c.want {
+				t.Errorf("%d POST requests reached the target, want %d: fixtures were replayed that no selected check judges", got, c.want)
+			}
+		})
 	}
 }

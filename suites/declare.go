@@ -24,6 +24,9 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 		})
 	}
 	ReportAfterSuite("umconform reports", func(r Report) {
+		for _, e := range envs { // an interrupted run sends nothing more
+			e.haltPrefetch()
+		}
 		runs := runsFrom(r, envs)
 		if reportDir != "" {
 			if err := writeReports(reportDir, runs); err != nil {

@@ -60,11 +60,19 @@ type Env struct {
 	exchanges map[string]*memo
 
 	breaker breaker
+
+	// prefetch lists, in run order, the fixtures whose replay checks the run's filters
+	// select; see startPrefetch.
+	prefetch     []string
+	prefetchOnce sync.Once
+	stopPrefetch context.CancelFunc
 }
 
+// memo is one fixture's exchange: sent by whoever asks first, awaited by the others.
 type memo struct {
-	once sync.Once
-	ex   *Exchange
+	started bool // under Env.mu
+	done    chan struct{}
+	ex      *Exchange
 }
 
 // NewEnv checks cfg and prepares a run.
@@ -122,12 +130,62 @@ func (e *Env) exchange(ctx context.Context, id string) *Exchange {
 	e.mu.Lock()
 	m := e.exchanges[id]
 	if m == nil {
-		m = &memo{}
+		m = &memo{done: make(chan struct{})}
 		e.exchanges[id] = m
 	}
+	first := !m.started
+	m.started = true
 	e.mu.Unlock()
-	m.once.Do(func() { m.ex = e.replay(ctx, id) })
-	return m.ex
+	if first {
+		m.ex = e.replay(ctx, id)
+		close(m.done)
+		return m.ex
+	}
+	select {
+	case <-m.done:
+		return m.ex
+	case <-ctx.Done():
+		// The check was interrupted or ran out of time while another goroutine sent the
+		// fixture: stop sending ahead, the run is ending.
+		e.haltPrefetch()
+		return &Exchange{Err: &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ended while waiting for fixture %s's exchange: %w", id, context.Cause(ctx))}}
+	}
+}
+
+// startPrefetch starts, once, a goroutine that replays the selected fixtures in the order
+// their checks run, one at a time, ahead of the checks. The target sees the same sequence
+// of requests as without it, one in flight at a time; what it saves is the checks'
+// bookkeeping, which now overlaps the network and the server instead of adding to them
+// (bench/run.sh: docs/PERFORMANCE.md). A check whose exchange is in flight waits for it.
+func (e *Env) startPrefetch() {
+	e.prefetchOnce.Do(func() {
+		if len(e.prefetch) == 0 {
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		e.mu.Lock()
+		e.stopPrefetch = cancel
+		e.mu.Unlock()
+		go func() {
+			defer cancel()
+			for _, id := range e.prefetch {
+				if ctx.Err() != nil {
+					return
+				}
+				e.exchange(ctx, id)
+			}
+		}()
+	})
+}
+
+// haltPrefetch stops sending ahead: an interrupted run must not keep replaying.
+func (e *Env) haltPrefetch() {
+	e.mu.Lock()
+	stop := e.stopPrefetch
+	e.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // replay sends one fixture, binding a live call first when it needs one, and disconnects

@@ -1,11 +1,13 @@
 package suites
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,5 +150,51 @@ func TestParseLabels(t *testing.T) {
 	l := e.ParseLabels([]string{"C2", "MUST", "callid", "gci-callid-unknown", "Z9", "target-127.0.0.1"})
 	if strings.Join(l.Requirements, ",") != "C2" || strings.Join(l.Unknown, ",") != "Z9" || l.Fixture != "gci-callid-unknown" {
 		t.Errorf("%+v", l)
+	}
+}
+
+// TestPrefetchIsAwaitedAndStopped: a check whose fixture the prefetcher is sending gets
+// that one exchange (the fixture is not sent twice); a check that ends while waiting stops
+// the prefetcher, so an interrupted run sends nothing more.
+func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
+	release := make(chan struct{})
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		<-release
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	defer close(release)
+	u, _ := url.Parse(srv.URL + "/EWS/UM2007Legacy.asmx")
+	corpus, err := fixtures.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEnv(Config{Target: u, Validator: validator(t), Corpus: corpus, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.prefetch = []string{"gci-callid-unknown", "gci-callid-empty", "gci-callid-whitespace"}
+	e.startPrefetch()
+	for posts.Load() == 0 { // the prefetcher's first request is at the server
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // the check is interrupted while the exchange is in flight
+	ex := e.exchange(ctx, "gci-callid-unknown")
+	var te *TransportError
+	if !errors.As(ex.Err, &te) || !strings.Contains(te.Error(), "while waiting for fixture gci-callid-unknown") {
+		t.Fatalf("an interrupted wait: %v", ex.Err)
+	}
+	release <- struct{}{} // the in-flight request ends; the prefetcher must not send another
+	time.Sleep(200 * time.Millisecond)
+	if n := posts.Load(); n != 1 {
+		t.Errorf("%d requests after the wait was interrupted, want the 1 in flight", n)
+	}
+	e.exchange(t.Context(), "gci-callid-unknown") // answered from the memo
+	if n := posts.Load(); n != 1 {
+		t.Errorf("%d requests: the fixture was sent again", n)
 	}
 }

@@ -83,6 +83,7 @@ func (e *Env) declareReplay() {
 	// 10 000 fixtures one flat container spent most of the run there (docs/PERFORMANCE.md).
 	// Containers of 64 fixtures, one per fixture inside, keep it linear.
 	const group = 64
+	selects := e.prefetchSelector()
 	Describe("replay", func() {
 		corpus := e.cfg.Corpus
 		for start := 0; start < len(corpus); start += group {
@@ -90,8 +91,18 @@ func (e *Env) declareReplay() {
 			Describe(part[0].ID, func() {
 				for _, f := range part {
 					Describe(f.ID, func() {
+						selected := false
 						for _, id := range e.replayRequirements(f) {
-							e.Requirement(checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f, id), keepEvidence: id == "T1"})
+							c := checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f, id), keepEvidence: id == "T1"}
+							if selects != nil && !selected {
+								name, labels := e.nameAndLabels(c)
+								selected = selects(append(labels, e.targetLabel()),
+									strings.Join([]string{"target " + e.cfg.Name, "replay", part[0].ID, f.ID, name}, " "))
+							}
+							e.Requirement(c)
+						}
+						if selected {
+							e.prefetch = append(e.prefetch, f.ID)
 						}
 					})
 				}
@@ -99,6 +110,18 @@ func (e *Env) declareReplay() {
 		}
 		e.declareBrokenFixtures()
 	})
+}
+
+// prefetchSelector returns the run's spec filter when fixtures may be replayed ahead of
+// their checks, nil when not: Ginkgo's parallel processes each run a share of the specs
+// (each would replay every fixture), randomised specs leave the replay order, and file
+// filters or a dry run are not predicted here.
+func (e *Env) prefetchSelector() func([]string, string) bool {
+	cfg, _ := GinkgoConfiguration()
+	if cfg.ParallelTotal > 1 || cfg.RandomizeAllSpecs || cfg.DryRun || len(cfg.FocusFiles) > 0 || len(cfg.SkipFiles) > 0 {
+		return nil
+	}
+	return selector(cfg)
 }
 
 // declareBrokenFixtures gives every fixture that did not load an erroring check, so that
@@ -130,6 +153,7 @@ func (e *Env) declareBrokenFixtures() {
 
 func (e *Env) replayJudge(f fixtures.Fixture, id string) func(SpecContext) (Outcome, reports.Evidence) {
 	return func(ctx SpecContext) (Outcome, reports.Evidence) {
+		e.startPrefetch()
 		ex := e.exchange(ctx, f.ID)
 		ev := evidence(ex)
 		if id == "R1" || id == "R2" {

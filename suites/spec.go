@@ -42,17 +42,7 @@ type checkSpec struct {
 // expected, what came back and where.
 func (e *Env) Requirement(c checkSpec) {
 	req, known := e.cfg.Catalogue.Lookup(c.id)
-	labels := []string{c.id}
-	if known {
-		labels = append(labels, string(req.Level), req.Area)
-	}
-	if c.fixture != "" {
-		labels = append(labels, c.fixture)
-	}
-	name := fmt.Sprintf("[%s] %s", c.id, c.title)
-	if c.fixture != "" {
-		name = fmt.Sprintf("[%s] %s: %s", c.id, c.fixture, c.title)
-	}
+	name, labels := e.nameAndLabels(c)
 	timeout := c.timeout
 	if timeout <= 0 {
 		timeout = e.specTimeout()
@@ -77,6 +67,21 @@ func (e *Env) Requirement(c checkSpec) {
 		}
 		finish(rec, start)
 	})
+}
+
+// nameAndLabels are a check's spec text and labels: its requirement ID, level and area,
+// and its fixture, so that --label-filter=MUST selects the mandatory set.
+func (e *Env) nameAndLabels(c checkSpec) (string, []string) {
+	labels := []string{c.id}
+	if req, known := e.cfg.Catalogue.Lookup(c.id); known {
+		labels = append(labels, string(req.Level), req.Area)
+	}
+	name := fmt.Sprintf("[%s] %s", c.id, c.title)
+	if c.fixture != "" {
+		labels = append(labels, c.fixture)
+		name = fmt.Sprintf("[%s] %s: %s", c.id, c.fixture, c.title)
+	}
+	return name, labels
 }
 
 // CheckLabels is what a check's Ginkgo labels say, read back as Requirement writes them.
@@ -197,10 +202,18 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 // selected spec reported as skipped was never run because the run was interrupted (Ctrl-C,
 // SIGTERM): the reports account for it as an error rather than drop it.
 func selection(cfg types.SuiteConfig) func(types.SpecReport) bool {
-	labels := func([]string) bool { return true }
+	selects := selector(cfg)
+	return func(s types.SpecReport) bool { return selects(s.Labels(), s.FullText()) }
+}
+
+// selector decides as Ginkgo does whether a spec with these labels and this full text
+// (container texts and the spec's own, joined by spaces) passes the run's label filter,
+// focus and skip.
+func selector(cfg types.SuiteConfig) func(labels []string, text string) bool {
+	labelsPass := func([]string) bool { return true }
 	if cfg.LabelFilter != "" {
 		if f, err := types.ParseLabelFilter(cfg.LabelFilter); err == nil {
-			labels = f
+			labelsPass = f
 		}
 	}
 	var focus, skip []*regexp.Regexp
@@ -214,12 +227,11 @@ func selection(cfg types.SuiteConfig) func(types.SpecReport) bool {
 			skip = append(skip, re)
 		}
 	}
-	return func(s types.SpecReport) bool {
-		text := s.FullText()
+	return func(labels []string, text string) bool {
 		matches := func(res []*regexp.Regexp) bool {
 			return slices.ContainsFunc(res, func(re *regexp.Regexp) bool { return re.MatchString(text) })
 		}
-		return labels(s.Labels()) && (len(focus) == 0 || matches(focus)) && !matches(skip)
+		return labelsPass(labels) && (len(focus) == 0 || matches(focus)) && !matches(skip)
 	}
 }
 
