@@ -419,6 +419,18 @@ func TestListAndFilters(t *testing.T) {
 	if !(0 < c2 && c2 < must && must < all) {
 		t.Errorf("all %d, MUST %d, C2 %d: filters do not narrow", all, must, c2)
 	}
+	// Filters select checks, not exchanges: a negation drops the T1 check of every
+	// fixture and keeps the fixture's other checks.
+	t1, notT1 := listedChecks(t, "--label-filter", "T1"), listedChecks(t, "--label-filter", "!T1")
+	if t1 == 0 || t1+notT1 != all {
+		t.Errorf("T1 selects %d checks and !T1 %d; together %d, want all %d", t1, notT1, t1+notT1, all)
+	}
+	if res := umconform(t, nil, "run", "--list", "--label-filter", "T1 &&"); res.code != 2 || !strings.Contains(res.stderr, "label filter") {
+		t.Errorf("a malformed label filter: exit %d, want 2 with a message\n%s", res.code, res.stderr)
+	}
+	if res := umconform(t, nil, "run", "--list", "--focus", "[T1"); res.code != 2 || !strings.Contains(res.stderr, "focus") {
+		t.Errorf("a malformed focus: exit %d, want 2 with a message\n%s", res.code, res.stderr)
+	}
 	focus := listedChecks(t, "--focus", `\[T1\] gci-doc-request:`)
 	if focus != 1 {
 		t.Errorf("--focus selected %d checks, want the one T1 check of gci-doc-request", focus)

@@ -29,6 +29,7 @@ type Config struct {
 
 	LabelFilter string
 	Focus       []string
+	Skip        []string // no flag: Ginkgo's --skip, when the suites run the Ginkgo way
 	Strict      bool
 	ReportDir   string
 	List        bool

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/schema"
@@ -109,12 +108,9 @@ func DeclaredChecks() ([]CheckInfo, error) {
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	report := ginkgo.PreviewSpecs("umconform", suiteCfg, reporterCfg)
 	var out []CheckInfo
-	for _, s := range report.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt {
-			continue
-		}
-		l := env.ParseLabels(s.Labels())
-		out = append(out, CheckInfo{Name: s.LeafNodeText, Requirements: l.Requirements, Unknown: l.Unknown, Fixture: l.Fixture})
+	for _, c := range suites.Planned(report, env) {
+		l := env.ParseLabels(c.Labels)
+		out = append(out, CheckInfo{Name: c.Name, Requirements: l.Requirements, Unknown: l.Unknown, Fixture: l.Fixture})
 	}
 	return out, nil
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
 	"github.com/umconform/umconform/fixtures"
@@ -64,15 +63,15 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		reportDir = "" // Ginkgo runs report nodes in a preview too: keep the last run's reports
 	}
 	suites.Declare(reportDir, func(r []reports.Run) { runs = r }, envs...)
+	// The filters went to each Env (Prepare): they select checks, and one spec may hold
+	// several. Ginkgo runs every spec declared.
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
-	suiteCfg.LabelFilter = cfg.LabelFilter
-	suiteCfg.FocusStrings = cfg.Focus
 	suiteCfg.Timeout = 24 * time.Hour // each spec has its own timeout
 	reporterCfg.Succinct = true
 	reporterCfg.NoColor = true
 
 	if cfg.List {
-		return list(stdout, ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg))
+		return list(stdout, suites.Planned(ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg), envs...))
 	}
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&failer{}, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
@@ -159,6 +158,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit, LifecycleDialStrings: cfg.LifecycleDialStrings,
 			Corpus: corpus, BrokenFixtures: broken, Validator: validator,
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion,
+			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 		}
 		endpoint := t.URL
 		sc.TargetName = endpoint
@@ -276,19 +276,11 @@ func preflight(ctx context.Context, client *http.Client, u *url.URL, timeout tim
 }
 
 // list prints the checks the filters select, with their labels, without running them.
-func list(w io.Writer, r ginkgo.Report) int {
-	n := 0
-	for _, s := range r.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStateSkipped) {
-			continue
-		}
-		fmt.Fprintf(w, "%s  [%s]\n", s.LeafNodeText, strings.Join(s.Labels(), ", "))
-		n++
+func list(w io.Writer, checks []suites.PlannedCheck) int {
+	for _, c := range checks {
+		fmt.Fprintf(w, "%s  [%s]\n", c.Name, strings.Join(c.Labels, ", "))
 	}
-	fmt.Fprintf(w, "%d checks selected\n", n)
-	if n == 0 {
-		return ExitCannotRun
-	}
+	fmt.Fprintf(w, "%d checks selected\n", len(checks))
 	return ExitOK
 }
 

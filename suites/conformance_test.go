@@ -28,6 +28,17 @@ func TestConformance(t *testing.T) {
 	if err := fs.Parse(nil); err != nil || len(ef.Errs()) > 0 {
 		t.Fatalf("UMCONFORM_* settings: %v %s", err, strings.Join(ef.Errs(), "; "))
 	}
+	// Ginkgo's own filters select checks here, like umconform run's: a replayed fixture is
+	// one spec holding several checks, so they cannot be left to Ginkgo.
+	suiteCfg, reporterCfg := GinkgoConfiguration()
+	if suiteCfg.LabelFilter != "" && cfg.LabelFilter != "" {
+		cfg.LabelFilter = "(" + suiteCfg.LabelFilter + ") && (" + cfg.LabelFilter + ")"
+	} else if suiteCfg.LabelFilter != "" {
+		cfg.LabelFilter = suiteCfg.LabelFilter
+	}
+	cfg.Focus = append(suiteCfg.FocusStrings, cfg.Focus...)
+	cfg.Skip = suiteCfg.SkipStrings
+	suiteCfg.LabelFilter, suiteCfg.FocusStrings, suiteCfg.SkipStrings = "", nil, nil
 	if os.Getenv("UMCONFORM_REPORT_DIR") == "" {
 		cfg.ReportDir = t.TempDir() // not the package folder
 	}
@@ -41,12 +52,5 @@ func TestConformance(t *testing.T) {
 	}
 	suites.Declare(cfg.ReportDir, nil, envs...)
 	gomega.RegisterFailHandler(Fail)
-	suiteCfg, reporterCfg := GinkgoConfiguration()
-	if cfg.LabelFilter != "" {
-		suiteCfg.LabelFilter = cfg.LabelFilter
-	}
-	if len(cfg.Focus) > 0 {
-		suiteCfg.FocusStrings = append(suiteCfg.FocusStrings, cfg.Focus...)
-	}
 	RunSpecs(t, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
 }

@@ -17,7 +17,7 @@ import (
 // reportDir. done (optional) receives the report model, one Run per target.
 func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 	for _, e := range envs {
-		Describe("target "+e.cfg.Name, Label(e.targetLabel()), func() {
+		e.container("target "+e.cfg.Name, []string{e.targetLabel()}, func() {
 			e.declareReplay()
 			e.declareLifecycle()
 			e.declareRobustness()

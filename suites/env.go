@@ -49,6 +49,12 @@ type Config struct {
 	// Preflight, when set, is the reason the target cannot be reached: every check then
 	// errors at once with it instead of waiting for timeouts.
 	Preflight error
+
+	// LabelFilter, Focus and Skip select the checks to declare, with Ginkgo's syntax and
+	// meaning, check by check. The runner applies them here rather than handing them to
+	// Ginkgo, because a replayed fixture is one spec holding several checks.
+	LabelFilter string
+	Focus, Skip []string
 }
 
 // Env is the state shared by the specs of one run.
@@ -60,6 +66,12 @@ type Env struct {
 	exchanges map[string]*memo
 
 	breaker breaker
+
+	// Declaring: the containers around the checks being declared, the run's filter, and
+	// for each spec (by its full text) the checks it reports.
+	path, pathLabels []string
+	selects          func(labels []string, text string) bool
+	plans            map[string][]PlannedCheck
 
 	// prefetch lists, in run order, the fixtures whose replay checks the run's filters
 	// select; see startPrefetch.
@@ -108,11 +120,17 @@ func NewEnv(cfg Config) (*Env, error) {
 	if cfg.TargetName == "" && cfg.Target != nil {
 		cfg.TargetName = cfg.Target.String()
 	}
+	selects, err := selector(cfg.LabelFilter, cfg.Focus, cfg.Skip)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	e := &Env{
 		cfg:       cfg,
+		selects:   selects,
+		plans:     map[string][]PlannedCheck{},
 		exchanges: map[string]*memo{},
 		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
 	}
@@ -148,7 +166,7 @@ func (e *Env) exchange(ctx context.Context, id string) *Exchange {
 		// The check was interrupted or ran out of time while another goroutine sent the
 		// fixture: stop sending ahead, the run is ending.
 		e.haltPrefetch()
-		return &Exchange{Err: &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ended while waiting for fixture %s's exchange: %w", id, context.Cause(ctx))}}
+		return &Exchange{Err: &TransportError{Kind: "interrupted", Err: fmt.Errorf("the check ended while waiting for fixture %s's exchange: %w", id, context.Cause(ctx))}}
 	}
 }
 

@@ -38,7 +38,7 @@ type Exchange struct {
 // TransportError says why an exchange has no complete response. Except for the timeout
 // requirement (X5), it means the run cannot judge the target.
 type TransportError struct {
-	Kind string // "timeout", "refused", "reset", "truncated", "tls", "other"
+	Kind string // "timeout", "refused", "reset", "truncated", "tls", "interrupted", "other"
 	Err  error
 }
 

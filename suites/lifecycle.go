@@ -463,7 +463,7 @@ func (e *Env) declareLifecycle() {
 		// and cannot be judged when run.
 		dials = []string{""}
 	}
-	Describe("lifecycle", Label("lifecycle"), func() {
+	e.container("lifecycle", []string{"lifecycle"}, func() {
 		for _, dial := range dials {
 			m := &traceMemo{}
 			run := func(ctx context.Context) []*callTrace {

@@ -77,34 +77,25 @@ func (e *Env) replayRequirements(f fixtures.Fixture) []string {
 	return ids
 }
 
-// declareReplay declares, for every fixture, one check per requirement it is judged on.
+// declareReplay declares, for every fixture, one spec that replays it and judges each
+// requirement the run selects as its own check: the reports list one testcase per
+// (fixture, requirement), while Ginkgo orders, runs and times one spec per exchange (seven
+// specs per exchange cost more than the exchange itself: docs/PERFORMANCE.md).
 func (e *Env) declareReplay() {
-	// Ginkgo builds its spec list in time quadratic in the specs of one container: with
-	// 10 000 fixtures one flat container spent most of the run there (docs/PERFORMANCE.md).
-	// Containers of 64 fixtures, one per fixture inside, keep it linear.
+	// Ginkgo builds its spec list in time quadratic in the specs of one container, so the
+	// fixtures sit in containers of 64. Zero-padded numbers keep Ginkgo's order (it sorts
+	// specs of one source line by text) the corpus order, which the prefetch follows.
 	const group = 64
-	selects := e.prefetchSelector()
-	Describe("replay", func() {
+	prefetch := e.prefetchAllowed()
+	e.container("replay", nil, func() {
 		corpus := e.cfg.Corpus
 		for start := 0; start < len(corpus); start += group {
 			part := corpus[start:min(start+group, len(corpus))]
-			Describe(part[0].ID, func() {
+			e.container(fmt.Sprintf("fixtures %06d-%06d", start+1, start+len(part)), nil, func() {
 				for _, f := range part {
-					Describe(f.ID, func() {
-						selected := false
-						for _, id := range e.replayRequirements(f) {
-							c := checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f, id), keepEvidence: id == "T1"}
-							if selects != nil && !selected {
-								name, labels := e.nameAndLabels(c)
-								selected = selects(append(labels, e.targetLabel()),
-									strings.Join([]string{"target " + e.cfg.Name, "replay", part[0].ID, f.ID, name}, " "))
-							}
-							e.Requirement(c)
-						}
-						if selected {
-							e.prefetch = append(e.prefetch, f.ID)
-						}
-					})
+					if e.declareExchange(f) && prefetch {
+						e.prefetch = append(e.prefetch, f.ID)
+					}
 				}
 			})
 		}
@@ -112,16 +103,53 @@ func (e *Env) declareReplay() {
 	})
 }
 
-// prefetchSelector returns the run's spec filter when fixtures may be replayed ahead of
-// their checks, nil when not: Ginkgo's parallel processes each run a share of the specs
-// (each would replay every fixture), randomised specs leave the replay order, and file
-// filters or a dry run are not predicted here.
-func (e *Env) prefetchSelector() func([]string, string) bool {
-	cfg, _ := GinkgoConfiguration()
-	if cfg.ParallelTotal > 1 || cfg.RandomizeAllSpecs || cfg.DryRun || len(cfg.FocusFiles) > 0 || len(cfg.SkipFiles) > 0 {
-		return nil
+// declareExchange declares the spec of one fixture, with the checks the run selects; it
+// reports false when the run selects none.
+func (e *Env) declareExchange(f fixtures.Fixture) bool {
+	var checks []checkSpec
+	var planned []PlannedCheck
+	var labels []string
+	timeout := e.specTimeout()
+	for _, id := range e.replayRequirements(f) {
+		c := checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f, id), keepEvidence: id == "T1"}
+		p, selected := e.plan(c)
+		if !selected {
+			continue
+		}
+		checks, planned = append(checks, c), append(planned, p)
+		_, own := e.nameAndLabels(c)
+		for _, l := range own {
+			if !slices.Contains(labels, l) {
+				labels = append(labels, l)
+			}
+		}
+		if id == "R1" || id == "R2" {
+			timeout = 2 * e.specTimeout() // the canonical fixture may have to be replayed too
+		}
 	}
-	return selector(cfg)
+	if len(checks) == 0 {
+		return false
+	}
+	name := f.ID + ": " + f.Title
+	e.declareSpec(name, planned)
+	It(name, Label(labels...), SpecTimeout(timeout), func(ctx SpecContext) {
+		recs := make([]reports.Check, len(checks))
+		for i, c := range checks {
+			recs[i] = e.judge(ctx, c, planned[i].Name)
+			record(recs[i])
+		}
+		failUnlessPassed(recs...)
+	})
+	return true
+}
+
+// prefetchAllowed says whether fixtures may be replayed ahead of their checks: not in
+// Ginkgo's parallel processes (each runs a share of the specs, and each would replay every
+// fixture), nor with randomised order or file filters (the order is then not the corpus
+// order, or not known here), nor in a preview.
+func (e *Env) prefetchAllowed() bool {
+	cfg, _ := GinkgoConfiguration()
+	return cfg.ParallelTotal <= 1 && !cfg.RandomizeAllSpecs && !cfg.DryRun && len(cfg.FocusFiles) == 0 && len(cfg.SkipFiles) == 0
 }
 
 // declareBrokenFixtures gives every fixture that did not load an erroring check, so that

@@ -102,7 +102,7 @@ func (e *Env) probes() []probe {
 // declareRobustness declares, for every probe, the check of its own requirement and the
 // X3 check of the healthy GetCallInfo after it.
 func (e *Env) declareRobustness() {
-	Describe("robustness", Label("robustness"), func() {
+	e.container("robustness", []string{"robustness"}, func() {
 		for _, p := range e.probes() {
 			m := &robustMemo{}
 			run := func(ctx context.Context) *robustRun {

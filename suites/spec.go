@@ -2,6 +2,7 @@ package suites
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -36,37 +37,91 @@ type checkSpec struct {
 	timeout time.Duration
 }
 
-// Requirement declares a spec proving catalogue entry c.id. Its requirement ID, level,
-// area and fixture become labels (so --label-filter=MUST selects the mandatory set), its
-// result is recorded for the reports, and a failure names the requirement, what was
-// expected, what came back and where.
-func (e *Env) Requirement(c checkSpec) {
-	req, known := e.cfg.Catalogue.Lookup(c.id)
+// PlannedCheck is a check the run's filters selected, as declared: what the reports (and
+// --list) need of it even when it never ran.
+type PlannedCheck struct {
+	Name         string
+	Labels       []string // the spec containers' labels and the check's own
+	Requirements []string
+	Fixture      string
+	File         string
+}
+
+// container declares a Ginkgo container and keeps its text and labels while its body
+// declares the checks inside, so that each check is filtered as Ginkgo would filter it.
+func (e *Env) container(text string, labels []string, body func()) {
+	args := []any{}
+	if len(labels) > 0 {
+		args = append(args, Label(labels...))
+	}
+	args = append(args, func() {
+		e.path, e.pathLabels = append(e.path, text), append(e.pathLabels, labels...)
+		defer func(n, m int) { e.path, e.pathLabels = e.path[:n], e.pathLabels[:m] }(len(e.path)-1, len(e.pathLabels)-len(labels))
+		body()
+	})
+	Describe(text, args...)
+}
+
+// plan says whether the run's label filter, focus and skip select check c in the current
+// container, and what it will be reported as.
+func (e *Env) plan(c checkSpec) (PlannedCheck, bool) {
 	name, labels := e.nameAndLabels(c)
+	all := append(slices.Clone(e.pathLabels), labels...)
+	text := strings.Join(append(slices.Clone(e.path), name), " ")
+	p := PlannedCheck{Name: name, Labels: all, Requirements: []string{c.id}, Fixture: c.fixture, File: c.file}
+	return p, e.selects(all, text)
+}
+
+// declareSpec records which checks a spec will report, keyed by the spec's full text as
+// Ginkgo reports it.
+func (e *Env) declareSpec(leaf string, checks []PlannedCheck) {
+	e.plans[strings.Join(append(slices.Clone(e.path), leaf), " ")] = checks
+}
+
+// Requirement declares a spec proving catalogue entry c.id, when the run's filters select
+// it. Its requirement ID, level, area and fixture become labels (so --label-filter=MUST
+// selects the mandatory set), its result is recorded for the reports, and a failure names
+// the requirement, what was expected, what came back and where.
+func (e *Env) Requirement(c checkSpec) {
+	p, selected := e.plan(c)
+	if !selected {
+		return
+	}
+	e.declareSpec(p.Name, []PlannedCheck{p})
 	timeout := c.timeout
 	if timeout <= 0 {
 		timeout = e.specTimeout()
 	}
-	It(name, Label(labels...), SpecTimeout(timeout), func(ctx SpecContext) {
-		start := time.Now()
-		rec := reports.Check{Name: name, Requirements: []string{c.id}, Fixture: c.fixture, FixtureFile: c.file}
-		if !known {
-			rec.Verdict, rec.Message = reports.Error, fmt.Sprintf("requirement %s is not in the catalogue (version %s)", c.id, catalogue.Version)
-			finish(rec, start)
-			return
-		}
-		rec.Level, rec.Area = string(req.Level), req.Area
-		out, ev := c.judge(ctx)
-		rec.Evidence = ev
-		for _, v := range out.Violations {
-			rec.Evidence.Violations = append(rec.Evidence.Violations, v.String())
-		}
-		rec.Verdict, rec.Message = e.verdict(req, c, out)
-		if rec.Verdict == reports.Passed && !c.keepEvidence {
-			rec.Evidence = reports.Evidence{States: rec.Evidence.States}
-		}
-		finish(rec, start)
+	own := p.Labels[len(e.pathLabels):] // the containers carry theirs
+	It(p.Name, Label(own...), SpecTimeout(timeout), func(ctx SpecContext) {
+		rec := e.judge(ctx, c, p.Name)
+		record(rec)
+		failUnlessPassed(rec)
 	})
+}
+
+// judge runs one check and grades its outcome.
+func (e *Env) judge(ctx SpecContext, c checkSpec, name string) reports.Check {
+	start := time.Now()
+	rec := reports.Check{Name: name, Requirements: []string{c.id}, Fixture: c.fixture, FixtureFile: c.file}
+	req, known := e.cfg.Catalogue.Lookup(c.id)
+	if !known {
+		rec.Verdict, rec.Message = reports.Error, fmt.Sprintf("requirement %s is not in the catalogue (version %s)", c.id, catalogue.Version)
+		rec.Duration = time.Since(start)
+		return rec
+	}
+	rec.Level, rec.Area = string(req.Level), req.Area
+	out, ev := c.judge(ctx)
+	rec.Evidence = ev
+	for _, v := range out.Violations {
+		rec.Evidence.Violations = append(rec.Evidence.Violations, v.String())
+	}
+	rec.Verdict, rec.Message = e.verdict(req, c, out)
+	if rec.Verdict == reports.Passed && !c.keepEvidence {
+		rec.Evidence = reports.Evidence{States: rec.Evidence.States}
+	}
+	rec.Duration = time.Since(start)
+	return rec
 }
 
 // nameAndLabels are a check's spec text and labels: its requirement ID, level and area,
@@ -148,26 +203,42 @@ func (e *Env) verdict(req catalogue.Requirement, c checkSpec, out Outcome) (repo
 	return reports.Info, msg
 }
 
-// finish records the check and fails the spec when the check did not pass, so that
-// Ginkgo's own exit status and reporters agree with the umconform reports. The entry holds
-// the Check itself: in one process the report reads it back as is; across Ginkgo's
-// parallel processes it travels as JSON.
+// record keeps a check's result for the reports. The entry holds the Check itself: in one
+// process the report reads it back as is; across Ginkgo's parallel processes it travels as
+// JSON.
+func record(rec reports.Check) {
+	AddReportEntry(entryName, rec, ReportEntryVisibilityNever)
+}
+
+// failUnlessPassed fails the spec when the check failed or could not be judged, so that
+// Ginkgo's own exit status and reporters agree with the umconform reports.
+func failUnlessPassed(recs ...reports.Check) {
+	var msgs []string
+	for _, rec := range recs {
+		if rec.Verdict == reports.Failed || rec.Verdict == reports.Error {
+			msgs = append(msgs, rec.Message)
+		}
+	}
+	if len(msgs) > 0 {
+		Fail(strings.Join(msgs, "\n\n"))
+	}
+}
+
+// finish records a check made without judging (a broken fixture) and fails the spec.
 func finish(rec reports.Check, start time.Time) {
 	rec.Duration = time.Since(start)
-	AddReportEntry(entryName, rec, ReportEntryVisibilityNever)
-	switch rec.Verdict {
-	case reports.Failed, reports.Error:
-		Fail(rec.Message)
-	}
+	record(rec)
+	failUnlessPassed(rec)
 }
 
 // specTimeout bounds one spec: a CallId-bound replay makes three requests (PlayOnPhone,
 // the fixture, Disconnect), each bounded by the per-request timeout.
 func (e *Env) specTimeout() time.Duration { return 4*e.cfg.Timeout + 5*time.Second }
 
-// runsFrom rebuilds the report model from Ginkgo's report: one Run per target, one Check
-// per spec; specs that ended without recording (interrupted, timed out, panicked) are
-// accounted for as errors so that the reports list every case.
+// runsFrom rebuilds the report model from Ginkgo's report: one Run per target, and for
+// each spec the checks it was declared with. Checks a spec did not record (interrupted,
+// timed out, panicked, or never started) are accounted for as errors so that the reports
+// list every case.
 func runsFrom(r Report, envs []*Env) []reports.Run {
 	runs := make([]reports.Run, len(envs))
 	byLabel := map[string]int{}
@@ -176,13 +247,16 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 		runs[i].Started, runs[i].Duration = r.StartTime, r.RunTime
 		byLabel[e.targetLabel()] = i
 	}
-	selected := selection(r.SuiteConfig)
+	// Filters are applied when the checks are declared, so a skipped spec was left out by
+	// a Ginkgo file filter, unless the run ended early (interrupt, timeout), when it is a
+	// case the run owes.
+	endedEarly := len(r.SpecialSuiteFailureReasons) > 0
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
-		if s.State.Is(types.SpecStateSkipped) && !selected(s) {
-			continue // left out by --label-filter or --focus
+		if s.State.Is(types.SpecStateSkipped) && !endedEarly {
+			continue
 		}
 		i := 0
 		for _, l := range s.Labels() {
@@ -190,7 +264,7 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 				i = j
 			}
 		}
-		runs[i].Checks = append(runs[i].Checks, envs[i].checkFrom(s))
+		runs[i].Checks = append(runs[i].Checks, envs[i].checksFrom(s)...)
 	}
 	for _, run := range runs {
 		slices.SortStableFunc(run.Checks, func(a, b reports.Check) int { return strings.Compare(a.Name, b.Name) })
@@ -198,74 +272,126 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 	return runs
 }
 
-// selection tells the specs the run's filters selected from those they left out. A
-// selected spec reported as skipped was never run because the run was interrupted (Ctrl-C,
-// SIGTERM): the reports account for it as an error rather than drop it.
-func selection(cfg types.SuiteConfig) func(types.SpecReport) bool {
-	selects := selector(cfg)
-	return func(s types.SpecReport) bool { return selects(s.Labels(), s.FullText()) }
+// checksFrom reads the checks a spec recorded, and makes an erroring one for each check
+// it was declared with but did not record.
+func (e *Env) checksFrom(s types.SpecReport) []reports.Check {
+	recorded := map[string]reports.Check{}
+	var order []string
+	for _, entry := range s.ReportEntries {
+		if entry.Name != entryName {
+			continue
+		}
+		rec, ok := entry.GetRawValue().(reports.Check)
+		if !ok && json.Unmarshal([]byte(entry.Value.AsJSON), &rec) != nil {
+			continue
+		}
+		if _, seen := recorded[rec.Name]; !seen {
+			order = append(order, rec.Name)
+		}
+		recorded[rec.Name] = rec
+	}
+	planned, known := e.plans[s.FullText()]
+	if !known { // a spec declared without a plan (a broken fixture's): what it recorded
+		planned = nil
+		for _, name := range order {
+			planned = append(planned, PlannedCheck{Name: name})
+		}
+		if len(planned) == 0 {
+			l := e.ParseLabels(s.Labels())
+			planned = []PlannedCheck{{Name: s.LeafNodeText, Requirements: l.Requirements, Fixture: l.Fixture}}
+		}
+	}
+	out := make([]reports.Check, 0, len(planned))
+	for _, p := range planned {
+		rec, found := recorded[p.Name]
+		switch {
+		case !found:
+			msg := fmt.Sprintf("the check ended %s before judging: %s", s.State, s.Failure.Message)
+			if s.State.Is(types.SpecStateSkipped) {
+				msg = "not run: the run was interrupted before this check"
+			}
+			rec = reports.Check{Name: p.Name, Verdict: reports.Error, Message: msg,
+				Requirements: p.Requirements, Fixture: p.Fixture, FixtureFile: p.File}
+			if len(p.Requirements) > 0 {
+				req, _ := e.cfg.Catalogue.Lookup(p.Requirements[0])
+				rec.Level, rec.Area = string(req.Level), req.Area
+			}
+			if len(planned) == 1 {
+				rec.Duration = s.RunTime
+			}
+		case len(planned) == 1 && rec.Verdict != reports.Failed &&
+			s.State.Is(types.SpecStateTimedout|types.SpecStateInterrupted|types.SpecStateAborted|types.SpecStatePanicked):
+			// A lone check whose spec then ended badly is not trusted. The checks of an
+			// exchange each record a finished judgement, which a later one's end leaves valid.
+			rec.Verdict = reports.Error
+			rec.Message = strings.TrimSpace(rec.Message + "\n" + s.Failure.Message)
+		}
+		out = append(out, rec)
+	}
+	return out
 }
 
-// selector decides as Ginkgo does whether a spec with these labels and this full text
-// (container texts and the spec's own, joined by spaces) passes the run's label filter,
-// focus and skip.
-func selector(cfg types.SuiteConfig) func(labels []string, text string) bool {
+// Planned is the checks the run will make, in the order Ginkgo will run them: r is the
+// preview of the run (ginkgo.PreviewSpecs) after Declare.
+func Planned(r Report, envs ...*Env) []PlannedCheck {
+	var out []PlannedCheck
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt || s.State.Is(types.SpecStateSkipped) {
+			continue
+		}
+		for _, e := range envs {
+			if !slices.Contains(s.Labels(), e.targetLabel()) {
+				continue
+			}
+			planned, ok := e.plans[s.FullText()]
+			if !ok { // declared without a plan (a broken fixture's spec)
+				planned = []PlannedCheck{{Name: s.LeafNodeText, Labels: s.Labels()}}
+			}
+			out = append(out, planned...)
+		}
+	}
+	return out
+}
+
+// selector decides as Ginkgo does whether a check with these labels and this full text
+// (container texts and the check's name, joined by spaces) passes a label filter, focus
+// and skip regexps.
+func selector(labelFilter string, focus, skip []string) (func(labels []string, text string) bool, error) {
 	labelsPass := func([]string) bool { return true }
-	if cfg.LabelFilter != "" {
-		if f, err := types.ParseLabelFilter(cfg.LabelFilter); err == nil {
-			labelsPass = f
+	if labelFilter != "" {
+		f, err := types.ParseLabelFilter(labelFilter)
+		var ge types.GinkgoError
+		if errors.As(err, &ge) { // its Error() is coloured for a terminal
+			return nil, fmt.Errorf("label filter %q: %s: %s", labelFilter, ge.Heading, strings.TrimSpace(ge.Message))
 		}
+		if err != nil {
+			return nil, fmt.Errorf("label filter %q: %w", labelFilter, err)
+		}
+		labelsPass = f
 	}
-	var focus, skip []*regexp.Regexp
-	for _, f := range cfg.FocusStrings {
-		if re, err := regexp.Compile(f); err == nil {
-			focus = append(focus, re)
+	compile := func(exprs []string, what string) ([]*regexp.Regexp, error) {
+		var res []*regexp.Regexp
+		for _, f := range exprs {
+			re, err := regexp.Compile(f)
+			if err != nil {
+				return nil, fmt.Errorf("%s %q: %w", what, f, err)
+			}
+			res = append(res, re)
 		}
+		return res, nil
 	}
-	for _, f := range cfg.SkipStrings {
-		if re, err := regexp.Compile(f); err == nil {
-			skip = append(skip, re)
-		}
+	focusRes, err := compile(focus, "focus")
+	if err != nil {
+		return nil, err
+	}
+	skipRes, err := compile(skip, "skip")
+	if err != nil {
+		return nil, err
 	}
 	return func(labels []string, text string) bool {
 		matches := func(res []*regexp.Regexp) bool {
 			return slices.ContainsFunc(res, func(re *regexp.Regexp) bool { return re.MatchString(text) })
 		}
-		return labelsPass(labels) && (len(focus) == 0 || matches(focus)) && !matches(skip)
-	}
-}
-
-// checkFrom reads the check a spec recorded, or makes an erroring one for a spec that
-// ended before recording.
-func (e *Env) checkFrom(s types.SpecReport) reports.Check {
-	var rec reports.Check
-	found := false
-	for _, entry := range s.ReportEntries {
-		if entry.Name != entryName {
-			continue
-		}
-		if c, ok := entry.GetRawValue().(reports.Check); ok {
-			rec, found = c, true
-		} else {
-			found = json.Unmarshal([]byte(entry.Value.AsJSON), &rec) == nil
-		}
-	}
-	switch {
-	case !found:
-		msg := fmt.Sprintf("the check ended %s before judging: %s", s.State, s.Failure.Message)
-		if s.State.Is(types.SpecStateSkipped) {
-			msg = "not run: the run was interrupted before this check"
-		}
-		l := e.ParseLabels(s.Labels())
-		rec = reports.Check{Name: s.LeafNodeText, Verdict: reports.Error, Duration: s.RunTime, Message: msg,
-			Requirements: l.Requirements, Fixture: l.Fixture}
-		if len(l.Requirements) > 0 {
-			req, _ := e.cfg.Catalogue.Lookup(l.Requirements[0])
-			rec.Level, rec.Area = string(req.Level), req.Area
-		}
-	case s.State.Is(types.SpecStateTimedout|types.SpecStateInterrupted|types.SpecStateAborted|types.SpecStatePanicked) && rec.Verdict != reports.Failed:
-		rec.Verdict = reports.Error
-		rec.Message = strings.TrimSpace(rec.Message + "\n" + s.Failure.Message)
-	}
-	return rec
+		return labelsPass(labels) && (len(focusRes) == 0 || matches(focusRes)) && !matches(skipRes)
+	}, nil
 }
