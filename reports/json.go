@@ -207,10 +207,8 @@ func WriteJSON(w io.Writer, run Run) error {
 	if run.Checks == nil {
 		run.Checks = []Check{} // the schema wants an array, never null
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // responses are XML: keep < and > readable
-	if err := enc.Encode(newRunWire(run)); err != nil {
+	// Responses are XML: < and > stay readable (no HTML escaping). See writeRunJSON.
+	if err := writeRunJSON(w, run); err != nil {
 		return fmt.Errorf("writing JSON report: %w", err)
 	}
 	return nil

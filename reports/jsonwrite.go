@@ -1,0 +1,266 @@
+package reports
+
+import (
+	"io"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// writeRunJSON writes the run as WriteJSON's report.json: the layout encoding/json gives
+// runWire with two-space indentation and HTML escaping off, byte for byte, without its
+// reflection and second indentation pass (writing 7 000 checks took 0.1 s, a tenth of a
+// whole run; docs/PERFORMANCE.md). TestJSONWriterMatchesEncodingJSON holds the two equal;
+// a field added to the model must be added here too, and that test says so.
+func writeRunJSON(w io.Writer, r Run) error {
+	b := make([]byte, 0, 64<<10) // written out whenever it holds 32 KiB: a run can be large
+	b = append(b, '{')
+	b = jsonField(b, 1, "format", true)
+	b = appendJSONString(b, Format)
+	b = jsonField(b, 1, "name", false)
+	b = appendJSONString(b, r.Name)
+	b = jsonField(b, 1, "target", false)
+	b = appendJSONString(b, r.Target)
+	b = jsonField(b, 1, "started", false)
+	b = append(b, '"')
+	b = r.Started.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	b = jsonField(b, 1, "strict", false)
+	b = strconv.AppendBool(b, r.Strict)
+	b = jsonField(b, 1, "harness_version", false)
+	b = appendJSONString(b, r.HarnessVersion)
+	b = jsonField(b, 1, "catalogue_version", false)
+	b = appendJSONString(b, r.CatalogueVersion)
+	b = jsonField(b, 1, "checks", false)
+	if len(r.Checks) == 0 {
+		b = append(b, "[]"...)
+	} else {
+		b = append(b, "[\n"...)
+		for i, c := range r.Checks {
+			if i > 0 {
+				b = append(b, ",\n"...)
+			}
+			b = appendCheckJSON(b, c)
+			if len(b) >= 32<<10 {
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+				b = b[:0]
+			}
+		}
+		b = append(b, '\n')
+		b = jsonIndent(b, 1)
+		b = append(b, ']')
+	}
+	b = jsonField(b, 1, "duration_seconds", false)
+	b = appendJSONFloat(b, durationSeconds(r.Duration))
+	b = append(b, "\n}\n"...)
+	_, err := w.Write(b)
+	return err
+}
+
+func appendCheckJSON(b []byte, c Check) []byte {
+	const d = 3 // depth of the check's fields: run, checks array, check
+	b = jsonIndent(b, d-1)
+	b = append(b, '{')
+	b = jsonField(b, d, "name", true)
+	b = appendJSONString(b, c.Name)
+	b = jsonField(b, d, "requirements", false)
+	b = appendJSONStrings(b, d, c.Requirements)
+	if c.RequirementText != "" {
+		b = jsonField(b, d, "requirement_text", false)
+		b = appendJSONString(b, c.RequirementText)
+	}
+	b = jsonField(b, d, "level", false)
+	b = appendJSONString(b, c.Level)
+	b = jsonField(b, d, "area", false)
+	b = appendJSONString(b, c.Area)
+	if c.Fixture != "" {
+		b = jsonField(b, d, "fixture", false)
+		b = appendJSONString(b, c.Fixture)
+	}
+	if c.FixtureFile != "" {
+		b = jsonField(b, d, "fixture_file", false)
+		b = appendJSONString(b, c.FixtureFile)
+	}
+	b = jsonField(b, d, "verdict", false)
+	b = appendJSONString(b, string(c.Verdict))
+	if c.Message != "" {
+		b = jsonField(b, d, "message", false)
+		b = appendJSONString(b, c.Message)
+	}
+	b = jsonField(b, d, "evidence", false)
+	b = appendEvidenceJSON(b, d+1, c.Evidence)
+	b = jsonField(b, d, "duration_seconds", false)
+	b = appendJSONFloat(b, durationSeconds(c.Duration))
+	b = append(b, '\n')
+	b = jsonIndent(b, d-1)
+	return append(b, '}')
+}
+
+func appendEvidenceJSON(b []byte, d int, e Evidence) []byte {
+	first := true
+	field := func(name string) {
+		b = jsonField(b, d, name, first)
+		first = false
+	}
+	b = append(b, '{')
+	if e.Request != "" {
+		field("request")
+		b = appendJSONString(b, e.Request)
+	}
+	if e.Status != 0 {
+		field("status")
+		b = strconv.AppendInt(b, int64(e.Status), 10)
+	}
+	if e.Response != "" {
+		field("response")
+		b = appendJSONString(b, e.Response)
+	}
+	if len(e.States) > 0 {
+		field("states")
+		b = appendJSONStrings(b, d, e.States)
+	}
+	if len(e.Violations) > 0 {
+		field("violations")
+		b = append(b, "[\n"...)
+		for i, s := range e.Violations {
+			v := ParseViolation(s)
+			if i > 0 {
+				b = append(b, ",\n"...)
+			}
+			b = jsonIndent(b, d+1)
+			b = append(b, '{')
+			b = jsonField(b, d+2, "line", true)
+			b = strconv.AppendInt(b, int64(v.Line), 10)
+			if v.Path != "" {
+				b = jsonField(b, d+2, "path", false)
+				b = appendJSONString(b, v.Path)
+			}
+			b = jsonField(b, d+2, "message", false)
+			b = appendJSONString(b, v.Message)
+			b = append(b, '\n')
+			b = jsonIndent(b, d+1)
+			b = append(b, '}')
+		}
+		b = append(b, '\n')
+		b = jsonIndent(b, d)
+		b = append(b, ']')
+	}
+	if !first {
+		b = append(b, '\n')
+		b = jsonIndent(b, d-1)
+	}
+	return append(b, '}')
+}
+
+// jsonField starts a member at depth d: a comma after the previous one unless first, a
+// new line, the indentation and the quoted name.
+func jsonField(b []byte, d int, name string, first bool) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	b = append(b, '\n')
+	b = jsonIndent(b, d)
+	b = appendJSONString(b, name)
+	return append(b, ": "...)
+}
+
+func jsonIndent(b []byte, d int) []byte {
+	for range d {
+		b = append(b, "  "...)
+	}
+	return b
+}
+
+// appendJSONStrings writes an array of strings whose members sit at depth d+1; an empty or
+// nil array is [] (the model never holds null arrays: withCatalogue sees to it).
+func appendJSONStrings(b []byte, d int, ss []string) []byte {
+	if len(ss) == 0 {
+		return append(b, "[]"...)
+	}
+	b = append(b, "[\n"...)
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ",\n"...)
+		}
+		b = jsonIndent(b, d+1)
+		b = appendJSONString(b, s)
+	}
+	b = append(b, '\n')
+	b = jsonIndent(b, d)
+	return append(b, ']')
+}
+
+// appendJSONFloat formats a float64 as encoding/json does (ES6 number formatting).
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' { // e-09 becomes e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString quotes s as encoding/json does with HTML escaping off: quotes and
+// backslashes escaped, control characters as \b \f \n \r \t or \u00XX, invalid UTF-8 as
+// \ufffd, and U+2028 and U+2029 escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
