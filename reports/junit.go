@@ -58,6 +58,18 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 // testcase per check. A broken requirement is a <failure>; a check the run could not
 // judge is an <error>; a SHOULD warning passes with a "verdict" property of "warning".
 func WriteJUnit(w io.Writer, run Run) error {
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("writing JUnit: %w", err)
+	}
+	if err := writeJUnitXML(w, junitRoot(run)); err != nil {
+		return fmt.Errorf("writing JUnit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// junitRoot maps the run onto the JUnit layout.
+func junitRoot(run Run) junitSuites {
 	root := junitSuites{Name: "umconform", Time: seconds(run.Duration)}
 	index := map[string]int{}
 	var spent []time.Duration // per suite, formatted once at the end
@@ -129,16 +141,7 @@ func WriteJUnit(w io.Writer, run Run) error {
 		root.Failures += s.Failures
 		root.Errors += s.Errors
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return fmt.Errorf("writing JUnit: %w", err)
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(root); err != nil {
-		return fmt.Errorf("writing JUnit: %w", err)
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return root
 }
 
 func firstLine(s string) string {
