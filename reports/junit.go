@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -52,7 +53,7 @@ type junitProblem struct {
 	Text    string `xml:",chardata"`
 }
 
-func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
 
 // WriteJUnit writes the run as JUnit XML: one testsuite per requirement area, one
 // testcase per check. A broken requirement is a <failure>; a check the run could not
