@@ -58,14 +58,7 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := buf.Bytes()
-			if !bytes.Equal(got, want) {
-				i := 0
-				for i < len(got) && i < len(want) && got[i] == want[i] {
-					i++
-				}
-				t.Fatalf("differs from encoding/json at byte %d:\ngot:  %q\nwant: %q\n(a field added to the model must be added to writeRunJSON too)",
-					i, got[max(0, i-80):min(len(got), i+80)], want[max(0, i-80):min(len(want), i+80)])
-			}
+			sameBytes(t, got, want, "encoding/json", "writeRunJSON")
 			if !json.Valid(got) {
 				t.Fatal("not valid JSON")
 			}
@@ -101,4 +94,19 @@ func TestJSONStringsMatchEncodingJSON(t *testing.T) {
 			t.Errorf("%v: got %s, want %s", f, got, want)
 		}
 	}
+}
+
+// sameBytes fails the test at the first byte where a hand-written writer departs from the
+// standard library's output, showing both around it.
+func sameBytes(t *testing.T, got, want []byte, lib, writer string) {
+	t.Helper()
+	if bytes.Equal(got, want) {
+		return
+	}
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	t.Fatalf("differs from %s at byte %d:\ngot:  %q\nwant: %q\n(a field added to the model must be added to %s too)",
+		lib, i, got[max(0, i-80):min(len(got), i+80)], want[max(0, i-80):min(len(want), i+80)], writer)
 }

@@ -14,20 +14,14 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 	b := make([]byte, 0, 64<<10) // written out whenever it holds 32 KiB
 	b = append(b, `<testsuites`...)
 	b = xmlAttr(b, "name", root.Name)
-	b = xmlIntAttr(b, "tests", root.Tests)
-	b = xmlIntAttr(b, "failures", root.Failures)
-	b = xmlIntAttr(b, "errors", root.Errors)
-	b = xmlIntAttr(b, "skipped", root.Skipped)
+	b = xmlCounts(b, root.Tests, root.Failures, root.Errors, root.Skipped)
 	b = xmlAttr(b, "time", root.Time)
 	b = append(b, '>')
 	for _, s := range root.Suites {
 		b = xmlLine(b, 1)
 		b = append(b, `<testsuite`...)
 		b = xmlAttr(b, "name", s.Name)
-		b = xmlIntAttr(b, "tests", s.Tests)
-		b = xmlIntAttr(b, "failures", s.Failures)
-		b = xmlIntAttr(b, "errors", s.Errors)
-		b = xmlIntAttr(b, "skipped", s.Skipped)
+		b = xmlCounts(b, s.Tests, s.Failures, s.Errors, s.Skipped)
 		b = xmlAttr(b, "time", s.Time)
 		b = xmlAttr(b, "timestamp", s.Timestamp)
 		b = append(b, '>')
@@ -117,6 +111,14 @@ func xmlAttr(b []byte, name, value string) []byte {
 	b = append(b, `="`...)
 	b = xmlEscape(b, value)
 	return append(b, '"')
+}
+
+// xmlCounts writes the tests, failures, errors and skipped attributes of a suite.
+func xmlCounts(b []byte, tests, failures, errors, skipped int) []byte {
+	b = xmlIntAttr(b, "tests", tests)
+	b = xmlIntAttr(b, "failures", failures)
+	b = xmlIntAttr(b, "errors", errors)
+	return xmlIntAttr(b, "skipped", skipped)
 }
 
 func xmlIntAttr(b []byte, name string, n int) []byte {
