@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
 )
 
@@ -196,5 +197,17 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	e.exchange(t.Context(), "gci-callid-unknown") // answered from the memo
 	if n := posts.Load(); n != 1 {
 		t.Errorf("%d requests: the fixture was sent again", n)
+	}
+}
+
+func TestSortByNameIsStable(t *testing.T) {
+	checks := []reports.Check{{Name: "b", Message: "1"}, {Name: "a", Message: "2"}, {Name: "b", Message: "3"}, {Name: "a", Message: "4"}, {Name: "c"}}
+	sortByName(checks)
+	var got []string
+	for _, c := range checks {
+		got = append(got, c.Name+c.Message)
+	}
+	if strings.Join(got, " ") != "a2 a4 b1 b3 c" {
+		t.Errorf("sorted %v, want a2 a4 b1 b3 c", got)
 	}
 }

@@ -113,9 +113,9 @@ func Parse(data []byte) (Catalogue, error) {
 
 // Lookup returns the requirement with the given ID.
 func (c Catalogue) Lookup(id string) (Requirement, bool) {
-	for _, r := range c {
-		if r.ID == id {
-			return r, true
+	for i := range c { // by index: a Requirement is a dozen strings, copied per step
+		if c[i].ID == id {
+			return c[i], true
 		}
 	}
 	return Requirement{}, false
