@@ -311,6 +311,14 @@ func TestBrokenFixtureIsReportedNotLost(t *testing.T) {
 	if !found || j.Errors != 1 || j.Failures != 0 {
 		t.Errorf("want exactly one error case naming %s; %d errors, %d failures", bad, j.Errors, j.Failures)
 	}
+	// A filter selects checks; it does not hide a fixture that could not be loaded.
+	filtered := t.TempDir()
+	if res := umconform(t, nil, "run", "--fixtures", fx, "--report-dir", filtered, "--label-filter", "T1"); res.code != 2 {
+		t.Errorf("with --label-filter T1: exit %d, want 2", res.code)
+	}
+	if j := readJUnit(t, filtered); j.Errors != 1 {
+		t.Errorf("with --label-filter T1: %d error cases, want the broken fixture's", j.Errors)
+	}
 }
 
 // TestSecretsNeverReachReports runs against an https reference server that demands Basic
