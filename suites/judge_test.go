@@ -3,9 +3,11 @@ package suites
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -201,13 +203,21 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 }
 
 func TestSortByNameIsStable(t *testing.T) {
-	checks := []reports.Check{{Name: "b", Message: "1"}, {Name: "a", Message: "2"}, {Name: "b", Message: "3"}, {Name: "a", Message: "4"}, {Name: "c"}}
-	sortByName(checks)
-	var got []string
-	for _, c := range checks {
-		got = append(got, c.Name+c.Message)
+	// Enough checks that the sort is not an insertion sort, which is stable by itself.
+	var checks []reports.Check
+	for i := range 500 {
+		checks = append(checks, reports.Check{Name: string(rune('a' + i%3)), Message: fmt.Sprint(i)})
 	}
-	if strings.Join(got, " ") != "a2 a4 b1 b3 c" {
-		t.Errorf("sorted %v, want a2 a4 b1 b3 c", got)
+	sortByName(checks)
+	last := map[string]int{}
+	for k, c := range checks {
+		i, _ := strconv.Atoi(c.Message)
+		if prev, seen := last[c.Name]; seen && i < prev {
+			t.Fatalf("check %d: %s/%d after %s/%d: equal names lost their run order", k, c.Name, i, c.Name, prev)
+		}
+		if k > 0 && checks[k-1].Name > c.Name {
+			t.Fatalf("not sorted by name at %d", k)
+		}
+		last[c.Name] = i
 	}
 }
