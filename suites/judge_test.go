@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -219,5 +220,25 @@ func TestSortByNameIsStable(t *testing.T) {
 			t.Fatalf("not sorted by name at %d", k)
 		}
 		last[c.Name] = i
+	}
+}
+
+// TestSpecNamesSortInFixtureOrder: Ginkgo runs the exchange specs in the order of their
+// names, the prefetcher replays in the order of fixture IDs; the two must agree.
+func TestSpecNamesSortInFixtureOrder(t *testing.T) {
+	corpus, err := fixtures.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a", "a-b", "a1", "a-1", "ab", "b"} {
+		corpus = append(corpus, fixtures.Fixture{ID: id, Title: "Zz: a title"})
+	}
+	slices.SortFunc(corpus, func(a, b fixtures.Fixture) int { return strings.Compare(a.ID, b.ID) })
+	names := make([]string, len(corpus))
+	for i, f := range corpus {
+		names[i] = exchangeSpecName(f)
+	}
+	if !slices.IsSorted(names) {
+		t.Errorf("spec names sort in another order than fixture IDs: %q", names)
 	}
 }

@@ -117,8 +117,7 @@ func (e *Env) declareExchange(f fixtures.Fixture) bool {
 			continue
 		}
 		checks, planned = append(checks, c), append(planned, p)
-		_, own := e.nameAndLabels(c)
-		for _, l := range own {
+		for _, l := range p.Labels[len(e.pathLabels):] { // the containers carry theirs
 			if !slices.Contains(labels, l) {
 				labels = append(labels, l)
 			}
@@ -130,7 +129,7 @@ func (e *Env) declareExchange(f fixtures.Fixture) bool {
 	if len(checks) == 0 {
 		return false
 	}
-	name := f.ID + ": " + f.Title
+	name := exchangeSpecName(f)
 	e.declareSpec(name, planned)
 	It(name, Label(labels...), SpecTimeout(timeout), func(ctx SpecContext) {
 		recs := make([]reports.Check, len(checks))
@@ -142,6 +141,12 @@ func (e *Env) declareExchange(f fixtures.Fixture) bool {
 	})
 	return true
 }
+
+// exchangeSpecName names a fixture's spec. Ginkgo orders specs of one source line by their
+// text, and the prefetch replays fixtures in ID order: a space right after the ID sorts
+// before every character an ID may hold, so both orders agree even when one ID is the
+// start of another (with "a: …", "a1: …" would come first).
+func exchangeSpecName(f fixtures.Fixture) string { return f.ID + " (" + f.Title + ")" }
 
 // prefetchAllowed says whether fixtures may be replayed ahead of their checks: not in
 // Ginkgo's parallel processes (each runs a share of the specs, and each would replay every
