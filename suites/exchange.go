@@ -11,10 +11,12 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
 )
 
@@ -33,6 +35,11 @@ type Exchange struct {
 	Duration  time.Duration
 	Result    schema.Result // the response validated as a response message
 	Err       error         // set when no complete response arrived: see TransportError
+
+	// evidence is made once, when a check first asks: the seven checks of a replay share
+	// it, and lifecycle polls, which no check asks about, never pay for it.
+	evidenceOnce sync.Once
+	evidence     reports.Evidence
 }
 
 // TransportError says why an exchange has no complete response. Except for the timeout

@@ -203,6 +203,10 @@ func (e *Env) replayJudge(f fixtures.Fixture, id string) func(SpecContext) (Outc
 	}
 }
 
+// evidence is what the reports show of an exchange: excerpts of the request and response.
 func evidence(ex *Exchange) reports.Evidence {
-	return reports.Evidence{Request: excerpt(ex.Request, 4096), Status: ex.Status, Response: excerpt(ex.Body, 4096)}
+	ex.evidenceOnce.Do(func() {
+		ex.evidence = reports.Evidence{Request: excerpt(ex.Request, 4096), Status: ex.Status, Response: excerpt(ex.Body, 4096)}
+	})
+	return ex.evidence
 }
