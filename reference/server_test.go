@@ -2,7 +2,10 @@ package reference
 
 import (
 	"encoding/base64"
+	"errors"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -359,5 +362,32 @@ func TestOptionsAndProfilesLookup(t *testing.T) {
 		if !p.Legal && (len(p.Breaks) != 1 || !strings.HasPrefix(p.Name, strings.ToLower(p.Breaks[0])+"-") || !strings.HasPrefix(p.Doc, p.Breaks[0]+": ")) {
 			t.Errorf("profile %q: must break exactly one requirement, named first in its name and doc", p.Name)
 		}
+	}
+}
+
+// TestCloseDoesNotWaitForUnusedConnections: a client transport dials ahead and may leave a
+// connection that never sends a request; http.Server.Shutdown waits five seconds for such a
+// connection unless the server hangs up on it, which Close does.
+func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
+	s, err := Start(t.Context(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(s.URL())
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	// The server hangs up within the read deadline; waiting out Shutdown's five seconds
+	// would end the read with a timeout instead.
+	conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the unused connection was not closed by Close: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -147,8 +147,8 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 	if err != nil {
 		return nil, cleanup, err
 	}
-	// First of the stops: a server shutting down waits up to 5 s for a connection that
-	// was dialled but never used (the transport dials ahead), unless the client hangs up.
+	// First of the stops: hang up the connections the transport dialled ahead, on the
+	// target as on the embedded server (whose Close would otherwise close them itself).
 	stops = append(stops, client.CloseIdleConnections)
 	var envs []*suites.Env
 	for _, t := range targets {
