@@ -73,10 +73,8 @@ type Env struct {
 	selects          func(labels []string, text string) bool
 	plans            map[string][]PlannedCheck
 
-	// prefetch lists, in run order, the fixtures whose replay checks the run's filters
-	// select; see startPrefetch.
-	prefetch     []string
-	prefetchOnce sync.Once
+	// stopPrefetch halts the goroutine that replays fixtures ahead of their checks; see
+	// startPrefetch.
 	stopPrefetch context.CancelFunc
 }
 
@@ -145,7 +143,21 @@ func (e *Env) Config() Config { return e.cfg }
 // exchange sends fixture id once per run and shares the answer among the checks that judge
 // it, so that each requirement is its own check without replaying the request for each.
 func (e *Env) exchange(ctx context.Context, id string) *Exchange {
+	m, first := e.claim(id)
+	if first {
+		m.ex = e.replay(ctx, id)
+		e.sender.Check(m.ex)
+		close(m.done)
+		return m.ex
+	}
+	return e.await(ctx, id, m)
+}
+
+// claim returns the memo of fixture id, and whether the caller is the first to ask and so
+// must send it and close the memo.
+func (e *Env) claim(id string) (*memo, bool) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	m := e.exchanges[id]
 	if m == nil {
 		m = &memo{done: make(chan struct{})}
@@ -153,12 +165,11 @@ func (e *Env) exchange(ctx context.Context, id string) *Exchange {
 	}
 	first := !m.started
 	m.started = true
-	e.mu.Unlock()
-	if first {
-		m.ex = e.replay(ctx, id)
-		close(m.done)
-		return m.ex
-	}
+	return m, first
+}
+
+// await waits for another goroutine's exchange of fixture id.
+func (e *Env) await(ctx context.Context, id string, m *memo) *Exchange {
 	select {
 	case <-m.done:
 		return m.ex
@@ -170,30 +181,48 @@ func (e *Env) exchange(ctx context.Context, id string) *Exchange {
 	}
 }
 
-// startPrefetch starts, once, a goroutine that replays the selected fixtures in the order
-// their checks run, one at a time, ahead of the checks. The target sees the same sequence
-// of requests as without it, one in flight at a time; what it saves is the checks'
-// bookkeeping, which now overlaps the network and the server instead of adding to them
-// (bench/run.sh: docs/PERFORMANCE.md). A check whose exchange is in flight waits for it.
-func (e *Env) startPrefetch() {
-	e.prefetchOnce.Do(func() {
-		if len(e.prefetch) == 0 {
-			return
+// startPrefetch starts a goroutine that replays fixtures ahead of their checks, one at a
+// time, in the order their IDs arrive on the returned channel: the order their checks
+// run. Close the channel once every selected fixture is queued; capacity must hold them
+// all, because the checks are declared (and queued) before Ginkgo runs any of them. The
+// target sees the same sequence of requests as without it, one in flight at a time; what
+// it saves is the checks' bookkeeping (and declaring them), which now overlaps the network
+// and the server instead of adding to them (bench/run.sh: docs/PERFORMANCE.md). A check
+// whose exchange is in flight waits for it.
+//
+// A second goroutine validates the answers, in the same order: validating one answer
+// while the next request is on the wire takes the schema off the path every request
+// waits on.
+func (e *Env) startPrefetch(capacity int) chan<- string {
+	queue := make(chan string, capacity)
+	ctx, cancel := context.WithCancel(context.Background())
+	e.mu.Lock()
+	e.stopPrefetch = cancel
+	e.mu.Unlock()
+	sent := make(chan *memo, 64)
+	go func() {
+		for m := range sent { // every memo handed over is closed, even when halted
+			e.sender.Check(m.ex)
+			close(m.done)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		e.mu.Lock()
-		e.stopPrefetch = cancel
-		e.mu.Unlock()
-		go func() {
-			defer cancel()
-			for _, id := range e.prefetch {
-				if ctx.Err() != nil {
-					return
-				}
-				e.exchange(ctx, id)
+	}()
+	go func() {
+		defer cancel()
+		defer close(sent)
+		for id := range queue {
+			if ctx.Err() != nil {
+				return
 			}
-		}()
-	})
+			m, first := e.claim(id)
+			if !first { // a check got there first: wait, so that one request is in flight
+				e.await(ctx, id, m)
+				continue
+			}
+			m.ex = e.replay(ctx, id)
+			sent <- m
+		}
+	}()
+	return queue
 }
 
 // haltPrefetch stops sending ahead: an interrupted run must not keep replaying.
@@ -207,7 +236,8 @@ func (e *Env) haltPrefetch() {
 }
 
 // replay sends one fixture, binding a live call first when it needs one, and disconnects
-// that call afterwards: against a real server every PlayOnPhone rings a phone.
+// that call afterwards: against a real server every PlayOnPhone rings a phone. The answer
+// is not validated yet: see Sender.Check.
 func (e *Env) replay(ctx context.Context, id string) *Exchange {
 	f, ok := e.cfg.Corpus.Lookup(id)
 	if !ok {
@@ -225,7 +255,7 @@ func (e *Env) replay(ctx context.Context, id string) *Exchange {
 		defer e.disconnect(context.WithoutCancel(ctx), call)
 		v.CallID = call
 	}
-	ex := e.sender.Send(ctx, f, v)
+	ex := e.sender.Post(ctx, f, v)
 	e.breaker.record(ex.Err)
 	return ex
 }
@@ -248,10 +278,11 @@ func (e *Env) createCall(ctx context.Context) (string, error) {
 	return id, nil
 }
 
-// disconnect ends a call the run created; failures are the lifecycle suite's business.
+// disconnect ends a call the run created. Its answer is not validated: no check reads
+// it, and failures to disconnect are the lifecycle suite's business.
 func (e *Env) disconnect(ctx context.Context, callID string) {
 	if f, ok := e.cfg.Corpus.Lookup(disconnectFixture); ok {
-		e.sender.Send(ctx, f, fixtures.Values{CallID: callID})
+		e.sender.Post(ctx, f, fixtures.Values{CallID: callID})
 	}
 }
 

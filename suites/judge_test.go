@@ -180,8 +180,11 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.prefetch = []string{"gci-callid-unknown", "gci-callid-empty", "gci-callid-whitespace"}
-	e.startPrefetch()
+	queue := e.startPrefetch(3)
+	for _, id := range []string{"gci-callid-unknown", "gci-callid-empty", "gci-callid-whitespace"} {
+		queue <- id
+	}
+	close(queue)
 	for posts.Load() == 0 { // the prefetcher's first request is at the server
 		time.Sleep(time.Millisecond)
 	}
