@@ -28,13 +28,15 @@ const maxResponseBytes = 16 << 20
 type Exchange struct {
 	Fixture   fixtures.Fixture
 	Operation string // the request's Body child, e.g. GetCallInfo
-	Request   []byte // the request as rendered, secrets redacted; for evidence only
+	Request   []byte // the request as rendered, secrets redacted (by Sender.Check); for evidence only
 	Status    int
 	Header    http.Header
 	Body      []byte
 	Duration  time.Duration
 	Result    schema.Result // the response validated as a response message
 	Err       error         // set when no complete response arrived: see TransportError
+
+	rendered []byte // the request as sent, until Check redacts it into Request
 
 	// evidence is made once, when a check first asks: the seven checks of a replay share
 	// it, and lifecycle polls, which no check asks about, never pay for it.
@@ -91,15 +93,19 @@ func (s *Sender) Send(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	return ex
 }
 
-// Check validates the response of an exchange that got one; Post leaves that to it so
-// that a run can validate one answer while the next request is on the wire.
+// Check finishes an exchange Post made: it validates the response, if one came, and
+// keeps the request for evidence with its secrets redacted. Post leaves both to it so that
+// a run can do them for one exchange while the next request is on the wire.
 func (s *Sender) Check(ex *Exchange) {
+	if ex.rendered != nil {
+		ex.Request, ex.rendered = redact(ex.rendered, s.Headers), nil
+	}
 	if ex.Err == nil {
 		ex.Result = s.Validator.ValidateAs(ex.Body, schema.KindResponse)
 	}
 }
 
-// Post is Send without the validation: Exchange.Result stays empty until Check.
+// Post is Send without Check: Exchange.Request and Result stay empty until Check.
 func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values) *Exchange {
 	ex := &Exchange{Fixture: f, Operation: f.Operation()}
 	raw, err := f.Render(s.Target, v, s.Headers)
@@ -107,7 +113,7 @@ func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 		ex.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s: %w", f.ID, err)}
 		return ex
 	}
-	ex.Request = redact(raw, s.Headers)
+	ex.rendered = raw
 	req, err := fixtures.NewRequest(s.Target, raw)
 	if err != nil {
 		ex.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s: %w", f.ID, err)}
