@@ -16,7 +16,9 @@ import (
 // several, each target's to reportDir/NAME and the requirement × target matrix to
 // reportDir. done (optional) receives the report model, one Run per target.
 func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
+	cfg, _ := GinkgoConfiguration()
 	for _, e := range envs {
+		e.parallel = cfg.ParallelTotal > 1
 		e.container("target "+e.cfg.Name, []string{e.targetLabel()}, func() {
 			e.declareReplay()
 			e.declareLifecycle()

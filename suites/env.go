@@ -71,7 +71,9 @@ type Env struct {
 	// for each spec (by its full text) the checks it reports.
 	path, pathLabels []string
 	selects          func(labels []string, text string) bool
-	plans            map[string][]PlannedCheck
+	plans            map[string]*specPlan
+	// parallel is set when Ginkgo runs the specs in several processes: see record.
+	parallel bool
 
 	// stopPrefetch halts the goroutine that replays fixtures ahead of their checks; see
 	// startPrefetch.
@@ -128,7 +130,7 @@ func NewEnv(cfg Config) (*Env, error) {
 	e := &Env{
 		cfg:       cfg,
 		selects:   selects,
-		plans:     map[string][]PlannedCheck{},
+		plans:     map[string]*specPlan{},
 		exchanges: map[string]*memo{},
 		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
 	}

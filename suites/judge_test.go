@@ -212,6 +212,13 @@ func TestSortByNameIsStable(t *testing.T) {
 	for i := range 500 {
 		checks = append(checks, reports.Check{Name: string(rune('a' + i%3)), Message: fmt.Sprint(i)})
 	}
+	// Names shaped like the checks' ("[C1] fixture: title") and the ones that could trip a
+	// grouping by the bracketed prefix: no bracket, a prefix of a prefix, a character
+	// sorting before ']' where another name has it.
+	names := []string{"[C1] b: x", "[C1] a: x", "[C1] a-b: x", "[C10] a: x", "[C1!", "[C1", "[C", "[C1]", "[C1] a: x", "]", "", "[C1]] z", "[T1] a: x"}
+	for i := range 500 {
+		checks = append(checks, reports.Check{Name: names[(i*7)%len(names)], Message: fmt.Sprint(1000 + i)})
+	}
 	sortByName(checks)
 	last := map[string]int{}
 	for k, c := range checks {

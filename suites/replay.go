@@ -136,12 +136,12 @@ func (e *Env) declareExchange(f fixtures.Fixture) bool {
 		return false
 	}
 	name := exchangeSpecName(f)
-	e.declareSpec(name, planned)
+	sp := e.declareSpec(name, planned)
 	It(name, Label(labels...), SpecTimeout(timeout), func(ctx SpecContext) {
 		recs := make([]reports.Check, len(checks))
 		for i, c := range checks {
 			recs[i] = e.judge(ctx, c, planned[i].Name)
-			record(recs[i])
+			e.record(sp, recs[i])
 		}
 		failUnlessPassed(recs...)
 	})

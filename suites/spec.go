@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -76,10 +78,34 @@ func (e *Env) plan(c checkSpec) (PlannedCheck, bool) {
 	return p, e.selects(all, text)
 }
 
+// specPlan is one declared spec: the checks it will report and, in a run of one process,
+// the results it recorded.
+type specPlan struct {
+	checks []PlannedCheck
+
+	mu       sync.Mutex // a spec that timed out may still be recording
+	recorded []reports.Check
+}
+
 // declareSpec records which checks a spec will report, keyed by the spec's full text as
 // Ginkgo reports it.
-func (e *Env) declareSpec(leaf string, checks []PlannedCheck) {
-	e.plans[strings.Join(append(slices.Clone(e.path), leaf), " ")] = checks
+func (e *Env) declareSpec(leaf string, checks []PlannedCheck) *specPlan {
+	sp := &specPlan{checks: checks}
+	e.plans[strings.Join(append(slices.Clone(e.path), leaf), " ")] = sp
+	return sp
+}
+
+// record keeps a check's result for the reports. In one process the spec's plan holds it.
+// Ginkgo's parallel processes each run a share of the specs and only the first writes
+// the reports, so there results travel in Ginkgo's report, as report entries (JSON).
+func (e *Env) record(sp *specPlan, rec reports.Check) {
+	if e.parallel {
+		AddReportEntry(entryName, rec, ReportEntryVisibilityNever)
+		return
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.recorded = append(sp.recorded, rec)
 }
 
 // Requirement declares a spec proving catalogue entry c.id, when the run's filters select
@@ -91,7 +117,7 @@ func (e *Env) Requirement(c checkSpec) {
 	if !selected {
 		return
 	}
-	e.declareSpec(p.Name, []PlannedCheck{p})
+	sp := e.declareSpec(p.Name, []PlannedCheck{p})
 	timeout := c.timeout
 	if timeout <= 0 {
 		timeout = e.specTimeout()
@@ -99,7 +125,7 @@ func (e *Env) Requirement(c checkSpec) {
 	own := p.Labels[len(e.pathLabels):] // the containers carry theirs
 	It(p.Name, Label(own...), SpecTimeout(timeout), func(ctx SpecContext) {
 		rec := e.judge(ctx, c, p.Name)
-		record(rec)
+		e.record(sp, rec)
 		failUnlessPassed(rec)
 	})
 }
@@ -206,13 +232,6 @@ func (e *Env) verdict(req catalogue.Requirement, c checkSpec, out Outcome) (repo
 	return reports.Info, msg
 }
 
-// record keeps a check's result for the reports. The entry holds the Check itself: in one
-// process the report reads it back as is; across Ginkgo's parallel processes it travels as
-// JSON.
-func record(rec reports.Check) {
-	AddReportEntry(entryName, rec, ReportEntryVisibilityNever)
-}
-
 // failUnlessPassed fails the spec when the check failed or could not be judged, so that
 // Ginkgo's own exit status and reporters agree with the umconform reports.
 func failUnlessPassed(recs ...reports.Check) {
@@ -227,10 +246,11 @@ func failUnlessPassed(recs ...reports.Check) {
 	}
 }
 
-// finish records a check made without judging (a broken fixture) and fails the spec.
+// finish records a check made without judging (a broken fixture, which has no plan: its
+// result travels as a report entry) and fails the spec.
 func finish(rec reports.Check, start time.Time) {
 	rec.Duration = time.Since(start)
-	record(rec)
+	AddReportEntry(entryName, rec, ReportEntryVisibilityNever)
 	failUnlessPassed(rec)
 }
 
@@ -249,6 +269,11 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 		runs[i] = e.newRun()
 		runs[i].Started, runs[i].Duration = r.StartTime, r.RunTime
 		byLabel[e.targetLabel()] = i
+		n := 0
+		for _, sp := range e.plans {
+			n += len(sp.checks)
+		}
+		runs[i].Checks = make([]reports.Check, 0, n)
 	}
 	// Filters are applied when the checks are declared, so a skipped spec was left out by
 	// a Ginkgo file filter, unless the run ended early (interrupt, timeout), when it is a
@@ -261,13 +286,23 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 		if s.State.Is(types.SpecStateSkipped) && !endedEarly {
 			continue
 		}
-		i := 0
-		for _, l := range s.Labels() {
-			if j, ok := byLabel[l]; ok {
-				i = j
+		text := s.FullText()
+		i, sp := -1, (*specPlan)(nil)
+		for j, e := range envs { // the "target NAME" container makes the texts differ
+			if p, ok := e.plans[text]; ok {
+				i, sp = j, p
+				break
 			}
 		}
-		runs[i].Checks = append(runs[i].Checks, envs[i].checksFrom(s)...)
+		if i < 0 { // declared without a plan (a broken fixture's spec): by its labels
+			i = 0
+			for _, l := range s.Labels() {
+				if j, ok := byLabel[l]; ok {
+					i = j
+				}
+			}
+		}
+		runs[i].Checks = append(runs[i].Checks, envs[i].checksFrom(s, sp)...)
 	}
 	for _, run := range runs {
 		sortByName(run.Checks)
@@ -275,28 +310,57 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 	return runs
 }
 
-// sortByName orders checks by name, keeping the run order of equal names. It sorts
-// indices: a stable sort of the checks themselves moved 70 000 large structs around.
+// sortByName orders checks by name, keeping the run order of equal names. A name starts
+// with its requirement ("[C1] fixture: title"), and the checks of one requirement mostly
+// arrive in name order already (fixture by fixture): so the checks are grouped by that
+// prefix, and a group is sorted only if it is not in order. Ordering by prefix first is
+// ordering by name: a prefix runs to the first ']' inclusive (or is the whole name), so
+// one can be a proper prefix of another only if it is a whole name, which then sorts
+// before every name of the other group anyway. Indices move, not the checks: they are
+// large.
 func sortByName(checks []reports.Check) {
-	idx := make([]int, len(checks))
-	for i := range idx {
-		idx[i] = i
+	groups := map[string][]int{}
+	for i, c := range checks {
+		key := c.Name
+		if end := strings.IndexByte(key, ']'); end >= 0 {
+			key = key[:end+1]
+		}
+		groups[key] = append(groups[key], i)
 	}
-	slices.SortFunc(idx, func(a, b int) int {
+	byName := func(a, b int) int {
 		return cmp.Or(strings.Compare(checks[a].Name, checks[b].Name), cmp.Compare(a, b))
-	})
-	sorted := make([]reports.Check, len(checks))
-	for i, j := range idx {
-		sorted[i] = checks[j]
+	}
+	sorted := make([]reports.Check, 0, len(checks))
+	for _, key := range slices.Sorted(maps.Keys(groups)) {
+		idx := groups[key]
+		if !slices.IsSortedFunc(idx, byName) {
+			slices.SortFunc(idx, byName)
+		}
+		for _, i := range idx {
+			sorted = append(sorted, checks[i])
+		}
 	}
 	copy(checks, sorted)
 }
 
-// checksFrom reads the checks a spec recorded, and makes an erroring one for each check
-// it was declared with but did not record.
-func (e *Env) checksFrom(s types.SpecReport) []reports.Check {
+// checksFrom reads the checks spec s recorded (sp is its plan, nil if it has none), and
+// makes an erroring one for each check it was declared with but did not record.
+func (e *Env) checksFrom(s types.SpecReport, sp *specPlan) []reports.Check {
 	recorded := map[string]reports.Check{}
 	var order []string
+	keep := func(rec reports.Check) {
+		if _, seen := recorded[rec.Name]; !seen {
+			order = append(order, rec.Name)
+		}
+		recorded[rec.Name] = rec
+	}
+	if sp != nil {
+		sp.mu.Lock()
+		for _, rec := range sp.recorded {
+			keep(rec)
+		}
+		sp.mu.Unlock()
+	}
 	for _, entry := range s.ReportEntries {
 		if entry.Name != entryName {
 			continue
@@ -305,13 +369,12 @@ func (e *Env) checksFrom(s types.SpecReport) []reports.Check {
 		if !ok && json.Unmarshal([]byte(entry.Value.AsJSON), &rec) != nil {
 			continue
 		}
-		if _, seen := recorded[rec.Name]; !seen {
-			order = append(order, rec.Name)
-		}
-		recorded[rec.Name] = rec
+		keep(rec)
 	}
-	planned, known := e.plans[s.FullText()]
-	if !known { // a spec declared without a plan (a broken fixture's): what it recorded
+	var planned []PlannedCheck
+	if sp != nil {
+		planned = sp.checks
+	} else { // a spec declared without a plan (a broken fixture's): what it recorded
 		planned = nil
 		for _, name := range order {
 			planned = append(planned, PlannedCheck{Name: name})
@@ -363,10 +426,10 @@ func Planned(r Report, envs ...*Env) []PlannedCheck {
 			if !slices.Contains(s.Labels(), e.targetLabel()) {
 				continue
 			}
-			planned, ok := e.plans[s.FullText()]
-			if !ok { // declared without a plan (a broken fixture's spec)
-				planned = []PlannedCheck{{Name: s.LeafNodeText, Labels: s.Labels()}}
-			}
+			planned := []PlannedCheck{{Name: s.LeafNodeText, Labels: s.Labels()}}
+			if sp, ok := e.plans[s.FullText()]; ok {
+				planned = sp.checks
+			} // else declared without a plan (a broken fixture's spec)
 			out = append(out, planned...)
 		}
 	}
