@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/umconform/umconform/internal/readfile"
 	"github.com/umconform/umconform/schema"
 )
 
@@ -124,15 +125,7 @@ func validateFile(v *schema.Validator, name string, maxSize int64, kind schema.K
 // so a huge file is reported, not loaded.
 func readInput(name string, stdin io.Reader, limit int64) ([]byte, error) {
 	if name == "-" {
-		return readAllLimited(name, stdin, limit)
+		return readfile.ReadAll(name, stdin, limit)
 	}
-	return readFile(name, limit)
-}
-
-func readAllLimited(name string, r io.Reader, limit int64) ([]byte, error) {
-	doc, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	return doc, nil
+	return readfile.Read(name, limit)
 }

@@ -40,22 +40,21 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
 		return ExitCannotRun
 	}
-	envs, cleanup, err := Prepare(ctx, &cfg, stdout, stderr)
-	defer cleanup()
-	if err != nil {
-		fmt.Fprintf(stderr, "umconform run: %v\n", err)
-		return ExitCannotRun
-	}
-
 	// A run is short-lived and its results stay in memory until the reports are written:
-	// collecting garbage less often buys a fifth of the run time (docs/PERFORMANCE.md). The
-	// memory limit makes the collector work harder again before a huge corpus costs more
-	// than 2 GiB; GOGC and GOMEMLIMIT, when set, win.
+	// collecting garbage less often buys a fifth of the run time (docs/PERFORMANCE.md),
+	// loading the fixtures included. The memory limit makes the collector work harder
+	// again before a huge corpus costs more than 2 GiB; GOGC and GOMEMLIMIT, when set, win.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(2 << 30)
+	}
+	envs, cleanup, err := Prepare(ctx, &cfg, stdout, stderr)
+	defer cleanup()
+	if err != nil {
+		fmt.Fprintf(stderr, "umconform run: %v\n", err)
+		return ExitCannotRun
 	}
 	var runs []reports.Run
 	reportDir := cfg.ReportDir

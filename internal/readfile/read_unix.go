@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package readfile
 
 import (
 	"fmt"
@@ -8,11 +8,12 @@ import (
 	"syscall"
 )
 
-// readFile reads a whole regular file, refusing more than limit bytes. It calls the system
-// directly because os.Open registers every file with the network poller (an fcntl and an
-// epoll_ctl that fails for regular files) and io.ReadAll reads twice: over 1 000 small files
-// that was a quarter of `umconform validate`'s time (bench/validate.sh).
-func readFile(name string, limit int64) ([]byte, error) {
+// Read reads a whole file, but no more than limit+1 bytes, so that a caller can refuse a
+// file over limit without loading it. It calls the system directly because os.Open
+// registers every file with the network poller (an fcntl and an epoll_ctl that fails for
+// regular files) and io.ReadAll reads twice: over 1 000 small files that was a quarter of
+// `umconform validate`'s time (bench/validate.sh).
+func Read(name string, limit int64) ([]byte, error) {
 	fd, err := openRetry(name)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
@@ -27,7 +28,7 @@ func readFile(name string, limit int64) ([]byte, error) {
 		// second time would wait for a writer that has gone).
 		f := os.NewFile(uintptr(fd), name)
 		defer f.Close()
-		return readAllLimited(name, f, limit)
+		return ReadAll(name, f, limit)
 	}
 	defer syscall.Close(fd)
 	// One byte more than the file (or the limit) so a file that grew is still read to its
