@@ -135,6 +135,11 @@ func xmlIntAttr(b []byte, name string, n int) []byte {
 func xmlEscape(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); {
+		// Most of a report is plain ASCII: skip it without decoding runes.
+		if c := s[i]; c < utf8.RuneSelf && c >= 0x20 && c != '"' && c != '\'' && c != '&' && c != '<' && c != '>' {
+			i++
+			continue
+		}
 		r, width := utf8.DecodeRuneInString(s[i:])
 		i += width
 		var esc string
