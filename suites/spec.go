@@ -105,6 +105,9 @@ func (e *Env) record(sp *specPlan, rec reports.Check) {
 	}
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
+	if sp.recorded == nil {
+		sp.recorded = make([]reports.Check, 0, len(sp.checks))
+	}
 	sp.recorded = append(sp.recorded, rec)
 }
 
@@ -124,16 +127,16 @@ func (e *Env) Requirement(c checkSpec) {
 	}
 	own := p.Labels[len(e.pathLabels):] // the containers carry theirs
 	It(p.Name, Label(own...), SpecTimeout(timeout), func(ctx SpecContext) {
-		rec := e.judge(ctx, c, p.Name)
+		rec := e.judge(ctx, c, p)
 		e.record(sp, rec)
 		failUnlessPassed(rec)
 	})
 }
 
-// judge runs one check and grades its outcome.
-func (e *Env) judge(ctx SpecContext, c checkSpec, name string) reports.Check {
+// judge runs one check, planned as p, and grades its outcome.
+func (e *Env) judge(ctx SpecContext, c checkSpec, p PlannedCheck) reports.Check {
 	start := time.Now()
-	rec := reports.Check{Name: name, Requirements: []string{c.id}, Fixture: c.fixture, FixtureFile: c.file}
+	rec := reports.Check{Name: p.Name, Requirements: p.Requirements, Fixture: c.fixture, FixtureFile: c.file}
 	req, known := e.cfg.Catalogue.Lookup(c.id)
 	if !known {
 		rec.Verdict, rec.Message = reports.Error, fmt.Sprintf("requirement %s is not in the catalogue (version %s)", c.id, catalogue.Version)
