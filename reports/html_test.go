@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"html/template"
 	"strings"
 	"testing"
 )
@@ -60,5 +61,13 @@ func TestHTMLEscapesTargetContent(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "[T1] x: &lt;script&gt;alert(2)&lt;/script&gt;") {
 		t.Error("a passing check's name is missing from the page, or not escaped")
+	}
+}
+
+func TestAppendHTMLEscapedMatchesTemplate(t *testing.T) {
+	for _, s := range []string{"", "plain", `<script>alert("x")</script>`, "it's & more", "nul\x00byte", "bad utf8 \xff\xfe", "\u2028 é ✓", "&&&", ">"} {
+		if got, want := string(appendHTMLEscaped([]byte("prefix:"), s)), "prefix:"+template.HTMLEscapeString(s); got != want {
+			t.Errorf("%q: got %q, want %q", s, got, want)
+		}
 	}
 }

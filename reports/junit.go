@@ -96,17 +96,12 @@ func junitRoot(run Run) junitSuites {
 			})
 		}
 		s := &root.Suites[i]
-		tc := junitCase{
-			Name:      c.Name,
-			Classname: "umconform." + area,
-			Time:      seconds(c.Duration),
-			Properties: []junitProperty{
-				{"requirement", strings.Join(c.Requirements, " ")},
-				{"level", c.Level},
-				{"verdict", string(c.Verdict)},
-				{"target", run.Target},
-			},
-		}
+		props := make([]junitProperty, 4, 6)
+		props[0] = junitProperty{"requirement", strings.Join(c.Requirements, " ")}
+		props[1] = junitProperty{"level", c.Level}
+		props[2] = junitProperty{"verdict", string(c.Verdict)}
+		props[3] = junitProperty{"target", run.Target}
+		tc := junitCase{Name: c.Name, Classname: s.Name, Time: seconds(c.Duration), Properties: props}
 		if c.Fixture != "" {
 			tc.Properties = append(tc.Properties, junitProperty{"fixture", c.Fixture})
 		}
@@ -126,11 +121,13 @@ func junitRoot(run Run) junitSuites {
 		}
 		// Evidence is for a person reading why a check did not pass; passing checks
 		// would only repeat the same exchange once per requirement.
-		if ev := c.Evidence.text(); ev != "" && c.Verdict != Passed {
-			if tc.SystemOut != "" {
-				tc.SystemOut += "\n\n"
+		if c.Verdict != Passed {
+			if ev := c.Evidence.text(); ev != "" {
+				if tc.SystemOut != "" {
+					tc.SystemOut += "\n\n"
+				}
+				tc.SystemOut += ev
 			}
-			tc.SystemOut += ev
 		}
 		s.Cases = append(s.Cases, tc)
 		s.Tests++

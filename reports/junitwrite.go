@@ -3,6 +3,7 @@ package reports
 import (
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -135,8 +136,8 @@ func xmlIntAttr(b []byte, name string, n int) []byte {
 func xmlEscape(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); {
-		// Most of a report is plain ASCII: skip it without decoding runes.
-		if c := s[i]; c < utf8.RuneSelf && c >= 0x20 && c != '"' && c != '\'' && c != '&' && c != '<' && c != '>' {
+		// Most of a report is plain ASCII: skip it a byte at a time, without decoding runes.
+		if xmlPlain[s[i]] {
 			i++
 			continue
 		}
@@ -173,6 +174,15 @@ func xmlEscape(b []byte, s string) []byte {
 	}
 	return append(b, s[last:]...)
 }
+
+// xmlPlain holds the bytes xmlEscape copies as they are: printable ASCII but for the
+// five markup characters.
+var xmlPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = !strings.ContainsRune(`"'&<>`, rune(c))
+	}
+	return t
+}()
 
 // xmlChar reports whether r may appear in an XML 1.0 document (the Char production).
 func xmlChar(r rune) bool {
