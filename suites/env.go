@@ -67,6 +67,10 @@ type Env struct {
 
 	breaker breaker
 
+	// templates make the requests of corpus fixtures, by fixture ID: see replay.
+	tmplMu    sync.Mutex
+	templates map[string]*fixtures.Template
+
 	// Declaring: the containers around the checks being declared, the run's filter, and
 	// for each spec (by its full text) the checks it reports.
 	path, pathLabels []string
@@ -132,6 +136,7 @@ func NewEnv(cfg Config) (*Env, error) {
 		selects:   selects,
 		plans:     map[string]*specPlan{},
 		exchanges: map[string]*memo{},
+		templates: map[string]*fixtures.Template{},
 		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
 	}
 	e.breaker.limit = 3
@@ -257,9 +262,22 @@ func (e *Env) replay(ctx context.Context, id string) *Exchange {
 		defer e.disconnect(context.WithoutCancel(ctx), call)
 		v.CallID = call
 	}
-	ex := e.sender.Post(ctx, f, v)
+	ex := e.sender.PostFrom(ctx, e.template(f), v)
 	e.breaker.record(ex.Err)
 	return ex
+}
+
+// template returns the request template of corpus fixture f for this run's target. Every
+// replay of a CallId-bound fixture sends the same PlayOnPhone and Disconnect around it.
+func (e *Env) template(f fixtures.Fixture) *fixtures.Template {
+	e.tmplMu.Lock()
+	defer e.tmplMu.Unlock()
+	t := e.templates[f.ID]
+	if t == nil {
+		t = f.Template(e.sender.Target, e.sender.Headers)
+		e.templates[f.ID] = t
+	}
+	return t
 }
 
 // createCall places a call with the recorded PlayOnPhone request and returns its CallId.
@@ -268,7 +286,9 @@ func (e *Env) createCall(ctx context.Context) (string, error) {
 	if !ok {
 		return "", &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to create calls, is not in the corpus", CreateCallFixture)}
 	}
-	ex := e.sender.Send(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
+	// Only the CallId is read of this exchange: no evidence is kept.
+	ex := e.sender.PostFrom(ctx, e.template(f), fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
+	e.sender.validate(ex)
 	e.breaker.record(ex.Err)
 	if ex.Err != nil {
 		return "", fmt.Errorf("creating a call with PlayOnPhone: %w", ex.Err)
@@ -284,7 +304,7 @@ func (e *Env) createCall(ctx context.Context) (string, error) {
 // it, and failures to disconnect are the lifecycle suite's business.
 func (e *Env) disconnect(ctx context.Context, callID string) {
 	if f, ok := e.cfg.Corpus.Lookup(disconnectFixture); ok {
-		e.sender.Post(ctx, f, fixtures.Values{CallID: callID})
+		e.sender.PostFrom(ctx, e.template(f), fixtures.Values{CallID: callID})
 	}
 }
 

@@ -36,7 +36,8 @@ type Exchange struct {
 	Result    schema.Result // the response validated as a response message
 	Err       error         // set when no complete response arrived: see TransportError
 
-	rendered []byte // the request as sent, until Check redacts it into Request
+	rendered []byte          // the request as sent, if rendered, until Check redacts it into Request
+	values   fixtures.Values // what was bound into it, for Check to render it if not
 
 	// evidence is made once, when a check first asks: the seven checks of a replay share
 	// it, and lifecycle polls, which no check asks about, never pay for it.
@@ -97,9 +98,21 @@ func (s *Sender) Send(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 // keeps the request for evidence with its secrets redacted. Post leaves both to it so that
 // a run can do them for one exchange while the next request is on the wire.
 func (s *Sender) Check(ex *Exchange) {
-	if ex.rendered != nil {
-		ex.Request, ex.rendered = redact(ex.rendered, s.Headers), nil
+	if ex.Request == nil {
+		raw := ex.rendered
+		if raw == nil { // made from a template: render it, as it went out, for evidence
+			raw, _ = ex.Fixture.Render(s.Target, ex.values, s.Headers)
+		}
+		if raw != nil {
+			ex.Request = redact(raw, s.Headers)
+		}
+		ex.rendered = nil
 	}
+	s.validate(ex)
+}
+
+// validate validates the response, if one came.
+func (s *Sender) validate(ex *Exchange) {
 	if ex.Err == nil {
 		ex.Result = s.Validator.ValidateAs(ex.Body, schema.KindResponse)
 	}
@@ -107,14 +120,24 @@ func (s *Sender) Check(ex *Exchange) {
 
 // Post is Send without Check: Exchange.Request and Result stay empty until Check.
 func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values) *Exchange {
-	ex := &Exchange{Fixture: f, Operation: f.Operation()}
-	raw, err := f.Render(s.Target, v, s.Headers)
-	if err != nil {
-		ex.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s: %w", f.ID, err)}
-		return ex
+	return s.post(ctx, f, v, nil)
+}
+
+// PostFrom is Post with the request made from t, a template of the fixture for this
+// sender's target and headers: a fixture sent again and again is not rendered each time.
+func (s *Sender) PostFrom(ctx context.Context, t *fixtures.Template, v fixtures.Values) *Exchange {
+	return s.post(ctx, t.Fixture(), v, t)
+}
+
+func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values, t *fixtures.Template) *Exchange {
+	ex := &Exchange{Fixture: f, Operation: f.Operation(), values: v}
+	var req *http.Request
+	var err error
+	if t != nil {
+		req, err = t.Request(v)
+	} else if ex.rendered, err = f.Render(s.Target, v, s.Headers); err == nil {
+		req, err = fixtures.NewRequest(s.Target, ex.rendered)
 	}
-	ex.rendered = raw
-	req, err := fixtures.NewRequest(s.Target, raw)
 	if err != nil {
 		ex.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s: %w", f.ID, err)}
 		return ex
