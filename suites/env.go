@@ -67,7 +67,8 @@ type Env struct {
 
 	breaker breaker
 
-	// templates make the requests of corpus fixtures, by fixture ID: see replay.
+	// templates make the requests of the fixtures sent around every CallId-bound replay
+	// (createCall, disconnect), by fixture ID.
 	tmplMu    sync.Mutex
 	templates map[string]*fixtures.Template
 
@@ -262,12 +263,12 @@ func (e *Env) replay(ctx context.Context, id string) *Exchange {
 		defer e.disconnect(context.WithoutCancel(ctx), call)
 		v.CallID = call
 	}
-	ex := e.sender.PostFrom(ctx, e.template(f), v)
+	ex := e.sender.Post(ctx, f, v) // sent once: a template would cost more than it saves
 	e.breaker.record(ex.Err)
 	return ex
 }
 
-// template returns the request template of corpus fixture f for this run's target. Every
+// template returns the request template of corpus fixture f for this run's target: every
 // replay of a CallId-bound fixture sends the same PlayOnPhone and Disconnect around it.
 func (e *Env) template(f fixtures.Fixture) *fixtures.Template {
 	e.tmplMu.Lock()

@@ -95,6 +95,21 @@ func (e *Env) declareSpec(leaf string, checks []PlannedCheck) *specPlan {
 	return sp
 }
 
+// recordedAsPlanned says whether the spec recorded each planned check once, in plan order.
+func (sp *specPlan) recordedAsPlanned() bool {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if len(sp.recorded) != len(sp.checks) {
+		return false
+	}
+	for i, rec := range sp.recorded {
+		if rec.Name != sp.checks[i].Name {
+			return false
+		}
+	}
+	return true
+}
+
 // record keeps a check's result for the reports. In one process the spec's plan holds it.
 // Ginkgo's parallel processes each run a share of the specs and only the first writes
 // the reports, so there results travel in Ginkgo's report, as report entries (JSON).
@@ -349,6 +364,10 @@ func sortByName(checks []reports.Check) {
 // checksFrom reads the checks spec s recorded (sp is its plan, nil if it has none), and
 // makes an erroring one for each check it was declared with but did not record.
 func (e *Env) checksFrom(s types.SpecReport, sp *specPlan) []reports.Check {
+	endedBadly := s.State.Is(types.SpecStateTimedout | types.SpecStateInterrupted | types.SpecStateAborted | types.SpecStatePanicked)
+	if sp != nil && !endedBadly && len(s.ReportEntries) == 0 && sp.recordedAsPlanned() {
+		return sp.recorded // the common case: every planned check recorded once, in order
+	}
 	recorded := map[string]reports.Check{}
 	var order []string
 	keep := func(rec reports.Check) {
@@ -405,8 +424,7 @@ func (e *Env) checksFrom(s types.SpecReport, sp *specPlan) []reports.Check {
 			if len(planned) == 1 {
 				rec.Duration = s.RunTime
 			}
-		case len(planned) == 1 && rec.Verdict != reports.Failed &&
-			s.State.Is(types.SpecStateTimedout|types.SpecStateInterrupted|types.SpecStateAborted|types.SpecStatePanicked):
+		case len(planned) == 1 && rec.Verdict != reports.Failed && endedBadly:
 			// A lone check whose spec then ended badly is not trusted. The checks of an
 			// exchange each record a finished judgement, which a later one's end leaves valid.
 			rec.Verdict = reports.Error
