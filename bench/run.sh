@@ -7,7 +7,7 @@
 # in turns (harness, floor, floor, harness, ...):
 #   harness: umconform run --fixtures DIR --label-filter '/^bench-/'   (embedded reference server)
 #   floor:   bench/floor -fixtures DIR   (same request bytes, same server code in-process,
-#            same schema package validating every response; nothing else)
+#            same schema package validating every answer it reads; nothing else)
 # The label filter selects exactly the N generated fixtures' checks (no embedded-corpus or
 # scenario checks). Copies of fixtures that bind a live CallId cost a PlayOnPhone and a
 # Disconnect more, in the harness and in the floor alike.

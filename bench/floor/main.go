@@ -5,7 +5,9 @@
 //
 // A fixture with bind_call_id costs three requests here as in the harness: PlayOnPhone to
 // create a call, the fixture with the live CallId put in place of the recorded one, and
-// Disconnect.
+// Disconnect. Like the harness, the floor validates the answers it reads: the fixture's, and
+// PlayOnPhone's for its CallId; the teardown Disconnect's answer is read to its end and
+// dropped (until 2026-11-27 the floor validated it too, while the harness had stopped).
 //
 //	go build -o /tmp/floor ./bench/floor && /tmp/floor -fixtures DIR -corpus fixtures/corpus
 package main
@@ -87,7 +89,7 @@ func run(dir, corpus string) error {
 	requests, invalid := 0, 0
 	send := func(r recorded, body []byte) (schema.Result, int, error) {
 		requests++
-		res, status, err := c.post(r, body)
+		res, status, err := c.post(r, body, true)
 		if err == nil && !res.Valid() {
 			invalid++
 		}
@@ -109,7 +111,8 @@ func run(dir, corpus string) error {
 			return fmt.Errorf("%s: %w", r.id, err)
 		}
 		if callID != "" {
-			if _, _, err := send(dc, bytes.Replace(dc.body, []byte(dc.bindCallID), []byte(callID), 1)); err != nil {
+			requests++
+			if _, _, err := c.post(dc, bytes.Replace(dc.body, []byte(dc.bindCallID), []byte(callID), 1), false); err != nil {
 				return fmt.Errorf("%s: Disconnect: %w", r.id, err)
 			}
 		}
@@ -126,7 +129,9 @@ type client struct {
 	v    *schema.Validator
 }
 
-func (c *client) post(r recorded, body []byte) (schema.Result, int, error) {
+// post sends body with r's headers and returns the answer's status and, when validate is
+// set, the answer validated as a response.
+func (c *client) post(r recorded, body []byte, validate bool) (schema.Result, int, error) {
 	req, err := http.NewRequest(http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return schema.Result{}, 0, err
@@ -144,6 +149,9 @@ func (c *client) post(r recorded, body []byte) (schema.Result, int, error) {
 	got, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return schema.Result{}, resp.StatusCode, err
+	}
+	if !validate {
+		return schema.Result{}, resp.StatusCode, nil
 	}
 	return c.v.ValidateAs(got, schema.KindResponse), resp.StatusCode, nil
 }
