@@ -93,20 +93,22 @@ func (e *Env) declareReplay() {
 		prefetch = e.startPrefetch(len(e.cfg.Corpus))
 		defer close(prefetch)
 	}
-	e.container("replay", nil, func() {
-		corpus := e.cfg.Corpus
-		for start := 0; start < len(corpus); start += group {
-			part := corpus[start:min(start+group, len(corpus))]
-			e.container(fmt.Sprintf("fixtures %06d-%06d", start+1, start+len(part)), nil, func() {
-				for _, f := range part {
-					if e.declareExchange(f) && prefetch != nil {
-						prefetch <- f.ID
-					}
+	// One container level, not "replay" around the groups: Ginkgo copies a spec's list of
+	// nodes several times as it runs it. The specs' full texts are as they were.
+	corpus := e.cfg.Corpus
+	for start := 0; start < len(corpus); start += group {
+		part := corpus[start:min(start+group, len(corpus))]
+		e.container(fmt.Sprintf("replay fixtures %06d-%06d", start+1, start+len(part)), nil, func() {
+			for _, f := range part {
+				if e.declareExchange(f) && prefetch != nil {
+					prefetch <- f.ID
 				}
-			})
-		}
-		e.declareBrokenFixtures()
-	})
+			}
+		})
+	}
+	if len(e.cfg.BrokenFixtures) > 0 {
+		e.container("replay", nil, e.declareBrokenFixtures)
+	}
 }
 
 // declareExchange declares the spec of one fixture, with the checks the run selects; it
