@@ -36,8 +36,7 @@ type Exchange struct {
 	Result    schema.Result // the response validated as a response message
 	Err       error         // set when no complete response arrived: see TransportError
 
-	rendered []byte          // the request as sent, if rendered, until Check redacts it into Request
-	values   fixtures.Values // what was bound into it, for Check to render it if not
+	rendered []byte // the request as sent, until Check redacts it into Request
 
 	// evidence is made once, when a check first asks: the seven checks of a replay share
 	// it, and lifecycle polls, which no check asks about, never pay for it.
@@ -98,15 +97,8 @@ func (s *Sender) Send(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 // keeps the request for evidence with its secrets redacted. Post leaves both to it so that
 // a run can do them for one exchange while the next request is on the wire.
 func (s *Sender) Check(ex *Exchange) {
-	if ex.Request == nil {
-		raw := ex.rendered
-		if raw == nil { // made from a template: render it, as it went out, for evidence
-			raw, _ = ex.Fixture.Render(s.Target, ex.values, s.Headers)
-		}
-		if raw != nil {
-			ex.Request = redact(raw, s.Headers)
-		}
-		ex.rendered = nil
+	if ex.rendered != nil {
+		ex.Request, ex.rendered = redact(ex.rendered, s.Headers), nil
 	}
 	s.validate(ex)
 }
@@ -125,12 +117,14 @@ func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 
 // PostFrom is Post with the request made from t, a template of the fixture for this
 // sender's target and headers: a fixture sent again and again is not rendered each time.
+// The exchange keeps no copy of the request for evidence, so it is for the requests no
+// check reports: the PlayOnPhone and Disconnect around a CallId-bound replay.
 func (s *Sender) PostFrom(ctx context.Context, t *fixtures.Template, v fixtures.Values) *Exchange {
 	return s.post(ctx, t.Fixture(), v, t)
 }
 
 func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values, t *fixtures.Template) *Exchange {
-	ex := &Exchange{Fixture: f, Operation: f.Operation(), values: v}
+	ex := &Exchange{Fixture: f, Operation: f.Operation()}
 	var req *http.Request
 	var err error
 	if t != nil {
