@@ -778,3 +778,46 @@ func TestReplaysOnlySelectedFixtures(t *testing.T) {
 		})
 	}
 }
+
+// TestUsersCopyOfTheCorpusPasses replays a user's folder holding the whole embedded corpus
+// under IDs that sort before every embedded one, as bench/run.sh does: the folder loads
+// while the run replays it, and a fixture that binds a live call still finds the embedded
+// PlayOnPhone, which has not been reached in ID order yet.
+func TestUsersCopyOfTheCorpusPasses(t *testing.T) {
+	corpus, err := fixtures.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := t.TempDir()
+	for _, f := range corpus {
+		var meta map[string]any
+		raw, err := os.ReadFile(f.File)
+		if err == nil {
+			err = json.Unmarshal(raw, &meta)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta["id"] = "aa-" + f.ID
+		if f.VariantOf != "" {
+			meta["variant_of"] = "aa-" + f.VariantOf
+		}
+		out, _ := json.Marshal(meta)
+		os.WriteFile(filepath.Join(fx, "aa-"+f.ID+".json"), out, 0o644)
+		os.WriteFile(filepath.Join(fx, "aa-"+f.ID+".request.http"), f.Request, 0o644)
+	}
+	dir := t.TempDir()
+	res := umconform(t, nil, "run", "--fixtures", fx, "--label-filter", "/^aa-/", "--report-dir", dir)
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+	}
+	replayed := map[string]bool{}
+	for _, c := range readJUnit(t, dir).cases() {
+		replayed[c.prop("fixture")] = true
+	}
+	for _, f := range corpus {
+		if !replayed["aa-"+f.ID] {
+			t.Errorf("aa-%s: no check reported", f.ID)
+		}
+	}
+}

@@ -92,15 +92,15 @@ func DeclaredChecks() ([]CheckInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	corpus, broken, err := loadCorpus(nil)
+	corpus, err := startCorpus(nil)
 	if err != nil {
 		return nil, err
 	}
-	if len(broken) > 0 {
+	if _, broken := corpus.Wait(); len(broken) > 0 {
 		return nil, fmt.Errorf("the embedded corpus has problems: %v", broken)
 	}
 	u, _ := url.Parse("http://127.0.0.1/EWS/UM2007Legacy.asmx")
-	env, err := suites.NewEnv(suites.Config{Target: u, Validator: v, Corpus: corpus, Timeout: 1})
+	env, err := suites.NewEnv(suites.Config{Target: u, Validator: v, Fixtures: corpus, Timeout: 1})
 	if err != nil {
 		return nil, err
 	}

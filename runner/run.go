@@ -3,14 +3,12 @@ package runner
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -130,13 +128,20 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 	if err != nil {
 		return nil, cleanup, err
 	}
-	corpus, broken, err := loadCorpus(cfg.FixtureDirs)
+	// The fixtures load while the run starts: the first ones are replayed while the
+	// others are read (docs/PERFORMANCE.md). Only an unreadable folder stops it here.
+	corpus, err := startCorpus(cfg.FixtureDirs)
 	if err != nil {
 		return nil, cleanup, err
 	}
-	for _, p := range broken {
-		fmt.Fprintf(stderr, "umconform run: broken fixture (reported as an error, not replayed): %s\n", p)
-	}
+	// Declaring the specs waits for every fixture, so they have all loaded before the
+	// first spec runs; Ginkgo runs this once, in its first process.
+	ginkgo.ReportBeforeSuite(func(ginkgo.Report) {
+		_, broken := corpus.Wait()
+		for _, p := range broken {
+			fmt.Fprintf(stderr, "umconform run: broken fixture (reported as an error, not replayed): %s\n", p)
+		}
+	})
 	targets, err := cfg.targets()
 	if err != nil {
 		return nil, cleanup, err
@@ -155,7 +160,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Name: t.Name, Client: client, Headers: headers,
 			DialString: cfg.DialString, EntryID: cfg.EntryID, Timeout: cfg.Timeout, Strict: cfg.Strict,
 			PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit, LifecycleDialStrings: cfg.LifecycleDialStrings,
-			Corpus: corpus, BrokenFixtures: broken, Validator: validator,
+			Fixtures: corpus, Validator: validator,
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 		}
@@ -218,43 +223,23 @@ func embeddedLifecycleDials() []string {
 	return dials
 }
 
-// loadCorpus loads the embedded corpus and the users' folders. Broken fixtures come back
-// as problems (each becomes an erroring check); only an unreadable folder is an error.
-func loadCorpus(dirs []string) (fixtures.Corpus, fixtures.Problems, error) {
-	var problems fixtures.Problems
-	collect := func(c fixtures.Corpus, err error, where string) (fixtures.Corpus, error) {
-		var ps fixtures.Problems
-		if errors.As(err, &ps) {
-			problems = append(problems, ps...)
-			return c, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("fixtures %s: %w", where, err)
-		}
-		return c, nil
-	}
-	embedded, embeddedErr := fixtures.LoadEmbedded()
-	all, err := collect(embedded, embeddedErr, "embedded")
+// startCorpus starts loading the embedded corpus and the users' folders, as one corpus.
+// Broken fixtures come out as problems (each becomes an erroring check); only an
+// unreadable folder is an error.
+func startCorpus(dirs []string) (*fixtures.Stream, error) {
+	embedded, err := fixtures.StartEmbedded()
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("fixtures embedded: %w", err)
 	}
+	streams := []*fixtures.Stream{embedded}
 	for _, d := range dirs {
-		loaded, loadErr := fixtures.LoadDir(d)
-		c, err := collect(loaded, loadErr, d)
+		s, err := fixtures.StartDir(d)
 		if err != nil {
-			return nil, nil, err
+			return nil, fmt.Errorf("fixtures %s: %w", d, err)
 		}
-		for _, f := range c {
-			if _, dup := all.Lookup(f.ID); dup {
-				problems = append(problems, fixtures.Problem{File: f.File, Field: "id", ID: f.ID,
-					Message: fmt.Sprintf("id %q is already used by the embedded corpus", f.ID), Fix: "rename the fixture and its files"})
-				continue
-			}
-			all = append(all, f)
-		}
+		streams = append(streams, s)
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
-	return all, problems, nil
+	return fixtures.Merge(streams...), nil
 }
 
 // preflight makes one request to learn whether anything answers at the target; any HTTP

@@ -40,8 +40,9 @@ type Config struct {
 	// each (and all at once for the concurrency check); empty means [DialString].
 	LifecycleDialStrings []string
 
-	Corpus         fixtures.Corpus
-	BrokenFixtures fixtures.Problems // fixtures that did not load: each becomes an erroring check
+	// Fixtures is the corpus, which may still be loading: the replay starts with the first
+	// fixture loaded. Each fixture that does not load becomes an erroring check.
+	Fixtures       *fixtures.Stream
 	Validator      *schema.Validator
 	Catalogue      catalogue.Catalogue
 	HarnessVersion string
@@ -100,6 +101,9 @@ func NewEnv(cfg Config) (*Env, error) {
 	}
 	if cfg.Validator == nil {
 		errs = append(errs, errors.New("no schema validator"))
+	}
+	if cfg.Fixtures == nil {
+		errs = append(errs, errors.New("no fixtures"))
 	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Transport: &http.Transport{DisableCompression: true}}
@@ -247,7 +251,7 @@ func (e *Env) haltPrefetch() {
 // that call afterwards: against a real server every PlayOnPhone rings a phone. The answer
 // is not validated yet: see Sender.Check.
 func (e *Env) replay(ctx context.Context, id string) *Exchange {
-	f, ok := e.cfg.Corpus.Lookup(id)
+	f, ok := e.cfg.Fixtures.Lookup(id)
 	if !ok {
 		return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s is not in the corpus", id)}}
 	}
@@ -283,7 +287,7 @@ func (e *Env) template(f fixtures.Fixture) *fixtures.Template {
 
 // createCall places a call with the recorded PlayOnPhone request and returns its CallId.
 func (e *Env) createCall(ctx context.Context) (string, error) {
-	f, ok := e.cfg.Corpus.Lookup(CreateCallFixture)
+	f, ok := e.cfg.Fixtures.Lookup(CreateCallFixture)
 	if !ok {
 		return "", &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to create calls, is not in the corpus", CreateCallFixture)}
 	}
@@ -304,7 +308,7 @@ func (e *Env) createCall(ctx context.Context) (string, error) {
 // disconnect ends a call the run created. Its answer is not validated: no check reads
 // it, and failures to disconnect are the lifecycle suite's business.
 func (e *Env) disconnect(ctx context.Context, callID string) {
-	if f, ok := e.cfg.Corpus.Lookup(disconnectFixture); ok {
+	if f, ok := e.cfg.Fixtures.Lookup(disconnectFixture); ok {
 		e.sender.PostFrom(ctx, e.template(f), fixtures.Values{CallID: callID})
 	}
 }

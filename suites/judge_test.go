@@ -147,7 +147,7 @@ func TestParseLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse("http://127.0.0.1/x")
-	e, err := NewEnv(Config{Target: u, Validator: validator(t), Corpus: corpus, Timeout: time.Second})
+	e, err := NewEnv(Config{Target: u, Validator: validator(t), Fixtures: fixtures.Loaded(corpus, nil), Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := NewEnv(Config{Target: u, Validator: validator(t), Corpus: corpus, Timeout: 10 * time.Second})
+	e, err := NewEnv(Config{Target: u, Validator: validator(t), Fixtures: fixtures.Loaded(corpus, nil), Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,7 +165,7 @@ func (t *callTrace) states() []string {
 // Disconnect and asks again, so that L5 is judged on every call.
 func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
 	t := &callTrace{Dial: dial, DisconnectAt: -1}
-	gci, ok := e.cfg.Corpus.Lookup(pollFixture)
+	gci, ok := e.cfg.Fixtures.Lookup(pollFixture)
 	if !ok {
 		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to poll calls, is not in the corpus", pollFixture)}
 		return t
@@ -227,7 +227,7 @@ func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
 		}
 	}
 
-	dc, ok := e.cfg.Corpus.Lookup(disconnectFixture)
+	dc, ok := e.cfg.Fixtures.Lookup(disconnectFixture)
 	if !ok {
 		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}
 		return t
@@ -253,7 +253,7 @@ func (e *Env) placeCall(ctx context.Context, dial string) (string, *Exchange, er
 	if err := e.breaker.open(); err != nil {
 		return "", nil, err
 	}
-	f, ok := e.cfg.Corpus.Lookup(CreateCallFixture)
+	f, ok := e.cfg.Fixtures.Lookup(CreateCallFixture)
 	if !ok {
 		return "", nil, &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to create calls, is not in the corpus", CreateCallFixture)}
 	}

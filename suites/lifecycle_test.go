@@ -205,7 +205,7 @@ func referenceEnv(t *testing.T, profile string, limit int) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := NewEnv(Config{Target: u, Validator: validator(t), Timeout: 5 * time.Second, Corpus: corpus,
+	e, err := NewEnv(Config{Target: u, Validator: validator(t), Timeout: 5 * time.Second, Fixtures: fixtures.Loaded(corpus, nil),
 		DialString: reference.DefaultDialString, EntryID: reference.DefaultEntryID,
 		PollInterval: 2 * time.Millisecond, PollLimit: limit})
 	if err != nil {

@@ -88,26 +88,37 @@ func (e *Env) declareReplay() {
 	const group = 64
 	var prefetch chan<- string
 	if e.prefetchAllowed() {
-		// Replaying starts with the first fixture declared: declaring 10 000 exchanges
-		// takes half a second, which the first ones' round trips now cover.
-		prefetch = e.startPrefetch(len(e.cfg.Corpus))
+		// Replaying starts with the first fixture declared, which is declared as soon as
+		// it has loaded: loading and declaring 10 000 exchanges takes a second, which the
+		// first ones' round trips now cover.
+		prefetch = e.startPrefetch(e.cfg.Fixtures.Expected())
 		defer close(prefetch)
 	}
 	// One container level, not "replay" around the groups: Ginkgo copies a spec's list of
 	// nodes several times as it runs it. The specs' full texts are as they were.
-	corpus := e.cfg.Corpus
-	for start := 0; start < len(corpus); start += group {
-		part := corpus[start:min(start+group, len(corpus))]
-		e.container(fmt.Sprintf("replay fixtures %06d-%06d", start+1, start+len(part)), nil, func() {
+	part, n := make([]fixtures.Fixture, 0, group), 0
+	flush := func() {
+		if len(part) == 0 {
+			return
+		}
+		e.container(fmt.Sprintf("replay fixtures %06d-%06d", n+1, n+len(part)), nil, func() {
 			for _, f := range part {
 				if e.declareExchange(f) && prefetch != nil {
 					prefetch <- f.ID
 				}
 			}
 		})
+		n += len(part)
+		part = make([]fixtures.Fixture, 0, group)
 	}
-	if len(e.cfg.BrokenFixtures) > 0 {
-		e.container("replay", nil, e.declareBrokenFixtures)
+	for f := range e.cfg.Fixtures.All() {
+		if part = append(part, f); len(part) == group {
+			flush()
+		}
+	}
+	flush()
+	if _, broken := e.cfg.Fixtures.Wait(); len(broken) > 0 {
+		e.container("replay", nil, func() { e.declareBrokenFixtures(broken) })
 	}
 }
 
@@ -167,11 +178,11 @@ func (e *Env) prefetchAllowed() bool {
 
 // declareBrokenFixtures gives every fixture that did not load an erroring check, so that
 // the reports account for it; the run then exits 2 unless the target failed a check.
-func (e *Env) declareBrokenFixtures() {
+func (e *Env) declareBrokenFixtures(broken fixtures.Problems) {
 	var order []string
 	problems := map[string][]string{}
 	files := map[string]string{}
-	for _, p := range e.cfg.BrokenFixtures {
+	for _, p := range broken {
 		key := p.ID
 		if key == "" {
 			key = p.File
@@ -200,7 +211,7 @@ func (e *Env) replayJudge(fixtureID, variantOf, id string) func(SpecContext) (Ou
 		ev := evidence(ex)
 		if id == "R1" || id == "R2" {
 			var canonical *Exchange
-			if _, ok := e.cfg.Corpus.Lookup(variantOf); ok {
+			if _, ok := e.cfg.Fixtures.Lookup(variantOf); ok {
 				canonical = e.exchange(ctx, variantOf)
 			}
 			return judgeVariant(ex, canonical), ev

@@ -91,7 +91,7 @@ func (e *Env) probes() []probe {
 	)
 	// The corpus's malformed requests that name X3 get the healthy question after them too;
 	// the replay judges only their own answers.
-	for _, f := range e.cfg.Corpus {
+	for f := range e.cfg.Fixtures.All() {
 		if f.Expect.Outcome != fixtures.Success && slices.Contains(f.Requirements, "X3") {
 			ps = append(ps, probe{id: f.ID, title: f.Title, make: func() (hostile, error) { return hostile{f: f}, nil }})
 		}
@@ -151,7 +151,7 @@ func (e *Env) runProbe(ctx context.Context, p probe) *robustRun {
 		defer h.cleanup()
 	}
 	r.judge = h.judge
-	gci, ok := e.cfg.Corpus.Lookup(pollFixture)
+	gci, ok := e.cfg.Fixtures.Lookup(pollFixture)
 	if !ok {
 		r.callErr = fmt.Errorf("fixture %s, needed to ask about calls, is not in the corpus", pollFixture)
 	} else {

@@ -229,12 +229,12 @@ func TestCorpusX3Probes(t *testing.T) {
 	e := referenceEnv(t, "exchange", 5)
 	var fromCorpus []string
 	for _, p := range e.probes() {
-		if _, ok := e.cfg.Corpus.Lookup(p.id); ok {
+		if _, ok := e.cfg.Fixtures.Lookup(p.id); ok {
 			fromCorpus = append(fromCorpus, p.id)
 		}
 	}
 	want := []string{}
-	for _, f := range e.cfg.Corpus {
+	for f := range e.cfg.Fixtures.All() {
 		if f.Expect.Outcome != fixtures.Success && slices.Contains(f.Requirements, "X3") {
 			want = append(want, f.ID)
 		}
