@@ -91,6 +91,13 @@ type memo struct {
 	started bool // under Env.mu
 	done    chan struct{}
 	ex      *Exchange
+	checked sync.Once // Sender.Check, by the first check to read the exchange
+}
+
+// exchange returns the memo's exchange, validated.
+func (m *memo) exchange(s *Sender) *Exchange {
+	m.checked.Do(func() { s.Check(m.ex) })
+	return m.ex
 }
 
 // NewEnv checks cfg and prepares a run.
@@ -158,9 +165,8 @@ func (e *Env) exchange(ctx context.Context, id string) *Exchange {
 	m, first := e.claim(id)
 	if first {
 		m.ex = e.replay(ctx, id)
-		e.sender.Check(m.ex)
 		close(m.done)
-		return m.ex
+		return m.exchange(e.sender)
 	}
 	return e.await(ctx, id, m)
 }
@@ -184,7 +190,7 @@ func (e *Env) claim(id string) (*memo, bool) {
 func (e *Env) await(ctx context.Context, id string, m *memo) *Exchange {
 	select {
 	case <-m.done:
-		return m.ex
+		return m.exchange(e.sender)
 	case <-ctx.Done():
 		// The check was interrupted or ran out of time while another goroutine sent the
 		// fixture: stop sending ahead, the run is ending.
@@ -202,36 +208,30 @@ func (e *Env) await(ctx context.Context, id string, m *memo) *Exchange {
 // and the server instead of adding to them (bench/run.sh: docs/PERFORMANCE.md). A check
 // whose exchange is in flight waits for it.
 //
-// A second goroutine validates the answers, in the same order: validating one answer
-// while the next request is on the wire takes the schema off the path every request
-// waits on.
+// The answers are validated by the checks that read them (memo.exchange), on the
+// goroutine that runs the checks: the schema stays off the path every request waits on.
 func (e *Env) startPrefetch(capacity int) chan<- string {
 	queue := make(chan string, capacity)
 	ctx, cancel := context.WithCancel(context.Background())
 	e.mu.Lock()
 	e.stopPrefetch = cancel
 	e.mu.Unlock()
-	sent := make(chan *memo, 64)
-	go func() {
-		for m := range sent { // every memo handed over is closed, even when halted
-			e.sender.Check(m.ex)
-			close(m.done)
-		}
-	}()
 	go func() {
 		defer cancel()
-		defer close(sent)
 		for id := range queue {
 			if ctx.Err() != nil {
 				return
 			}
 			m, first := e.claim(id)
 			if !first { // a check got there first: wait, so that one request is in flight
-				e.await(ctx, id, m)
+				select {
+				case <-m.done:
+				case <-ctx.Done():
+				}
 				continue
 			}
 			m.ex = e.replay(ctx, id)
-			sent <- m
+			close(m.done)
 		}
 	}()
 	return queue
