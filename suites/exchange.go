@@ -37,6 +37,9 @@ type Exchange struct {
 	Err       error         // set when no complete response arrived: see TransportError
 
 	rendered []byte // the request as sent, until Check redacts it into Request
+	// values, when set, are the live values the request was built with: Check renders
+	// it for the evidence then, off the path every request waits on (Fixture.Build).
+	values *fixtures.Values
 
 	// evidence is made once, when a check first asks: the seven checks of a replay share
 	// it, and lifecycle polls, which no check asks about, never pay for it.
@@ -97,6 +100,12 @@ func (s *Sender) Send(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 // keeps the request for evidence with its secrets redacted. Post leaves both to it so that
 // a run can do them for one exchange while the next request is on the wire.
 func (s *Sender) Check(ex *Exchange) {
+	if ex.values != nil {
+		if raw, err := ex.Fixture.Render(s.Target, *ex.values, s.Headers); err == nil {
+			ex.rendered = raw // the bytes Build sent: TestBuildMatchesBuildWith
+		}
+		ex.values = nil
+	}
 	if ex.rendered != nil {
 		ex.Request, ex.rendered = redact(ex.rendered, s.Headers), nil
 	}
@@ -129,8 +138,9 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	var err error
 	if t != nil {
 		req, err = t.Request(v)
-	} else if ex.rendered, err = f.Render(s.Target, v, s.Headers); err == nil {
-		req, err = fixtures.NewRequest(s.Target, ex.rendered)
+	} else {
+		req, err = f.Build(s.Target, v, s.Headers)
+		ex.values = &v
 	}
 	if err != nil {
 		ex.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s: %w", f.ID, err)}
