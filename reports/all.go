@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 	"sync"
+
+	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // WriteAll writes every report of a run into dir: junit.xml for CI, report.json for
@@ -15,20 +17,24 @@ import (
 // The three are written concurrently: with thousands of checks each takes a noticeable
 // share of a run, and they only read the run.
 func WriteAll(dir string, run Run) error {
+	// The JSON and HTML writers fill in the catalogue's texts; done once here, neither
+	// copies the checks again. JUnit shows the checks as they are.
+	filled := withCatalogue(run, catalogue.Default())
 	writers := []struct {
 		name  string
 		write func(w io.Writer, run Run) error
+		run   Run
 	}{
-		{"junit.xml", WriteJUnit},
-		{"report.json", WriteJSON},
-		{"report.html", WriteHTML},
+		{"junit.xml", WriteJUnit, run},
+		{"report.json", WriteJSON, filled},
+		{"report.html", WriteHTML, filled},
 	}
 	errs := make([]error, len(writers))
 	var wg sync.WaitGroup
 	for i, r := range writers {
 		wg.Go(func() {
 			path := filepath.Join(dir, r.name)
-			if err := WriteFile(path, run, r.write); err != nil {
+			if err := WriteFile(path, r.run, r.write); err != nil {
 				errs[i] = fmt.Errorf("writing %s: %w", path, err)
 			}
 		})
