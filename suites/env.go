@@ -68,11 +68,6 @@ type Env struct {
 
 	breaker breaker
 
-	// templates make the requests of the fixtures sent around every CallId-bound replay
-	// (createCall, disconnect), by fixture ID.
-	tmplMu    sync.Mutex
-	templates map[string]*fixtures.Template
-
 	// Declaring: the containers around the checks being declared, the run's filter, and
 	// for each spec (by its full text) the checks it reports.
 	path, pathLabels []string
@@ -148,7 +143,6 @@ func NewEnv(cfg Config) (*Env, error) {
 		selects:   selects,
 		plans:     map[string]*specPlan{},
 		exchanges: map[string]*memo{},
-		templates: map[string]*fixtures.Template{},
 		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
 	}
 	e.breaker.limit = 3
@@ -272,19 +266,6 @@ func (e *Env) replay(ctx context.Context, id string) *Exchange {
 	return ex
 }
 
-// template returns the request template of corpus fixture f for this run's target: every
-// replay of a CallId-bound fixture sends the same PlayOnPhone and Disconnect around it.
-func (e *Env) template(f fixtures.Fixture) *fixtures.Template {
-	e.tmplMu.Lock()
-	defer e.tmplMu.Unlock()
-	t := e.templates[f.ID]
-	if t == nil {
-		t = f.Template(e.sender.Target, e.sender.Headers)
-		e.templates[f.ID] = t
-	}
-	return t
-}
-
 // createCall places a call with the recorded PlayOnPhone request and returns its CallId.
 func (e *Env) createCall(ctx context.Context) (string, error) {
 	f, ok := e.cfg.Fixtures.Lookup(CreateCallFixture)
@@ -292,7 +273,7 @@ func (e *Env) createCall(ctx context.Context) (string, error) {
 		return "", &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to create calls, is not in the corpus", CreateCallFixture)}
 	}
 	// Only the CallId is read of this exchange: no evidence is kept.
-	ex := e.sender.PostFrom(ctx, e.template(f), fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
+	ex := e.sender.Post(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
 	e.sender.validate(ex)
 	e.breaker.record(ex.Err)
 	if ex.Err != nil {
@@ -309,7 +290,7 @@ func (e *Env) createCall(ctx context.Context) (string, error) {
 // it, and failures to disconnect are the lifecycle suite's business.
 func (e *Env) disconnect(ctx context.Context, callID string) {
 	if f, ok := e.cfg.Fixtures.Lookup(disconnectFixture); ok {
-		e.sender.PostFrom(ctx, e.template(f), fixtures.Values{CallID: callID})
+		e.sender.Post(ctx, f, fixtures.Values{CallID: callID})
 	}
 }
 

@@ -119,29 +119,11 @@ func (s *Sender) validate(ex *Exchange) {
 	}
 }
 
-// Post is Send without Check: Exchange.Request and Result stay empty until Check.
+// Post is Send without Check: Exchange.Request and Result stay empty until Check, which
+// renders the request for the evidence then (Fixture.Build sends it without rendering).
 func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values) *Exchange {
-	return s.post(ctx, f, v, nil)
-}
-
-// PostFrom is Post with the request made from t, a template of the fixture for this
-// sender's target and headers: a fixture sent again and again is not rendered each time.
-// The exchange keeps no copy of the request for evidence, so it is for the requests no
-// check reports: the PlayOnPhone and Disconnect around a CallId-bound replay.
-func (s *Sender) PostFrom(ctx context.Context, t *fixtures.Template, v fixtures.Values) *Exchange {
-	return s.post(ctx, t.Fixture(), v, t)
-}
-
-func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values, t *fixtures.Template) *Exchange {
-	ex := &Exchange{Fixture: f, Operation: f.Operation()}
-	var req *http.Request
-	var err error
-	if t != nil {
-		req, err = t.Request(v)
-	} else {
-		req, err = f.Build(s.Target, v, s.Headers)
-		ex.values = &v
-	}
+	ex := &Exchange{Fixture: f, Operation: f.Operation(), values: &v}
+	req, err := f.Build(s.Target, v, s.Headers)
 	if err != nil {
 		ex.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s: %w", f.ID, err)}
 		return ex
