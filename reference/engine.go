@@ -202,6 +202,8 @@ type policy struct {
 	resurrect          bool // L3
 	backwards          bool // L4
 	alwaysUnavailable  bool // S3
+	sameCallID         bool // L7: every call gets the first call's CallId
+	newestCall         bool // L8: GetCallInfo answers about the newest call, whatever it names
 }
 
 type call struct {
@@ -236,6 +238,7 @@ type engine struct {
 	queue     []queued // creation order == expiry order, because the TTL is fixed
 	nextSeq   uint64
 	poisonSeq uint64 // calls with seq below this answer wrongly (X3 profile)
+	firstGUID string // the first session placed (L7 profile)
 }
 
 func newEngine(fqdn string, step, ttl time.Duration, maxCalls int, pol policy) *engine {
@@ -267,6 +270,13 @@ func (e *engine) place(scenario int, now time.Time) (string, error) {
 	e.prune(now)
 	if len(e.calls) >= e.max {
 		return "", errTooManyCalls
+	}
+	if e.pol.sameCallID {
+		// One session for every call: the newest call takes the first one's CallId.
+		if e.firstGUID == "" {
+			e.firstGUID = guid
+		}
+		guid = e.firstGUID
 	}
 	c := &call{seq: e.nextSeq, scenario: scenario, created: now, expires: now.Add(e.ttl)}
 	e.nextSeq++
@@ -316,6 +326,9 @@ func (e *engine) info(id string, now time.Time) (Phase, error) {
 	if c.seq < e.poisonSeq {
 		return Phase{}, errPoisoned
 	}
+	if e.pol.newestCall {
+		c = e.newest(c)
+	}
 	c.queries++
 	if e.pol.firstQueryUnknown && c.queries == 1 {
 		return Phase{}, errInvalidCallID
@@ -353,6 +366,16 @@ func (e *engine) info(id string, now time.Time) (Phase, error) {
 		c.saidDisconnected = true
 	}
 	return p, nil
+}
+
+// newest returns the live call placed last (c if none is newer); the caller holds mu.
+func (e *engine) newest(c *call) *call {
+	for _, other := range e.calls {
+		if other.seq > c.seq {
+			c = other
+		}
+	}
+	return c
 }
 
 // disconnect ends a call.

@@ -103,6 +103,8 @@ func profileTable() []Profile {
 		broken("L4", "l4-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected", behaviour{pol: policy{backwards: true}}),
 		broken("L5", "l5-disconnect-ignored", "Disconnect succeeds but the call carries on as if it had not been sent", behaviour{pol: policy{ignoreDisconnect: true}}),
 		broken("L6", "l6-disconnect-unknown-succeeds", "Disconnect with an unknown, malformed or missing CallId succeeds", behaviour{disconnectUnknownSucceed: true}),
+		broken("L7", "l7-same-callid", "every PlayOnPhone returns the CallId of the first call placed; the newest call takes it over", behaviour{pol: policy{sameCallID: true}}, "L8"),
+		broken("L8", "l8-newest-call", "GetCallInfo answers about the most recently placed call, whatever CallId it names (after checking that the CallId is one it issued)", behaviour{pol: policy{newestCall: true}}),
 		broken("X1", "x1-expands-canary", "expands an external SYSTEM entity whose file name contains umconform-canary and echoes rejected values in faultstrings", behaviour{expandCanary: true}),
 		broken("X2", "x2-slow-doctype", "a request with a DOCTYPE is answered only after a minute (or when the client gives up)", behaviour{slowOnDoctype: true}, "X5"),
 		broken("X3", "x3-poisoned-after-malformed", "after a malformed request, GetCallInfo for every call placed before it answers a Server fault", behaviour{poisonAfterMalformed: true}),

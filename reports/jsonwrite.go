@@ -32,6 +32,12 @@ func writeRunJSON(w io.Writer, r Run) error {
 	b = appendJSONString(b, r.HarnessVersion)
 	b = jsonField(b, 1, "catalogue_version", false)
 	b = appendJSONString(b, r.CatalogueVersion)
+	b = jsonField(b, 1, "calls_placed", false)
+	b = strconv.AppendInt(b, int64(r.CallsPlaced), 10)
+	if r.MaxCalls != 0 {
+		b = jsonField(b, 1, "max_calls", false)
+		b = strconv.AppendInt(b, int64(r.MaxCalls), 10)
+	}
 	b = jsonField(b, 1, "checks", false)
 	if len(r.Checks) == 0 {
 		b = append(b, "[]"...)

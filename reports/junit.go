@@ -42,9 +42,14 @@ type junitCase struct {
 	Classname  string          `xml:"classname,attr"`
 	Time       string          `xml:"time,attr"`
 	Properties []junitProperty `xml:"properties>property"`
+	Skipped    *junitSkipped   `xml:"skipped"`
 	Failure    *junitProblem   `xml:"failure"`
 	Error      *junitProblem   `xml:"error"`
 	SystemOut  string          `xml:"system-out,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitProblem struct {
@@ -92,6 +97,8 @@ func junitRoot(run Run) junitSuites {
 					{"harness.version", run.HarnessVersion},
 					{"catalogue.version", run.CatalogueVersion},
 					{"strict", fmt.Sprint(run.Strict)},
+					{"calls.placed", strconv.Itoa(run.CallsPlaced)},
+					{"calls.max", strconv.Itoa(run.MaxCalls)},
 				},
 			})
 		}
@@ -116,6 +123,9 @@ func junitRoot(run Run) junitSuites {
 		case Error:
 			tc.Error = &junitProblem{Message: first, Type: "cannot-judge", Text: c.Message}
 			s.Errors++
+		case Skipped:
+			tc.Skipped = &junitSkipped{Message: first}
+			s.Skipped++
 		case Warning, Info:
 			tc.SystemOut = strings.ToUpper(string(c.Verdict)) + " (" + c.Level + "): " + c.Message
 		}
@@ -138,6 +148,7 @@ func junitRoot(run Run) junitSuites {
 		root.Tests += s.Tests
 		root.Failures += s.Failures
 		root.Errors += s.Errors
+		root.Skipped += s.Skipped
 	}
 	return root
 }

@@ -35,6 +35,12 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 			b = xmlAttr(b, "time", c.Time)
 			b = append(b, '>')
 			b = xmlProperties(b, 3, c.Properties)
+			if c.Skipped != nil {
+				b = xmlLine(b, 3)
+				b = append(b, `<skipped`...)
+				b = xmlAttr(b, "message", c.Skipped.Message)
+				b = append(b, `></skipped>`...)
+			}
 			b = xmlProblem(b, "failure", c.Failure)
 			b = xmlProblem(b, "error", c.Error)
 			if c.SystemOut != "" {

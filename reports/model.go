@@ -18,6 +18,9 @@ const (
 	Warning Verdict = "warning" // a SHOULD requirement broken outside strict mode
 	Info    Verdict = "info"    // a MAY requirement not met
 	Error   Verdict = "error"
+	// Skipped: not run by the run's own choice (its call budget, --max-calls, was spent);
+	// the message says why. It neither passes nor fails the run.
+	Skipped Verdict = "skipped"
 )
 
 // Evidence is what a person needs to see why a check ended as it did. It never holds a
@@ -57,7 +60,11 @@ type Run struct {
 	Strict           bool          `json:"strict"`
 	HarnessVersion   string        `json:"harness_version"`
 	CatalogueVersion string        `json:"catalogue_version"`
-	Checks           []Check       `json:"checks"`
+	// CallsPlaced is how many PlayOnPhone requests the run sent to the target: against
+	// Exchange each may ring a real phone. MaxCalls is the budget it ran under, 0 for none.
+	CallsPlaced int     `json:"calls_placed"`
+	MaxCalls    int     `json:"max_calls,omitempty"`
+	Checks      []Check `json:"checks"`
 }
 
 // Counts tallies the checks by verdict.

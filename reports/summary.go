@@ -7,6 +7,16 @@ import (
 	"text/tabwriter"
 )
 
+// CallsLine says how many calls the run placed, and under which budget: against Exchange
+// each PlayOnPhone rings a real phone.
+func CallsLine(run Run) string {
+	budget := "no budget (--max-calls)"
+	if run.MaxCalls > 0 {
+		budget = fmt.Sprintf("budget %d (--max-calls)", run.MaxCalls)
+	}
+	return fmt.Sprintf("Calls placed: %d PlayOnPhone requests, %s", run.CallsPlaced, budget)
+}
+
 // WriteSummary writes the end-of-run console summary: one line per requirement with its
 // verdict and counts, then every failed, errored and warned check with its message.
 func WriteSummary(w io.Writer, run Run, catalogueOrder []string) error {
@@ -22,7 +32,7 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string) error {
 	// Checks that share one message (a dead target, an interrupted run) are listed once
 	// with their count after the first few, so the console stays readable.
 	const shown = 3
-	for _, v := range []Verdict{Failed, Error, Warning} {
+	for _, v := range []Verdict{Failed, Error, Warning, Skipped} {
 		seen := map[string]int{}
 		var order []string
 		for _, c := range run.Checks {
@@ -43,7 +53,14 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string) error {
 		}
 	}
 	n := run.Counts()
-	_, err := fmt.Fprintf(w, "\n%d checks against %s: %d passed, %d failed, %d warnings, %d errors (%.1fs)\n",
-		len(run.Checks), run.Target, n[Passed], n[Failed], n[Warning]+n[Info], n[Error], run.Duration.Seconds())
+	skipped := ""
+	if n[Skipped] > 0 {
+		skipped = fmt.Sprintf(", %d skipped", n[Skipped])
+	}
+	if _, err := fmt.Fprintf(w, "\n%d checks against %s: %d passed, %d failed, %d warnings, %d errors%s (%.1fs)\n",
+		len(run.Checks), run.Target, n[Passed], n[Failed], n[Warning]+n[Info], n[Error], skipped, run.Duration.Seconds()); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, CallsLine(run))
 	return err
 }

@@ -43,6 +43,10 @@ type Config struct {
 	// DialString, or every self-ending scenario and the answered one of the embedded server.
 	LifecycleDialStrings []string
 
+	// MaxCalls is the most PlayOnPhone requests the run may send to each target; 0 is no
+	// budget. Against Exchange each one rings a phone.
+	MaxCalls int
+
 	HarnessVersion string
 }
 
@@ -122,6 +126,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PollInterval < 0 {
 		add("--poll-interval %v: must be positive (or 0 for the default)", c.PollInterval)
+	}
+	if c.MaxCalls < 0 {
+		add("--max-calls %d: must be positive (or 0 for no budget)", c.MaxCalls)
 	}
 	if c.PollLimit < 0 {
 		add("--poll-limit %d: must be positive (or 0 for the default)", c.PollLimit)

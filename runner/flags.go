@@ -35,6 +35,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef.Duration(&c.PollInterval, "poll-interval", "POLL_INTERVAL", 0, fmt.Sprintf("lifecycle: `time` between GetCallInfo polls; 0 is %v (faster against the embedded server)", DefaultPollInterval))
 	ef.Int(&c.PollLimit, "poll-limit", "POLL_LIMIT", 0, fmt.Sprintf("lifecycle: polls per call at most; 0 is %d (fewer against the embedded server)", DefaultPollLimit))
 	ef.List(&c.LifecycleDialStrings, "lifecycle-dial-string", "LIFECYCLE_DIAL_STRINGS", ",", "lifecycle: `number` to call and follow to its end (default --dial-string; against the embedded server its answered scenario and those that end by themselves)")
+	ef.Int(&c.MaxCalls, "max-calls", "MAX_CALLS", 0, "at most this many PlayOnPhone requests (each may ring a real phone) per target and run; checks past it are skipped. 0 is no budget")
 	c.Password = os.Getenv("UMCONFORM_PASSWORD")
 	return ef
 }

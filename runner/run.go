@@ -163,6 +163,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Fixtures: corpus, Validator: validator,
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
+			MaxCalls: cfg.MaxCalls, Preview: cfg.List,
 		}
 		endpoint := t.URL
 		sc.TargetName = endpoint

@@ -24,10 +24,12 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 			e.declareLifecycle()
 			e.declareRobustness()
 		})
+		e.startTraces()
 	}
 	ReportAfterSuite("umconform reports", func(r Report) {
 		for _, e := range envs { // an interrupted run sends nothing more
 			e.haltPrefetch()
+			e.endShared()
 		}
 		runs := runsFrom(r, envs)
 		if reportDir != "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,6 +34,10 @@ type Config struct {
 	Timeout    time.Duration // per request
 	Strict     bool
 
+	// MaxCalls is the most PlayOnPhone requests the run may send to this target (each may
+	// ring a real phone); 0 is no budget. A check that would need one more is skipped.
+	MaxCalls int
+
 	PollInterval time.Duration // lifecycle: time between GetCallInfo polls
 	PollLimit    int           // lifecycle: polls per call at most
 
@@ -51,6 +56,10 @@ type Config struct {
 	// errors at once with it instead of waiting for timeouts.
 	Preflight error
 
+	// Preview declares the checks without running them (--list, the requirements
+	// command): nothing is sent to the target, not even ahead of the checks.
+	Preview bool
+
 	// LabelFilter, Focus and Skip select the checks to declare, with Ginkgo's syntax and
 	// meaning, check by check. The runner applies them here rather than handing them to
 	// Ginkgo, because a replayed fixture is one spec holding several checks.
@@ -67,6 +76,7 @@ type Env struct {
 	exchanges map[string]*memo
 
 	breaker breaker
+	calls   calls
 
 	// Declaring: the containers around the checks being declared, the run's filter, and
 	// for each spec (by its full text) the checks it reports.
@@ -75,6 +85,12 @@ type Env struct {
 	plans            map[string]*specPlan
 	// parallel is set when Ginkgo runs the specs in several processes: see record.
 	parallel bool
+
+	// traceMemos are the lifecycle scenarios, started with the replay (startTraces) and
+	// ended with runCtx, which haltPrefetch cancels.
+	traceMemos []*traceMemo
+	runCtx     context.Context
+	stopRun    context.CancelFunc
 
 	// stopPrefetch halts the goroutine that replays fixtures ahead of their checks; see
 	// startPrefetch.
@@ -145,7 +161,9 @@ func NewEnv(cfg Config) (*Env, error) {
 		exchanges: map[string]*memo{},
 		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
 	}
+	e.runCtx, e.stopRun = context.WithCancel(context.Background())
 	e.breaker.limit = 3
+	e.calls.max = cfg.MaxCalls
 	e.breaker.err = cfg.Preflight
 	return e, nil
 }
@@ -239,11 +257,14 @@ func (e *Env) haltPrefetch() {
 	if stop != nil {
 		stop()
 	}
+	e.stopRun()
 }
 
-// replay sends one fixture, binding a live call first when it needs one, and disconnects
-// that call afterwards: against a real server every PlayOnPhone rings a phone. The answer
-// is not validated yet: see Sender.Check.
+// replay sends one fixture. A fixture whose CallId must name a live call is bound to one:
+// the shared call when it only reads it, a call of its own when it changes it (Disconnect).
+// A PlayOnPhone counts against the call budget, and a call it places is ended afterwards:
+// against a real server every PlayOnPhone rings a phone. The answer is not validated here,
+// except to learn whether the shared call is still live: see Sender.Check.
 func (e *Env) replay(ctx context.Context, id string) *Exchange {
 	f, ok := e.cfg.Fixtures.Lookup(id)
 	if !ok {
@@ -253,37 +274,75 @@ func (e *Env) replay(ctx context.Context, id string) *Exchange {
 		return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
 	}
 	v := fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
-	if f.BindCallID != "" {
-		call, err := e.createCall(ctx)
+	switch {
+	case f.Operation() == "PlayOnPhone":
+		ex := e.sendPlayOnPhone(ctx, f, v)
+		e.breaker.record(ex.Err)
+		e.endPlacedCall(ctx, ex)
+		return ex
+	case f.BindCallID == "":
+		ex := e.sender.Post(ctx, f, v) // sent once: a template would cost more than it saves
+		e.breaker.record(ex.Err)
+		return ex
+	case changesCall(f):
+		call, _, err := e.ownCall(ctx, e.cfg.DialString)
 		if err != nil {
 			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
 		}
-		defer e.disconnect(context.WithoutCancel(ctx), call)
 		v.CallID = call
+		ex := e.sender.Post(ctx, f, v)
+		e.breaker.record(ex.Err)
+		if e.sender.validate(ex); ex.Err != nil || !isSuccess(ex) || ex.Result.Message != "DisconnectResponse" {
+			e.disconnect(context.WithoutCancel(ctx), call) // the fixture did not end it
+		}
+		return ex
 	}
-	ex := e.sender.Post(ctx, f, v) // sent once: a template would cost more than it saves
-	e.breaker.record(ex.Err)
-	return ex
+	for retried := false; ; retried = true {
+		call, err := e.sharedCall(ctx)
+		if err != nil {
+			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+		}
+		v.CallID = call
+		ex := e.sender.Post(ctx, f, v)
+		e.breaker.record(ex.Err)
+		if hostileToCalls(f) {
+			e.suspectShared()
+			return ex
+		}
+		if ex.Err != nil || f.Expect.Outcome != fixtures.Success || f.Operation() != "GetCallInfo" {
+			return ex
+		}
+		e.sender.validate(ex)
+		a := answerOf(ex)
+		// A call seen live that is now unknown ended by itself: the fixture was not
+		// answered about a live call, as it must be. It is sent once more, on a new call.
+		if e.observeShared(ctx, call, a) && !a.isInfo() && !retried {
+			continue
+		}
+		return ex
+	}
 }
 
-// createCall places a call with the recorded PlayOnPhone request and returns its CallId.
-func (e *Env) createCall(ctx context.Context) (string, error) {
-	f, ok := e.cfg.Fixtures.Lookup(CreateCallFixture)
-	if !ok {
-		return "", &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to create calls, is not in the corpus", CreateCallFixture)}
+// changesCall says whether replaying f changes the call it names, so that it needs a call
+// of its own: a Disconnect ends it.
+func changesCall(f fixtures.Fixture) bool { return f.Operation() == "Disconnect" }
+
+// hostileToCalls says whether f is a malformed request that a server is checked to survive
+// (X3): a broken server may spoil the calls it holds, so the shared call is asked about
+// before it is used again.
+func hostileToCalls(f fixtures.Fixture) bool {
+	return f.Expect.Outcome != fixtures.Success && slices.Contains(f.Requirements, "X3")
+}
+
+// endPlacedCall disconnects a call that a replayed PlayOnPhone placed.
+func (e *Env) endPlacedCall(ctx context.Context, ex *Exchange) {
+	if ex.Err != nil || ex.Status != 200 {
+		return
 	}
-	// Only the CallId is read of this exchange: no evidence is kept.
-	ex := e.sender.Post(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
 	e.sender.validate(ex)
-	e.breaker.record(ex.Err)
-	if ex.Err != nil {
-		return "", fmt.Errorf("creating a call with PlayOnPhone: %w", ex.Err)
+	if id, ok := ex.Result.Value("PlayOnPhoneResponse"); ok && id != "" && ex.Result.Message == "PlayOnPhoneResponse" {
+		e.disconnect(context.WithoutCancel(ctx), id)
 	}
-	id, ok := ex.Result.Value("PlayOnPhoneResponse")
-	if ex.Status != 200 || ex.Result.Message != "PlayOnPhoneResponse" || !ok || id == "" {
-		return "", &TransportError{Kind: "setup", Err: fmt.Errorf("creating a call with PlayOnPhone (entry id and dial string from --entry-id, --dial-string) got %s", describe(ex))}
-	}
-	return id, nil
 }
 
 // disconnect ends a call the run created. Its answer is not validated: no check reads
@@ -340,5 +399,7 @@ func (e *Env) newRun() reports.Run {
 		Strict:           e.cfg.Strict,
 		HarnessVersion:   e.cfg.HarnessVersion,
 		CatalogueVersion: catalogue.Version,
+		CallsPlaced:      e.Placed(),
+		MaxCalls:         e.cfg.MaxCalls,
 	}
 }

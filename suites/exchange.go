@@ -34,6 +34,7 @@ type Exchange struct {
 	Body      []byte
 	Duration  time.Duration
 	Result    schema.Result // the response validated as a response message
+	validated bool          // Result is set: an answer is validated once
 	Err       error         // set when no complete response arrived: see TransportError
 
 	rendered []byte // the request as sent, until Check redacts it into Request
@@ -114,8 +115,9 @@ func (s *Sender) Check(ex *Exchange) {
 
 // validate validates the response, if one came.
 func (s *Sender) validate(ex *Exchange) {
-	if ex.Err == nil {
+	if ex.Err == nil && !ex.validated {
 		ex.Result = s.Validator.ValidateAs(ex.Body, schema.KindResponse)
+		ex.validated = true
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 type Outcome struct {
 	Pass        bool
 	CannotJudge bool
+	Skipped     bool // not judged by the run's choice (the call budget spent): Actual says why
 	Expected    string
 	Actual      string
 	Where       string             // line and node path, or the HTTP part concerned
@@ -27,6 +28,17 @@ func pass(note string) Outcome { return Outcome{Pass: true, Note: note} }
 
 func fail(expected, actual, where string) Outcome {
 	return Outcome{Expected: expected, Actual: actual, Where: where}
+}
+
+// cannotJudgeFor is cannotJudge for an error, or skipped when the error is the call
+// budget's: a check the budget left out is the run's choice, not a fault of the target.
+func cannotJudgeFor(err error, format string, args ...any) Outcome {
+	if isBudget(err) {
+		var be *BudgetError
+		errors.As(err, &be)
+		return Outcome{Skipped: true, Actual: be.Error()}
+	}
+	return cannotJudge(format, args...)
 }
 
 func cannotJudge(format string, args ...any) Outcome {

@@ -121,7 +121,10 @@ type callTrace struct {
 	// DisconnectAt is the index in Answers of the first answer after the harness's
 	// Disconnect, or -1 when no Disconnect was sent.
 	DisconnectAt int
-	Disconnect   *Exchange
+	// OthersEndedAt is, for a call traced beside others (traceApart), the index in Answers
+	// of the first answer after another call was disconnected; -1 otherwise.
+	OthersEndedAt int
+	Disconnect    *Exchange
 	// Err is why the trace stopped early (setup failure, transport error); what was seen
 	// before it is still judged.
 	Err error
@@ -164,48 +167,15 @@ func (t *callTrace) states() []string {
 // itself within the poll limit is ended by the harness; either way the harness then sends
 // Disconnect and asks again, so that L5 is judged on every call.
 func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
-	t := &callTrace{Dial: dial, DisconnectAt: -1}
-	gci, ok := e.cfg.Fixtures.Lookup(pollFixture)
-	if !ok {
-		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to poll calls, is not in the corpus", pollFixture)}
+	t := e.placeTraced(ctx, dial)
+	if t.Err != nil {
 		return t
 	}
-	id, pop, err := e.placeCall(ctx, dial)
-	if pop != nil {
-		t.All = append(t.All, pop)
-	}
-	if err != nil {
-		t.Err = err
-		return t
-	}
-	t.CallID = id
-	defer func() {
-		if t.Disconnect == nil { // stopped early: never leave a phone ringing
-			e.disconnect(context.WithoutCancel(ctx), id)
-		}
-	}()
-
-	poll := func(wait bool) bool {
-		if wait && !sleep(ctx, e.cfg.PollInterval) {
-			t.Err = &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ran out of time while polling: %w", context.Cause(ctx))}
-			return false
-		}
-		ex := e.sender.Send(ctx, gci, fixtures.Values{CallID: id})
-		e.breaker.record(ex.Err)
-		t.All = append(t.All, ex)
-		if ex.Err != nil {
-			t.Err = fmt.Errorf("polling GetCallInfo (answer %d): %w", len(t.Answers)+1, ex.Err)
-			return false
-		}
-		t.Polls = append(t.Polls, ex)
-		t.Answers = append(t.Answers, answerOf(ex))
-		return true
-	}
-
+	defer e.endTraced(ctx, t)
 	// L1: the first GetCallInfo follows PlayOnPhone at once.
 	faults := 0
 	for i := range e.cfg.PollLimit {
-		if !poll(i > 0) {
+		if !e.ask(ctx, t, i > 0) {
 			return t
 		}
 		a := t.Answers[len(t.Answers)-1]
@@ -221,52 +191,147 @@ func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
 	}
 	if t.EndedByItself {
 		for range confirmPolls {
-			if !poll(true) {
+			if !e.ask(ctx, t, true) {
 				return t
 			}
 		}
 	}
-
-	dc, ok := e.cfg.Fixtures.Lookup(disconnectFixture)
-	if !ok {
-		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}
-		return t
-	}
-	t.DisconnectAt = len(t.Answers)
-	t.Disconnect = e.sender.Send(ctx, dc, fixtures.Values{CallID: id})
-	e.breaker.record(t.Disconnect.Err)
-	t.All = append(t.All, t.Disconnect)
-	if t.Disconnect.Err != nil {
-		t.Err = fmt.Errorf("disconnecting the call: %w", t.Disconnect.Err)
+	if !e.hangUp(ctx, t) {
 		return t
 	}
 	for i := range afterPolls {
-		if !poll(i > 0) {
+		if !e.ask(ctx, t, i > 0) {
 			return t
 		}
 	}
 	return t
 }
 
-// placeCall creates a call to dial with the recorded PlayOnPhone request.
-func (e *Env) placeCall(ctx context.Context, dial string) (string, *Exchange, error) {
-	if err := e.breaker.open(); err != nil {
-		return "", nil, err
+// placeTraced places a call to dial for a trace; the trace's Err says why it could not.
+func (e *Env) placeTraced(ctx context.Context, dial string) *callTrace {
+	t := &callTrace{Dial: dial, DisconnectAt: -1, OthersEndedAt: -1}
+	if _, ok := e.cfg.Fixtures.Lookup(pollFixture); !ok {
+		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to poll calls, is not in the corpus", pollFixture)}
+		return t
 	}
-	f, ok := e.cfg.Fixtures.Lookup(CreateCallFixture)
-	if !ok {
-		return "", nil, &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to create calls, is not in the corpus", CreateCallFixture)}
+	id, pop, err := e.ownCall(ctx, dial)
+	if pop != nil {
+		t.All = append(t.All, pop)
 	}
-	ex := e.sender.Send(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: dial})
+	t.CallID, t.Err = id, err
+	return t
+}
+
+// endTraced disconnects a traced call that stopped before the harness disconnected it:
+// never leave a phone ringing.
+func (e *Env) endTraced(ctx context.Context, t *callTrace) {
+	if t.CallID != "" && t.Disconnect == nil {
+		e.disconnect(context.WithoutCancel(ctx), t.CallID)
+	}
+}
+
+// ask sends one GetCallInfo about t's call (after the poll interval when wait is set) and
+// adds its answer to the trace; it reports false, with t.Err set, when no answer came.
+func (e *Env) ask(ctx context.Context, t *callTrace, wait bool) bool {
+	if wait && !sleep(ctx, e.cfg.PollInterval) {
+		t.Err = &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ran out of time while polling: %w", context.Cause(ctx))}
+		return false
+	}
+	gci, _ := e.cfg.Fixtures.Lookup(pollFixture)
+	ex := e.sender.Send(ctx, gci, fixtures.Values{CallID: t.CallID})
 	e.breaker.record(ex.Err)
+	t.All = append(t.All, ex)
 	if ex.Err != nil {
-		return "", ex, fmt.Errorf("creating a call to %s with PlayOnPhone: %w", dial, ex.Err)
+		t.Err = fmt.Errorf("polling GetCallInfo (answer %d): %w", len(t.Answers)+1, ex.Err)
+		return false
 	}
-	id, ok := ex.Result.Value("PlayOnPhoneResponse")
-	if ex.Status != 200 || ex.Result.Message != "PlayOnPhoneResponse" || !ok || id == "" {
-		return "", ex, &TransportError{Kind: "setup", Err: fmt.Errorf("creating a call to %s with PlayOnPhone (entry id from --entry-id) got %s", dial, describe(ex))}
+	t.Polls = append(t.Polls, ex)
+	t.Answers = append(t.Answers, answerOf(ex))
+	return true
+}
+
+// hangUp sends the harness's Disconnect for t's call; it reports false, with t.Err set,
+// when no answer came.
+func (e *Env) hangUp(ctx context.Context, t *callTrace) bool {
+	dc, ok := e.cfg.Fixtures.Lookup(disconnectFixture)
+	if !ok {
+		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}
+		return false
 	}
-	return id, ex, nil
+	t.DisconnectAt = len(t.Answers)
+	t.Disconnect = e.sender.Send(ctx, dc, fixtures.Values{CallID: t.CallID})
+	e.breaker.record(t.Disconnect.Err)
+	t.All = append(t.All, t.Disconnect)
+	if t.Disconnect.Err != nil {
+		t.Err = fmt.Errorf("disconnecting the call: %w", t.Disconnect.Err)
+		return false
+	}
+	return true
+}
+
+// traceApart proves that calls live at the same time are kept apart (L7, L8), also when
+// they go to one number, as they do for a user with one test line. It places one call per
+// dial string, one after the other, asks about each until all are reported live, then
+// disconnects them one at a time in the order placed, asking about every call after each
+// Disconnect: the call just ended must be reported Disconnected (or refused) while the
+// others still answer as live calls. A server that answers about the wrong call (the
+// newest, the oldest, the one asked about last) reports a live call where one was just
+// ended, or an ended one where one is live. Every answer also joins its call's trace, on
+// which the single-call rules (L1–L5, S1–S3, X5) are judged as for any traced call.
+func (e *Env) traceApart(ctx context.Context, dials []string) []*callTrace {
+	var traces []*callTrace
+	defer func() {
+		for _, t := range traces {
+			e.endTraced(ctx, t)
+		}
+	}()
+	for _, d := range dials {
+		t := e.placeTraced(ctx, d)
+		traces = append(traces, t)
+		if t.Err != nil {
+			return traces
+		}
+	}
+	round := func(wait bool) bool {
+		if wait && !sleep(ctx, e.cfg.PollInterval) {
+			traces[0].Err = &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ran out of time while polling: %w", context.Cause(ctx))}
+			return false
+		}
+		for _, t := range traces {
+			if !e.ask(ctx, t, false) {
+				return false
+			}
+		}
+		return true
+	}
+	allLive := func() bool {
+		for _, t := range traces {
+			if a := t.Answers[len(t.Answers)-1]; !a.isInfo() || a.State == stateDisconnected {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range e.cfg.PollLimit {
+		if !round(i > 0) {
+			return traces
+		}
+		if allLive() {
+			break
+		}
+	}
+	for i, t := range traces {
+		if i == 0 {
+			for _, other := range traces[1:] {
+				other.OthersEndedAt = len(other.Answers)
+			}
+		}
+		if !e.hangUp(ctx, t) || !round(false) {
+			return traces
+		}
+	}
+	round(true) // every call asked about at least afterPolls times after its Disconnect
+	return traces
 }
 
 // sleep waits d unless ctx ends first, and reports whether it waited.
@@ -398,7 +463,7 @@ func judgeTrace(id string, t *callTrace) Outcome {
 	case id == "L1" && len(t.Answers) > 0:
 		return o // the first answer is all L1 needs
 	case t.Err != nil:
-		return cannotJudge("the call to %s was not followed to its end: %v", t.Dial, t.Err)
+		return cannotJudgeFor(t.Err, "the call to %s was not followed to its end: %v", t.Dial, t.Err)
 	case o.Expected == "" && !o.Pass && !o.CannotJudge:
 		return cannotJudge("nothing to judge %s on", id)
 	}
@@ -426,10 +491,57 @@ func judgeEach(j func(*Exchange) Outcome, exs []*Exchange, what string) Outcome 
 	return pass("")
 }
 
-// traceMemo runs one trace once and shares it among the checks that judge it.
+// traceMemo runs a scenario once and shares its traces among the checks that judge it. A
+// run without a call budget starts every scenario when the replay starts (startTraces):
+// waiting for calls to end overlaps the replay instead of following it.
 type traceMemo struct {
 	once   sync.Once
+	done   chan struct{}
 	traces []*callTrace
+	trace  func(context.Context) []*callTrace
+}
+
+func (e *Env) newTraceMemo(trace func(context.Context) []*callTrace) *traceMemo {
+	m := &traceMemo{done: make(chan struct{}), trace: trace}
+	e.traceMemos = append(e.traceMemos, m)
+	return m
+}
+
+// start runs the scenario in the background unless it already runs; stop is called when
+// it ends.
+func (m *traceMemo) start(ctx context.Context, stop func()) {
+	m.once.Do(func() {
+		go func() {
+			defer close(m.done)
+			defer stop()
+			m.traces = m.trace(ctx)
+		}()
+	})
+}
+
+// wait starts the scenario if nobody has, and waits for its traces or for ctx to end.
+func (m *traceMemo) wait(ctx context.Context) ([]*callTrace, error) {
+	m.start(ctx, func() {})
+	select {
+	case <-m.done:
+		return m.traces, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+// startTraces starts every lifecycle scenario in the background, each bounded as its
+// checks are. A run with a call budget does not: its calls go to the replay first, whose
+// one shared call serves dozens of checks, and the scenarios place theirs when their checks
+// run.
+func (e *Env) startTraces() {
+	if e.cfg.MaxCalls > 0 || !e.prefetchAllowed() {
+		return
+	}
+	for _, m := range e.traceMemos {
+		ctx, cancel := context.WithTimeout(e.runCtx, e.lifecycleTimeout())
+		m.start(ctx, cancel)
+	}
 }
 
 // lifecycleChecks are the requirements judged on every traced call: the lifecycle rules
@@ -454,7 +566,8 @@ func (e *Env) lifecycleTimeout() time.Duration {
 }
 
 // declareLifecycle declares, for every lifecycle dial string, one check per requirement
-// judged on its traced call, and the same checks on all of them traced at once.
+// judged on its traced call; then the checks of two calls at once to the --dial-string
+// number (traceApart): the single-call rules on each, and that they are kept apart.
 func (e *Env) declareLifecycle() {
 	dials := e.cfg.LifecycleDialStrings
 	if len(dials) == 0 {
@@ -463,31 +576,23 @@ func (e *Env) declareLifecycle() {
 		// and cannot be judged when run.
 		dials = []string{""}
 	}
-	e.container("lifecycle", []string{"lifecycle"}, func() {
+	e.container("lifecycle", []string{"lifecycle", PlacesCallLabel}, func() {
 		for _, dial := range dials {
-			m := &traceMemo{}
-			run := func(ctx context.Context) []*callTrace {
-				m.once.Do(func() { m.traces = []*callTrace{e.traceCall(ctx, dial)} })
-				return m.traces
-			}
+			m := e.newTraceMemo(func(ctx context.Context) []*callTrace { return []*callTrace{e.traceCall(ctx, dial)} })
 			for _, c := range lifecycleChecks {
 				e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("call to %s: %s", dialName(dial), c.title),
-					timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, run)})
+					timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, m.wait)})
 			}
 		}
-		together := concurrentDials(dials)
-		m := &traceMemo{}
-		run := func(ctx context.Context) []*callTrace {
-			m.once.Do(func() { m.traces = e.traceConcurrently(ctx, together) })
-			return m.traces
-		}
-		names := make([]string, len(together))
-		for i, d := range together {
-			names[i] = dialName(d)
+		// A user with one test line has one number: the calls kept apart all go to it.
+		apart := []string{e.cfg.DialString, e.cfg.DialString}
+		m := e.newTraceMemo(func(ctx context.Context) []*callTrace { return e.traceApart(ctx, apart) })
+		prefix := fmt.Sprintf("%d calls at once to %s, ended one at a time: ", len(apart), dialName(e.cfg.DialString))
+		for _, c := range apartChecks {
+			e.Requirement(checkSpec{id: c.id, title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: apartJudge(c.id, m.wait)})
 		}
 		for _, c := range lifecycleChecks {
-			e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("%d concurrent calls (%s) do not interfere: %s", len(together), strings.Join(names, ", "), c.title),
-				timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, run)})
+			e.Requirement(checkSpec{id: c.id, title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, m.wait)})
 		}
 	})
 }
@@ -499,36 +604,95 @@ func dialName(d string) string {
 	return d
 }
 
-// concurrentDials are the calls placed at once: every lifecycle dial string, and at least
-// two calls, so that a server keeping one call's state where another's belongs is seen.
-func concurrentDials(d []string) []string {
-	out := append([]string(nil), d...)
-	for i := 0; len(out) < 2; i++ {
-		out = append(out, d[i%len(d)])
-	}
-	return out
+// apartChecks are the requirements judged on calls traced together (traceApart).
+var apartChecks = []struct{ id, title string }{
+	{"L7", "each call gets a CallId of its own"},
+	{"L8", "each GetCallInfo reports the call its CallId names"},
 }
 
-// traceConcurrently traces one call per dial string, all at once.
-func (e *Env) traceConcurrently(ctx context.Context, dials []string) []*callTrace {
-	traces := make([]*callTrace, len(dials))
-	var wg sync.WaitGroup
-	for i, d := range dials {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			traces[i] = e.traceCall(ctx, d)
-		}()
+// apartJudge judges L7 or L8 on the traces of calls kept apart.
+func apartJudge(id string, run func(context.Context) ([]*callTrace, error)) func(SpecContext) (Outcome, reports.Evidence) {
+	return func(ctx SpecContext) (Outcome, reports.Evidence) {
+		traces, err := run(ctx)
+		if err != nil {
+			return cannotJudge("the calls were not followed to their end: %v", err), reports.Evidence{}
+		}
+		var ev reports.Evidence
+		for i, t := range traces {
+			ev.States = append(ev.States, fmt.Sprintf("call %d (%s): %s", i+1, t.CallID, strings.Join(t.states(), " → ")))
+		}
+		if id == "L7" {
+			return judgeL7(traces), ev
+		}
+		return judgeL8(traces), ev
 	}
-	wg.Wait()
-	return traces
+}
+
+// judgeL7: calls live at the same time hold different CallIds. A server that hands out one
+// CallId for every call cannot tell them apart, whatever else it does right.
+func judgeL7(traces []*callTrace) Outcome {
+	seen := map[string]int{}
+	for i, t := range traces {
+		if t.CallID == "" {
+			return cannotJudgeFor(t.Err, "call %d of %d was not placed: %v", i+1, len(traces), t.Err)
+		}
+		if j, dup := seen[t.CallID]; dup {
+			return fail("a CallId of its own for each call placed", fmt.Sprintf("calls %d and %d both got CallId %q", j+1, i+1, t.CallID),
+				fmt.Sprintf("the PlayOnPhone answers of calls %d and %d, both live", j+1, i+1))
+		}
+		seen[t.CallID] = i
+	}
+	if len(traces) < 2 {
+		return cannotJudge("fewer than two calls were placed")
+	}
+	return pass(fmt.Sprintf("%d calls, %d CallIds", len(traces), len(seen)))
+}
+
+// judgeL8: after one of several live calls is disconnected, that call reads as ended
+// (Disconnected, or its CallId refused) while each call not yet disconnected still reads
+// as live. The calls go to one number, so their states match until the harness ends one:
+// only then can an answer about the wrong call be told from one about the right call.
+func judgeL8(traces []*callTrace) Outcome {
+	for i, t := range traces {
+		if t.DisconnectAt < 0 || (i > 0 && t.OthersEndedAt < 0) {
+			return cannotJudgeFor(t.Err, "call %d of %d was not followed until it was disconnected: %v", i+1, len(traces), t.Err)
+		}
+		// Before the first Disconnect every call must have been reported live, or the
+		// answers after it prove nothing.
+		before := t.DisconnectAt
+		if i > 0 {
+			before = t.OthersEndedAt
+		}
+		if before == 0 {
+			return cannotJudge("call %d of %d was never asked about before the first Disconnect", i+1, len(traces))
+		}
+		if a := t.Answers[before-1]; !a.isInfo() || a.State == stateDisconnected {
+			return cannotJudge("call %d of %d was %s before the harness ended any call: the calls must stay up until disconnected (use a --dial-string whose calls are answered or ring long enough)", i+1, len(traces), a)
+		}
+	}
+	for i, t := range traces {
+		for k, a := range t.Answers {
+			switch {
+			case i > 0 && k >= t.OthersEndedAt && k < t.DisconnectAt && (!a.isInfo() || a.State == stateDisconnected):
+				return fail(fmt.Sprintf("call %d still live: only another call had been disconnected", i+1), a.String(),
+					fmt.Sprintf("GetCallInfo about call %d, answer %d, after call 1 was disconnected and before call %d was", i+1, k+1, i+1))
+			case k >= t.DisconnectAt && a.State != stateDisconnected && a.Exception != "InvalidCallIdException":
+				return fail(fmt.Sprintf("call %d Disconnected (or its CallId refused): it was disconnected", i+1), a.String(),
+					fmt.Sprintf("GetCallInfo about call %d, answer %d, after its Disconnect", i+1, k+1))
+			}
+		}
+	}
+	return pass("")
 }
 
 // traceJudge judges requirement id on every trace run returns: the first call that breaks
 // it decides, and its states are the evidence.
-func traceJudge(id string, run func(context.Context) []*callTrace) func(SpecContext) (Outcome, reports.Evidence) {
+func traceJudge(id string, run func(context.Context) ([]*callTrace, error)) func(SpecContext) (Outcome, reports.Evidence) {
 	return func(ctx SpecContext) (Outcome, reports.Evidence) {
-		traces := run(ctx)
+		traces, err := run(ctx)
+		if err != nil {
+			return cannotJudge("the call was not followed to its end: %v", err), reports.Evidence{}
+		}
 		var unjudged *Outcome
 		var unjudgedEv reports.Evidence
 		var notes []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -264,29 +265,79 @@ func TestTraceCall(t *testing.T) {
 	}
 }
 
-// TestTraceConcurrently: calls followed at once each keep their own scenario.
-func TestTraceConcurrently(t *testing.T) {
-	e := referenceEnv(t, "exchange", 40)
-	dials := []string{"+15550100", "+15550101", "+15550102", "+15550106", "+15550101", "+15550102"}
-	wantEnd := map[string]string{"+15550100": "Disconnected/None", "+15550101": "Disconnected/UserBusy", "+15550102": "Disconnected/NoAnswer", "+15550106": "Disconnected/Other"}
-	traces := e.traceConcurrently(context.Background(), dials)
-	ids := map[string]bool{}
-	for i, tr := range traces {
-		if tr.Err != nil {
-			t.Fatalf("call %d: %v", i, tr.Err)
-		}
-		if tr.Dial != dials[i] || ids[tr.CallID] {
-			t.Errorf("call %d: dial %s, CallId %s (seen before: %v)", i, tr.Dial, tr.CallID, ids[tr.CallID])
-		}
-		ids[tr.CallID] = true
-		if last := tr.Answers[len(tr.Answers)-1].String(); last != wantEnd[tr.Dial] {
-			t.Errorf("call %d to %s ended %s, want %s: %v", i, tr.Dial, last, wantEnd[tr.Dial], tr.states())
-		}
-		for _, id := range []string{"L1", "L2", "L3", "L4", "L5"} {
-			if o := judgeTrace(id, tr); !o.Pass {
-				t.Errorf("call %d to %s: %s %+v", i, tr.Dial, id, o)
+// TestTraceApart: two calls to one number, ended one at a time, are told apart by a
+// correct server (L7, L8 and the single-call rules pass on each), and each broken profile
+// trips its own rule: one CallId for every call (L7), answers about the newest call (L8).
+func TestTraceApart(t *testing.T) {
+	for _, tt := range []struct {
+		profile string
+		fails   []string
+	}{
+		{"exchange", nil},
+		{"legal-forget-on-disconnect", nil},
+		{"legal-exchange2013-states", nil},
+		{"l7-same-callid", []string{"L7", "L8"}}, // one CallId for two calls cannot answer for both
+		{"l8-newest-call", []string{"L8"}},
+	} {
+		t.Run(tt.profile, func(t *testing.T) {
+			e := referenceEnv(t, tt.profile, 20)
+			traces := e.traceApart(context.Background(), []string{"+15550100", "+15550100"})
+			for i, tr := range traces {
+				if tr.Err != nil {
+					t.Fatalf("call %d: %v", i+1, tr.Err)
+				}
 			}
+			for _, id := range []string{"L7", "L8"} {
+				o := judgeL8(traces)
+				if id == "L7" {
+					o = judgeL7(traces)
+				}
+				want := "pass"
+				if slices.Contains(tt.fails, id) {
+					want = "fail"
+				}
+				if got := verdictOf(o); got != want {
+					t.Errorf("%s: %s, want %s (%+v)\n%v\n%v", id, got, want, o, traces[0].states(), traces[1].states())
+				}
+			}
+			if len(tt.fails) == 0 {
+				for i, tr := range traces {
+					for _, id := range []string{"L1", "L2", "L3", "L4", "L5"} {
+						if o := judgeTrace(id, tr); !o.Pass {
+							t.Errorf("call %d: %s %+v", i+1, id, o)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestApartJudgesOnSequences: L8 on hand-written answers, the crosstalk a server with
+// answers about the oldest call shows (call 2 reads Disconnected once call 1 is), and a
+// call that ended by itself before the harness ended any, which proves nothing.
+func TestApartJudgesOnSequences(t *testing.T) {
+	live, ended := answer{State: "Connected", Cause: "None", Response: true}, answer{State: "Disconnected", Cause: "None", Response: true}
+	refused := answer{Other: "Fault InvalidCallIdException", Exception: "InvalidCallIdException"}
+	mk := func(id string, others int, dc int, as ...answer) *callTrace {
+		return &callTrace{CallID: id, Answers: as, OthersEndedAt: others, DisconnectAt: dc}
+	}
+	for name, tt := range map[string]struct {
+		traces []*callTrace
+		want   string
+	}{
+		"kept apart":         {[]*callTrace{mk("a", -1, 1, live, ended, ended, ended), mk("b", 1, 2, live, live, ended, refused)}, "pass"},
+		"oldest answered":    {[]*callTrace{mk("a", -1, 1, live, ended, ended, ended), mk("b", 1, 2, live, ended, ended, ended)}, "fail"},
+		"newest answered":    {[]*callTrace{mk("a", -1, 1, live, live, ended, ended), mk("b", 1, 2, live, live, ended, ended)}, "fail"},
+		"ended by itself":    {[]*callTrace{mk("a", -1, 1, ended, ended, ended), mk("b", 1, 2, live, live, ended)}, "cannot judge"},
+		"never disconnected": {[]*callTrace{mk("a", -1, -1, live), mk("b", -1, -1, live)}, "cannot judge"},
+	} {
+		if got := verdictOf(judgeL8(tt.traces)); got != tt.want {
+			t.Errorf("%s: L8 %s, want %s (%+v)", name, got, tt.want, judgeL8(tt.traces))
 		}
+	}
+	if got := verdictOf(judgeL7([]*callTrace{mk("a", -1, -1), mk("a", -1, -1)})); got != "fail" {
+		t.Errorf("one CallId twice: L7 %s, want fail", got)
 	}
 }
 

@@ -130,7 +130,8 @@ func (e *Env) declareExchange(f fixtures.Fixture) bool {
 	var labels []string
 	timeout := e.specTimeout()
 	for _, id := range e.replayRequirements(f) {
-		c := checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f.ID, f.VariantOf, id), keepEvidence: id == "T1"}
+		c := checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f.ID, f.VariantOf, id), keepEvidence: id == "T1",
+			placesCall: placesCall(f, e.cfg.Fixtures)}
 		p, selected := e.plan(c)
 		if !selected {
 			continue
@@ -161,6 +162,19 @@ func (e *Env) declareExchange(f fixtures.Fixture) bool {
 	return true
 }
 
+// placesCall says whether replaying f may place a phone call: it is a PlayOnPhone (even
+// one expected to be refused: a broken server may dial it), its CallId is bound to a live
+// call, or it is a variant whose canonical form is one of those (R1, R2 replay both).
+func placesCall(f fixtures.Fixture, corpus *fixtures.Stream) bool {
+	if f.Operation() == "PlayOnPhone" || f.BindCallID != "" {
+		return true
+	}
+	if c, ok := corpus.Lookup(f.VariantOf); ok && f.VariantOf != "" {
+		return c.Operation() == "PlayOnPhone" || c.BindCallID != ""
+	}
+	return false
+}
+
 // exchangeSpecName names a fixture's spec. Ginkgo orders specs of one source line by their
 // text, and the prefetch replays fixtures in ID order: a space right after the ID sorts
 // before every character an ID may hold, so both orders agree even when one ID is the
@@ -173,7 +187,7 @@ func exchangeSpecName(f fixtures.Fixture) string { return f.ID + " (" + f.Title 
 // order, or not known here), nor in a preview.
 func (e *Env) prefetchAllowed() bool {
 	cfg, _ := GinkgoConfiguration()
-	return cfg.ParallelTotal <= 1 && !cfg.RandomizeAllSpecs && !cfg.DryRun && len(cfg.FocusFiles) == 0 && len(cfg.SkipFiles) == 0
+	return !e.cfg.Preview && cfg.ParallelTotal <= 1 && !cfg.RandomizeAllSpecs && !cfg.DryRun && len(cfg.FocusFiles) == 0 && len(cfg.SkipFiles) == 0
 }
 
 // declareBrokenFixtures gives every fixture that did not load an erroring check, so that
@@ -208,11 +222,17 @@ func (e *Env) declareBrokenFixtures(broken fixtures.Problems) {
 func (e *Env) replayJudge(fixtureID, variantOf, id string) func(SpecContext) (Outcome, reports.Evidence) {
 	return func(ctx SpecContext) (Outcome, reports.Evidence) {
 		ex := e.exchange(ctx, fixtureID)
+		if isBudget(ex.Err) {
+			return cannotJudgeFor(ex.Err, ""), reports.Evidence{}
+		}
 		ev := evidence(ex)
 		if id == "R1" || id == "R2" {
 			var canonical *Exchange
 			if _, ok := e.cfg.Fixtures.Lookup(variantOf); ok {
 				canonical = e.exchange(ctx, variantOf)
+				if isBudget(canonical.Err) {
+					return cannotJudgeFor(canonical.Err, ""), ev
+				}
 			}
 			return judgeVariant(ex, canonical), ev
 		}

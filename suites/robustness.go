@@ -47,6 +47,7 @@ type probe struct {
 	id          string
 	title       string
 	requirement string // judged on the hostile request's answer; "" when only X3 is
+	needsCall   bool   // the hostile request names a live call
 	make        func() (hostile, error)
 }
 
@@ -87,13 +88,13 @@ func (e *Env) probes() []probe {
 			make:  quadraticProbe},
 		probe{id: "oversized-10mib", requirement: "X4",
 			title: "a valid GetCallInfo padded to 10 MiB is refused (413 or Fault) within the timeout",
-			make:  oversizedProbe},
+			make:  oversizedProbe, needsCall: true},
 	)
 	// The corpus's malformed requests that name X3 get the healthy question after them too;
 	// the replay judges only their own answers.
 	for f := range e.cfg.Fixtures.All() {
 		if f.Expect.Outcome != fixtures.Success && slices.Contains(f.Requirements, "X3") {
-			ps = append(ps, probe{id: f.ID, title: f.Title, make: func() (hostile, error) { return hostile{f: f}, nil }})
+			ps = append(ps, probe{id: f.ID, title: f.Title, needsCall: f.BindCallID != "", make: func() (hostile, error) { return hostile{f: f}, nil }})
 		}
 	}
 	return ps
@@ -104,30 +105,37 @@ func (e *Env) probes() []probe {
 func (e *Env) declareRobustness() {
 	e.container("robustness", []string{"robustness"}, func() {
 		for _, p := range e.probes() {
+			health := checkSpec{id: "X3", title: "a live call is still answered correctly after " + p.id + " (" + p.title + ")", placesCall: true}
+			// The probe asks about a live call only for its X3 check, or when its hostile
+			// request names one: with X3 filtered out (say by '!places-call'), X1, X2
+			// and X4 are judged without ringing a phone.
+			_, withCall := e.plan(health)
+			withCall = withCall || p.needsCall
 			m := &robustMemo{}
 			run := func(ctx context.Context) *robustRun {
-				m.once.Do(func() { m.run = e.runProbe(ctx, p) })
+				m.once.Do(func() { m.run = e.runProbe(ctx, p, withCall) })
 				return m.run
 			}
 			timeout := time.Duration(baselinePolls+5)*(e.cfg.Timeout+e.cfg.PollInterval) + 5*time.Second
 			if p.requirement != "" {
-				e.Requirement(checkSpec{id: p.requirement, title: p.id + ": " + p.title, timeout: timeout,
+				e.Requirement(checkSpec{id: p.requirement, title: p.id + ": " + p.title, timeout: timeout, placesCall: p.needsCall,
 					judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
 						r := run(ctx)
 						if r.err != nil {
-							return cannotJudge("%v", r.err), reports.Evidence{}
+							return cannotJudgeFor(r.err, "%v", r.err), reports.Evidence{}
 						}
 						return r.judge(r.hostile), evidence(r.hostile)
 					}})
 			}
-			e.Requirement(checkSpec{id: "X3", title: "a live call is still answered correctly after " + p.id + " (" + p.title + ")", timeout: timeout,
-				judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
-					r := run(ctx)
-					if r.healthy == nil {
-						return judgeX3(r), reports.Evidence{}
-					}
-					return judgeX3(r), evidence(r.healthy)
-				}})
+			health.timeout = timeout
+			health.judge = func(ctx SpecContext) (Outcome, reports.Evidence) {
+				r := run(ctx)
+				if r.healthy == nil {
+					return judgeX3(r), reports.Evidence{}
+				}
+				return judgeX3(r), evidence(r.healthy)
+			}
+			e.Requirement(health)
 		}
 	})
 }
@@ -137,10 +145,10 @@ type robustMemo struct {
 	run  *robustRun
 }
 
-// runProbe places a call, waits until the target reports it, sends the hostile request,
-// asks about the call again and ends it. X3's broken servers spoil calls placed before the
-// malformed request, so the order matters.
-func (e *Env) runProbe(ctx context.Context, p probe) *robustRun {
+// runProbe takes the shared live call, waits until the target reports it, sends the hostile
+// request and asks about the call again. X3's broken servers spoil calls placed before the
+// malformed request, so the order matters; a spoiled call is not shared further.
+func (e *Env) runProbe(ctx context.Context, p probe, withCall bool) *robustRun {
 	r := &robustRun{}
 	h, err := p.make()
 	if err != nil {
@@ -152,14 +160,13 @@ func (e *Env) runProbe(ctx context.Context, p probe) *robustRun {
 	}
 	r.judge = h.judge
 	gci, ok := e.cfg.Fixtures.Lookup(pollFixture)
-	if !ok {
+	switch {
+	case !withCall:
+		r.callErr = errors.New("no call was placed: the run selects no check that needs one")
+	case !ok:
 		r.callErr = fmt.Errorf("fixture %s, needed to ask about calls, is not in the corpus", pollFixture)
-	} else {
-		r.callID, _, r.callErr = e.placeCall(ctx, e.cfg.DialString)
-	}
-	if r.callErr == nil {
-		defer e.disconnect(context.WithoutCancel(ctx), r.callID)
-		r.callErr = e.awaitCall(ctx, gci, r)
+	default:
+		r.callErr = e.awaitShared(ctx, gci, r)
 	}
 	if r.callID == "" && h.f.BindCallID != "" {
 		r.err = fmt.Errorf("the %s request needs a live call: %w", p.id, r.callErr)
@@ -174,8 +181,33 @@ func (e *Env) runProbe(ctx context.Context, p probe) *robustRun {
 	if r.callErr == nil {
 		r.healthy = e.sender.Send(ctx, gci, fixtures.Values{CallID: r.callID})
 		e.breaker.record(r.healthy.Err)
+		// A call the hostile request spoiled is no call to share: the next probe places
+		// a new one. A healthy answer keeps it for the next.
+		if a := answerOf(r.healthy); r.healthy.Err != nil || !a.isInfo() || a.State == stateDisconnected {
+			e.retireShared(ctx, r.callID, a)
+		}
 	}
 	return r
+}
+
+// awaitShared takes the shared live call for a probe and asks about it until the target
+// reports it, so that X3 compares an answer after the hostile request with one before it.
+// A shared call seen live before and found ended now is replaced, once; one never reported
+// is kept, so that a target that never reports calls costs one call, not one per probe.
+func (e *Env) awaitShared(ctx context.Context, gci fixtures.Fixture, r *robustRun) error {
+	for retried := false; ; retried = true {
+		id, err := e.sharedCall(ctx)
+		if err != nil {
+			return err
+		}
+		wasLive := e.sharedSeenLive(id)
+		r.callID, r.baseline = id, nil
+		err = e.awaitCall(ctx, gci, r)
+		if err == nil || retried || !wasLive || len(r.baseline) == 0 || r.baseline[len(r.baseline)-1].Err != nil {
+			return err
+		}
+		e.retireShared(ctx, id, answerOf(r.baseline[len(r.baseline)-1]))
+	}
 }
 
 // awaitCall asks about the new call until the target reports it, so that X3 compares an
@@ -191,7 +223,11 @@ func (e *Env) awaitCall(ctx context.Context, gci fixtures.Fixture, r *robustRun)
 		if ex.Err != nil {
 			return fmt.Errorf("asking about the call before the hostile request: %w", ex.Err)
 		}
-		if answerOf(ex).Response {
+		if a := answerOf(ex); a.Response {
+			if a.State == stateDisconnected { // it ended by itself: no live call
+				return fmt.Errorf("the call was reported %s before the hostile request", a)
+			}
+			e.observeShared(ctx, r.callID, a)
 			return nil
 		}
 	}
@@ -204,9 +240,9 @@ func (e *Env) awaitCall(ctx context.Context, gci fixtures.Fixture, r *robustRun)
 func judgeX3(r *robustRun) Outcome {
 	switch {
 	case r.err != nil:
-		return cannotJudge("%v", r.err)
+		return cannotJudgeFor(r.err, "%v", r.err)
 	case r.callErr != nil:
-		return cannotJudge("no live call to ask about: %v", r.callErr)
+		return cannotJudgeFor(r.callErr, "no live call to ask about: %v", r.callErr)
 	case r.healthy == nil:
 		return cannotJudge("no GetCallInfo was sent after the hostile request")
 	}

@@ -180,7 +180,7 @@ func TestProbes(t *testing.T) {
 				t.Fatalf("%d probes, want the canary, two well-known files, the blowup, 10 MiB and the corpus's X3 fixtures", len(ps))
 			}
 			for _, p := range ps {
-				r := e.runProbe(context.Background(), p)
+				r := e.runProbe(context.Background(), p, true)
 				want := map[string]string{p.requirement: "pass", "X3": "pass"}
 				if f := tt.fails[p.id] + tt.fails["*"]; f != "" {
 					want[f] = "fail"

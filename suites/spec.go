@@ -38,6 +38,8 @@ type checkSpec struct {
 	// timeout bounds the spec when it makes more requests than a replay (a lifecycle
 	// trace polls for a whole call); zero means specTimeout.
 	timeout time.Duration
+	// placesCall: judging the check needs a phone call placed (PlacesCallLabel).
+	placesCall bool
 }
 
 // PlannedCheck is a check the run's filters selected, as declared: what the reports (and
@@ -180,6 +182,9 @@ func (e *Env) nameAndLabels(c checkSpec) (string, []string) {
 	if req, known := e.cfg.Catalogue.Lookup(c.id); known {
 		labels = append(labels, string(req.Level), req.Area)
 	}
+	if c.placesCall {
+		labels = append(labels, PlacesCallLabel)
+	}
 	if c.fixture == "" {
 		return "[" + c.id + "] " + c.title, labels
 	}
@@ -234,6 +239,8 @@ func (e *Env) verdict(req catalogue.Requirement, c checkSpec, out Outcome) (repo
 		where = "\n  fixture:  " + c.file
 	}
 	switch {
+	case out.Skipped:
+		return reports.Skipped, out.Actual
 	case out.CannotJudge:
 		return reports.Error, fmt.Sprintf("%s could not be judged: %s%s", req.ID, out.Actual, where)
 	case out.Pass:

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/umconform/umconform/reference"
+)
+
+// playOnPhone matches the Body child of a PlayOnPhone request, with or without a prefix.
+var playOnPhone = regexp.MustCompile(`<([A-Za-z_][\w.-]*:)?PlayOnPhone[\s/>]`)
+
+// countingTarget is the reference server of profile behind a proxy that counts the
+// requests it relays and the PlayOnPhone requests among them: what a phone system sees.
+type countingTarget struct {
+	URL            string
+	requests, pops atomic.Int32
+}
+
+func newCountingTarget(t *testing.T, profile string) *countingTarget {
+	t.Helper()
+	ref, err := reference.Start(context.Background(), reference.Options{Profile: profile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ref.Close() })
+	up, _ := url.Parse(ref.URL())
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: up.Scheme, Host: up.Host})
+	c := &countingTarget{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		c.requests.Add(1)
+		if playOnPhone.Match(body) {
+			c.pops.Add(1)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c.URL = srv.URL + up.Path
+	return c
+}
+
+// targetArgs run against c as against a real server: its own number and voice mail item,
+// and polling fast enough for a test.
+func (c *countingTarget) args(dir string, more ...string) []string {
+	return append([]string{"run", "--target", c.URL, "--dial-string", reference.DefaultDialString,
+		"--entry-id", reference.DefaultEntryID, "--report-dir", dir, "--timeout", "8s",
+		"--poll-interval", "10ms", "--poll-limit", "20"}, more...)
+}
+
+type reportCalls struct {
+	CallsPlaced int `json:"calls_placed"`
+	MaxCalls    int `json:"max_calls"`
+	Checks      []struct {
+		Name    string `json:"name"`
+		Verdict string `json:"verdict"`
+		Message string `json:"message"`
+	} `json:"checks"`
+}
+
+func readReportCalls(t *testing.T, dir string) reportCalls {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r reportCalls
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestCallEconomy counts, at the target, the PlayOnPhone requests a run sends: a default
+// run shares one live call among the fixtures that only read it and places at most 8; the
+// reports say how many; '!places-call' places none and still judges the rest; --list sends
+// nothing at all.
+func TestCallEconomy(t *testing.T) {
+	t.Run("default", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		res := umconform(t, nil, c.args(dir)...)
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		placed := int(c.pops.Load())
+		t.Logf("%d PlayOnPhone requests of %d requests", placed, c.requests.Load())
+		if placed > 8 || placed == 0 {
+			t.Errorf("%d PlayOnPhone requests reached the target, want 1 to 8", placed)
+		}
+		r := readReportCalls(t, dir)
+		if r.CallsPlaced != placed {
+			t.Errorf("report.json says %d calls placed, the target saw %d", r.CallsPlaced, placed)
+		}
+		if want := "Calls placed: " + strconv.Itoa(placed) + " PlayOnPhone requests"; !strings.Contains(res.stdout, want) {
+			t.Errorf("console lacks %q:\n%s", want, tail(res.stdout))
+		}
+		junit, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
+		if !strings.Contains(string(junit), `name="calls.placed" value="`+strconv.Itoa(placed)+`"`) {
+			t.Errorf("junit.xml lacks the calls.placed property %d", placed)
+		}
+	})
+	t.Run("no calls", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		res := umconform(t, nil, c.args(dir, "--label-filter", "!places-call")...)
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		if n := c.pops.Load(); n != 0 {
+			t.Errorf("%d PlayOnPhone requests with --label-filter '!places-call', want 0", n)
+		}
+		r := readReportCalls(t, dir)
+		if r.CallsPlaced != 0 || len(r.Checks) < 50 {
+			t.Errorf("report: %d calls placed, %d checks; want 0 calls and the checks that need none", r.CallsPlaced, len(r.Checks))
+		}
+	})
+	t.Run("list", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		if res := umconform(t, nil, c.args(dir, "--list")...); res.code != 0 {
+			t.Fatalf("exit %d\n%s", res.code, res.stderr)
+		}
+		if n := c.requests.Load(); n != 0 {
+			t.Errorf("--list sent %d requests to the target, want none", n)
+		}
+	})
+}
+
+// TestCallBudget: --max-calls caps the PlayOnPhone requests the target sees; the checks
+// past the budget are reported as skipped with the reason, not failed, and the run passes.
+func TestCallBudget(t *testing.T) {
+	c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+	res := umconform(t, []string{"UMCONFORM_MAX_CALLS=3"}, c.args(dir)...)
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0: skipped checks do not fail a run\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+	}
+	if n := c.pops.Load(); n > 3 {
+		t.Errorf("%d PlayOnPhone requests with a budget of 3", n)
+	}
+	r := readReportCalls(t, dir)
+	skipped := 0
+	for _, ch := range r.Checks {
+		if ch.Verdict == "skipped" {
+			skipped++
+			if !strings.Contains(ch.Message, "--max-calls 3") {
+				t.Errorf("%s: skipped with %q, want the budget named", ch.Name, ch.Message)
+			}
+		}
+	}
+	if skipped == 0 || r.MaxCalls != 3 || r.CallsPlaced != int(c.pops.Load()) {
+		t.Errorf("%d skipped checks, max_calls %d, calls_placed %d (target saw %d)", skipped, r.MaxCalls, r.CallsPlaced, c.pops.Load())
+	}
+	junit, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if n := strings.Count(string(junit), "<skipped message="); n != skipped {
+		t.Errorf("junit.xml has %d <skipped> testcases, report.json %d skipped checks", n, skipped)
+	}
+}
