@@ -54,6 +54,7 @@ test: vet test-deps
 bench: deps
 	bash bench/validate.sh
 	bash bench/run.sh 1000 10000
+	bash bench/lifecycle.sh
 
 clean:
 	rm -rf bin
