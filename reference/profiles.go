@@ -101,7 +101,7 @@ func profileTable() []Profile {
 		broken("L2", "l2-cause-while-active", "EventCause is Other while the call is not Disconnected", behaviour{pol: policy{causeWhileActive: true}}),
 		broken("L3", "l3-resurrects", "a call that ended by itself (busy, no answer, ...) is reported Connected after its first Disconnected answer; a call ended by Disconnect stays Disconnected, so L5 holds", behaviour{pol: policy{resurrect: true}}, "L4"),
 		broken("L4", "l4-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected", behaviour{pol: policy{backwards: true}}),
-		broken("L5", "l5-disconnect-ignored", "Disconnect succeeds but the call carries on as if it had not been sent", behaviour{pol: policy{ignoreDisconnect: true}}),
+		broken("L5", "l5-disconnect-ignored", "Disconnect succeeds but the call carries on as if it had not been sent", behaviour{pol: policy{ignoreDisconnect: true}}, "L8"),
 		broken("L6", "l6-disconnect-unknown-succeeds", "Disconnect with an unknown, malformed or missing CallId succeeds", behaviour{disconnectUnknownSucceed: true}),
 		broken("L7", "l7-same-callid", "every PlayOnPhone returns the CallId of the first call placed; the newest call takes it over", behaviour{pol: policy{sameCallID: true}}, "L8"),
 		broken("L8", "l8-newest-call", "GetCallInfo answers about the most recently placed call, whatever CallId it names (after checking that the CallId is one it issued)", behaviour{pol: policy{newestCall: true}}),

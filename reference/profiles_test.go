@@ -247,6 +247,24 @@ func (p *probe) run() {
 		}
 	}
 
+	// L7, L8: two live calls to one number are told apart: each has its own CallId, and
+	// once the first is disconnected it alone reads as ended.
+	a, b := p.ready(DefaultDialString), p.ready(DefaultDialString)
+	if a != "" && a == b {
+		p.broken["L7"] = true
+	}
+	if a != "" && b != "" {
+		p.send(discReq(a))
+		// An answer that cannot be read (S1's, S2's business) says nothing either way.
+		if st, _, r, ok := p.info(a); (ok && st != StateDisconnected) || (!ok && r.isFault() && r.exception() != excInvalidCallID) {
+			p.broken["L8"] = true
+		}
+		if st, _, r, ok := p.info(b); (ok && st == StateDisconnected) || (!ok && refused(r)) {
+			p.broken["L8"] = true
+		}
+		p.send(discReq(b))
+	}
+
 	// L6: Disconnect of an unknown or missing CallId.
 	for _, bad := range []string{discReq(foreignCallID()), envelope(`<Disconnect xmlns="` + MessagesNamespace + `"/>`)} {
 		if r := p.send(bad); !refused(r) {
@@ -333,7 +351,7 @@ func TestProfilesBreakExactlyWhatTheyDocument(t *testing.T) {
 			covered[id] = true
 		}
 	}
-	for _, id := range strings.Fields("T1 T2 T3 T4 S1 S2 S3 S4 S5 S6 C1 C2 C3 C4 C5 P1 P2 L1 L2 L3 L4 L5 L6 X1 X2 X3 X4 X5 R1 R2") {
+	for _, id := range strings.Fields("T1 T2 T3 T4 S1 S2 S3 S4 S5 S6 C1 C2 C3 C4 C5 P1 P2 L1 L2 L3 L4 L5 L6 L7 L8 X1 X2 X3 X4 X5 R1 R2") {
 		if !covered[id] {
 			t.Errorf("no broken profile for %s", id)
 		}
