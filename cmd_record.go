@@ -27,6 +27,9 @@ fixture (DIR/ID/ID.request.http, .response.http, .json; format: fixtures/README.
 Authorization, Proxy-Authorization, Cookie and Set-Cookie headers are dropped before
 anything is written; --redact-header and --redact-element remove more. Authentication
 challenges (401, 407) and answers no fixture can expect are relayed but not recorded.
+A client that reads the WSDL can be pointed at http://LISTEN/PATH?wsdl: addresses that
+name the upstream in the WSDL and XSD documents relayed to it are replaced by the
+recorder's, so its calls come back through the recorder.
 Stop with Ctrl-C or SIGTERM: exchanges in flight finish and are written first.
 Replay the recording with 'umconform run --fixtures DIR'; check it with
 'umconform fixtures lint DIR'. Exit 0 stopped cleanly, 2 bad usage or a fixture could not

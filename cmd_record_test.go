@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/nodesoap"
 	"github.com/umconform/umconform/reference"
 )
 
@@ -196,6 +197,77 @@ func TestRecordThenLintAndRun(t *testing.T) {
 	}
 }
 
+// TestRecordWSDLClient is issue #13's bypass, end to end: a client that reads the WSDL
+// (node-soap) is pointed at the recorder's ?wsdl and nothing else; every call it makes must
+// go through the recorder and become a fixture, because the relayed WSDL names the recorder.
+func TestRecordWSDLClient(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	client, err := nodesoap.Install(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := reference.Start(ctx, reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "recorded")
+	rc := startRecorderChild(t, "--upstream", srv.URL(), "--out", out)
+
+	results, nodeOut, err := client.Call(ctx, "http://"+rc.addr+reference.LegacyPath, reference.DefaultEntryID, reference.DefaultDialString)
+	if err != nil {
+		t.Fatalf("node-soap through the recorder: %v\n%s", err, nodeOut)
+	}
+	pop, _ := results["PlayOnPhone"]["result"].(map[string]any)
+	callID, _ := pop["PlayOnPhoneResponse"].(string)
+	if callID == "" {
+		t.Fatalf("PlayOnPhone through node-soap returned no CallId: %s", nodeOut)
+	}
+	rc.cmd.Process.Signal(syscall.SIGINT)
+	if code := rc.wait(t); code != 0 {
+		t.Fatalf("record exit %d\n%s", code, rc.stdout.String())
+	}
+	log := rc.stdout.String()
+	for _, want := range []string{
+		"GET " + reference.LegacyPath + "?wsdl from ",
+		"1 upstream address in it pointed at http://" + rc.addr,
+		"stopped: 4 fixtures written, 1 exchanges not fixtures, 0 not written",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the recorder's log does not say %q:\n%s", want, log)
+		}
+	}
+
+	corpus, err := fixtures.LoadDir(out)
+	if err != nil {
+		t.Fatalf("the recorded folder does not load:\n%v", err)
+	}
+	want := []struct {
+		op        string
+		outcome   fixtures.Outcome
+		exception string
+	}{
+		{"PlayOnPhone", fixtures.Success, ""},
+		{"GetCallInfo", fixtures.Success, ""},
+		{"Disconnect", fixtures.Success, ""},
+		{"GetCallInfo", fixtures.Fault, "InvalidCallIdException"},
+	}
+	if len(corpus) != len(want) {
+		t.Fatalf("%d fixtures, want one per node-soap call (%d)\n%s", len(corpus), len(want), log)
+	}
+	for i, w := range want {
+		f := corpus[i]
+		if f.Operation() != w.op || f.Expect.Outcome != w.outcome || f.Expect.Exception != w.exception {
+			t.Errorf("%s: %s %s %q, want %s %s %q", f.ID, f.Operation(), f.Expect.Outcome, f.Expect.Exception, w.op, w.outcome, w.exception)
+		}
+	}
+	// The recording is node-soap's session: the CallId it was given is in the recorded answer.
+	if !bytes.Contains(corpus[0].Response, []byte(callID)) {
+		t.Errorf("the recorded PlayOnPhone answer does not hold the CallId node-soap got (%s)", callID)
+	}
+}
+
 // TestRecordKilledMidStream kills the recorder (SIGKILL, no chance to clean up) while
 // clients keep it busy; the folder holds only whole fixtures.
 func TestRecordKilledMidStream(t *testing.T) {
@@ -326,6 +398,16 @@ func TestRecordServesTLSToTheClient(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "PlayOnPhoneResponse") {
 		t.Fatalf("HTTP %d\n%s", resp.StatusCode, body)
+	}
+	// The WSDL fetched over https names the recorder with https, as the client reached it.
+	resp, err = client.Get("https://" + rc.addr + reference.LegacyPath + "?wsdl")
+	if err != nil {
+		t.Fatalf("?wsdl over https: %v", err)
+	}
+	wsdl, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `location="https://` + rc.addr + reference.LegacyPath + `"`; !strings.Contains(string(wsdl), want) {
+		t.Errorf("the WSDL relayed over https does not say %s:\n%s", want, wsdl)
 	}
 	plain := &http.Client{Timeout: 5 * time.Second}
 	if _, _, err := post(plain, rc.addr, popRequest(), nil); err == nil {
