@@ -5,7 +5,7 @@
 //
 // The harness needs a target on machines where no Exchange server exists, and it must prove
 // every check against a server that breaks exactly that check's rule. The correct profile
-// ("exchange", alias "default") follows ../shared/spec/getcallinfo.md and Exchange 2013's wire
+// ("exchange", alias "default") follows docs/PROTOCOL.md and Exchange 2013's wire
 // form; every other profile is either a legal variant a correct harness must accept, or breaks
 // one requirement of the catalogue (see Profiles).
 //

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// CallState values, spelled as in the spec (UMCallState).
+// CallState values, spelled as in MS-OXWUMS 3.1.4.3.4.1 (UMCallState).
 const (
 	StateIdle         = "Idle"
 	StateConnecting   = "Connecting"
@@ -22,7 +22,7 @@ const (
 	StateForwarding   = "Forwarding"
 )
 
-// EventCause values, spelled as in the spec (UMEventCause).
+// EventCause values, spelled as in MS-OXWUMS 3.1.4.3.4.2 (UMEventCause).
 const (
 	CauseNone        = "None"
 	CauseUserBusy    = "UserBusy"

@@ -76,7 +76,7 @@ func profileTable() []Profile {
 		legal("legal-no-xml-decl", "responses without an XML declaration", behaviour{noXMLDecl: true}),
 		legal("legal-soap-header", "responses carry a SOAP Header with ServerVersionInfo, as EWS does", behaviour{responseHeader: true}),
 		legal("legal-exchange2013-states", "only Connecting, Connected and Disconnected are reported, as Exchange 2013 does", behaviour{pol: policy{reducedStates: true}}),
-		legal("legal-prefixed-exceptiontype", "fault detail ExceptionType written a:InvalidCallIdException, as OXWUMS words it", behaviour{prefixedExceptionType: true}),
+		legal("legal-prefixed-exceptiontype", "fault detail ExceptionType written a:InvalidCallIdException, as MS-OXWUMS 2.2.3.1 words it", behaviour{prefixedExceptionType: true}),
 		legal("legal-content-type-case", "responses labelled Text/XML;Charset=UTF-8 (media types compare case-insensitively)", behaviour{contentType: "Text/XML;Charset=UTF-8"}),
 		legal("legal-forget-on-disconnect", "a disconnected call is forgotten at once: GetCallInfo then answers InvalidCallIdException (L5 allows it)", behaviour{pol: policy{forgetOnDisconnect: true}}),
 

@@ -33,7 +33,7 @@ const (
 const slowDelay = time.Minute
 
 // Exchange exception names used in faults. OverPlayOnPhoneCallLimitException is Exchange's
-// name for the call cap; it is not in the spec's list but is coded the same way.
+// name for the call cap; it is not in MS-OXWUMS 2.2.3.1's list but is coded the same way.
 const (
 	excInvalidCallID   = "InvalidCallIdException"
 	excInvalidObjectID = "InvalidObjectIdException"

@@ -131,7 +131,7 @@ func TestExceptionFaults(t *testing.T) {
 		{"two pipes", infoReq(two), excInvalidCallID},
 		{"not a guid", infoReq(notGUID), excInvalidCallID},
 		{"other server", infoReq(otherHost), excInvalidCallID},
-		{"DOC example CallId", infoReq("MDlkZjllZGMtNGUyMy00NzA5LWJkYWYtN2JlMjBjYjBhZTU2QGRmLWV1bS0wMS5leGNoYW5nZS5jb3JwLm1pY3Jvc29mdC5jb20="), excInvalidCallID},
+		{"documentation example CallId", infoReq("MDlkZjllZGMtNGUyMy00NzA5LWJkYWYtN2JlMjBjYjBhZTU2QGRmLWV1bS0wMS5leGNoYW5nZS5jb3JwLm1pY3Jvc29mdC5jb20="), excInvalidCallID},
 		{"missing CallId", missing, excInvalidCallID},
 		{"repeated CallId", twice, excInvalidCallID},
 		{"disconnect unknown", discReq(foreignCallID()), excInvalidCallID},

@@ -7,7 +7,7 @@ import (
 )
 
 // wsdlTemplate describes the three operations as WSDL 1.1, document/literal, SOAP 1.1
-// binding. The element names and enumerations follow the spec; the type names are ours,
+// binding. The element names and enumerations follow docs/PROTOCOL.md; the type names are ours,
 // since they never appear on the wire.
 const wsdlTemplate = `<?xml version="1.0" encoding="utf-8"?>
 <wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"

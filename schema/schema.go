@@ -125,7 +125,7 @@ func (r Result) Kind() Kind {
 }
 
 // documentedEventCauses are the EventCause values the Microsoft Learn reference lists (S3);
-// the schema also admits Unavailable, which OXWUMS and Exchange use.
+// the schema also admits Unavailable, which MS-OXWUMS 3.1.4.3.4.2 and Exchange use.
 var documentedEventCauses = map[string]bool{"None": true, "UserBusy": true, "NoAnswer": true, "Other": true}
 
 // Option changes how a Validator works.

@@ -360,8 +360,8 @@ func judgeL1Seq(answers []answer) Outcome {
 	return pass("")
 }
 
-// judgeL2Seq: EventCause is None whenever CallState is not Disconnected (OXWUMS
-// 3.1.4.3.4.2: "None MUST be returned while the call is not Disconnected").
+// judgeL2Seq: EventCause is None whenever CallState is not Disconnected (MS-OXWUMS
+// 3.1.4.3.4.2: None "MUST be returned if the phone call is not in the Disconnected state").
 func judgeL2Seq(answers []answer) Outcome {
 	for i, a := range answers {
 		if a.isInfo() && a.State != stateDisconnected && a.Cause != causeNone {
