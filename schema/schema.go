@@ -192,8 +192,8 @@ func compile() (uintptr, error) {
 	return s, nil
 }
 
-// Validate checks one document: size, characters and encoding, no DOCTYPE, well-formedness, the schema, and the
-// SHOULD-level rules a schema cannot grade. It never panics on any input.
+// Validate checks one document: size, characters and encoding, no DOCTYPE, well-formedness,
+// the schema, and the SHOULD-level rules a schema cannot grade. It never panics on any input.
 func (v *Validator) Validate(doc []byte) Result {
 	if int64(len(doc)) > v.maxSize {
 		return Result{Violations: []Violation{{Line: 1, Message: fmt.Sprintf("document is %d bytes, over the %d-byte limit", len(doc), v.maxSize)}}}
