@@ -48,7 +48,7 @@ func TestForbiddenCharactersAreNotWellFormed(t *testing.T) {
 		{"encoded high surrogate", replace(t, base, ">None<", ">None\xed\xa0\x80<"), 7, 25, "bytes ED A0 80 encode the surrogate U+D800"},
 		{"encoded low surrogate after the root", envelopeOnly + "<!-- \xed\xbf\xbf -->", 11, 22, "surrogate U+DFFF"},
 		{"overlong NUL (C0 80)", envelopeOnly + "<!-- \xc0\x80 -->", 11, 22, "bytes C0 80 are not UTF-8"},
-		{"stray continuation byte", replace(t, base, ">None<", ">\x80None<"), 7, 21, "bytes 80 are not UTF-8"},
+		{"stray continuation byte", replace(t, base, ">None<", ">\x80None<"), 7, 21, "byte 80 is not UTF-8"},
 		{"truncated sequence at the end", envelopeOnly + "\xe2\x82", 11, 17, "bytes E2 82 are not UTF-8"},
 		{"column counts characters, not bytes", replace(t, base, ">None<", ">é€😀\x00<"), 7, 24, "U+0000"},
 		{"after a byte-order mark", "\ufeff\x00" + base, 1, 1, "U+0000"},
