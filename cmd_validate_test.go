@@ -25,6 +25,10 @@ func TestValidateCommand(t *testing.T) {
 		return p
 	}
 	goodPath, badPath, unavailablePath := write("good.xml", good), write("bad.xml", bad), write("unavailable.xml", unavailable)
+	// libxml2 stops reading at a NUL: these passed as valid envelopes (issue #13).
+	envelope := bytes.TrimRight(good, "\n")
+	nulCommentPath := write("nul-comment.xml", append(bytes.Clone(envelope), "<!-- c -->\x00ok"...))
+	nulElementPath := write("nul-element.xml", append(bytes.Clone(envelope), "\x00<x/>"...))
 	cases := []struct {
 		name   string
 		args   []string
@@ -39,6 +43,11 @@ func TestValidateCommand(t *testing.T) {
 			[]string{"1 valid, 1 invalid"}},
 		{"SHOULD finding is a warning, not a failure", []string{unavailablePath}, "", 0, []string{unavailablePath + ":7: /soap:Envelope/soap:Body/GetCallInfoResponse/GetCallInfoResponse/EventCause: warning (S3, SHOULD)"}, nil},
 		{"stdin", []string{"-"}, string(bad), 1, []string{"-:6: "}, nil},
+		{"NUL after the envelope", []string{goodPath, nulCommentPath, nulElementPath}, "", 1,
+			[]string{nulCommentPath + ":11: /: not well-formed XML: line 11, column 27: character U+0000 is not allowed",
+				nulElementPath + ":11: /: not well-formed XML: line 11, column 17: character U+0000 is not allowed"},
+			[]string{"3 file(s): 1 valid, 2 invalid"}},
+		{"NUL after the envelope on stdin", []string{"-"}, string(envelope) + "\x00ok", 1, []string{"-:11: /: not well-formed XML: line 11, column 17"}, nil},
 		{"request as a response", []string{"--kind", "response", "schema/testdata/getcallinfo-request.xml"}, "", 1, []string{"the Body holds GetCallInfo, a request, where a response was expected"}, nil},
 		{"response as a response", []string{"--kind=response", goodPath}, "", 0, nil, nil},
 		{"missing file", []string{goodPath, filepath.Join(dir, "absent.xml")}, "", 2, nil, []string{"absent.xml: no such file"}},

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -179,7 +180,7 @@ func (c *client) do(method, target, ct string, body []byte, hdr map[string]strin
 	r := reply{status: rec.Code, hdr: rec.Header(), ct: rec.Header().Get("Content-Type"), body: rec.Body.Bytes(), elapsed: time.Since(start)}
 	r.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
 	var env node
-	if xml.Unmarshal(r.body, &env) == nil && env.XMLName == (xml.Name{Space: SOAP11Namespace, Local: "Envelope"}) {
+	if wellFormed(r.body, &env) && env.XMLName == (xml.Name{Space: SOAP11Namespace, Local: "Envelope"}) {
 		if b := env.child(SOAP11Namespace, "Body"); b != nil {
 			r.env = &env
 			if len(b.Kids) > 0 {
@@ -188,6 +189,34 @@ func (c *client) do(method, target, ct string, body []byte, hdr map[string]strin
 		}
 	}
 	return r
+}
+
+// wellFormed decodes body's root element into root and reads on to the end: after the
+// root only comments, processing instructions and white space may follow, and no
+// character XML forbids (encoding/xml refuses a NUL, which libxml2 takes for the end).
+func wellFormed(body []byte, root *node) bool {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	if d.Decode(root) != nil {
+		return false
+	}
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case xml.Comment, xml.ProcInst:
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
 }
 
 func mediaType(ct string) string {

@@ -35,6 +35,7 @@ type behaviour struct {
 
 	// broken, one requirement each
 	malformedResponses       bool // T1
+	nulAfterEnvelope         bool // T1
 	faultStatus200           bool // T3
 	acceptSOAP12             bool // T4
 	flatGetCallInfo          bool // S1
@@ -81,6 +82,7 @@ func profileTable() []Profile {
 		legal("legal-forget-on-disconnect", "a disconnected call is forgotten at once: GetCallInfo then answers InvalidCallIdException (L5 allows it)", behaviour{pol: policy{forgetOnDisconnect: true}}),
 
 		broken("T1", "t1-malformed-xml", "every response lacks its closing </Envelope> tag, so none is well-formed XML", behaviour{malformedResponses: true}),
+		broken("T1", "t1-nul-after-envelope", "GetCallInfo successes end with <!-- c -->, a NUL and \"ok\" after </Envelope>: XML allows no NUL, and a parser that stops at one sees a valid envelope", behaviour{nulAfterEnvelope: true}),
 		broken("T2", "t2-text-plain", "SOAP responses are labelled text/plain; charset=utf-8", behaviour{contentType: "text/plain; charset=utf-8"}),
 		broken("T3", "t3-fault-200", "faults are sent with HTTP 200 instead of 500", behaviour{faultStatus200: true}),
 		broken("T4", "t4-accepts-soap12", "a SOAP 1.2 envelope (and application/soap+xml) is processed as if it were SOAP 1.1", behaviour{acceptSOAP12: true}),

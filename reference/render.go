@@ -102,7 +102,11 @@ func renderGetCallInfo(b *behaviour, p Phase) []byte {
 		d.buf.WriteString(`</` + outer + `>`)
 	}
 	d.buf.WriteString(`</` + outer + `>`)
-	return d.close()
+	out := d.close()
+	if b.nulAfterEnvelope {
+		out = append(out, "<!-- c -->\x00ok"...)
+	}
+	return out
 }
 
 func renderDisconnect(b *behaviour) []byte {

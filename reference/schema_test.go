@@ -66,7 +66,7 @@ func TestResponsesValidateAgainstTheSchema(t *testing.T) {
 	}
 	// The schema-level broken profiles must each send at least one invalid response; this
 	// proves the test above could fail.
-	for _, name := range []string{"t1-malformed-xml", "s1-flat-response", "s2-lowercase-state", "s4-empty-callid", "s5-disconnect-not-empty", "s6-fault-no-faultstring"} {
+	for _, name := range []string{"t1-malformed-xml", "t1-nul-after-envelope", "s1-flat-response", "s2-lowercase-state", "s4-empty-callid", "s5-disconnect-not-empty", "s6-fault-no-faultstring"} {
 		t.Run(name, func(t *testing.T) {
 			invalid := 0
 			for _, body := range responses(t, name) {

@@ -185,6 +185,7 @@ func TestDispatchFaults(t *testing.T) {
 		{"XXE", `<?xml version="1.0"?><!DOCTYPE soap:Envelope [<!ENTITY e SYSTEM "file://` + canary + `">]>` + infoReq("&e;")[len(`<?xml version="1.0" encoding="utf-8"?>`)+1:], "Client"},
 		{"billion laughs", `<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>` + infoReq("&c;")[len(`<?xml version="1.0" encoding="utf-8"?>`)+1:], "Client"},
 		{"deep nesting", envelope(strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100)), "Client"},
+		{"NUL after the envelope", infoReq("x") + "<!-- c -->\x00ok", "Client"},
 		{"latin-1", `<?xml version="1.0" encoding="ISO-8859-1"?>` + infoReq("x")[len(`<?xml version="1.0" encoding="utf-8"?>`):], "Client"},
 	}
 	cases[11].req = strings.Replace(infoReq("X"), "X", "&undeclared;", 1)

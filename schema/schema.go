@@ -60,6 +60,7 @@ func ParseKind(s string) (Kind, error) {
 // Violation is one reason a document is not valid, or one SHOULD-level finding.
 type Violation struct {
 	Line        int    // 1-based line in the document, 0 when unknown
+	Column      int    // 1-based column in characters, 0 when unknown (set for a forbidden character)
 	Path        string // node path such as /soap:Envelope/soap:Body/*, empty when unknown
 	Message     string
 	Requirement string // catalogue ID when the violation maps to one requirement (S3)
@@ -191,11 +192,15 @@ func compile() (uintptr, error) {
 	return s, nil
 }
 
-// Validate checks one document: size, no DOCTYPE, well-formedness, the schema, and the
-// SHOULD-level rules a schema cannot grade. It never panics on any input.
+// Validate checks one document: size, characters and encoding, no DOCTYPE, well-formedness,
+// the schema, and the SHOULD-level rules a schema cannot grade. It never panics on any input.
 func (v *Validator) Validate(doc []byte) Result {
 	if int64(len(doc)) > v.maxSize {
 		return Result{Violations: []Violation{{Line: 1, Message: fmt.Sprintf("document is %d bytes, over the %d-byte limit", len(doc), v.maxSize)}}}
+	}
+	// libxml2 stops reading at a NUL: characters XML excludes are refused before it reads.
+	if viol := checkChars(doc); viol != nil {
+		return Result{Violations: []Violation{*viol}}
 	}
 	// SOAP 1.1 section 3 forbids a DTD in a message. Refusing it before libxml2 reads it
 	// keeps entity declarations, external subsets and expansion bombs out entirely.
