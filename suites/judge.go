@@ -108,7 +108,7 @@ func judgeT1(ex *Exchange) Outcome {
 	r := ex.Result
 	for _, v := range r.Violations {
 		if strings.HasPrefix(v.Message, "not well-formed XML") || strings.Contains(v.Message, "DOCTYPE") {
-			return Outcome{Expected: "a well-formed SOAP 1.1 envelope", Actual: v.Message, Where: fmt.Sprintf("response line %d", v.Line), Violations: []schema.Violation{v}}
+			return Outcome{Expected: "a well-formed SOAP 1.1 envelope", Actual: v.Message, Where: "response " + position(v), Violations: []schema.Violation{v}}
 		}
 	}
 	if r.Envelope != schema.SOAP11Namespace {
@@ -118,6 +118,24 @@ func judgeT1(ex *Exchange) Outcome {
 		return fail("a soap:Body in the Envelope", "no Body element", "/Envelope")
 	}
 	return pass("")
+}
+
+// notWellFormed returns the violation that says a response is not well-formed XML.
+func notWellFormed(r schema.Result) (schema.Violation, bool) {
+	for _, v := range r.Violations {
+		if strings.HasPrefix(v.Message, "not well-formed XML") {
+			return v, true
+		}
+	}
+	return schema.Violation{}, false
+}
+
+// position says where in a response a violation is: its line, and its column when known.
+func position(v schema.Violation) string {
+	if v.Column > 0 {
+		return fmt.Sprintf("line %d, column %d", v.Line, v.Column)
+	}
+	return fmt.Sprintf("line %d", v.Line)
 }
 
 // judgeT2: SOAP responses are labelled text/xml (parameters allowed, case-insensitive).
@@ -229,6 +247,13 @@ func judgeS6(ex *Exchange) Outcome {
 		return o
 	}
 	if !ex.Result.IsFault() {
+		// A 500 answer to a SOAP request carries a Fault (SOAP 1.1 §6.2): one that is not
+		// well-formed XML (a NUL after the envelope, a missing end tag) is a broken Fault,
+		// not the absence of one.
+		if v, bad := notWellFormed(ex.Result); bad && ex.Status == 500 {
+			return Outcome{Expected: "a well-formed SOAP 1.1 Fault in the HTTP 500 response", Actual: v.Message,
+				Where: "response " + position(v), Violations: []schema.Violation{v}}
+		}
 		return pass("no Fault to validate: " + describe(ex))
 	}
 	if len(ex.Result.Violations) > 0 {
