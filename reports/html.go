@@ -66,18 +66,12 @@ type checkView struct {
 	Parsed   []Violation
 }
 
-type field struct{ Name, Value string }
-
 type responseLine struct {
 	N      int
 	Text   string
 	Marked bool
 	Notes  []string
 }
-
-// messageField matches the indented "  expected: …" lines of a check's message (see
-// suites.Env.verdict).
-var messageField = regexp.MustCompile(`^\s+(expected|actual|where|fixture):\s*(.*)$`)
 
 // responseLineRef finds "response line N" in a where field, to mark the line a check
 // names even when no schema violation was recorded.
@@ -147,20 +141,8 @@ func checkAnchor(run, k int) string { return "run" + strconv.Itoa(run) + "-check
 
 func newCheckView(run, k int, c Check) checkView {
 	v := checkView{Check: c, Anchor: checkAnchor(run, k), Open: failing(c.Verdict)}
-	lines := strings.Split(c.Message, "\n")
-	v.Headline = lines[0]
-	var rest []string
-	for _, l := range lines[1:] {
-		if m := messageField.FindStringSubmatch(l); m != nil {
-			v.Fields = append(v.Fields, field{m[1], m[2]})
-		} else {
-			rest = append(rest, l)
-		}
-	}
-	if len(rest) > 0 { // a message in another shape: keep every word of it
-		v.Headline = c.Message
-		v.Fields = nil
-	}
+	m := parseMessage(c.Message)
+	v.Headline, v.Fields = m.Headline, m.Fields
 	marks := map[int][]string{}
 	for _, s := range c.Evidence.Violations {
 		viol := ParseViolation(s)

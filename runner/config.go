@@ -33,6 +33,7 @@ type Config struct {
 	Strict      bool
 	ReportDir   string
 	List        bool
+	Verbose     bool     // every failed check in full, and Ginkgo's own output for each failed spec
 	FixtureDirs []string // users' own recordings, replayed with the embedded corpus
 
 	// Lifecycle polling; zero takes the defaults for the target: DefaultPollInterval and

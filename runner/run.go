@@ -80,7 +80,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		if len(runs) > 1 {
 			fmt.Fprintf(stdout, "== %s\n", run.Name)
 		}
-		if err := reports.WriteSummary(stdout, run, catalogue.Default().IDs()); err != nil {
+		if err := reports.WriteSummary(stdout, run, catalogue.Default().IDs(), cfg.Verbose); err != nil {
 			fmt.Fprintf(stderr, "umconform run: summary: %v\n", err)
 		}
 		checks += len(run.Checks)
