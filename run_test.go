@@ -85,12 +85,10 @@ func umconform(t *testing.T, env []string, args ...string) childResult {
 
 // junitCase is the part of a JUnit testcase these tests read.
 type junitCase struct {
-	Name       string `xml:"name,attr"`
-	Properties []struct {
-		Name  string `xml:"name,attr"`
-		Value string `xml:"value,attr"`
-	} `xml:"properties>property"`
-	Failure *struct {
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	SystemOut string `xml:"system-out"`
+	Failure   *struct {
 		Message string `xml:"message,attr"`
 		Text    string `xml:",chardata"`
 	} `xml:"failure"`
@@ -100,10 +98,16 @@ type junitCase struct {
 	} `xml:"error"`
 }
 
+// prop reads one of the "name: value" lines (requirement, level, verdict, fixture,
+// fixture.file) that open a testcase's system-out.
 func (c junitCase) prop(name string) string {
-	for _, p := range c.Properties {
-		if p.Name == name {
-			return p.Value
+	for _, l := range strings.Split(c.SystemOut, "\n") {
+		n, v, ok := strings.Cut(l, ": ")
+		if !ok {
+			break
+		}
+		if n == name {
+			return v
 		}
 	}
 	return ""
