@@ -91,24 +91,8 @@ func writeCheckInFull(w io.Writer, c Check, sample, headline bool) {
 		lead = "  for example "
 	}
 	fmt.Fprintf(w, "%s%s\n", lead, c.Name)
-	m := parseMessage(c.Message)
-	if headline || len(m.Fields) == 0 {
-		fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(m.Headline, "\n", "\n    "))
-	}
-	for _, f := range m.Fields {
-		fmt.Fprintf(w, "    %-9s %s\n", f.Name+":", f.Value)
-	}
+	writeCheckDetail(w, c, headline, "    ")
 	ev := c.Evidence
-	if len(ev.States) > 0 {
-		fmt.Fprintf(w, "    states:   %s\n", strings.Join(ev.States, " → "))
-	}
-	for i, v := range ev.Violations {
-		if i == consoleViolations && len(ev.Violations) > consoleViolations+1 {
-			fmt.Fprintf(w, "    … and %d more violations\n", len(ev.Violations)-i)
-			break
-		}
-		fmt.Fprintf(w, "    violation: %s\n", v)
-	}
 	if ev.Status != 0 || ev.Response != "" {
 		lines := strings.Split(strings.TrimRight(ev.Response, "\n"), "\n")
 		fmt.Fprintf(w, "    response (HTTP %d):", ev.Status)
@@ -124,6 +108,29 @@ func writeCheckInFull(w io.Writer, c Check, sample, headline bool) {
 			}
 			fmt.Fprintf(w, "      %s\n", l)
 		}
+	}
+}
+
+// writeCheckDetail writes what a check's message says (its headline only when asked, or
+// when it has no fields), the states it observed and its violations, each line indented.
+func writeCheckDetail(w io.Writer, c Check, headline bool, indent string) {
+	m := parseMessage(c.Message)
+	if headline || len(m.Fields) == 0 {
+		fmt.Fprintf(w, "%s%s\n", indent, strings.ReplaceAll(m.Headline, "\n", "\n"+indent))
+	}
+	for _, f := range m.Fields {
+		fmt.Fprintf(w, "%s%-9s %s\n", indent, f.Name+":", f.Value)
+	}
+	ev := c.Evidence
+	if len(ev.States) > 0 {
+		fmt.Fprintf(w, "%sstates:   %s\n", indent, strings.Join(ev.States, " → "))
+	}
+	for i, v := range ev.Violations {
+		if i == consoleViolations && len(ev.Violations) > consoleViolations+1 {
+			fmt.Fprintf(w, "%s… and %d more violations\n", indent, len(ev.Violations)-i)
+			break
+		}
+		fmt.Fprintf(w, "%sviolation: %s\n", indent, v)
 	}
 }
 
