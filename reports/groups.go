@@ -61,7 +61,7 @@ type Group struct {
 	Level        string   // the first check's level
 	Text         string   // the requirement's text, when the message states it
 	Summary      string   // what went wrong, in one line
-	Checks       []int    // indices into Run.Checks in run order; the first is the sample
+	Checks       []int    // indices into Run.Checks: the sample (a replayed fixture if any), then the others in run order
 }
 
 // Title is the group in one line: "S2 (MUST) broken by 30 checks: CallState 'Ringing' is
@@ -152,6 +152,14 @@ func (r Run) Groups(order []string) []Group {
 		}
 	}
 	for i := range groups {
+		// The sample is the first replayed fixture if there is one: a person can replay
+		// it alone (--label-filter FIXTURE-ID) and read its recording.
+		g := &groups[i]
+		if j := slices.IndexFunc(g.Checks, func(k int) bool { return r.Checks[k].Fixture != "" }); j > 0 {
+			sample := g.Checks[j]
+			copy(g.Checks[1:j+1], g.Checks[:j])
+			g.Checks[0] = sample
+		}
 		slices.SortStableFunc(groups[i].Requirements, func(a, b string) int {
 			pa, na := rank(a)
 			pb, nb := rank(b)
@@ -238,7 +246,8 @@ func withoutWord(s, w string) string {
 }
 
 // shortName is how a group lists a member besides its sample: the fixture ID, or for a
-// scenario check its name without the requirement and the rule ("call to +15550100");
+// scenario check its name up to the rule or a parenthesis ("call to +15550100", "7
+// concurrent calls"), so that a list of them reads as one;
 // withRequirement puts the requirement first ("[X5] gci-doc-request").
 func shortName(c Check, withRequirement bool) string {
 	if withRequirement {
@@ -253,8 +262,8 @@ func shortName(c Check, withRequirement bool) string {
 			name = rest
 		}
 	}
-	if before, _, ok := strings.Cut(name, ": "); ok {
-		name = before
+	if i := strings.IndexAny(name, ":("); i > 0 {
+		name = strings.TrimSpace(name[:i])
 	}
 	return name
 }

@@ -84,6 +84,24 @@ func TestGroupsGatherIdenticalViolations(t *testing.T) {
 
 // TestGroupKeyIgnoresTheFixtureOnly: a message naming the check's own fixture still
 // groups with its siblings, but a different requirement or verdict does not.
+// TestGroupSampleIsAReplayedFixture: a group's sample is a check with a fixture when it
+// has one, whatever the run order; the others keep theirs.
+func TestGroupSampleIsAReplayedFixture(t *testing.T) {
+	run := Run{}
+	for _, id := range []string{"", "", "gci-b", "", "gci-a"} {
+		c := ringingCheck(id, 1, "Ringing")
+		if id == "" {
+			c.Fixture, c.FixtureFile = "", ""
+			c.Message = strings.Replace(c.Message, "\n  fixture:  fixtures/corpus/.json", "", 1)
+		}
+		run.Checks = append(run.Checks, c)
+	}
+	g := run.Groups(nil)
+	if len(g) != 1 || fmt.Sprint(g[0].Checks) != "[2 0 1 3 4]" {
+		t.Errorf("groups %+v, want one with the first fixture's check first, then the others in run order", g)
+	}
+}
+
 func TestGroupKeyIgnoresTheFixtureOnly(t *testing.T) {
 	a, b := ringingCheck("gci-one", 1, "Ringing"), ringingCheck("gci-two", 9, "Ringing")
 	a.Message = strings.Replace(a.Message, "8 values\n  where", "8 values (gci-one)\n  where", 1)
