@@ -34,6 +34,7 @@ type Config struct {
 	ReportDir   string
 	List        bool
 	Verbose     bool     // every failed check in full, and Ginkgo's own output for each failed spec
+	SummaryMD   string   // a Markdown summary written here too (GITHUB_STEP_SUMMARY gets it regardless)
 	FixtureDirs []string // users' own recordings, replayed with the embedded corpus
 
 	// Lifecycle polling; zero takes the defaults for the target: DefaultPollInterval and
