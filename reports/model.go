@@ -1,5 +1,5 @@
 // Package reports holds the neutral result model of a run and writes it as JUnit XML, JSON,
-// HTML and a console summary.
+// HTML, Markdown and a console summary.
 package reports
 
 import (
