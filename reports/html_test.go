@@ -73,3 +73,25 @@ func TestAppendHTMLEscapedMatchesTemplate(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLShowsVerdictsItDoesNotKnow: a verdict added after this package (a check not run
+// because a budget was spent, say) is counted and grouped, not dropped.
+func TestHTMLShowsVerdictsItDoesNotKnow(t *testing.T) {
+	run := sampleRun()
+	run.Checks = append(run.Checks, Check{Name: "[L1] budget", Requirements: []string{"L1"}, Level: "MUST", Area: "lifecycle", Verdict: "skipped", Message: "not run: the call budget is spent"})
+	var b bytes.Buffer
+	if err := WriteHTML(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"6 checks: 2 passed, 1 failed, 1 warnings, 0 info, 1 errors, 1 skipped",
+		`<span class="chip v-skipped">1 skipped</span>`,
+		`<details class="check skipped" id="run0-group3">`,
+		"L1, 1 check: not run: the call budget is spent",
+		"1 error, 1 skipped",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the HTML report lacks %q", want)
+		}
+	}
+}
