@@ -37,8 +37,9 @@ test-deps:
 	$(call apt_install,[ -x /usr/bin/chromium ],chromium,the HTML report test opens the report in a headless browser)
 	$(call apt_install,command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1,nodejs npm,the WSDL test calls the reference server through node-soap)
 
+# -trimpath: the binary names no file of the machine that built it, in a panic or anywhere.
 build: deps
-	$(GO) build -ldflags "-X main.buildVersion=$$(git describe --always --dirty 2>/dev/null || echo unknown)" -o $(BIN) .
+	$(GO) build -ldflags "-X main.buildVersion=$$(git describe --always --dirty 2>/dev/null || echo unknown)" -trimpath -o $(BIN) .
 
 run: build
 	./$(BIN) run --report-dir $(REPORT_DIR)

@@ -19,7 +19,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -27,6 +29,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/xsdcheck"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/suites/catalogue"
 )
@@ -46,7 +49,7 @@ func TestMain(m *testing.M) {
 func startChild(ctx context.Context, t *testing.T, args ...string) (*exec.Cmd, io.ReadCloser, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "UMCONFORM_AS_MAIN=1")
+	cmd.Env = append(childEnv(), "UMCONFORM_AS_MAIN=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +60,13 @@ func startChild(ctx context.Context, t *testing.T, args ...string) (*exec.Cmd, i
 		t.Fatal(err)
 	}
 	return cmd, stdout, stderr
+}
+
+// childEnv is this process's environment without GITHUB_STEP_SUMMARY: a run appends its
+// summary there, and the test runs' summaries do not belong on a CI job's page. A test
+// that wants one sets its own.
+func childEnv() []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GITHUB_STEP_SUMMARY=") })
 }
 
 type childResult struct {
@@ -70,7 +80,7 @@ func umconform(t *testing.T, env []string, args ...string) childResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), "UMCONFORM_AS_MAIN=1"), env...)
+	cmd.Env = append(append(childEnv(), "UMCONFORM_AS_MAIN=1"), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -85,12 +95,10 @@ func umconform(t *testing.T, env []string, args ...string) childResult {
 
 // junitCase is the part of a JUnit testcase these tests read.
 type junitCase struct {
-	Name       string `xml:"name,attr"`
-	Properties []struct {
-		Name  string `xml:"name,attr"`
-		Value string `xml:"value,attr"`
-	} `xml:"properties>property"`
-	Failure *struct {
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	SystemOut string `xml:"system-out"`
+	Failure   *struct {
 		Message string `xml:"message,attr"`
 		Text    string `xml:",chardata"`
 	} `xml:"failure"`
@@ -100,10 +108,16 @@ type junitCase struct {
 	} `xml:"error"`
 }
 
+// prop reads one of the "name: value" lines (requirement, level, verdict, fixture,
+// fixture.file) that open a testcase's system-out.
 func (c junitCase) prop(name string) string {
-	for _, p := range c.Properties {
-		if p.Name == name {
-			return p.Value
+	for _, l := range strings.Split(c.SystemOut, "\n") {
+		n, v, ok := strings.Cut(l, ": ")
+		if !ok {
+			break
+		}
+		if n == name {
+			return v
 		}
 	}
 	return ""
@@ -227,9 +241,140 @@ func TestShouldBreaksWarnOutsideStrictMode(t *testing.T) {
 	if res.code != 0 || j.Failures != 0 {
 		t.Fatalf("exit %d with %d failures, want 0 and none", res.code, j.Failures)
 	}
-	if !slices.Contains(verdicts(j)["R2"], "warning") || !strings.Contains(res.stdout, "WARNING [R2]") {
+	if !slices.Contains(verdicts(j)["R2"], "warning") || !strings.Contains(res.stdout, "\nWARNING R2 (SHOULD) broken by ") {
 		t.Errorf("R2 not reported as a warning:\n%s", tail(res.stdout))
 	}
+}
+
+// sourcePaths finds what would betray the machine that built the binary: a Go source
+// location (spec.go:263), the module's folder on this machine, GOPATH, the module path.
+func sourcePaths(t *testing.T) *regexp.Regexp {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alts := []string{`\.go:\d+`, regexp.QuoteMeta(wd), regexp.QuoteMeta("github.com/umconform/umconform")}
+	if gopath := os.Getenv("GOPATH"); gopath != "" {
+		alts = append(alts, regexp.QuoteMeta(gopath))
+	}
+	return regexp.MustCompile(strings.Join(alts, "|"))
+}
+
+// TestConsoleOfABrokenValue: against a target with one broken value (CallState Ringing)
+// the console shows progress, the requirement table, one block for the broken requirement
+// with one sample and the other fixtures named, the totals and the report paths: at most
+// 60 lines, with no source path of the machine that built the binary. The same run
+// writes a junit.xml that Jenkins' strictest JUnit schema accepts, and its Markdown
+// summary to --summary-md and to GitHub's job summary.
+func TestConsoleOfABrokenValue(t *testing.T) {
+	dir := t.TempDir()
+	step := filepath.Join(t.TempDir(), "step_summary")
+	if err := os.WriteFile(step, []byte("# an earlier step\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md := filepath.Join(dir, "summary.md")
+	res := umconform(t, []string{"GITHUB_STEP_SUMMARY=" + step}, "run", "--profile", "s2-ringing", "--report-dir", dir, "--summary-md", md)
+	out := res.stdout + res.stderr
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", res.code, out)
+	}
+	if n := strings.Count(out, "\n"); n > 60 {
+		t.Errorf("%d lines of output, want at most 60:\n%s", n, out)
+	}
+	if loc := sourcePaths(t).FindString(out); loc != "" {
+		t.Errorf("the output names %q, a source path of the machine that built the binary:\n%s", loc, out)
+	}
+	block := regexp.MustCompile(`\nFAILED S2 \(MUST\) broken by (\d+) checks: CallState 'Ringing' is not one of the 8 values\n` +
+		`  S2: CallState is one of the 8 values; EventCause one of the 5\n` +
+		`  for example \[S2\] (gci-\S+): .*\n(    .*\n)+` +
+		`  also (\d+) others: (.*)\n`).FindStringSubmatch(out)
+	if block == nil || strings.Count(out, "\nFAILED ") != 1 {
+		t.Fatalf("want one block for S2 with a replayed fixture as its sample and the others on one line:\n%s", out)
+	}
+	others := strings.Split(block[5], ", ")
+	if n, _ := strconv.Atoi(block[1]); n < 8 || strconv.Itoa(n-1) != block[4] || len(others) != n-1 || slices.Contains(others, block[2]) {
+		t.Errorf("the block counts %s checks, names %s others (%d listed), sample %s", block[1], block[4], len(others), block[2])
+	}
+	for _, want := range []string{"Running 142 specs: ", "S2           MUST    FAILED", "    response (HTTP 200): <?xml",
+		"checks against http://127.0.0.1:", "Reports: " + dir + "/junit.xml, " + dir + "/report.json, " + dir + "/report.html, " + md + ", the job summary (GITHUB_STEP_SUMMARY)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+
+	junit, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := xsdcheck.Problems(filepath.Join("reports", "testdata", "junit-10.xsd"), junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		t.Errorf("junit.xml does not validate against Jenkins' junit-10.xsd:\n%s", strings.Join(problems, "\n"))
+	}
+	for _, c := range readJUnit(t, dir).cases() {
+		if c.prop("requirement") == "S2" && c.prop("verdict") == "failed" && (c.Failure == nil || c.Classname != "umconform.schema.S2") {
+			t.Errorf("%s: a failed S2 check must be a <failure> of class umconform.schema.S2: %+v", c.Name, c)
+		}
+	}
+
+	summary, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(summary), "\n### FAILED S2 (MUST) broken by "+block[1]+" checks: CallState 'Ringing' is not one of the 8 values\n") ||
+		!regexp.MustCompile(`\n\| S2 \| MUST \| \*\*FAILED\*\* \| \d+ \| `+block[1]+` \| 0 \| 0 \|\n`).Match(summary) {
+		t.Errorf("--summary-md lacks the table row or the group:\n%s", summary)
+	}
+	page, err := os.ReadFile(step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(page) != "# an earlier step\n"+string(summary) {
+		t.Errorf("GITHUB_STEP_SUMMARY must keep what was there and gain the summary:\n%s", page)
+	}
+	if loc := sourcePaths(t).Find(append(append(summary, junit...), mustRead(t, filepath.Join(dir, "report.html"))...)); loc != nil {
+		t.Errorf("a report names %q, a source path of the machine that built the binary", loc)
+	}
+}
+
+// TestVerboseConsole: --verbose (here UMCONFORM_VERBOSE) prints each failed spec in full
+// as Ginkgo reports it, and every failed check after the table, still without a source
+// path.
+func TestVerboseConsole(t *testing.T) {
+	res := umconform(t, []string{"UMCONFORM_VERBOSE=true"}, "run", "--profile", "s2-ringing", "--label-filter", "S2", "--report-dir", t.TempDir())
+	out := res.stdout + res.stderr
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", res.code, out)
+	}
+	failed := regexp.MustCompile(`broken by (\d+) checks`).FindStringSubmatch(out)
+	if failed == nil {
+		t.Fatalf("no group of failures:\n%s", out)
+	}
+	n, _ := strconv.Atoi(failed[1])
+	if got := strings.Count(out, "  [FAILED] S2 (MUST) broken: "); got < n {
+		t.Errorf("%d of Ginkgo's failure blocks, want one per failed spec (%d checks failed)", got, n)
+	}
+	if got := strings.Count(out, "    actual:   CallState 'Ringing' is not one of the 8 values\n"); got < 2*n {
+		t.Errorf("each failed check must be shown in full by Ginkgo and after the table: %d, want %d", got, 2*n)
+	}
+	if strings.Contains(out, " also ") {
+		t.Error("verbose output names the others of a group instead of showing them")
+	}
+	if loc := sourcePaths(t).FindString(out); loc != "" {
+		t.Errorf("the output names %q, a source path of the machine that built the binary:\n%s", loc, tail(out))
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func listedChecks(t *testing.T, args ...string) int {

@@ -40,6 +40,7 @@ type behaviour struct {
 	acceptSOAP12             bool // T4
 	flatGetCallInfo          bool // S1
 	lowercaseStates          bool // S2
+	ringingStates            bool // S2
 	emptyCallID              bool // S4
 	disconnectNotEmpty       bool // S5
 	faultNoString            bool // S6
@@ -88,6 +89,7 @@ func profileTable() []Profile {
 		broken("T4", "t4-accepts-soap12", "a SOAP 1.2 envelope (and application/soap+xml) is processed as if it were SOAP 1.1", behaviour{acceptSOAP12: true}),
 		broken("S1", "s1-flat-response", "GetCallInfoResponse holds CallState and EventCause directly, without the nested GetCallInfoResponse", behaviour{flatGetCallInfo: true}),
 		broken("S2", "s2-lowercase-state", "CallState values are written in lower case (connected)", behaviour{lowercaseStates: true}),
+		broken("S2", "s2-ringing", "a call being set up (Connecting or Alerted) is reported CallState Ringing, a SIP word outside the enumeration", behaviour{ringingStates: true}),
 		broken("S3", "s3-unavailable-cause", "every Disconnected call reports EventCause Unavailable, outside the documented four", behaviour{pol: policy{alwaysUnavailable: true}}),
 		broken("S4", "s4-empty-callid", "PlayOnPhone succeeds with an empty nested PlayOnPhoneResponse", behaviour{emptyCallID: true}),
 		broken("S5", "s5-disconnect-not-empty", "DisconnectResponse holds a nested DisconnectResponse element", behaviour{disconnectNotEmpty: true}),

@@ -91,6 +91,9 @@ func renderGetCallInfo(b *behaviour, p Phase) []byte {
 	if b.lowercaseStates {
 		state = strings.ToLower(state)
 	}
+	if b.ringingStates && (state == StateConnecting || state == StateAlerted) {
+		state = "Ringing"
+	}
 	outer := d.msg("GetCallInfoResponse", false)
 	d.buf.WriteString(`<` + d.msg("GetCallInfoResponse", true) + `>`)
 	if !b.flatGetCallInfo {

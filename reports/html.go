@@ -25,14 +25,17 @@ type page struct {
 
 type runView struct {
 	Run
-	Index    int // column, and the prefix of this run's anchors
-	Summary  string
-	Counts   []verdictCount
-	Problems []checkView // failed, errored, warned and informational checks, worst first
+	Index   int // column, and the prefix of this run's anchors
+	Summary string
+	Counts  []verdictCount
+	Groups  []groupView // the checks that did not pass, identical violations together, worst first
+	Problem int         // checks that did not pass
 	// PassedList is the list items of the passing checks, escaped here: thousands of
 	// them through the template's reflective escaper were a quarter of a --list run.
 	PassedList  template.HTML
 	PassedCount int
+	// byRequirement holds the anchors of the groups of each requirement, for the table.
+	byRequirement map[string][]groupLink
 }
 
 type verdictCount struct {
@@ -53,20 +56,39 @@ type requirementView struct {
 type cellView struct {
 	Verdict Verdict // "" when the run has no check of the requirement
 	Counts  string
-	Anchors []string // the checks that did not pass
+	Links   []groupLink // the groups of its checks that did not pass
+}
+
+type groupLink struct {
+	Anchor string
+	Label  string // "36 failed"
+}
+
+// groupView is one group of identical violations (Run.Groups): the sample check shown in
+// full, the others named with where each saw it.
+type groupView struct {
+	Anchor  string
+	Verdict Verdict
+	Title   string
+	Open    bool // failed and errored groups are shown expanded
+	Sample  checkView
+	Others  []memberView
+}
+
+type memberView struct {
+	Anchor, Name, Where string
 }
 
 type checkView struct {
 	Check
 	Anchor   string
-	Open     bool // failed and errored checks are shown expanded
 	Headline string
 	Fields   []field // expected, actual, where, fixture
 	Response []responseLine
+	Pretty   bool // Response is a minified response indented for reading; Raw holds it as sent
+	RawLines int
 	Parsed   []Violation
 }
-
-type field struct{ Name, Value string }
 
 type responseLine struct {
 	N      int
@@ -75,13 +97,9 @@ type responseLine struct {
 	Notes  []string
 }
 
-// messageField matches the indented "  expected: …" lines of a check's message (see
-// suites.Env.verdict).
-var messageField = regexp.MustCompile(`^\s+(expected|actual|where|fixture):\s*(.*)$`)
-
-// responseLineRef finds "response line N" in a where field, to mark the line a check
+// responseLineRef finds "response line N PATH" in a where field, to mark the line a check
 // names even when no schema violation was recorded.
-var responseLineRef = regexp.MustCompile(`response line (\d+)`)
+var responseLineRef = regexp.MustCompile(`response line (\d+)(?: (/\S+))?`)
 
 // WriteHTML writes the run as one self-contained HTML page: inline CSS, no script and no
 // external fetch, so the file can be mailed or archived by CI and still read.
@@ -99,7 +117,7 @@ func writeHTML(w io.Writer, runs []Run, cat catalogue.Catalogue) error {
 	}
 	var p page
 	for i, run := range runs {
-		p.Runs = append(p.Runs, newRunView(i, withCatalogue(run, cat)))
+		p.Runs = append(p.Runs, newRunView(i, withCatalogue(run, cat), cat.IDs()))
 	}
 	p.Areas = areas(p.Runs, cat)
 	if err := tmpl.Execute(w, p); err != nil {
@@ -108,19 +126,37 @@ func writeHTML(w io.Writer, runs []Run, cat catalogue.Catalogue) error {
 	return nil
 }
 
-func newRunView(i int, run Run) runView {
-	v := runView{Run: run, Index: i}
+func newRunView(i int, run Run, order []string) runView {
+	v := runView{Run: run, Index: i, byRequirement: map[string][]groupLink{}}
 	n := run.Counts()
 	for _, verdict := range []Verdict{Passed, Failed, Warning, Info, Error} {
 		v.Counts = append(v.Counts, verdictCount{verdict, n[verdict]})
 	}
+	for _, verdict := range otherVerdicts(n) {
+		v.Counts = append(v.Counts, verdictCount{verdict, n[verdict]})
+	}
 	v.Summary = fmt.Sprintf("%d checks: %d passed, %d failed, %d warnings, %d info, %d errors",
 		len(run.Checks), n[Passed], n[Failed], n[Warning], n[Info], n[Error])
-	for _, worst := range []Verdict{Failed, Error, Warning, Info} {
-		for k, c := range run.Checks {
-			if c.Verdict == worst {
-				v.Problems = append(v.Problems, newCheckView(i, k, c))
+	for _, verdict := range otherVerdicts(n) {
+		v.Summary += fmt.Sprintf(", %d %s", n[verdict], verdict)
+	}
+	for gi, g := range run.Groups(order) {
+		gv := groupView{Anchor: "run" + strconv.Itoa(i) + "-group" + strconv.Itoa(gi), Verdict: g.Verdict, Title: g.Title(),
+			Open: g.Verdict == Failed || g.Verdict == Error, Sample: newCheckView(i, g.Checks[0], run.Checks[g.Checks[0]])}
+		for _, k := range g.Checks[1:] {
+			c := run.Checks[k]
+			gv.Others = append(gv.Others, memberView{Anchor: checkAnchor(i, k), Name: c.Name, Where: parseMessage(c.Message).get("where")})
+		}
+		v.Groups = append(v.Groups, gv)
+		v.Problem += len(g.Checks)
+		for _, id := range g.Requirements {
+			n := 0
+			for _, k := range g.Checks {
+				if slices.Contains(run.Checks[k].Requirements, id) {
+					n++
+				}
 			}
+			v.byRequirement[id] = append(v.byRequirement[id], groupLink{gv.Anchor, fmt.Sprintf("%d %s", n, g.Verdict)})
 		}
 	}
 	b := make([]byte, 0, 160*len(run.Checks))
@@ -146,68 +182,78 @@ func newRunView(i int, run Run) runView {
 func checkAnchor(run, k int) string { return "run" + strconv.Itoa(run) + "-check" + strconv.Itoa(k) }
 
 func newCheckView(run, k int, c Check) checkView {
-	v := checkView{Check: c, Anchor: checkAnchor(run, k), Open: failing(c.Verdict)}
-	lines := strings.Split(c.Message, "\n")
-	v.Headline = lines[0]
-	var rest []string
-	for _, l := range lines[1:] {
-		if m := messageField.FindStringSubmatch(l); m != nil {
-			v.Fields = append(v.Fields, field{m[1], m[2]})
-		} else {
-			rest = append(rest, l)
+	v := checkView{Check: c, Anchor: checkAnchor(run, k)}
+	m := parseMessage(c.Message)
+	v.Headline, v.Fields = m.Headline, m.Fields
+	if c.Evidence.Response == "" {
+		for _, s := range c.Evidence.Violations {
+			v.Parsed = append(v.Parsed, ParseViolation(s))
 		}
+		return v
 	}
-	if len(rest) > 0 { // a message in another shape: keep every word of it
-		v.Headline = c.Message
-		v.Fields = nil
-	}
+	lines, pretty := showResponse(c.Evidence.Response)
+	v.Pretty, v.RawLines = pretty, strings.Count(c.Evidence.Response, "\n")+1
+	// A violation is marked on the line its element starts on when the response was
+	// indented here (its line number is the response's, where every element sits on line
+	// 1); else, or when its element is not found, on the first line shown of its line.
 	marks := map[int][]string{}
+	lineOf := func(line int, path string) int {
+		for i, l := range lines {
+			if pretty && path != "" && l.Path == path {
+				return i
+			}
+		}
+		for i, l := range lines {
+			if l.Raw == line {
+				return i
+			}
+		}
+		return -1
+	}
 	for _, s := range c.Evidence.Violations {
 		viol := ParseViolation(s)
 		v.Parsed = append(v.Parsed, viol)
-		if viol.Line > 0 {
-			marks[viol.Line] = append(marks[viol.Line], viol.Message+" ("+viol.Path+")")
+		if at := lineOf(viol.Line, viol.Path); viol.Line > 0 && at >= 0 {
+			marks[at] = append(marks[at], viol.Message+" ("+viol.Path+")")
 		}
 	}
-	for _, f := range v.Fields {
-		if m := responseLineRef.FindStringSubmatch(f.Value); f.Name == "where" && m != nil {
-			n, _ := strconv.Atoi(m[1])
-			if _, ok := marks[n]; !ok {
-				marks[n] = []string{"where: " + f.Value}
-			}
+	if m := responseLineRef.FindStringSubmatch(v.get("where")); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if at := lineOf(n, m[2]); at >= 0 && marks[at] == nil {
+			marks[at] = []string{"where: " + v.get("where")}
 		}
 	}
-	if c.Evidence.Response != "" {
-		for i, l := range strings.Split(c.Evidence.Response, "\n") {
-			notes, marked := marks[i+1]
-			v.Response = append(v.Response, responseLine{N: i + 1, Text: l, Marked: marked && c.Verdict != Passed, Notes: notes})
-		}
+	for i, l := range lines {
+		notes, marked := marks[i]
+		v.Response = append(v.Response, responseLine{N: i + 1, Text: l.Text, Marked: marked && c.Verdict != Passed, Notes: notes})
 	}
 	return v
+}
+
+func (v checkView) get(name string) string {
+	for _, f := range v.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
 }
 
 // areas groups the requirements by catalogue area in catalogue order; IDs a run names
 // that the catalogue lacks come last, under "other".
 func areas(runs []runView, cat catalogue.Catalogue) []areaView {
-	type tally struct {
-		counts  map[Verdict]int
-		anchors []string
-	}
-	per := make([]map[string]*tally, len(runs))
+	per := make([]map[string]map[Verdict]int, len(runs))
 	var unknown []string
 	for i, r := range runs {
-		per[i] = map[string]*tally{}
-		for k, c := range r.Checks {
+		per[i] = map[string]map[Verdict]int{}
+		for _, c := range r.Checks {
 			for _, id := range c.Requirements {
 				t := per[i][id]
 				if t == nil {
-					t = &tally{counts: map[Verdict]int{}}
+					t = map[Verdict]int{}
 					per[i][id] = t
 				}
-				t.counts[c.Verdict]++
-				if c.Verdict != Passed {
-					t.anchors = append(t.anchors, checkAnchor(i, k))
-				}
+				t[c.Verdict]++
 				if _, ok := cat.Lookup(id); !ok && !slices.Contains(unknown, id) {
 					unknown = append(unknown, id)
 				}
@@ -216,20 +262,20 @@ func areas(runs []runView, cat catalogue.Catalogue) []areaView {
 	}
 	row := func(req catalogue.Requirement) requirementView {
 		rv := requirementView{ID: req.ID, Level: string(req.Level), Text: req.Text, Source: req.Source}
-		for i := range runs {
+		for i, r := range runs {
 			t := per[i][req.ID]
 			if t == nil {
 				rv.Cells = append(rv.Cells, cellView{Counts: "not checked"})
 				continue
 			}
-			s := RequirementSummary{Counts: t.counts}
+			s := RequirementSummary{Counts: t}
 			var parts []string
-			for _, v := range []Verdict{Passed, Failed, Warning, Info, Error} {
-				if t.counts[v] > 0 {
-					parts = append(parts, fmt.Sprintf("%d %s", t.counts[v], v))
+			for _, v := range append([]Verdict{Passed, Failed, Warning, Info, Error}, otherVerdicts(t)...) {
+				if t[v] > 0 {
+					parts = append(parts, fmt.Sprintf("%d %s", t[v], v))
 				}
 			}
-			rv.Cells = append(rv.Cells, cellView{Verdict: s.Verdict(), Counts: strings.Join(parts, ", "), Anchors: t.anchors})
+			rv.Cells = append(rv.Cells, cellView{Verdict: s.Verdict(), Counts: strings.Join(parts, ", "), Links: r.byRequirement[req.ID]})
 		}
 		return rv
 	}

@@ -60,16 +60,31 @@ func visibleText(dom []byte) string {
 	return strings.TrimSpace(spaces.ReplaceAllString(html.UnescapeString(tags.ReplaceAllString(string(dom), " ")), " "))
 }
 
-// TestHTMLReportInBrowser opens a report with a failed check in headless chromium and
-// checks what a person would see: the summary counts first, and the failed check
-// expanded with its requirement, expected and actual, the marked response line and the
-// request. It keeps a screenshot of the page as it opens.
+// htmlRun is sampleRun with three more S2 failures that share one violation, each a
+// minified response as the embedded reference server sends them.
+func htmlRun() Run {
+	run := sampleRun()
+	for _, id := range []string{"gci-minified-1", "gci-minified-2", "gci-minified-3"} {
+		c := ringingCheck(id, 1, "Ringing")
+		c.Evidence.Response = minifiedRinging
+		c.Evidence.Violations = []string{"1: /soap:Envelope/soap:Body/GetCallInfoResponse/GetCallInfoResponse/CallState: Element '{http://schemas.microsoft.com/exchange/services/2006/messages}CallState': [facet 'enumeration'] The value 'Ringing' is not an element of the set"}
+		run.Checks = append(run.Checks, c)
+	}
+	return run
+}
+
+// TestHTMLReportInBrowser opens a report with failed checks in headless chromium and
+// checks what a person would see: the summary counts, then the requirement table whose
+// rows link to their failures, then the failures grouped, each group expanded with one
+// check in full: its requirement, expected and actual, the response with the violation
+// marked on its line (a minified response indented, the bytes as sent kept below) and the
+// request; the other checks of the group named. It keeps a screenshot of the page.
 func TestHTMLReportInBrowser(t *testing.T) {
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	page := filepath.Join(artifacts, "report.html")
-	if err := WriteFile(page, sampleRun(), WriteHTML); err != nil {
+	if err := WriteFile(page, htmlRun(), WriteHTML); err != nil {
 		t.Fatal(err)
 	}
 
@@ -78,31 +93,57 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		t.Fatalf("chromium returned no DOM:\n%s", dom)
 	}
 	text := visibleText(dom)
-	summary := "5 checks: 2 passed, 1 failed, 1 warnings, 0 info, 1 errors"
-	if i, j := strings.Index(text, summary), strings.Index(text, "Checks that did not pass"); i < 0 || j < i {
-		t.Errorf("the summary %q is not shown first; page text:\n%s", summary, text)
+	summary := "8 checks: 2 passed, 4 failed, 1 warnings, 0 info, 1 errors"
+	i, j, k := strings.Index(text, summary), strings.Index(text, "Requirements transport ID Level Requirement Verdict"), strings.Index(text, "Checks that did not pass (6, in 4 groups of identical violations)")
+	if i < 0 || j < i || k < j {
+		t.Fatalf("the page must show the summary, then the requirement table, then the failures (at %d, %d, %d); page text:\n%s", i, j, k, text)
 	}
-	// The failed check is expanded by the page itself, not by a click.
-	if !regexp.MustCompile(`<details class="check failed" id="run0-check1" open(="")?>`).Match(dom) {
-		t.Errorf("the failed check is not an open <details> in the DOM")
+	// The S2 row links to its two groups, and each link leads to an open group.
+	row := regexp.MustCompile(`(?s)S2</td>.*?</tr>`).Find(dom)
+	links := regexp.MustCompile(`href="#([^"]+)">(\d+ failed)</a>`).FindAllSubmatch(row, -1)
+	if len(links) != 2 || string(links[0][2]) != "1 failed" || string(links[1][2]) != "3 failed" {
+		t.Fatalf("the S2 row must link to its two groups (1 and 3 failed checks): %q", row)
 	}
-	failed := text[strings.Index(text, "Checks that did not pass"):strings.Index(text, "Requirements by area")]
+	for _, l := range links {
+		if !regexp.MustCompile(`<details class="check failed" id="` + string(l[1]) + `" open(="")?>`).Match(dom) {
+			t.Errorf("the S2 row links to #%s, which is not an open group", l[1])
+		}
+	}
+	failed := text[k:]
 	for _, want := range []string{
-		"FAILED [S2] getcallinfo-ringing: CallState and EventCause are in range",
+		"FAILED S2 (MUST) broken by 1 check: 'Ringing' is not a valid value of the atomic type 'CallStateType'",
 		"S2 (MUST, schema) : CallState is one of the 8 values; EventCause one of the 5",
 		"expected CallState one of the 8 values and EventCause one of the 5",
-		"actual 'Ringing' is not a valid value of the atomic type 'CallStateType'",
 		"6 <CallState>Ringing</CallState>", // the response with line numbers
 		"▲ 'Ringing' is not a valid value", // the violation marked under its line
 		"Request sent : POST /EWS/UM2007Legacy.asmx HTTP/1.1",
+		// The three minified responses: one group, one sample, the others named.
+		"FAILED S2 (MUST) broken by 3 checks: CallState 'Ringing' is not one of the 8 values",
+		"[S2] gci-minified-1: a replayed request",
+		"Response (HTTP 200), sent on 1 line and indented here for reading, 1 violation(s) marked",
+		"6 <CallState>Ringing</CallState> ▲ Element '{http://schemas.microsoft.com/exchange/services/2006/messages}CallState': [facet 'enumeration']",
+		"The same in 2 other checks",
+		"[S2] gci-minified-2: a replayed request · response line 1 /soap:Envelope",
+		"[S2] gci-minified-3: a replayed request",
 	} {
 		if !strings.Contains(failed, want) {
-			t.Errorf("the failed check does not show %q; its text:\n%s", want, failed)
+			t.Errorf("the failures do not show %q; their text:\n%s", want, failed)
 		}
 	}
+	// Marked: the CallState line of the indented response, not its first line.
+	listing := regexp.MustCompile(`(?s)sent on 1 line.*?</table>`).Find(dom)
+	marked := regexp.MustCompile(`<tr class="mark"><td class="n">(\d+)</td><td>([^<]*)</td>`).FindAllSubmatch(listing, -1)
+	if len(marked) != 1 || string(marked[0][1]) != "6" || !strings.Contains(string(marked[0][2]), "&lt;CallState&gt;Ringing") {
+		t.Errorf("the minified response must be marked on its CallState line only: %q", marked)
+	}
+	// The bytes as sent are kept, in a collapsed block.
+	asText := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;") // how a DOM writes a text node
+	if !strings.Contains(string(dom), asText.Replace(minifiedRinging)) {
+		t.Error("the page does not keep the minified response as sent")
+	}
 
-	// One screenshot shows what a person sees on opening the report: the summary, then the
-	// failed check already expanded.
+	// One screenshot shows what a person sees on opening the report: the summary and the
+	// requirement table.
 	shot, err := filepath.Abs(filepath.Join(artifacts, "report.png"))
 	if err != nil {
 		t.Fatal(err)

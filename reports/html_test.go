@@ -30,7 +30,9 @@ func TestHTMLReportIsSelfContained(t *testing.T) {
 	}
 	for _, want := range []string{
 		"5 checks: 2 passed, 1 failed, 1 warnings, 0 info, 1 errors",
-		`<details class="check failed" id="run0-check1" open>`,
+		`<details class="check failed" id="run0-group0" open>`,
+		`<div class="sample" id="run0-check1">`,
+		`<a href="#run0-group0">1 failed</a>`,                       // the requirement table links to its failures
 		"CallState is one of the 8 values; EventCause one of the 5", // requirement text
 		`<tr class="mark"><td class="n">6</td>`,                     // the violation's line
 		"&lt;CallId&gt;AQAAAA==&lt;/CallId&gt;",                     // the request, escaped
@@ -68,6 +70,28 @@ func TestAppendHTMLEscapedMatchesTemplate(t *testing.T) {
 	for _, s := range []string{"", "plain", `<script>alert("x")</script>`, "it's & more", "nul\x00byte", "bad utf8 \xff\xfe", "\u2028 é ✓", "&&&", ">"} {
 		if got, want := string(appendHTMLEscaped([]byte("prefix:"), s)), "prefix:"+template.HTMLEscapeString(s); got != want {
 			t.Errorf("%q: got %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestHTMLShowsVerdictsItDoesNotKnow: a verdict added after this package (a check not run
+// because a budget was spent, say) is counted and grouped, not dropped.
+func TestHTMLShowsVerdictsItDoesNotKnow(t *testing.T) {
+	run := sampleRun()
+	run.Checks = append(run.Checks, Check{Name: "[L1] budget", Requirements: []string{"L1"}, Level: "MUST", Area: "lifecycle", Verdict: "skipped", Message: "not run: the call budget is spent"})
+	var b bytes.Buffer
+	if err := WriteHTML(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"6 checks: 2 passed, 1 failed, 1 warnings, 0 info, 1 errors, 1 skipped",
+		`<span class="chip v-skipped">1 skipped</span>`,
+		`<details class="check skipped" id="run0-group3">`,
+		"L1, 1 check: not run: the call budget is spent",
+		"1 error, 1 skipped",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the HTML report lacks %q", want)
 		}
 	}
 }

@@ -9,13 +9,17 @@ import (
 	"time"
 )
 
+// The JUnit layout is the one the Jenkins xUnit plugin's junit-10.xsd allows, the
+// strictest schema in common use (reports/testdata/junit-10.xsd; a test validates against
+// it): no skipped count on <testsuites>, no <properties> in a <testcase>. What a testcase
+// would carry as properties is in its classname and in "name: value" lines at the head of
+// its <system-out>.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -38,14 +42,13 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name       string          `xml:"name,attr"`
-	Classname  string          `xml:"classname,attr"`
-	Time       string          `xml:"time,attr"`
-	Properties []junitProperty `xml:"properties>property"`
-	Skipped    *junitSkipped   `xml:"skipped"`
-	Failure    *junitProblem   `xml:"failure"`
-	Error      *junitProblem   `xml:"error"`
-	SystemOut  string          `xml:"system-out,omitempty"`
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Skipped   *junitSkipped `xml:"skipped"`
+	Failure   *junitProblem `xml:"failure"`
+	Error     *junitProblem `xml:"error"`
+	SystemOut string        `xml:"system-out,omitempty"`
 }
 
 type junitSkipped struct {
@@ -61,8 +64,11 @@ type junitProblem struct {
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
 
 // WriteJUnit writes the run as JUnit XML: one testsuite per requirement area, one
-// testcase per check. A broken requirement is a <failure>; a check the run could not
-// judge is an <error>; a SHOULD warning passes with a "verdict" property of "warning".
+// testcase per check, classname umconform.AREA.REQUIREMENT. A broken requirement is a
+// <failure>; a check the run could not judge is an <error>; a SHOULD warning passes. Each
+// testcase's <system-out> starts with its requirement, level, verdict and fixture, one
+// "name: value" line each, then a blank line and the evidence of a check that did not
+// pass.
 func WriteJUnit(w io.Writer, run Run) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("writing JUnit: %w", err)
@@ -79,6 +85,8 @@ func junitRoot(run Run) junitSuites {
 	root := junitSuites{Name: "umconform", Time: seconds(run.Duration)}
 	index := map[string]int{}
 	var spent []time.Duration // per suite, formatted once at the end
+	type classKey struct{ area, ids string }
+	classes := map[classKey]string{}
 	for _, c := range run.Checks {
 		area := c.Area
 		if area == "" {
@@ -103,22 +111,24 @@ func junitRoot(run Run) junitSuites {
 			})
 		}
 		s := &root.Suites[i]
-		props := make([]junitProperty, 4, 6)
-		props[0] = junitProperty{"requirement", strings.Join(c.Requirements, " ")}
-		props[1] = junitProperty{"level", c.Level}
-		props[2] = junitProperty{"verdict", string(c.Verdict)}
-		props[3] = junitProperty{"target", run.Target}
-		tc := junitCase{Name: c.Name, Classname: s.Name, Time: seconds(c.Duration), Properties: props}
-		if c.Fixture != "" {
-			tc.Properties = append(tc.Properties, junitProperty{"fixture", c.Fixture})
+		ids := strings.Join(c.Requirements, " ")
+		// One classname per area and requirement, not one string per testcase.
+		key := classKey{area, ids}
+		class, ok := classes[key]
+		if !ok {
+			class = s.Name
+			if len(c.Requirements) > 0 {
+				class += "." + strings.Join(c.Requirements, "_")
+			}
+			classes[key] = class
 		}
-		if c.FixtureFile != "" {
-			tc.Properties = append(tc.Properties, junitProperty{"fixture.file", c.FixtureFile})
-		}
+		tc := junitCase{Name: c.Name, Classname: class, Time: seconds(c.Duration)}
+		detail := ""
 		first := firstLine(c.Message)
 		switch c.Verdict {
+		case Passed:
 		case Failed:
-			tc.Failure = &junitProblem{Message: first, Type: strings.Join(c.Requirements, " "), Text: c.Message}
+			tc.Failure = &junitProblem{Message: first, Type: ids, Text: c.Message}
 			s.Failures++
 		case Error:
 			tc.Error = &junitProblem{Message: first, Type: "cannot-judge", Text: c.Message}
@@ -126,19 +136,20 @@ func junitRoot(run Run) junitSuites {
 		case Skipped:
 			tc.Skipped = &junitSkipped{Message: first}
 			s.Skipped++
-		case Warning, Info:
-			tc.SystemOut = strings.ToUpper(string(c.Verdict)) + " (" + c.Level + "): " + c.Message
+		default: // a warning, information, or a verdict added later: it passes, and says so
+			detail = strings.ToUpper(string(c.Verdict)) + " (" + c.Level + "): " + c.Message
 		}
 		// Evidence is for a person reading why a check did not pass; passing checks
 		// would only repeat the same exchange once per requirement.
 		if c.Verdict != Passed {
 			if ev := c.Evidence.text(); ev != "" {
-				if tc.SystemOut != "" {
-					tc.SystemOut += "\n\n"
+				if detail != "" {
+					detail += "\n\n"
 				}
-				tc.SystemOut += ev
+				detail += ev
 			}
 		}
+		tc.SystemOut = junitSystemOut(ids, c.Level, string(c.Verdict), c.Fixture, c.FixtureFile, detail)
 		s.Cases = append(s.Cases, tc)
 		s.Tests++
 		spent[i] += c.Duration
@@ -148,9 +159,46 @@ func junitRoot(run Run) junitSuites {
 		root.Tests += s.Tests
 		root.Failures += s.Failures
 		root.Errors += s.Errors
-		root.Skipped += s.Skipped
 	}
 	return root
+}
+
+// junitSystemOut is a testcase's system-out: its requirement, level, verdict and fixture
+// as "name: value" lines (those with a value), then a blank line and the detail, if any.
+// It is built in one allocation: a run may have tens of thousands of testcases.
+func junitSystemOut(requirement, level, verdict, fixture, file, detail string) string {
+	lines := [...]struct{ name, value string }{
+		{"requirement", requirement}, {"level", level}, {"verdict", verdict}, {"fixture", fixture}, {"fixture.file", file},
+	}
+	n := len(detail) + 1
+	for _, l := range lines {
+		n += len(l.name) + len(l.value) + 3
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, l := range lines {
+		if l.value == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l.name)
+		b.WriteString(": ")
+		// A value never spans lines: a newline in a fixture name would end the head early.
+		for i := 0; i < len(l.value); i++ {
+			if c := l.value[i]; c == '\n' || c == '\r' {
+				b.WriteByte(' ')
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	if detail != "" {
+		b.WriteString("\n\n")
+		b.WriteString(detail)
+	}
+	return b.String()
 }
 
 func firstLine(s string) string {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/umconform/umconform/internal/xsdcheck"
 )
 
 func junitSampleRun() Run {
@@ -92,27 +94,28 @@ func TestJUnitStructure(t *testing.T) {
 	if !strings.Contains(c.SystemOut, "5: /soap:Envelope: bad") || !strings.Contains(c.SystemOut, "response (HTTP 500)") {
 		t.Errorf("evidence missing from system-out: %q", c.SystemOut)
 	}
-	props := map[string]string{}
-	for _, pr := range c.Properties {
-		props[pr.Name] = pr.Value
+	head := junitHead(c.SystemOut)
+	if head["requirement"] != "C2" || head["level"] != "MUST" || head["fixture"] != "gci-callid-unknown" || head["verdict"] != "failed" ||
+		c.Classname != "umconform.callid.C2" || len(c.Properties) != 0 {
+		t.Errorf("a testcase must say its requirement, level, fixture and verdict in its classname and system-out, with no properties: %+v", c)
 	}
-	if props["requirement"] != "C2" || props["level"] != "MUST" || props["fixture"] != "gci-callid-unknown" || props["verdict"] != "failed" ||
-		props["target"] != "https://um.contoso.com/EWS/UM2007Legacy.asmx" {
-		t.Errorf("properties %v", props)
+	if suite := p.Suites[byName["umconform.callid"]]; len(suite.Properties) != 6 || suite.Properties[0].Value != "https://um.contoso.com/EWS/UM2007Legacy.asmx" || suite.Properties[4].Name != "calls.placed" {
+		t.Errorf("suite properties %+v", suite.Properties)
 	}
 	rob := p.Suites[byName["umconform.robustness"]]
 	if rob.Errors != 1 || rob.Failures != 0 || rob.Cases[0].Error == nil || rob.Cases[0].Failure != nil || rob.Cases[0].Error.Type != "cannot-judge" {
 		t.Errorf("an unjudged check must be an <error> only: %+v", rob.Cases[0])
 	}
 	warn := p.Suites[byName["umconform.replay"]].Cases[0]
-	if warn.Failure != nil || warn.Error != nil || !strings.HasPrefix(warn.SystemOut, "WARNING (SHOULD)") {
+	if warn.Failure != nil || warn.Error != nil || junitHead(warn.SystemOut)["verdict"] != "warning" || !strings.Contains(warn.SystemOut, "\n\nWARNING (SHOULD): R2 (SHOULD) broken") {
 		t.Errorf("a warning passes with its text in system-out: %+v", warn)
 	}
 	if tr := p.Suites[byName["umconform.transport"]]; tr.Time != "0.002" {
 		t.Errorf("transport suite time %q, want the sum of its cases, 0.002", tr.Time)
 	}
 	pass := p.Suites[byName["umconform.transport"]].Cases[0]
-	if pass.Failure != nil || pass.Error != nil || pass.Time != "0.002" || pass.Classname != "umconform.transport" {
+	if pass.Failure != nil || pass.Error != nil || pass.Time != "0.002" || pass.Classname != "umconform.transport.T2" ||
+		pass.SystemOut != "requirement: T2\nlevel: MUST\nverdict: passed\nfixture: gci-doc-request\nfixture.file: fixtures/corpus/gci-doc-request.json" {
 		t.Errorf("passed check: %+v", pass)
 	}
 	if p.Tests != 4 || p.Failures != 1 || p.Errors != 1 {
@@ -120,6 +123,57 @@ func TestJUnitStructure(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "BeforeSuite") || strings.Contains(b.String(), "AfterSuite") {
 		t.Error("setup nodes in the report")
+	}
+}
+
+// junitHead reads the "name: value" lines that open a testcase's system-out.
+func junitHead(systemOut string) map[string]string {
+	head := map[string]string{}
+	for _, l := range strings.Split(systemOut, "\n") {
+		name, value, ok := strings.Cut(l, ": ")
+		if !ok || l == "" {
+			break
+		}
+		head[name] = value
+	}
+	return head
+}
+
+// TestJUnitValidatesAgainstJenkinsSchema: junit.xml is valid against the Jenkins xUnit
+// plugin's junit-10.xsd, the strictest JUnit schema in common use, for runs with every
+// verdict (one this package does not know included) and hostile text. The schema is shown
+// to be strict first: the layout this writer had before (a skipped count on testsuites,
+// properties in a testcase) must fail it.
+func TestJUnitValidatesAgainstJenkinsSchema(t *testing.T) {
+	const xsdFile = "testdata/junit-10.xsd"
+	old := `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="umconform" tests="1" failures="0" errors="0" skipped="0" time="0.001">
+  <testsuite name="umconform.transport" tests="1" failures="0" errors="0" skipped="0" time="0.001" timestamp="2026-11-27T01:02:03">
+    <testcase name="c" classname="umconform.transport" time="0.001"><properties><property name="verdict" value="passed"></property></properties></testcase>
+  </testsuite>
+</testsuites>`
+	problems, err := xsdcheck.Problems(xsdFile, []byte(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 2 || !strings.Contains(problems[0], "skipped") || !strings.Contains(problems[1], "properties") {
+		t.Fatalf("the schema must reject the old layout twice (skipped on testsuites, properties in testcase): %q", problems)
+	}
+	odd := sampleRun()
+	odd.Checks = append(odd.Checks, Check{Name: tricky, Requirements: []string{"T1"}, Level: "MUST", Area: tricky, Verdict: Failed,
+		Message: tricky + "\nsecond", Fixture: tricky + "\nx", FixtureFile: tricky, Evidence: Evidence{Request: tricky, Status: 500, Response: "\x00\x0b" + tricky}})
+	for name, run := range map[string]Run{"sample": sampleRun(), "junit sample": junitSampleRun(), "grouped": groupedRun(), "odd": odd, "empty": {}} {
+		var b bytes.Buffer
+		if err := WriteJUnit(&b, run); err != nil {
+			t.Fatal(err)
+		}
+		problems, err := xsdcheck.Problems(xsdFile, b.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(problems) > 0 {
+			t.Errorf("%s: junit.xml does not validate against junit-10.xsd:\n%s", name, strings.Join(problems, "\n"))
+		}
 	}
 }
 
@@ -137,11 +191,11 @@ func TestExitCodeAndSummary(t *testing.T) {
 		t.Errorf("warnings alone must exit 0, got %d", run.ExitCode())
 	}
 	var b bytes.Buffer
-	if err := WriteSummary(&b, junitSampleRun(), []string{"T2", "C2", "X5", "R2"}); err != nil {
+	if err := WriteSummary(&b, junitSampleRun(), []string{"T2", "C2", "X5", "R2"}, false); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"C2           MUST    FAILED", "X5           MUST    ERROR", "R2           SHOULD  WARNING", "FAILED [C2] gci-callid-unknown", "WARNING [R2]",
+	for _, want := range []string{"C2           MUST    FAILED", "X5           MUST    ERROR", "R2           SHOULD  WARNING", "FAILED C2 (MUST) broken by 1 check: InvalidObjectIdException", "WARNING R2",
 		"4 checks against https://um.contoso.com/EWS/UM2007Legacy.asmx: 1 passed, 1 failed, 1 warnings, 1 errors (1.5s)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
@@ -152,8 +206,8 @@ func TestExitCodeAndSummary(t *testing.T) {
 		many.Checks = append(many.Checks, Check{Name: fmt.Sprintf("[L1] call %d", i), Requirements: []string{"L1"}, Level: "MUST", Verdict: Error, Message: "not run: the run was interrupted before this check"})
 	}
 	b.Reset()
-	WriteSummary(&b, many, nil)
-	if n := strings.Count(b.String(), "not run: the run was interrupted"); n != 4 || !strings.Contains(b.String(), `… and 2 more error checks with the message "not run: the run was interrupted before this check"`) {
+	WriteSummary(&b, many, nil, false)
+	if n := strings.Count(b.String(), "not run: the run was interrupted"); n != 2 || !strings.Contains(b.String(), "ERROR L1, 5 checks: not run: the run was interrupted before this check\n") {
 		t.Errorf("identical messages are not grouped (%d copies):\n%s", n, b.String())
 	}
 	if strings.Index(out, "T2") > strings.Index(out, "C2") {

@@ -15,7 +15,9 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 	b := make([]byte, 0, 64<<10) // written out whenever it holds 32 KiB
 	b = append(b, `<testsuites`...)
 	b = xmlAttr(b, "name", root.Name)
-	b = xmlCounts(b, root.Tests, root.Failures, root.Errors, root.Skipped)
+	b = xmlIntAttr(b, "tests", root.Tests)
+	b = xmlIntAttr(b, "failures", root.Failures)
+	b = xmlIntAttr(b, "errors", root.Errors)
 	b = xmlAttr(b, "time", root.Time)
 	b = append(b, '>')
 	for _, s := range root.Suites {
@@ -34,7 +36,6 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 			b = xmlAttr(b, "classname", c.Classname)
 			b = xmlAttr(b, "time", c.Time)
 			b = append(b, '>')
-			b = xmlProperties(b, 3, c.Properties)
 			if c.Skipped != nil {
 				b = xmlLine(b, 3)
 				b = append(b, `<skipped`...)
@@ -49,7 +50,9 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 				b = xmlEscape(b, c.SystemOut)
 				b = append(b, `</system-out>`...)
 			}
-			b = xmlLine(b, 2)
+			if c.Failure != nil || c.Error != nil || c.SystemOut != "" {
+				b = xmlLine(b, 2) // encoding/xml ends an element on its own line only after a child
+			}
 			b = append(b, `</testcase>`...)
 			if len(b) >= 32<<10 {
 				if _, err := w.Write(b); err != nil {

@@ -1,5 +1,5 @@
 // Package reports holds the neutral result model of a run and writes it as JUnit XML, JSON,
-// HTML and a console summary.
+// HTML, Markdown and a console summary.
 package reports
 
 import (
@@ -102,6 +102,9 @@ func (s RequirementSummary) Verdict() Verdict {
 		if s.Counts[v] > 0 {
 			return v
 		}
+	}
+	if s.Counts[Passed] == 0 && s.Counts[Skipped] > 0 {
+		return Skipped // none of its checks ran: it did not pass
 	}
 	return Passed
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -17,50 +18,145 @@ func CallsLine(run Run) string {
 	return fmt.Sprintf("Calls placed: %d PlayOnPhone requests, %s", run.CallsPlaced, budget)
 }
 
+// Console limits: a sample's response, violations and the list of a group's other members
+// are cut here; report.html and report.json hold them whole.
+const (
+	consoleResponseLines = 15
+	consoleViolations    = 3
+	consoleMembers       = 60
+)
+
 // WriteSummary writes the end-of-run console summary: one line per requirement with its
-// verdict and counts, then every failed, errored and warned check with its message.
-func WriteSummary(w io.Writer, run Run, catalogueOrder []string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "REQUIREMENT\tLEVEL\tVERDICT\tPASSED\tFAILED\tWARNINGS\tERRORS\n")
-	for _, s := range run.ByRequirement(catalogueOrder) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.ID, s.Level, strings.ToUpper(string(s.Verdict())),
-			s.Counts[Passed], s.Counts[Failed], s.Counts[Warning]+s.Counts[Info], s.Counts[Error])
-	}
-	if err := tw.Flush(); err != nil {
+// verdict and counts; then one block per group of identical violations (Groups), with
+// one check in full as the sample and the others named on one line; then the totals.
+// verbose writes every check of each group in full instead.
+func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) error {
+	if err := writeRequirementTable(w, run, catalogueOrder); err != nil {
 		return err
 	}
-	// Checks that share one message (a dead target, an interrupted run) are listed once
-	// with their count after the first few, so the console stays readable.
-	const shown = 3
-	for _, v := range []Verdict{Failed, Error, Warning, Skipped} {
-		seen := map[string]int{}
-		var order []string
-		for _, c := range run.Checks {
-			if c.Verdict != v {
-				continue
-			}
-			if seen[c.Message] == 0 {
-				order = append(order, c.Message)
-			}
-			if seen[c.Message]++; seen[c.Message] <= shown {
-				fmt.Fprintf(w, "\n%s %s\n  %s\n", strings.ToUpper(string(v)), c.Name, strings.ReplaceAll(c.Message, "\n", "\n  "))
-			}
+	for _, g := range run.Groups(catalogueOrder) {
+		fmt.Fprintf(w, "\n%s %s\n", strings.ToUpper(string(g.Verdict)), g.Title())
+		if g.Text != "" {
+			fmt.Fprintf(w, "  %s: %s\n", strings.Join(g.Requirements, ", "), g.Text)
 		}
-		for _, msg := range order {
-			if n := seen[msg]; n > shown {
-				fmt.Fprintf(w, "\n… and %d more %s checks with the message %q\n", n-shown, v, firstLine(msg))
-			}
+		members := g.Checks
+		if !verbose {
+			members = members[:1]
+		}
+		for _, k := range members {
+			writeCheckInFull(w, run.Checks[k], len(members) == 1 && len(g.Checks) > 1, g.Text == "")
+		}
+		if !verbose && len(g.Checks) > 1 {
+			writeOthers(w, run, g.Checks[1:], len(g.Requirements) > 1)
 		}
 	}
 	n := run.Counts()
-	skipped := ""
-	if n[Skipped] > 0 {
-		skipped = fmt.Sprintf(", %d skipped", n[Skipped])
-	}
-	if _, err := fmt.Fprintf(w, "\n%d checks against %s: %d passed, %d failed, %d warnings, %d errors%s (%.1fs)\n",
-		len(run.Checks), run.Target, n[Passed], n[Failed], n[Warning]+n[Info], n[Error], skipped, run.Duration.Seconds()); err != nil {
+	if _, err := fmt.Fprintf(w, "\n%d checks against %s: %s (%.1fs)\n", len(run.Checks), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintln(w, CallsLine(run))
 	return err
+}
+
+// countsLine says how many checks ended with each verdict: the four this package always
+// names, then any other there is.
+func countsLine(n map[Verdict]int) string {
+	s := fmt.Sprintf("%d passed, %d failed, %d warnings, %d errors", n[Passed], n[Failed], n[Warning]+n[Info], n[Error])
+	for _, v := range otherVerdicts(n) {
+		s += fmt.Sprintf(", %d %s", n[v], v)
+	}
+	return s
+}
+
+// otherVerdicts are the verdicts with checks that are none of the five this package
+// defines, in name order, so that a verdict added later is still counted somewhere.
+func otherVerdicts(n map[Verdict]int) []Verdict {
+	var out []Verdict
+	for v, c := range n {
+		switch v {
+		case Passed, Failed, Warning, Info, Error:
+			continue
+		}
+		if c > 0 {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func writeRequirementTable(w io.Writer, run Run, order []string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "REQUIREMENT\tLEVEL\tVERDICT\tPASSED\tFAILED\tWARNINGS\tERRORS\n")
+	for _, s := range run.ByRequirement(order) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.ID, s.Level, strings.ToUpper(string(s.Verdict())),
+			s.Counts[Passed], s.Counts[Failed], s.Counts[Warning]+s.Counts[Info], s.Counts[Error])
+	}
+	return tw.Flush()
+}
+
+// writeCheckInFull writes one check: its name, its message (the headline only when the
+// group does not already say it), and its evidence. As a group's sample ("for example")
+// it is one of several.
+func writeCheckInFull(w io.Writer, c Check, sample, headline bool) {
+	lead := "  "
+	if sample {
+		lead = "  for example "
+	}
+	fmt.Fprintf(w, "%s%s\n", lead, c.Name)
+	writeCheckDetail(w, c, headline, "    ")
+	ev := c.Evidence
+	if ev.Status != 0 || ev.Response != "" {
+		lines := strings.Split(strings.TrimRight(ev.Response, "\n"), "\n")
+		fmt.Fprintf(w, "    response (HTTP %d):", ev.Status)
+		if len(lines) == 1 {
+			fmt.Fprintf(w, " %s\n", lines[0])
+			return
+		}
+		fmt.Fprintln(w)
+		for i, l := range lines {
+			if i == consoleResponseLines && len(lines) > consoleResponseLines+1 {
+				fmt.Fprintf(w, "      … %d more lines\n", len(lines)-i)
+				break
+			}
+			fmt.Fprintf(w, "      %s\n", l)
+		}
+	}
+}
+
+// writeCheckDetail writes what a check's message says (its headline only when asked, or
+// when it has no fields), the states it observed and its violations, each line indented.
+func writeCheckDetail(w io.Writer, c Check, headline bool, indent string) {
+	m := parseMessage(c.Message)
+	if headline || len(m.Fields) == 0 {
+		fmt.Fprintf(w, "%s%s\n", indent, strings.ReplaceAll(m.Headline, "\n", "\n"+indent))
+	}
+	for _, f := range m.Fields {
+		fmt.Fprintf(w, "%s%-9s %s\n", indent, f.Name+":", f.Value)
+	}
+	ev := c.Evidence
+	if len(ev.States) > 0 {
+		fmt.Fprintf(w, "%sstates:   %s\n", indent, strings.Join(ev.States, " → "))
+	}
+	for i, v := range ev.Violations {
+		if i == consoleViolations && len(ev.Violations) > consoleViolations+1 {
+			fmt.Fprintf(w, "%s… and %d more violations\n", indent, len(ev.Violations)-i)
+			break
+		}
+		fmt.Fprintf(w, "%sviolation: %s\n", indent, v)
+	}
+}
+
+// writeOthers names a group's other checks on one line (a terminal wraps it), with their
+// requirement when the group has several.
+func writeOthers(w io.Writer, run Run, others []int, withRequirement bool) {
+	names := make([]string, 0, min(len(others), consoleMembers))
+	for _, k := range others[:min(len(others), consoleMembers)] {
+		names = append(names, shortName(run.Checks[k], withRequirement))
+	}
+	more := ""
+	if len(others) > consoleMembers {
+		more = fmt.Sprintf(" and %d more", len(others)-consoleMembers)
+	}
+	fmt.Fprintf(w, "  also %s: %s%s\n", plural(len(others), "other", "others"), strings.Join(names, ", "), more)
 }

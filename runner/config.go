@@ -33,6 +33,8 @@ type Config struct {
 	Strict      bool
 	ReportDir   string
 	List        bool
+	Verbose     bool     // every failed check in full, and Ginkgo's own output for each failed spec
+	SummaryMD   string   // a Markdown summary written here too (GITHUB_STEP_SUMMARY gets it regardless)
 	FixtureDirs []string // users' own recordings, replayed with the embedded corpus
 
 	// Lifecycle polling; zero takes the defaults for the target: DefaultPollInterval and

@@ -70,30 +70,43 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	if cfg.List {
 		return list(stdout, suites.Planned(ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg), envs...))
 	}
+	defer consoleOutput(stdout, cfg.Verbose)()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&failer{}, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
 
 	code, checks := ExitOK, 0
 	dir := strings.TrimRight(cfg.ReportDir, "/")
+	order := catalogue.Default().IDs()
 	for _, run := range runs {
 		fmt.Fprintln(stdout)
 		if len(runs) > 1 {
 			fmt.Fprintf(stdout, "== %s\n", run.Name)
 		}
-		if err := reports.WriteSummary(stdout, run, catalogue.Default().IDs()); err != nil {
+		if err := reports.WriteSummary(stdout, run, order, cfg.Verbose); err != nil {
 			fmt.Fprintf(stderr, "umconform run: summary: %v\n", err)
 		}
 		checks += len(run.Checks)
 		code = worse(code, run.ExitCode())
+	}
+	var also string
+	if len(runs) > 0 {
+		paths, errs := writeMarkdown(cfg, runs, order)
+		for _, err := range errs {
+			fmt.Fprintf(stderr, "umconform run: %v\n", err)
+			code = worse(code, ExitCannotRun) // a summary asked for and not written
+		}
+		for _, p := range paths {
+			also += ", " + p
+		}
 	}
 	if len(runs) > 1 {
 		fmt.Fprintln(stdout)
 		if err := reports.WriteMatrixTable(stdout, runs, catalogue.Default()); err != nil {
 			fmt.Fprintf(stderr, "umconform run: matrix: %v\n", err)
 		}
-		fmt.Fprintf(stdout, "Reports: %s/NAME/{junit.xml,report.json,report.html} per target; %s/matrix.json and %s/matrix.html\n", dir, dir, dir)
+		fmt.Fprintf(stdout, "Reports: %s/NAME/{junit.xml,report.json,report.html} per target; %s/matrix.json and %s/matrix.html%s\n", dir, dir, dir, also)
 	} else {
-		fmt.Fprintf(stdout, "Reports: %s/junit.xml, %s/report.json, %s/report.html\n", dir, dir, dir)
+		fmt.Fprintf(stdout, "Reports: %s/junit.xml, %s/report.json, %s/report.html%s\n", dir, dir, dir, also)
 	}
 	if checks == 0 {
 		fmt.Fprintln(stderr, "umconform run: no check was selected; loosen --label-filter or --focus")

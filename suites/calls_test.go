@@ -58,13 +58,14 @@ func TestSharedCall(t *testing.T) {
 		}
 	})
 	t.Run("never live: kept", func(t *testing.T) {
-		e := referenceEnv(t, "exchange", 5)
-		e.cfg.DialString = "+15550101" // busy: Disconnected at once
+		// The first question about each new call is refused: a call not yet seen live
+		// that is refused has not ended, and must not cost a call per fixture.
+		e := referenceEnv(t, "l1-callid-not-ready", 5)
 		for range 3 {
 			replayAnswer(t, e, pollFixture)
 		}
 		if n := e.Placed(); n != 1 {
-			t.Errorf("%d calls placed to a busy line for three readers, want 1 (not one per fixture)", n)
+			t.Errorf("%d calls placed for three readers of a call refused at first, want 1 (not one per fixture)", n)
 		}
 	})
 	for _, tt := range []struct {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"regexp"
 	"strings"
 
 	"github.com/umconform/umconform/fixtures"
@@ -220,12 +221,31 @@ func judgeS2(ex *Exchange) Outcome {
 	}
 	if len(enum) > 0 {
 		v := enum[0]
-		return Outcome{Expected: "CallState one of the 8 values and EventCause one of the 5", Actual: v.Message, Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: enum}
+		return Outcome{Expected: "CallState one of the 8 values and EventCause one of the 5", Actual: enumActual(v), Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: enum}
 	}
 	if ex.Result.Message != "GetCallInfoResponse" {
 		return pass("no call information to check: " + describe(ex))
 	}
 	return pass("")
+}
+
+// enumValue finds the rejected value in libxml2's two messages for an enumeration
+// ("... The value 'Ringing' is not an element of the set {...}" and "'Ringing' is not a
+// valid value of the atomic type ...").
+var enumValue = regexp.MustCompile(`(?:The value |^)'(.*?)' is not`)
+
+// enumActual says which value broke S2 in a line a person takes in at a glance, and the
+// same line for every response that sends that value, so the reports can group them;
+// libxml2's own message stays among the violations.
+func enumActual(v schema.Violation) string {
+	name, n := "CallState", 8
+	if strings.HasSuffix(v.Path, "EventCause") {
+		name, n = "EventCause", 5
+	}
+	if m := enumValue.FindStringSubmatch(v.Message); m != nil {
+		return fmt.Sprintf("%s '%s' is not one of the %d values", name, m[1], n)
+	}
+	return v.Message
 }
 
 // judgeS3: EventCause is one of the four documented values (SHOULD).

@@ -102,6 +102,23 @@ func TestReplayJudges(t *testing.T) {
 	}
 }
 
+// TestS2SaysWhichValue: an enumeration break names the element and the value in words, the
+// line the reports group identical breaks by; libxml2's message stays in the violations.
+func TestS2SaysWhichValue(t *testing.T) {
+	xml, success := "text/xml; charset=utf-8", fixtures.Expect{Outcome: fixtures.Success}
+	for body, want := range map[string]string{
+		info("Ringing", "None"):      "CallState 'Ringing' is not one of the 8 values",
+		info("Connected", "Sneezed"): "EventCause 'Sneezed' is not one of the 5 values",
+		info("connected", "None"):    "CallState 'connected' is not one of the 8 values",
+		info("Ring'ing", "NoAnswer"): "CallState 'Ring'ing' is not one of the 8 values",
+	} {
+		o := judgeS2(exchange(t, "GetCallInfo", 200, xml, body, success))
+		if o.Pass || o.Actual != want || len(o.Violations) == 0 || !strings.Contains(o.Violations[0].Message, "enumeration") {
+			t.Errorf("%s: actual %q, want %q (violations %v)", body, o.Actual, want, o.Violations)
+		}
+	}
+}
+
 func TestVariantJudge(t *testing.T) {
 	xml := "text/xml; charset=utf-8"
 	success := fixtures.Expect{Outcome: fixtures.Success}

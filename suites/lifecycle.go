@@ -587,7 +587,7 @@ func (e *Env) declareLifecycle() {
 		// A user with one test line has one number: the calls kept apart all go to it.
 		apart := []string{e.cfg.DialString, e.cfg.DialString}
 		m := e.newTraceMemo(func(ctx context.Context) []*callTrace { return e.traceApart(ctx, apart) })
-		prefix := fmt.Sprintf("%d calls at once to %s, ended one at a time: ", len(apart), dialName(e.cfg.DialString))
+		prefix := fmt.Sprintf("%d calls at once to %s ended one at a time: ", len(apart), dialName(e.cfg.DialString))
 		for _, c := range apartChecks {
 			e.Requirement(checkSpec{id: c.id, title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: apartJudge(c.id, m.wait)})
 		}
