@@ -33,6 +33,8 @@ type runView struct {
 	// them through the template's reflective escaper were a quarter of a --list run.
 	PassedList  template.HTML
 	PassedCount int
+	Partial     string        // what share of the checks the run made, "" for all
+	Expired     []Expectation // entries of the expectations file that no longer applied
 }
 
 type verdictCount struct {
@@ -116,7 +118,17 @@ func newRunView(i int, run Run) runView {
 	}
 	v.Summary = fmt.Sprintf("%d checks: %d passed, %d failed, %d warnings, %d info, %d errors",
 		len(run.Checks), n[Passed], n[Failed], n[Warning], n[Info], n[Error])
-	for _, worst := range []Verdict{Failed, Error, Warning, Info} {
+	if n[ExpectedFailure] > 0 { // only then: most runs have no expectations file
+		v.Counts = append(v.Counts, verdictCount{ExpectedFailure, n[ExpectedFailure]})
+		v.Summary += fmt.Sprintf(", %d expected failures", n[ExpectedFailure])
+	}
+	v.Partial = run.Selection.Partial()
+	for _, x := range run.Expectations {
+		if x.Expired {
+			v.Expired = append(v.Expired, x)
+		}
+	}
+	for _, worst := range []Verdict{Failed, Error, Warning, Info, ExpectedFailure} {
 		for k, c := range run.Checks {
 			if c.Verdict == worst {
 				v.Problems = append(v.Problems, newCheckView(i, k, c))
@@ -224,7 +236,7 @@ func areas(runs []runView, cat catalogue.Catalogue) []areaView {
 			}
 			s := RequirementSummary{Counts: t.counts}
 			var parts []string
-			for _, v := range []Verdict{Passed, Failed, Warning, Info, Error} {
+			for _, v := range []Verdict{Passed, Failed, Warning, Info, Error, ExpectedFailure} {
 				if t.counts[v] > 0 {
 					parts = append(parts, fmt.Sprintf("%d %s", t.counts[v], v))
 				}

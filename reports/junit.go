@@ -44,6 +44,7 @@ type junitCase struct {
 	Properties []junitProperty `xml:"properties>property"`
 	Failure    *junitProblem   `xml:"failure"`
 	Error      *junitProblem   `xml:"error"`
+	Skipped    *junitProblem   `xml:"skipped"`
 	SystemOut  string          `xml:"system-out,omitempty"`
 }
 
@@ -57,7 +58,8 @@ func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), '
 
 // WriteJUnit writes the run as JUnit XML: one testsuite per requirement area, one
 // testcase per check. A broken requirement is a <failure>; a check the run could not
-// judge is an <error>; a SHOULD warning passes with a "verdict" property of "warning".
+// judge is an <error>; a SHOULD warning passes with a "verdict" property of "warning"; an
+// expected failure is <skipped>, so that CI neither fails on it nor counts it as passed.
 func WriteJUnit(w io.Writer, run Run) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("writing JUnit: %w", err)
@@ -74,6 +76,15 @@ func junitRoot(run Run) junitSuites {
 	root := junitSuites{Name: "umconform", Time: seconds(run.Duration)}
 	index := map[string]int{}
 	var spent []time.Duration // per suite, formatted once at the end
+	suiteProps := []junitProperty{
+		{"target", run.Target},
+		{"harness.version", run.HarnessVersion},
+		{"catalogue.version", run.CatalogueVersion},
+		{"strict", fmt.Sprint(run.Strict)},
+	}
+	if partial := run.Selection.Partial(); partial != "" {
+		suiteProps = append(suiteProps, junitProperty{"selection", partial})
+	}
 	for _, c := range run.Checks {
 		area := c.Area
 		if area == "" {
@@ -85,14 +96,9 @@ func junitRoot(run Run) junitSuites {
 			index[area] = i
 			spent = append(spent, 0)
 			root.Suites = append(root.Suites, junitSuite{
-				Name:      "umconform." + area,
-				Timestamp: run.Started.UTC().Format("2006-01-02T15:04:05"),
-				Properties: []junitProperty{
-					{"target", run.Target},
-					{"harness.version", run.HarnessVersion},
-					{"catalogue.version", run.CatalogueVersion},
-					{"strict", fmt.Sprint(run.Strict)},
-				},
+				Name:       "umconform." + area,
+				Timestamp:  run.Started.UTC().Format("2006-01-02T15:04:05"),
+				Properties: suiteProps,
 			})
 		}
 		s := &root.Suites[i]
@@ -118,6 +124,9 @@ func junitRoot(run Run) junitSuites {
 			s.Errors++
 		case Warning, Info:
 			tc.SystemOut = strings.ToUpper(string(c.Verdict)) + " (" + c.Level + "): " + c.Message
+		case ExpectedFailure:
+			tc.Skipped = &junitProblem{Message: "expected failure: " + c.Expectation.Summary(), Type: string(ExpectedFailure), Text: c.Message}
+			s.Skipped++
 		}
 		// Evidence is for a person reading why a check did not pass; passing checks
 		// would only repeat the same exchange once per requirement.
@@ -138,6 +147,7 @@ func junitRoot(run Run) junitSuites {
 		root.Tests += s.Tests
 		root.Failures += s.Failures
 		root.Errors += s.Errors
+		root.Skipped += s.Skipped
 	}
 	return root
 }
