@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -470,8 +471,9 @@ func (e *Env) declareLifecycle() {
 				m.once.Do(func() { m.traces = []*callTrace{e.traceCall(ctx, dial)} })
 				return m.traces
 			}
+			scenario := "lifecycle-call-" + cmp.Or(dial, "dial-string")
 			for _, c := range lifecycleChecks {
-				e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("call to %s: %s", dialName(dial), c.title),
+				e.Requirement(checkSpec{id: c.id, scenario: scenario, title: fmt.Sprintf("call to %s: %s", dialName(dial), c.title),
 					timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, run)})
 			}
 		}
@@ -486,7 +488,7 @@ func (e *Env) declareLifecycle() {
 			names[i] = dialName(d)
 		}
 		for _, c := range lifecycleChecks {
-			e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("%d concurrent calls (%s) do not interfere: %s", len(together), strings.Join(names, ", "), c.title),
+			e.Requirement(checkSpec{id: c.id, scenario: "lifecycle-concurrent", title: fmt.Sprintf("%d concurrent calls (%s) do not interfere: %s", len(together), strings.Join(names, ", "), c.title),
 				timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, run)})
 		}
 	})

@@ -111,7 +111,7 @@ func (e *Env) declareRobustness() {
 			}
 			timeout := time.Duration(baselinePolls+5)*(e.cfg.Timeout+e.cfg.PollInterval) + 5*time.Second
 			if p.requirement != "" {
-				e.Requirement(checkSpec{id: p.requirement, title: p.id + ": " + p.title, timeout: timeout,
+				e.Requirement(checkSpec{id: p.requirement, scenario: "robustness-" + p.id, title: p.id + ": " + p.title, timeout: timeout,
 					judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
 						r := run(ctx)
 						if r.err != nil {
@@ -120,7 +120,7 @@ func (e *Env) declareRobustness() {
 						return r.judge(r.hostile), evidence(r.hostile)
 					}})
 			}
-			e.Requirement(checkSpec{id: "X3", title: "a live call is still answered correctly after " + p.id + " (" + p.title + ")", timeout: timeout,
+			e.Requirement(checkSpec{id: "X3", scenario: "robustness-" + p.id, title: "a live call is still answered correctly after " + p.id + " (" + p.title + ")", timeout: timeout,
 				judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
 					r := run(ctx)
 					if r.healthy == nil {
