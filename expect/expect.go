@@ -216,64 +216,90 @@ func (f *File) Unmatched() error {
 	return errors.Join(errs...)
 }
 
-// Apply grades the run's checks by the entries that apply on the day the run started: a
-// check that broke its requirement as an entry expects becomes an expected failure; a
-// check an entry covers that passed becomes a warning (a failure in strict mode) saying
-// the entry is no longer needed. A check that could not be judged stays an error: an
-// entry accepts a deviation of the target, not a run that cannot judge it. Expired
-// entries apply to nothing; the run lists every entry, the expired ones marked.
+// Apply lists the file's entries in the run, the expired ones marked, and grades its
+// checks by the entries in force the day the run started (see Grader.Grade).
 func (f *File) Apply(run *reports.Run) {
 	day := cmp.Or(run.Started, time.Now()).Format(DateLayout)
-	listed := make([]reports.Expectation, len(f.Entries))
-	var active []*reports.Expectation // the checks share them with the run's list
-	var entries []*Entry
-	for i := range f.Entries {
-		e := &f.Entries[i]
-		listed[i] = reports.Expectation{Requirement: e.Requirement, Fixture: e.Fixture, Scenario: e.Scenario,
+	run.Expectations = append(run.Expectations, f.List(day)...)
+	g := f.Grader(day, run.Strict)
+	for k := range run.Checks {
+		g.Grade(&run.Checks[k])
+	}
+}
+
+// List is the file's entries as a run's report lists them, those expired on day marked.
+func (f *File) List(day string) []reports.Expectation {
+	out := make([]reports.Expectation, len(f.Entries))
+	for i, e := range f.Entries {
+		out[i] = reports.Expectation{Requirement: e.Requirement, Fixture: e.Fixture, Scenario: e.Scenario,
 			Reason: e.Reason, Link: e.Link, Expires: e.Expires, Source: fmt.Sprintf("%s:%d", f.Path, e.Line),
 			Expired: e.Expires < day} // both YYYY-MM-DD: the strings order as the days
-		if !listed[i].Expired {
-			active = append(active, &listed[i])
-			entries = append(entries, e)
-		}
 	}
-	run.Expectations = append(run.Expectations, listed...)
-	if len(active) == 0 {
-		return
+	return out
+}
+
+// Grader grades checks by the entries of a file in force on one day.
+type Grader struct {
+	entries []*Entry
+	listed  []*reports.Expectation // as the checks carry them, by entry
+	strict  bool
+}
+
+// Grader returns the grader of the entries in force on day (YYYY-MM-DD): an entry
+// applies until the end of its expires day. In strict mode a check an entry covers that
+// passes fails.
+func (f *File) Grader(day string, strict bool) *Grader {
+	g := &Grader{strict: strict}
+	listed := f.List(day)
+	for i := range f.Entries {
+		if !listed[i].Expired {
+			g.entries = append(g.entries, &f.Entries[i])
+			g.listed = append(g.listed, &listed[i])
+		}
 	}
 	// The most specific entry about a check speaks for it: one fixture's or scenario's
 	// before every check's of the requirement, then in file order.
-	order := make([]int, len(active))
+	order := make([]int, len(g.entries))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		return cmpBool(entries[b].specific(), entries[a].specific())
+		return cmpBool(g.entries[b].specific(), g.entries[a].specific())
 	})
-	for k := range run.Checks {
-		c := &run.Checks[k]
-		for _, i := range order {
-			e := entries[i]
-			if !e.covers(c.Requirements, c.Fixture, c.Scenario) {
-				continue
-			}
-			x := active[i]
-			switch c.Verdict {
-			case reports.Failed, reports.Warning, reports.Info:
-				c.Verdict, c.Expectation = reports.ExpectedFailure, x
-			case reports.Passed:
-				c.Verdict, c.Expectation = reports.Warning, x
-				if run.Strict {
-					c.Verdict = reports.Failed
-				}
-				hint := ""
-				if !e.specific() {
-					hint = ", or narrow it to the fixtures and scenarios that still fail"
-				}
-				c.Message = strings.TrimSpace(fmt.Sprintf("unexpectedly passed: remove the expectation at %s (%s: %s)%s\n%s", x.Source, e.what(), e.Reason, hint, c.Message))
-			}
-			break
+	entries, x := make([]*Entry, len(order)), make([]*reports.Expectation, len(order))
+	for i, j := range order {
+		entries[i], x[i] = g.entries[j], g.listed[j]
+	}
+	g.entries, g.listed = entries, x
+	return g
+}
+
+// Grade applies the entry about check c, if one is in force: a check that broke its
+// requirement (failed, warned or informed) becomes an expected failure; a check that
+// passed becomes a warning (a failure in strict mode) that the entry is no longer needed.
+// A check that could not be judged stays an error: an entry accepts a deviation of the
+// target, not a run that cannot judge it. Safe for concurrent use.
+func (g *Grader) Grade(c *reports.Check) {
+	for i, e := range g.entries {
+		if !e.covers(c.Requirements, c.Fixture, c.Scenario) {
+			continue
 		}
+		x := g.listed[i]
+		switch c.Verdict {
+		case reports.Failed, reports.Warning, reports.Info:
+			c.Verdict, c.Expectation = reports.ExpectedFailure, x
+		case reports.Passed:
+			c.Verdict, c.Expectation = reports.Warning, x
+			if g.strict {
+				c.Verdict = reports.Failed
+			}
+			hint := ""
+			if !e.specific() {
+				hint = ", or narrow it to the fixtures and scenarios that still fail"
+			}
+			c.Message = strings.TrimSpace(fmt.Sprintf("unexpectedly passed: remove the expectation at %s (%s: %s)%s\n%s", x.Source, e.what(), e.Reason, hint, c.Message))
+		}
+		return
 	}
 }
 

@@ -118,8 +118,8 @@ func TestSummaryShowsExpectedAndExpired(t *testing.T) {
 		"REQUIREMENT  LEVEL   VERDICT           PASSED  FAILED  WARNINGS  ERRORS  EXPECTED",
 		"S2           MUST    EXPECTED-FAILURE  0       0       0         0       1",
 		"EXPECTED FAILURES: 1 checks broke a requirement as the expectations file accepts; they do not fail the run\n" +
-			"  vendor ticket 1234, CallState Ringing while alerting (until 2027-03-31, https://tracker.example/1234; expectations.yaml:1)\n" +
-			"    [S2] getcallinfo-ringing: CallState and EventCause are in range\n",
+			"  vendor ticket 1234, CallState Ringing while alerting (until 2027-03-31, https://tracker.example/1234): 1 checks\n" +
+			"    [S2] getcallinfo-ringing: CallState and EventCause are in range (expectations.yaml:1)\n",
 		"WARNING [S1] getcallinfo-connected: the response validates\n  unexpectedly passed: remove the expectation at expectations.yaml:6",
 		"EXPIRED EXPECTATION expectations.yaml:10: T2 on lifecycle-call-0001 expired after 2026-01-31 (fixed since); its checks count as they are",
 		"Partial run: shard 2 of 4\n",

@@ -66,8 +66,9 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string) error {
 	return err
 }
 
-// writeExpected writes the expected failures, entry by entry of the expectations file, and
-// the entries that have expired, whose checks counted as they were.
+// writeExpected writes the expected failures, grouped by reason (a baseline gives one
+// reason to all; a vendor's tickets one each), and the entries that have expired, whose
+// checks counted as they were.
 func writeExpected(w io.Writer, run Run) {
 	var order []string
 	by := map[string][]Check{}
@@ -76,7 +77,14 @@ func writeExpected(w io.Writer, run Run) {
 		if c.Verdict != ExpectedFailure {
 			continue
 		}
-		key := c.Expectation.Summary()
+		key := "(no expectation recorded)"
+		if x := c.Expectation; x != nil {
+			key = x.Reason + " (until " + x.Expires
+			if x.Link != "" {
+				key += ", " + x.Link
+			}
+			key += ")"
+		}
 		if by[key] == nil {
 			order = append(order, key)
 		}
@@ -89,13 +97,17 @@ func writeExpected(w io.Writer, run Run) {
 	const shown = 3
 	for _, key := range order {
 		checks := by[key]
-		fmt.Fprintf(w, "  %s\n", key)
+		fmt.Fprintf(w, "  %s: %d checks\n", key, len(checks))
 		for i, c := range checks {
 			if i == shown {
 				fmt.Fprintf(w, "    … and %d more\n", len(checks)-shown)
 				break
 			}
-			fmt.Fprintf(w, "    %s\n", c.Name)
+			source := ""
+			if c.Expectation != nil {
+				source = " (" + c.Expectation.Source + ")"
+			}
+			fmt.Fprintf(w, "    %s%s\n", c.Name, source)
 		}
 	}
 	for _, x := range run.Expectations {

@@ -180,6 +180,9 @@ func (e *Env) judge(ctx SpecContext, c checkSpec, p PlannedCheck) reports.Check 
 	if rec.Verdict == reports.Passed && !c.keepEvidence {
 		rec.Evidence = reports.Evidence{States: rec.Evidence.States}
 	}
+	if e.cfg.Grade != nil {
+		e.cfg.Grade(&rec)
+	}
 	rec.Duration = time.Since(start)
 	return rec
 }
