@@ -109,9 +109,9 @@ func (s *Selection) Partial() string {
 	case s == nil:
 		return ""
 	case s.RerunOf != "" && s.Shards > 0:
-		return fmt.Sprintf("partial run: shard %d of %d, rerunning the failed and errored checks of %s", s.Shard, s.Shards, s.RerunOf)
+		return fmt.Sprintf("partial run: shard %d of %d of a rerun of the checks that failed or errored in %s", s.Shard, s.Shards, s.RerunOf)
 	case s.RerunOf != "":
-		return "partial run: the failed and errored checks of " + s.RerunOf + " again"
+		return "partial run: a rerun of the checks that failed or errored in " + s.RerunOf
 	case s.Shards > 0:
 		return fmt.Sprintf("partial run: shard %d of %d", s.Shard, s.Shards)
 	case len(s.MergedFrom) > 0:
