@@ -40,7 +40,7 @@ func TestMergeGivesTheUnshardedRun(t *testing.T) {
 	parts := shardsOf(whole, 4, byFixture)
 	parts[1].Run.Expectations = []Expectation{{Requirement: "S2", Reason: "r", Expires: "2027-01-01", Source: "e.yaml:1"}}
 	parts[3].Run.Expectations = []Expectation{{Requirement: "S2", Reason: "r", Expires: "2027-01-01", Source: "e.yaml:1", Expired: true}}
-	slices.Reverse(parts) // the order given does not matter
+	slices.Reverse(parts)               // the order given does not matter
 	slices.Reverse(parts[2].Run.Checks) // nor a shard's own order
 
 	merged, err := Merge(parts)
