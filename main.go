@@ -17,8 +17,8 @@ Usage:
   umconform record [flags]           record a client's exchanges through a proxy as fixtures
   umconform fixtures lint [DIR...]   check fixtures for problems
   umconform compare BASE NEW         compare two report.json files: regressions, fixes, responses
-  umconform merge --report-dir OUT REPORT...  merge the reports of a sharded run into one
-  umconform expectations REPORT      print an expectations file accepting every failure of a report
+  umconform merge [flags] REPORT...  merge the reports of a sharded run (--shard K/N) into one
+  umconform expectations REPORT      an expectations file accepting every failure of a report
   umconform requirements [--matrix]  the requirement catalogue, its coverage and kill matrix
 
 Run 'umconform COMMAND --help' for the flags of a command.
