@@ -268,6 +268,12 @@ func TestExpectations(t *testing.T) {
 		t.Errorf("report.json lists expectations %+v", run.Expectations)
 	}
 
+	for _, args := range [][]string{{}, {"--expires", "2027-13-01", "r.json"}, {filepath.Join(dir, "after", "junit.xml")}} {
+		if res := umconform(t, nil, append([]string{"expectations"}, args...)...); res.code != 2 || res.stderr == "" {
+			t.Errorf("expectations %v: exit %d, %q; want 2 and why", args, res.code, res.stderr)
+		}
+	}
+
 	for _, c := range []struct{ file, want string }{
 		{"- requirement: S2\n  fixture: gci-doc-reqest\n  reason: typo\n  expires: 2099-01-01\n", ":1: S2 on fixture gci-doc-reqest matches no selected check: correct the IDs"},
 		{"- requirement: T1\n  reason: filtered out\n  expires: 2099-01-01\n", ":1: every T1 check matches no selected check"},
