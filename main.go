@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 const usage = `umconform: conformance harness for the Exchange UM GetCallInfo operation
@@ -16,6 +17,8 @@ Usage:
   umconform record [flags]           record a client's exchanges through a proxy as fixtures
   umconform fixtures lint [DIR...]   check fixtures for problems
   umconform compare BASE NEW         compare two report.json files: regressions, fixes, responses
+  umconform merge [flags] REPORT...  merge the reports of a sharded run (--shard K/N) into one
+  umconform expectations REPORT      an expectations file accepting every failure of a report
   umconform requirements [--matrix]  the requirement catalogue, its coverage and kill matrix
 
 Run 'umconform COMMAND --help' for the flags of a command.
@@ -48,6 +51,10 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return recordCommand(rest, stdout, stderr)
 	case "compare":
 		return compareCommand(rest, stdout, stderr)
+	case "merge":
+		return mergeCommand(rest, stdout, stderr)
+	case "expectations":
+		return expectationsCommand(rest, stdout, stderr, time.Now())
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -42,3 +42,18 @@ func WriteAll(dir string, run Run) error {
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// WriteRuns writes the reports of a run of one or several targets: junit.xml, report.json
+// and report.html into dir for one target; into dir/NAME for each of several, with the
+// requirement × target matrix in dir.
+func WriteRuns(dir string, runs []Run) error {
+	if len(runs) == 1 {
+		return WriteAll(dir, runs[0])
+	}
+	var errs []error
+	for _, run := range runs {
+		errs = append(errs, WriteAll(filepath.Join(dir, run.Name), run))
+	}
+	errs = append(errs, WriteMatrix(dir, runs))
+	return errors.Join(errs...)
+}

@@ -3,6 +3,10 @@ package reports
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -53,4 +57,78 @@ func benchWriter(b *testing.B, write func(w io.Writer, run Run) error) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkMergeFourShards merges four shards of 2 500 exchanges each (17 500 checks a
+// shard, 70 000 in all) as umconform merge does: read the four report.json files, merge
+// them, write junit.xml, report.json and report.html. Its parts are timed on their own too.
+func BenchmarkMergeFourShards(b *testing.B) {
+	dir := b.TempDir()
+	shards := shardsOf(benchRun(10_000), 4, func(c Check) int { return exchangeOf(c) % 4 })
+	var paths []string
+	for _, p := range shards {
+		path := filepath.Join(dir, p.Path)
+		if err := WriteFile(path, p.Run, WriteJSON); err != nil {
+			b.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	read := func() []Part {
+		parts := make([]Part, len(paths))
+		for i, path := range paths {
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			run, err := ReadJSON(f)
+			f.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			parts[i] = Part{Path: path, Run: run}
+		}
+		return parts
+	}
+	out := filepath.Join(dir, "merged")
+	b.Run("all", func(b *testing.B) {
+		for b.Loop() {
+			merged, err := Merge(read())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := WriteAll(out, merged); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("read", func(b *testing.B) {
+		for b.Loop() {
+			read()
+		}
+	})
+	parts := read()
+	b.Run("merge", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Merge(parts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	merged, _ := Merge(parts)
+	b.Run("write", func(b *testing.B) {
+		for b.Loop() {
+			if err := WriteAll(out, merged); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// exchangeOf is the number of the exchange a benchRun check judges.
+func exchangeOf(c Check) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(c.Fixture, "bench-")[:6])
+	if err != nil {
+		panic(err)
+	}
+	return n
 }

@@ -72,7 +72,8 @@ func Compare(base, next Run, volatile []string) Diff {
 		case b.Verdict == c.Verdict:
 		case failing(c.Verdict) && !failing(b.Verdict):
 			d.Regressions = append(d.Regressions, ch)
-		case failing(b.Verdict) && !failing(c.Verdict):
+		case failing(b.Verdict) && !failing(c.Verdict) && c.Verdict != ExpectedFailure:
+			// A failure now accepted by an expectations file is still broken: a change, not a fix.
 			d.Fixes = append(d.Fixes, ch)
 		default:
 			d.Changed = append(d.Changed, ch)

@@ -137,3 +137,15 @@ func TestCanonicalXML(t *testing.T) {
 		t.Errorf("unparsable rest not kept: %q", broken)
 	}
 }
+
+// A failure an expectations file now accepts is still broken: compare calls it a change,
+// not a fix; and an expected failure is no regression.
+func TestCompareExpectedFailures(t *testing.T) {
+	base, next := sampleRun(), sampleRun()
+	next.Checks[1].Verdict = ExpectedFailure // S2 failed in the base
+	next.Checks[4].Verdict = ExpectedFailure // T2 passed in the base
+	d := Compare(base, next, DefaultVolatile())
+	if len(d.Fixes)+len(d.Regressions) != 0 || !slices.Equal(names(d.Changed), []string{base.Checks[1].Name, base.Checks[4].Name}) {
+		t.Errorf("fixes %q, regressions %q, changed %q; want both changed", names(d.Fixes), names(d.Regressions), names(d.Changed))
+	}
+}

@@ -36,6 +36,8 @@ type runView struct {
 	PassedCount int
 	// byRequirement holds the anchors of the groups of each requirement, for the table.
 	byRequirement map[string][]groupLink
+	Partial       string        // what share of the checks the run made, "" for all
+	Expired       []Expectation // entries of the expectations file that no longer applied
 }
 
 type verdictCount struct {
@@ -137,6 +139,12 @@ func newRunView(i int, run Run, order []string) runView {
 	}
 	v.Summary = fmt.Sprintf("%d checks: %d passed, %d failed, %d warnings, %d info, %d errors",
 		len(run.Checks), n[Passed], n[Failed], n[Warning], n[Info], n[Error])
+	v.Partial = run.Selection.Partial()
+	for _, x := range run.Expectations {
+		if x.Expired {
+			v.Expired = append(v.Expired, x)
+		}
+	}
 	for _, verdict := range otherVerdicts(n) {
 		v.Summary += fmt.Sprintf(", %d %s", n[verdict], verdict)
 	}

@@ -38,6 +38,24 @@ func writeRunJSON(w io.Writer, r Run) error {
 		b = jsonField(b, 1, "max_calls", false)
 		b = strconv.AppendInt(b, int64(r.MaxCalls), 10)
 	}
+	if r.Selection != nil {
+		b = jsonField(b, 1, "selection", false)
+		b = appendSelectionJSON(b, 2, r.Selection)
+	}
+	if len(r.Expectations) > 0 {
+		b = jsonField(b, 1, "expectations", false)
+		b = append(b, "[\n"...)
+		for i := range r.Expectations {
+			if i > 0 {
+				b = append(b, ",\n"...)
+			}
+			b = jsonIndent(b, 2)
+			b = appendExpectationJSON(b, 3, &r.Expectations[i])
+		}
+		b = append(b, '\n')
+		b = jsonIndent(b, 1)
+		b = append(b, ']')
+	}
 	b = jsonField(b, 1, "checks", false)
 	if len(r.Checks) == 0 {
 		b = append(b, "[]"...)
@@ -90,11 +108,19 @@ func appendCheckJSON(b []byte, c Check) []byte {
 		b = jsonField(b, d, "fixture_file", false)
 		b = appendJSONString(b, c.FixtureFile)
 	}
+	if c.Scenario != "" {
+		b = jsonField(b, d, "scenario", false)
+		b = appendJSONString(b, c.Scenario)
+	}
 	b = jsonField(b, d, "verdict", false)
 	b = appendJSONString(b, string(c.Verdict))
 	if c.Message != "" {
 		b = jsonField(b, d, "message", false)
 		b = appendJSONString(b, c.Message)
+	}
+	if c.Expectation != nil {
+		b = jsonField(b, d, "expectation", false)
+		b = appendExpectationJSON(b, d+1, c.Expectation)
 	}
 	b = jsonField(b, d, "evidence", false)
 	b = appendEvidenceJSON(b, d+1, c.Evidence)
@@ -153,6 +179,77 @@ func appendEvidenceJSON(b []byte, d int, e Evidence) []byte {
 		b = append(b, '\n')
 		b = jsonIndent(b, d)
 		b = append(b, ']')
+	}
+	if !first {
+		b = append(b, '\n')
+		b = jsonIndent(b, d-1)
+	}
+	return append(b, '}')
+}
+
+// appendExpectationJSON writes an expectations entry whose members sit at depth d.
+func appendExpectationJSON(b []byte, d int, x *Expectation) []byte {
+	b = append(b, '{')
+	b = jsonField(b, d, "requirement", true)
+	b = appendJSONString(b, x.Requirement)
+	if x.Fixture != "" {
+		b = jsonField(b, d, "fixture", false)
+		b = appendJSONString(b, x.Fixture)
+	}
+	if x.Scenario != "" {
+		b = jsonField(b, d, "scenario", false)
+		b = appendJSONString(b, x.Scenario)
+	}
+	b = jsonField(b, d, "reason", false)
+	b = appendJSONString(b, x.Reason)
+	if x.Link != "" {
+		b = jsonField(b, d, "link", false)
+		b = appendJSONString(b, x.Link)
+	}
+	b = jsonField(b, d, "expires", false)
+	b = appendJSONString(b, x.Expires)
+	b = jsonField(b, d, "source", false)
+	b = appendJSONString(b, x.Source)
+	if x.Expired {
+		b = jsonField(b, d, "expired", false)
+		b = append(b, "true"...)
+	}
+	b = append(b, '\n')
+	b = jsonIndent(b, d-1)
+	return append(b, '}')
+}
+
+// appendSelectionJSON writes a run's selection, whose members sit at depth d.
+func appendSelectionJSON(b []byte, d int, s *Selection) []byte {
+	first := true
+	field := func(name string) {
+		b = jsonField(b, d, name, first)
+		first = false
+	}
+	b = append(b, '{')
+	if s.LabelFilter != "" {
+		field("label_filter")
+		b = appendJSONString(b, s.LabelFilter)
+	}
+	if len(s.Focus) > 0 {
+		field("focus")
+		b = appendJSONStrings(b, d, s.Focus)
+	}
+	if s.Shard != 0 {
+		field("shard")
+		b = strconv.AppendInt(b, int64(s.Shard), 10)
+	}
+	if s.Shards != 0 {
+		field("shards")
+		b = strconv.AppendInt(b, int64(s.Shards), 10)
+	}
+	if s.RerunOf != "" {
+		field("rerun_of")
+		b = appendJSONString(b, s.RerunOf)
+	}
+	if len(s.MergedFrom) > 0 {
+		field("merged_from")
+		b = appendJSONStrings(b, d, s.MergedFrom)
 	}
 	if !first {
 		b = append(b, '\n')

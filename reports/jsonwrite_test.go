@@ -37,12 +37,19 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 			Evidence: Evidence{Request: tricky, Status: 599, Response: tricky, States: []string{"Idle", tricky},
 				Violations: []string{"6: /a/b: " + tricky, tricky, "0: : no path"}}},
 		Check{Name: "empty evidence", Verdict: Passed},
+		Check{Name: "expected", Requirements: []string{"L3"}, Scenario: tricky, Verdict: ExpectedFailure, Message: tricky,
+			Expectation: &Expectation{Requirement: "L3", Scenario: tricky, Reason: tricky, Expires: "2027-03-31", Source: tricky + ":3"}},
+		Check{Name: "covered pass", Fixture: "f", Verdict: Warning,
+			Expectation: &Expectation{Requirement: "T1", Fixture: "f", Reason: "r", Link: tricky, Expires: "2027-03-31", Source: "x.yaml:9", Expired: true}},
 		Check{Name: "long", Verdict: Info, Duration: 90 * time.Hour, Evidence: Evidence{States: []string{"Connected"}}},
 	)
+	odd.Selection = &Selection{LabelFilter: tricky, Focus: []string{tricky, "b"}, Shard: 2, Shards: 4, RerunOf: tricky, MergedFrom: []string{"a", tricky}}
+	odd.Expectations = []Expectation{*odd.Checks[len(odd.Checks)-3].Expectation, *odd.Checks[len(odd.Checks)-2].Expectation}
 	empty := full
 	empty.Checks = nil
-	many := full // more than the writer's 32 KiB buffer
-	many.Checks = nil
+	empty.Selection = &Selection{} // written {}: every member omitted
+	many := full
+	many.Checks = nil // more than the writer's 32 KiB buffer
 	for range 300 {
 		many.Checks = append(many.Checks, full.Checks...)
 	}

@@ -45,14 +45,10 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
-	Skipped   *junitSkipped `xml:"skipped"`
+	Skipped   *junitProblem `xml:"skipped"`
 	Failure   *junitProblem `xml:"failure"`
 	Error     *junitProblem `xml:"error"`
 	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
 }
 
 type junitProblem struct {
@@ -65,10 +61,11 @@ func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), '
 
 // WriteJUnit writes the run as JUnit XML: one testsuite per requirement area, one
 // testcase per check, classname umconform.AREA.REQUIREMENT. A broken requirement is a
-// <failure>; a check the run could not judge is an <error>; a SHOULD warning passes. Each
-// testcase's <system-out> starts with its requirement, level, verdict and fixture, one
-// "name: value" line each, then a blank line and the evidence of a check that did not
-// pass.
+// <failure>; a check the run could not judge is an <error>; a SHOULD warning passes; an
+// expected failure, and a check the call budget left out, is <skipped>, so that CI neither
+// fails on it nor counts it as passed. Each testcase's <system-out> starts with its
+// requirement, level, verdict and fixture, one "name: value" line each, then a blank line
+// and the evidence of a check that did not pass.
 func WriteJUnit(w io.Writer, run Run) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("writing JUnit: %w", err)
@@ -87,6 +84,17 @@ func junitRoot(run Run) junitSuites {
 	var spent []time.Duration // per suite, formatted once at the end
 	type classKey struct{ area, ids string }
 	classes := map[classKey]string{}
+	suiteProps := []junitProperty{
+		{"target", run.Target},
+		{"harness.version", run.HarnessVersion},
+		{"catalogue.version", run.CatalogueVersion},
+		{"strict", fmt.Sprint(run.Strict)},
+		{"calls.placed", strconv.Itoa(run.CallsPlaced)},
+		{"calls.max", strconv.Itoa(run.MaxCalls)},
+	}
+	if partial := run.Selection.Partial(); partial != "" {
+		suiteProps = append(suiteProps, junitProperty{"selection", partial})
+	}
 	for _, c := range run.Checks {
 		area := c.Area
 		if area == "" {
@@ -98,16 +106,9 @@ func junitRoot(run Run) junitSuites {
 			index[area] = i
 			spent = append(spent, 0)
 			root.Suites = append(root.Suites, junitSuite{
-				Name:      "umconform." + area,
-				Timestamp: run.Started.UTC().Format("2006-01-02T15:04:05"),
-				Properties: []junitProperty{
-					{"target", run.Target},
-					{"harness.version", run.HarnessVersion},
-					{"catalogue.version", run.CatalogueVersion},
-					{"strict", fmt.Sprint(run.Strict)},
-					{"calls.placed", strconv.Itoa(run.CallsPlaced)},
-					{"calls.max", strconv.Itoa(run.MaxCalls)},
-				},
+				Name:       "umconform." + area,
+				Timestamp:  run.Started.UTC().Format("2006-01-02T15:04:05"),
+				Properties: suiteProps,
 			})
 		}
 		s := &root.Suites[i]
@@ -134,7 +135,10 @@ func junitRoot(run Run) junitSuites {
 			tc.Error = &junitProblem{Message: first, Type: "cannot-judge", Text: c.Message}
 			s.Errors++
 		case Skipped:
-			tc.Skipped = &junitSkipped{Message: first}
+			tc.Skipped = &junitProblem{Message: first, Type: string(Skipped)}
+			s.Skipped++
+		case ExpectedFailure:
+			tc.Skipped = &junitProblem{Message: "expected failure: " + c.Expectation.Summary(), Type: string(ExpectedFailure), Text: c.Message}
 			s.Skipped++
 		default: // a warning, information, or a verdict added later: it passes, and says so
 			detail = strings.ToUpper(string(c.Verdict)) + " (" + c.Level + "): " + c.Message

@@ -44,6 +44,7 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 			}
 			b = xmlProblem(b, "failure", c.Failure)
 			b = xmlProblem(b, "error", c.Error)
+			b = xmlProblem(b, "skipped", c.Skipped)
 			if c.SystemOut != "" {
 				b = xmlLine(b, 3)
 				b = append(b, `<system-out>`...)

@@ -3,7 +3,9 @@
 package reports
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -21,6 +23,9 @@ const (
 	// Skipped: not run by the run's own choice (its call budget, --max-calls, was spent);
 	// the message says why. It neither passes nor fails the run.
 	Skipped Verdict = "skipped"
+	// ExpectedFailure is a broken requirement (a failure, warning or information) that an
+	// expectations file accepts until a date: it does not fail the run.
+	ExpectedFailure Verdict = "expected-failure"
 )
 
 // Evidence is what a person needs to see why a check ended as it did. It never holds a
@@ -40,15 +45,82 @@ type Check struct {
 	Requirements []string `json:"requirements"`
 	// RequirementText is the catalogue text of each requirement, one per line in the order
 	// of Requirements, so that a report read on its own says what was tested.
-	RequirementText string        `json:"requirement_text,omitempty"`
-	Level           string        `json:"level"`
-	Area            string        `json:"area"`
-	Fixture         string        `json:"fixture,omitempty"`
-	FixtureFile     string        `json:"fixture_file,omitempty"`
-	Verdict         Verdict       `json:"verdict"`
-	Message         string        `json:"message,omitempty"`
-	Duration        time.Duration `json:"-"` // JSON carries duration_seconds: see json.go
-	Evidence        Evidence      `json:"evidence"`
+	RequirementText string `json:"requirement_text,omitempty"`
+	Level           string `json:"level"`
+	Area            string `json:"area"`
+	Fixture         string `json:"fixture,omitempty"`
+	FixtureFile     string `json:"fixture_file,omitempty"`
+	// Scenario names the lifecycle call or robustness probe a check judges when it
+	// replays no fixture; a shard takes or leaves a fixture's or scenario's checks together.
+	Scenario string  `json:"scenario,omitempty"`
+	Verdict  Verdict `json:"verdict"`
+	Message  string  `json:"message,omitempty"`
+	// Expectation is the entry of the expectations file that covers the check: it made a
+	// failure an expected failure, or a pass a warning that the entry is no longer needed.
+	Expectation *Expectation  `json:"expectation,omitempty"`
+	Duration    time.Duration `json:"-"` // JSON carries duration_seconds: see json.go
+	Evidence    Evidence      `json:"evidence"`
+}
+
+// Expectation is one entry of an expectations file: a known, accepted deviation of the
+// target, with the reason it is accepted and the last day it is.
+type Expectation struct {
+	Requirement string `json:"requirement"`
+	Fixture     string `json:"fixture,omitempty"`
+	Scenario    string `json:"scenario,omitempty"`
+	Reason      string `json:"reason"`
+	Link        string `json:"link,omitempty"`
+	Expires     string `json:"expires"` // YYYY-MM-DD: the entry applies until the end of that day
+	Source      string `json:"source"`  // FILE:LINE of the entry
+	// Expired is set in Run.Expectations when the run started after Expires: the entry
+	// no longer applied, and its checks counted as they were.
+	Expired bool `json:"expired,omitempty"`
+}
+
+// Summary is the entry in one line: its reason, expiry, link and source. Nil (a check an
+// expectation was dropped from by hand) reads as no reason given.
+func (x *Expectation) Summary() string {
+	if x == nil {
+		return "(no expectation recorded)"
+	}
+	s := x.Reason + " (until " + x.Expires
+	if x.Link != "" {
+		s += ", " + x.Link
+	}
+	return s + "; " + x.Source + ")"
+}
+
+// Selection is the share of the checks a run made when it made fewer than every check its
+// corpus and catalogue hold. Nil in a run of every check.
+type Selection struct {
+	LabelFilter string   `json:"label_filter,omitempty"`
+	Focus       []string `json:"focus,omitempty"`
+	// Shard and Shards: the run made shard Shard (1-based) of Shards, split by a stable
+	// hash of the fixture and scenario IDs; "umconform merge" joins the shards' reports.
+	Shard  int `json:"shard,omitempty"`
+	Shards int `json:"shards,omitempty"`
+	// RerunOf is the report whose failed and errored checks the run made again, and only them.
+	RerunOf string `json:"rerun_of,omitempty"`
+	// MergedFrom lists the shards' reports a merged report was made from.
+	MergedFrom []string `json:"merged_from,omitempty"`
+}
+
+// Partial describes a run that made only a share of the checks it would otherwise make
+// (a shard, a rerun), or "" for a whole run.
+func (s *Selection) Partial() string {
+	switch {
+	case s == nil:
+		return ""
+	case s.RerunOf != "" && s.Shards > 0:
+		return fmt.Sprintf("partial run: shard %d of %d of a rerun of the checks that failed or errored in %s", s.Shard, s.Shards, s.RerunOf)
+	case s.RerunOf != "":
+		return "partial run: a rerun of the checks that failed or errored in " + s.RerunOf
+	case s.Shards > 0:
+		return fmt.Sprintf("partial run: shard %d of %d", s.Shard, s.Shards)
+	case len(s.MergedFrom) > 0:
+		return fmt.Sprintf("merged from %d shards: %s", len(s.MergedFrom), strings.Join(s.MergedFrom, ", "))
+	}
+	return ""
 }
 
 // Run is one run of the harness against one target.
@@ -62,9 +134,14 @@ type Run struct {
 	CatalogueVersion string        `json:"catalogue_version"`
 	// CallsPlaced is how many PlayOnPhone requests the run sent to the target: against
 	// Exchange each may ring a real phone. MaxCalls is the budget it ran under, 0 for none.
-	CallsPlaced int     `json:"calls_placed"`
-	MaxCalls    int     `json:"max_calls,omitempty"`
-	Checks      []Check `json:"checks"`
+	CallsPlaced int `json:"calls_placed"`
+	MaxCalls    int `json:"max_calls,omitempty"`
+	// Selection is the share of the checks this run made, when it was not all of them.
+	Selection *Selection `json:"selection,omitempty"`
+	// Expectations are the entries of the expectations file the run was given, expired
+	// ones marked.
+	Expectations []Expectation `json:"expectations,omitempty"`
+	Checks       []Check       `json:"checks"`
 }
 
 // Counts tallies the checks by verdict.
@@ -98,7 +175,7 @@ type RequirementSummary struct {
 
 // Verdict is the requirement's overall verdict: its worst check.
 func (s RequirementSummary) Verdict() Verdict {
-	for _, v := range []Verdict{Failed, Error, Warning, Info} {
+	for _, v := range []Verdict{Failed, Error, Warning, Info, ExpectedFailure} {
 		if s.Counts[v] > 0 {
 			return v
 		}

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -35,6 +36,9 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 		return err
 	}
 	for _, g := range run.Groups(catalogueOrder) {
+		if g.Verdict == ExpectedFailure {
+			continue // their own section, by reason: writeExpected
+		}
 		fmt.Fprintf(w, "\n%s %s\n", strings.ToUpper(string(g.Verdict)), g.Title())
 		if g.Text != "" {
 			fmt.Fprintf(w, "  %s: %s\n", strings.Join(g.Requirements, ", "), g.Text)
@@ -50,6 +54,10 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 			writeOthers(w, run, g.Checks[1:], len(g.Requirements) > 1)
 		}
 	}
+	writeExpected(w, run)
+	if partial := run.Selection.Partial(); partial != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.ToUpper(partial[:1])+partial[1:])
+	}
 	n := run.Counts()
 	if _, err := fmt.Fprintf(w, "\n%d checks against %s: %s (%.1fs)\n", len(run.Checks), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
 		return err
@@ -63,6 +71,10 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 func countsLine(n map[Verdict]int) string {
 	s := fmt.Sprintf("%d passed, %d failed, %d warnings, %d errors", n[Passed], n[Failed], n[Warning]+n[Info], n[Error])
 	for _, v := range otherVerdicts(n) {
+		if v == ExpectedFailure {
+			s += fmt.Sprintf(", %d expected failures", n[v])
+			continue
+		}
 		s += fmt.Sprintf(", %d %s", n[v], v)
 	}
 	return s
@@ -86,11 +98,20 @@ func otherVerdicts(n map[Verdict]int) []Verdict {
 }
 
 func writeRequirementTable(w io.Writer, run Run, order []string) error {
+	expected := run.Counts()[ExpectedFailure] > 0 // a column only when there are any: most runs have none
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "REQUIREMENT\tLEVEL\tVERDICT\tPASSED\tFAILED\tWARNINGS\tERRORS\n")
+	fmt.Fprintf(tw, "REQUIREMENT\tLEVEL\tVERDICT\tPASSED\tFAILED\tWARNINGS\tERRORS")
+	if expected {
+		fmt.Fprintf(tw, "\tEXPECTED")
+	}
+	fmt.Fprintln(tw)
 	for _, s := range run.ByRequirement(order) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.ID, s.Level, strings.ToUpper(string(s.Verdict())),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d", s.ID, s.Level, strings.ToUpper(string(s.Verdict())),
 			s.Counts[Passed], s.Counts[Failed], s.Counts[Warning]+s.Counts[Info], s.Counts[Error])
+		if expected {
+			fmt.Fprintf(tw, "\t%d", s.Counts[ExpectedFailure])
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }
@@ -159,4 +180,60 @@ func writeOthers(w io.Writer, run Run, others []int, withRequirement bool) {
 		more = fmt.Sprintf(" and %d more", len(others)-consoleMembers)
 	}
 	fmt.Fprintf(w, "  also %s: %s%s\n", plural(len(others), "other", "others"), strings.Join(names, ", "), more)
+}
+
+// writeExpected writes the expected failures, grouped by reason (a baseline gives one
+// reason to all; a vendor's tickets one each), and the entries that have expired, whose
+// checks counted as they were.
+func writeExpected(w io.Writer, run Run) {
+	var order []string
+	by := map[string][]Check{}
+	n := 0
+	for _, c := range run.Checks {
+		if c.Verdict != ExpectedFailure {
+			continue
+		}
+		key := "(no expectation recorded)"
+		if x := c.Expectation; x != nil {
+			key = x.Reason + " (until " + x.Expires
+			if x.Link != "" {
+				key += ", " + x.Link
+			}
+			key += ")"
+		}
+		if by[key] == nil {
+			order = append(order, key)
+		}
+		by[key] = append(by[key], c)
+		n++
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "\nEXPECTED FAILURES: %d checks broke a requirement as the expectations file accepts; they do not fail the run\n", n)
+	}
+	const shown = 3
+	for _, key := range order {
+		checks := by[key]
+		fmt.Fprintf(w, "  %s: %d checks\n", key, len(checks))
+		for i, c := range checks {
+			if i == shown {
+				fmt.Fprintf(w, "    … and %d more\n", len(checks)-shown)
+				break
+			}
+			source := ""
+			if c.Expectation != nil {
+				source = " (" + c.Expectation.Source + ")"
+			}
+			fmt.Fprintf(w, "    %s%s\n", c.Name, source)
+		}
+	}
+	for _, x := range run.Expectations {
+		if x.Expired {
+			what := x.Requirement
+			if unit := cmp.Or(x.Fixture, x.Scenario); unit != "" {
+				what += " on " + unit
+			}
+			fmt.Fprintf(w, "\nEXPIRED EXPECTATION %s: %s expired after %s (%s); its checks count as they are: fix the target, or renew the entry with a later expires\n",
+				x.Source, what, x.Expires, x.Reason)
+		}
+	}
 }

@@ -8,6 +8,9 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/umconform/umconform/expect"
+	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // Config is one run's settings, as given by flags and UMCONFORM_* variables.
@@ -48,8 +51,22 @@ type Config struct {
 	// MaxCalls is the most PlayOnPhone requests the run may send to each target; 0 is no
 	// budget. Against Exchange each one rings a phone.
 	MaxCalls int
+	// Expectations is a YAML file of known, accepted deviations (package expect): a check
+	// that fails as an entry expects does not fail the run until the entry expires.
+	Expectations string
+	// Shard is "K/N": the run makes share K of N of the fixtures and scenarios.
+	Shard string
+	// RerunFailed is a report.json (or report folder) whose failed and errored checks the
+	// run makes again, and no others.
+	RerunFailed string
 
 	HarnessVersion string
+
+	// Read by Validate from the settings above.
+	expectations *expect.File
+	day          string // the run's day (YYYY-MM-DD), against which entries expire
+	shard        shard
+	reruns       map[string]*rerun // by target name
 }
 
 // Lifecycle polling defaults. A real call takes seconds to ring and be answered: poll
@@ -140,7 +157,41 @@ func (c *Config) Validate() error {
 			add("--fixtures %q: not a readable folder", d)
 		}
 	}
+	if c.Expectations != "" {
+		if c.expectations, err = expect.Load(c.Expectations, catalogue.Default()); err != nil {
+			errs = append(errs, err)
+		}
+		c.day = time.Now().Format(expect.DateLayout)
+	}
+	if c.Shard != "" {
+		if c.shard, err = parseShard(c.Shard); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.RerunFailed != "" {
+		rs, err := readReruns(c.RerunFailed)
+		if err == nil && targets != nil {
+			c.reruns, err = rerunsByTarget(rs, targets)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// nothingToRerun says, for --rerun-failed, that its reports have no failed or errored
+// check: "" when there is something to rerun, or no rerun was asked for.
+func (c *Config) nothingToRerun() string {
+	if c.RerunFailed == "" {
+		return ""
+	}
+	for _, rr := range c.reruns {
+		if len(rr.names) > 0 {
+			return ""
+		}
+	}
+	return fmt.Sprintf("nothing to rerun: %s has no failed or errored check", c.RerunFailed)
 }
 
 // headers parses the --header values.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -37,6 +38,10 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
 		return ExitCannotRun
+	}
+	if msg := cfg.nothingToRerun(); msg != "" {
+		fmt.Fprintf(stdout, "%s; no check run, no report written\n", msg)
+		return ExitOK
 	}
 	// A run is short-lived and its results stay in memory until the reports are written:
 	// collecting garbage less often buys a fifth of the run time (docs/PERFORMANCE.md),
@@ -68,7 +73,22 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	reporterCfg.NoColor = true
 
 	if cfg.List {
-		return list(stdout, suites.Planned(ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg), envs...))
+		code := list(stdout, suites.Planned(ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg), envs...))
+		if err := cfg.unmatchedExpectations(); err != nil {
+			fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
+			return ExitCannotRun
+		}
+		return code
+	}
+	if cfg.expectations != nil {
+		// Every entry must be about a check the filters select. Which checks exist is
+		// known once they are declared, which Ginkgo does as a run starts: so the run is
+		// previewed first, which declares them and contacts nothing.
+		ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg)
+		if err := cfg.unmatchedExpectations(); err != nil {
+			fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
+			return ExitCannotRun
+		}
 	}
 	defer consoleOutput(stdout, cfg.Verbose)()
 	gomega.RegisterFailHandler(ginkgo.Fail)
@@ -109,10 +129,26 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Reports: %s/junit.xml, %s/report.json, %s/report.html%s\n", dir, dir, dir, also)
 	}
 	if checks == 0 {
-		fmt.Fprintln(stderr, "umconform run: no check was selected; loosen --label-filter or --focus")
+		switch {
+		case cfg.RerunFailed != "":
+			fmt.Fprintf(stderr, "umconform run: none of the failed or errored checks of %s is declared by this run; rerun with the flags (--fixtures, --label-filter, --focus, --shard) of the run that wrote it\n", cfg.RerunFailed)
+		case cfg.shard.n > 1:
+			fmt.Fprintf(stderr, "umconform run: shard %s holds no selected check; loosen --label-filter or --focus, or use fewer shards\n", cfg.Shard)
+		default:
+			fmt.Fprintln(stderr, "umconform run: no check was selected; loosen --label-filter or --focus")
+		}
 		return ExitCannotRun
 	}
 	return code
+}
+
+// unmatchedExpectations reports the entries of the expectations file about no check the
+// filters selected, once the checks are declared.
+func (c *Config) unmatchedExpectations() error {
+	if c.expectations == nil {
+		return nil
+	}
+	return c.expectations.Unmatched()
 }
 
 // worse orders exit codes by what they tell: a failure of a target outweighs a check the
@@ -149,11 +185,14 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 	}
 	// Declaring the specs waits for every fixture, so they have all loaded before the
 	// first spec runs; Ginkgo runs this once, in its first process.
+	var once sync.Once // a run previewed first (see Run) comes here twice
 	ginkgo.ReportBeforeSuite(func(ginkgo.Report) {
 		_, broken := corpus.Wait()
-		for _, p := range broken {
-			fmt.Fprintf(stderr, "umconform run: broken fixture (reported as an error, not replayed): %s\n", p)
-		}
+		once.Do(func() {
+			for _, p := range broken {
+				fmt.Fprintf(stderr, "umconform run: broken fixture (reported as an error, not replayed): %s\n", p)
+			}
+		})
 	})
 	targets, err := cfg.targets()
 	if err != nil {
@@ -177,6 +216,11 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 			MaxCalls: cfg.MaxCalls, Preview: cfg.List,
+			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),
+		}
+		if x := cfg.expectations; x != nil {
+			sc.Seen = func(p suites.PlannedCheck) { x.See(p.Requirements, p.Fixture, p.Scenario) }
+			sc.Grade = x.Grader(cfg.day, cfg.Strict).Grade
 		}
 		endpoint := t.URL
 		sc.TargetName = endpoint

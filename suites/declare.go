@@ -1,9 +1,7 @@
 package suites
 
 import (
-	"errors"
 	"fmt"
-	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -31,9 +29,20 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 			e.haltPrefetch()
 			e.endShared()
 		}
+		if r.SuiteConfig.DryRun {
+			// A preview (--list, or the runner checking an expectations file before it
+			// contacts anything) made no check: there is nothing to report, and the last
+			// run's reports stay.
+			return
+		}
 		runs := runsFrom(r, envs)
+		for i, e := range envs {
+			if e.cfg.Amend != nil {
+				e.cfg.Amend(&runs[i])
+			}
+		}
 		if reportDir != "" {
-			if err := writeReports(reportDir, runs); err != nil {
+			if err := reports.WriteRuns(reportDir, runs); err != nil {
 				Fail(fmt.Sprintf("writing the reports: %v", err))
 			}
 		}
@@ -41,18 +50,4 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 			done(runs)
 		}
 	})
-}
-
-// writeReports writes junit.xml for CI, report.json for compare and report.html for a
-// person: into dir for one target, into dir/NAME for each of several, with the matrix.
-func writeReports(dir string, runs []reports.Run) error {
-	if len(runs) == 1 {
-		return reports.WriteAll(dir, runs[0])
-	}
-	var errs []error
-	for _, run := range runs {
-		errs = append(errs, reports.WriteAll(filepath.Join(dir, run.Name), run))
-	}
-	errs = append(errs, reports.WriteMatrix(dir, runs))
-	return errors.Join(errs...)
 }

@@ -65,6 +65,21 @@ type Config struct {
 	// Ginkgo, because a replayed fixture is one spec holding several checks.
 	LabelFilter string
 	Focus, Skip []string
+
+	// Subset, when set, keeps a share of the checks the filters select: a shard of the
+	// run, or the checks an earlier run failed. It sees each check as the filters pass it,
+	// so it may keep or leave each fixture or scenario (PlannedCheck.Unit) only as a whole.
+	Subset func(PlannedCheck) bool
+	// Seen, when set, is told of every check the filters select, as it is declared, whether
+	// Subset keeps it or not: the runner checks the expectations file against them.
+	Seen func(PlannedCheck)
+	// Grade, when set, may change a check's verdict once it is judged: the runner applies
+	// the expectations file here, so that an expected failure does not fail its spec.
+	Grade func(*reports.Check)
+	// Amend, when set, completes the report model of the run before the reports are
+	// written: the runner records what share of the checks it made and lists the
+	// expectations.
+	Amend func(*reports.Run)
 }
 
 // Env is the state shared by the specs of one run.

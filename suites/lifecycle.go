@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -579,8 +580,9 @@ func (e *Env) declareLifecycle() {
 	e.container("lifecycle", []string{"lifecycle", PlacesCallLabel}, func() {
 		for _, dial := range dials {
 			m := e.newTraceMemo(func(ctx context.Context) []*callTrace { return []*callTrace{e.traceCall(ctx, dial)} })
+			scenario := "lifecycle-call-" + cmp.Or(dial, "dial-string")
 			for _, c := range lifecycleChecks {
-				e.Requirement(checkSpec{id: c.id, title: fmt.Sprintf("call to %s: %s", dialName(dial), c.title),
+				e.Requirement(checkSpec{id: c.id, scenario: scenario, title: fmt.Sprintf("call to %s: %s", dialName(dial), c.title),
 					timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, m.wait)})
 			}
 		}
@@ -589,10 +591,10 @@ func (e *Env) declareLifecycle() {
 		m := e.newTraceMemo(func(ctx context.Context) []*callTrace { return e.traceApart(ctx, apart) })
 		prefix := fmt.Sprintf("%d calls at once to %s ended one at a time: ", len(apart), dialName(e.cfg.DialString))
 		for _, c := range apartChecks {
-			e.Requirement(checkSpec{id: c.id, title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: apartJudge(c.id, m.wait)})
+			e.Requirement(checkSpec{id: c.id, scenario: "lifecycle-apart", title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: apartJudge(c.id, m.wait)})
 		}
 		for _, c := range lifecycleChecks {
-			e.Requirement(checkSpec{id: c.id, title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, m.wait)})
+			e.Requirement(checkSpec{id: c.id, scenario: "lifecycle-apart", title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, m.wait)})
 		}
 	})
 }

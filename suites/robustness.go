@@ -105,7 +105,7 @@ func (e *Env) probes() []probe {
 func (e *Env) declareRobustness() {
 	e.container("robustness", []string{"robustness"}, func() {
 		for _, p := range e.probes() {
-			health := checkSpec{id: "X3", title: "a live call is still answered correctly after " + p.id + " (" + p.title + ")", placesCall: true}
+			health := checkSpec{id: "X3", scenario: "robustness-" + p.id, title: "a live call is still answered correctly after " + p.id + " (" + p.title + ")", placesCall: true}
 			// The probe asks about a live call only for its X3 check, or when its hostile
 			// request names one: with X3 filtered out (say by '!places-call'), X1, X2
 			// and X4 are judged without ringing a phone.
@@ -118,7 +118,7 @@ func (e *Env) declareRobustness() {
 			}
 			timeout := time.Duration(baselinePolls+5)*(e.cfg.Timeout+e.cfg.PollInterval) + 5*time.Second
 			if p.requirement != "" {
-				e.Requirement(checkSpec{id: p.requirement, title: p.id + ": " + p.title, timeout: timeout, placesCall: p.needsCall,
+				e.Requirement(checkSpec{id: p.requirement, scenario: "robustness-" + p.id, title: p.id + ": " + p.title, timeout: timeout, placesCall: p.needsCall,
 					judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
 						r := run(ctx)
 						if r.err != nil {

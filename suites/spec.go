@@ -25,11 +25,12 @@ const entryName = "umconform.check"
 
 // checkSpec is one declared check: the requirement it proves and how to judge it.
 type checkSpec struct {
-	id      string // requirement ID
-	fixture string // fixture ID, empty for scenario checks
-	file    string
-	title   string
-	judge   func(SpecContext) (Outcome, reports.Evidence)
+	id       string // requirement ID
+	fixture  string // fixture ID, empty for scenario checks
+	scenario string // scenario ID (a lifecycle call, a robustness probe), empty for replay checks
+	file     string
+	title    string
+	judge    func(SpecContext) (Outcome, reports.Evidence)
 	// keepEvidence keeps the request and response in the reports even when the check
 	// passes: one check per replayed fixture does, so that "umconform compare" can diff
 	// responses; the other passing checks drop them, which would otherwise repeat the same
@@ -49,8 +50,13 @@ type PlannedCheck struct {
 	Labels       []string // the spec containers' labels and the check's own
 	Requirements []string
 	Fixture      string
+	Scenario     string // for checks that replay no fixture: the lifecycle call or robustness probe
 	File         string
 }
+
+// Unit is the fixture or scenario the check belongs to: the checks of one unit share one
+// exchange or trace, so a shard of the run takes or leaves them together.
+func (p PlannedCheck) Unit() string { return cmp.Or(p.Fixture, p.Scenario) }
 
 // container declares a Ginkgo container and keeps its text and labels while its body
 // declares the checks inside, so that each check is filtered as Ginkgo would filter it.
@@ -76,8 +82,14 @@ func (e *Env) plan(c checkSpec) (PlannedCheck, bool) {
 	if len(e.cfg.Focus)+len(e.cfg.Skip) > 0 {
 		text = strings.Join(append(slices.Clone(e.path), name), " ")
 	}
-	p := PlannedCheck{Name: name, Labels: all, Requirements: []string{c.id}, Fixture: c.fixture, File: c.file}
-	return p, e.selects(all, text)
+	p := PlannedCheck{Name: name, Labels: all, Requirements: []string{c.id}, Fixture: c.fixture, Scenario: c.scenario, File: c.file}
+	if !e.selects(all, text) {
+		return p, false
+	}
+	if e.cfg.Seen != nil {
+		e.cfg.Seen(p)
+	}
+	return p, e.cfg.Subset == nil || e.cfg.Subset(p)
 }
 
 // specPlan is one declared spec: the checks it will report and, in a run of one process,
@@ -153,7 +165,7 @@ func (e *Env) Requirement(c checkSpec) {
 // judge runs one check, planned as p, and grades its outcome.
 func (e *Env) judge(ctx SpecContext, c checkSpec, p PlannedCheck) reports.Check {
 	start := time.Now()
-	rec := reports.Check{Name: p.Name, Requirements: p.Requirements, Fixture: c.fixture, FixtureFile: c.file}
+	rec := reports.Check{Name: p.Name, Requirements: p.Requirements, Fixture: c.fixture, FixtureFile: c.file, Scenario: c.scenario}
 	req, known := e.cfg.Catalogue.Lookup(c.id)
 	if !known {
 		rec.Verdict, rec.Message = reports.Error, fmt.Sprintf("requirement %s is not in the catalogue (version %s)", c.id, catalogue.Version)
@@ -169,6 +181,9 @@ func (e *Env) judge(ctx SpecContext, c checkSpec, p PlannedCheck) reports.Check 
 	rec.Verdict, rec.Message = e.verdict(req, c, out)
 	if rec.Verdict == reports.Passed && !c.keepEvidence {
 		rec.Evidence = reports.Evidence{States: rec.Evidence.States}
+	}
+	if e.cfg.Grade != nil {
+		e.cfg.Grade(&rec)
 	}
 	rec.Duration = time.Since(start)
 	return rec
@@ -423,7 +438,7 @@ func (e *Env) checksFrom(s types.SpecReport, sp *specPlan) []reports.Check {
 				msg = "not run: the run was interrupted before this check"
 			}
 			rec = reports.Check{Name: p.Name, Verdict: reports.Error, Message: msg,
-				Requirements: p.Requirements, Fixture: p.Fixture, FixtureFile: p.File}
+				Requirements: p.Requirements, Fixture: p.Fixture, FixtureFile: p.File, Scenario: p.Scenario}
 			if len(p.Requirements) > 0 {
 				req, _ := e.cfg.Catalogue.Lookup(p.Requirements[0])
 				rec.Level, rec.Area = string(req.Level), req.Area
