@@ -36,15 +36,9 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 			b = xmlAttr(b, "classname", c.Classname)
 			b = xmlAttr(b, "time", c.Time)
 			b = append(b, '>')
-			if c.Skipped != nil {
-				b = xmlLine(b, 3)
-				b = append(b, `<skipped`...)
-				b = xmlAttr(b, "message", c.Skipped.Message)
-				b = append(b, `></skipped>`...)
-			}
+			b = xmlProblem(b, "skipped", c.Skipped)
 			b = xmlProblem(b, "failure", c.Failure)
 			b = xmlProblem(b, "error", c.Error)
-			b = xmlProblem(b, "skipped", c.Skipped)
 			if c.SystemOut != "" {
 				b = xmlLine(b, 3)
 				b = append(b, `<system-out>`...)

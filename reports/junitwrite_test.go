@@ -18,6 +18,8 @@ func TestJUnitWriterMatchesEncodingXML(t *testing.T) {
 		Check{Name: "error", Requirements: []string{"X5"}, Verdict: Error, Message: tricky},
 		Check{Name: "warning", Requirements: []string{"S3"}, Level: "SHOULD", Area: "schema", Verdict: Warning, Message: "w"},
 		Check{Name: "bare", Verdict: Passed},
+		Check{Name: "skipped", Requirements: []string{"L1"}, Verdict: Skipped, Message: "not run: " + tricky},
+		Check{Name: "expected", Requirements: []string{"S2"}, Verdict: ExpectedFailure, Message: tricky, Expectation: &Expectation{Requirement: "S2", Reason: tricky, Expires: "2027-01-01"}},
 	)
 	many := sampleRun() // more than the writer's 32 KiB buffer
 	many.Checks = nil
