@@ -95,7 +95,7 @@ func judgeT1(ex *Exchange) Outcome {
 	}
 	r := ex.Result
 	for _, v := range r.Violations {
-		if strings.HasPrefix(v.Message, "not well-formed XML") || strings.Contains(v.Message, "DOCTYPE") {
+		if strings.HasPrefix(v.Message, "not well-formed XML") || strings.Contains(v.Message, "DOCTYPE") || strings.HasPrefix(v.Message, schema.NotParsed) {
 			return Outcome{Expected: "a well-formed SOAP 1.1 envelope", Actual: v.Message, Where: fmt.Sprintf("response line %d", v.Line), Violations: []schema.Violation{v}}
 		}
 	}

@@ -98,6 +98,15 @@ func TestReplayJudges(t *testing.T) {
 	}
 }
 
+// TestT1NamesADocumentTooBigToParse: T1 says why a body with too much markup was not read,
+// rather than that it has no Envelope.
+func TestT1NamesADocumentTooBigToParse(t *testing.T) {
+	ex := exchange(t, "GetCallInfo", 200, "text/xml", soapOpen+strings.Repeat("<a/>", schema.DefaultMaxMarkup)+soapClose, fixtures.Expect{Outcome: fixtures.Success})
+	if o := judgeT1(ex); o.Pass || o.CannotJudge || !strings.HasPrefix(o.Actual, schema.NotParsed) {
+		t.Errorf("got %+v", o)
+	}
+}
+
 func TestVariantJudge(t *testing.T) {
 	xml := "text/xml; charset=utf-8"
 	success := fixtures.Expect{Outcome: fixtures.Success}
