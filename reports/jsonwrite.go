@@ -118,6 +118,14 @@ func appendEvidenceJSON(b []byte, d int, e Evidence) []byte {
 		field("response")
 		b = appendJSONString(b, e.Response)
 	}
+	if e.ResponseBytes != 0 {
+		field("response_bytes")
+		b = strconv.AppendInt(b, e.ResponseBytes, 10)
+	}
+	if e.ResponseSHA256 != "" {
+		field("response_sha256")
+		b = appendJSONString(b, e.ResponseSHA256)
+	}
 	if len(e.States) > 0 {
 		field("states")
 		b = appendJSONStrings(b, d, e.States)

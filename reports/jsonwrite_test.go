@@ -34,7 +34,7 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 	odd.Checks = append(odd.Checks,
 		Check{Name: tricky, Requirements: []string{"T1", tricky}, Level: "MUST", Area: tricky, Verdict: Failed,
 			Message: tricky, Fixture: tricky, FixtureFile: tricky, Duration: 3 * time.Nanosecond,
-			Evidence: Evidence{Request: tricky, Status: 599, Response: tricky, States: []string{"Idle", tricky},
+			Evidence: Evidence{Request: tricky, Status: 599, Response: tricky, ResponseBytes: 1 << 40, ResponseSHA256: tricky, States: []string{"Idle", tricky},
 				Violations: []string{"6: /a/b: " + tricky, tricky, "0: : no path"}}},
 		Check{Name: "empty evidence", Verdict: Passed},
 		Check{Name: "long", Verdict: Info, Duration: 90 * time.Hour, Evidence: Evidence{States: []string{"Connected"}}},

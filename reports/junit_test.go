@@ -160,3 +160,15 @@ func TestExitCodeAndSummary(t *testing.T) {
 		t.Error("summary not in catalogue order")
 	}
 }
+
+// TestEvidenceTextDescribesACutBody: when the evidence shows the start of a body, the CI
+// page says how long the whole body was and its hash.
+func TestEvidenceTextDescribesACutBody(t *testing.T) {
+	e := Evidence{Status: 200, Response: "<soap:Envelope", ResponseBytes: 2147483648, ResponseSHA256: "ab12"}
+	if got := e.text(); !strings.Contains(got, "response (HTTP 200; 2147483648 bytes in all, SHA-256 ab12):\n<soap:Envelope") {
+		t.Errorf("got %q", got)
+	}
+	if got := (Evidence{Status: 200, Response: "x"}).text(); got != "response (HTTP 200):\nx" {
+		t.Errorf("a whole body: got %q", got)
+	}
+}

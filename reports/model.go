@@ -23,11 +23,16 @@ const (
 // Evidence is what a person needs to see why a check ended as it did. It never holds a
 // credential: requests are recorded before authentication and with extra headers redacted.
 type Evidence struct {
-	Request    string   `json:"request,omitempty"`
-	Status     int      `json:"status,omitempty"`
-	Response   string   `json:"response,omitempty"` // excerpt
-	Violations []string `json:"-"`                  // "LINE: PATH: message"; JSON splits them: see json.go
-	States     []string `json:"states,omitempty"`   // observed CallState sequence
+	Request  string `json:"request,omitempty"`
+	Status   int    `json:"status,omitempty"`
+	Response string `json:"response,omitempty"` // excerpt
+	// ResponseBytes and ResponseSHA256 describe the whole response body when Response shows
+	// only its start: its length in bytes (0 when unknown: the target declared none and the
+	// run stopped reading) and, when the whole body was read, its SHA-256 in hex.
+	ResponseBytes  int64    `json:"response_bytes,omitempty"`
+	ResponseSHA256 string   `json:"response_sha256,omitempty"`
+	Violations     []string `json:"-"`                // "LINE: PATH: message"; JSON splits them: see json.go
+	States         []string `json:"states,omitempty"` // observed CallState sequence
 }
 
 // Check is the result of one check: one requirement (or a few proven together) on one

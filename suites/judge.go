@@ -54,7 +54,7 @@ func describe(ex *Exchange) string {
 	case ex.Result.Message != "":
 		return fmt.Sprintf("HTTP %d (%s) with %s", ex.Status, ct, ex.Result.Message)
 	}
-	return fmt.Sprintf("HTTP %d (%s), %d bytes with no SOAP message", ex.Status, ct, len(ex.Body))
+	return fmt.Sprintf("HTTP %d (%s), %d bytes with no SOAP message", ex.Status, ct, ex.bodyLen())
 }
 
 func transportProblem(ex *Exchange) (Outcome, bool) {

@@ -545,7 +545,7 @@ func traceJudge(id string, run func(context.Context) []*callTrace) func(SpecCont
 				}
 			case !o.Pass:
 				if ex := breakingExchange(id, t); ex != nil {
-					ev.Request, ev.Status, ev.Response = exchangeEvidence(ex)
+					ev = exchangeEvidence(ex, ev.States)
 				}
 				return o, ev
 			default:
@@ -602,16 +602,17 @@ func breakingExchange(id string, t *callTrace) *Exchange {
 	return nil
 }
 
-func exchangeEvidence(ex *Exchange) (string, int, string) {
-	ev := evidence(ex)
-	return ev.Request, ev.Status, ev.Response
+// exchangeEvidence is an exchange's evidence with a call's states.
+func exchangeEvidence(ex *Exchange, states []string) reports.Evidence {
+	ev := evidence(ex) // a copy: the exchange keeps its own
+	ev.States = states
+	return ev
 }
 
 // traceEvidence shows the call's states and its last GetCallInfo exchange.
 func traceEvidence(t *callTrace) reports.Evidence {
-	ev := reports.Evidence{States: t.states()}
 	if n := len(t.Polls); n > 0 {
-		ev.Request, ev.Status, ev.Response = exchangeEvidence(t.Polls[n-1])
+		return exchangeEvidence(t.Polls[n-1], t.states())
 	}
-	return ev
+	return reports.Evidence{States: t.states()}
 }
