@@ -32,6 +32,10 @@ func writeRunJSON(w io.Writer, r Run) error {
 	b = appendJSONString(b, r.HarnessVersion)
 	b = jsonField(b, 1, "catalogue_version", false)
 	b = appendJSONString(b, r.CatalogueVersion)
+	if r.Stopped != "" {
+		b = jsonField(b, 1, "stopped", false)
+		b = appendJSONString(b, r.Stopped)
+	}
 	b = jsonField(b, 1, "checks", false)
 	if len(r.Checks) == 0 {
 		b = append(b, "[]"...)

@@ -28,7 +28,7 @@ const tricky = "quote \" backslash \\ <tag> & \x00\x01\x1f\x7f \b\f\n\r\t invali
 func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 	full := sampleRun()
 	odd := full
-	odd.Name, odd.Target = tricky, tricky
+	odd.Name, odd.Target, odd.Stopped = tricky, tricky, tricky
 	odd.Duration = 500 * time.Nanosecond // below 1e-6 s: exponent form
 	odd.Checks = append([]Check(nil), full.Checks...)
 	odd.Checks = append(odd.Checks,

@@ -94,6 +94,9 @@ func junitRoot(run Run) junitSuites {
 					{"strict", fmt.Sprint(run.Strict)},
 				},
 			})
+			if run.Stopped != "" {
+				root.Suites[i].Properties = append(root.Suites[i].Properties, junitProperty{"stopped", run.Stopped})
+			}
 		}
 		s := &root.Suites[i]
 		props := make([]junitProperty, 4, 6)

@@ -62,7 +62,10 @@ type Run struct {
 	Strict           bool          `json:"strict"`
 	HarnessVersion   string        `json:"harness_version"`
 	CatalogueVersion string        `json:"catalogue_version"`
-	Checks           []Check       `json:"checks"`
+	// Stopped says why the run stopped sending requests before its end (the target was
+	// unreachable, or stopped answering); the checks it could not make are errors.
+	Stopped string  `json:"stopped,omitempty"`
+	Checks  []Check `json:"checks"`
 }
 
 // Counts tallies the checks by verdict.
@@ -74,11 +77,15 @@ func (r Run) Counts() map[Verdict]int {
 	return n
 }
 
-// ExitCode is the process exit code the run deserves: 1 when the target failed a check
-// (it is known not to conform), else 2 when a check could not be judged, else 0.
+// ExitCode is the process exit code the run deserves: 2 when the run stopped early (the
+// target stopped answering: what failed before is no verdict on the rest, and a CI should
+// retry rather than report the target broken), else 1 when the target failed a check (it
+// is known not to conform), else 2 when a check could not be judged, else 0.
 func (r Run) ExitCode() int {
 	n := r.Counts()
 	switch {
+	case r.Stopped != "":
+		return 2
 	case n[Failed] > 0:
 		return 1
 	case n[Error] > 0:

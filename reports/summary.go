@@ -42,6 +42,9 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string) error {
 			}
 		}
 	}
+	if run.Stopped != "" {
+		fmt.Fprintf(w, "\nThe run stopped sending requests: %s\n", run.Stopped)
+	}
 	n := run.Counts()
 	_, err := fmt.Fprintf(w, "\n%d checks against %s: %d passed, %d failed, %d warnings, %d errors (%.1fs)\n",
 		len(run.Checks), run.Target, n[Passed], n[Failed], n[Warning]+n[Info], n[Error], run.Duration.Seconds())

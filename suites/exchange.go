@@ -74,11 +74,16 @@ type Exchange struct {
 // TransportError says why an exchange has no complete response. Except for the timeout
 // requirement (X5), it means the run cannot judge the target.
 type TransportError struct {
-	Kind string // "timeout", "refused", "reset", "truncated", "tls", "interrupted", "other"
+	Kind string // "timeout", "refused", "reset", "truncated", "tls", "interrupted", "stopped" (by the breaker), "other"
 	Err  error
 }
 
-func (e *TransportError) Error() string { return e.Kind + ": " + e.Err.Error() }
+func (e *TransportError) Error() string {
+	if e.Kind == "stopped" { // the breaker's message says it all
+		return e.Err.Error()
+	}
+	return e.Kind + ": " + e.Err.Error()
+}
 func (e *TransportError) Unwrap() error { return e.Err }
 
 func classify(err error) *TransportError {

@@ -190,6 +190,10 @@ func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
 			t.Err = &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ran out of time while polling: %w", context.Cause(ctx))}
 			return false
 		}
+		if err := e.breaker.open(); err != nil { // another call's requests found the target gone
+			t.Err = err
+			return false
+		}
 		ex := e.sender.Send(ctx, gci, fixtures.Values{CallID: id})
 		e.breaker.record(ex.Err)
 		t.All = append(t.All, ex)
