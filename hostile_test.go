@@ -137,6 +137,22 @@ func hostileBehaviours() []hostileBehaviour {
 			defer conn.Close()
 			dripBytes(buf, func() { buf.Flush() }, []byte("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 10\r\n\r\n<a></a>   "))
 		}},
+		{name: "9-MiB-of-headers", stops: true, serve: func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n")
+			line := "X-Padding: " + strings.Repeat("x", 1000) + "\r\n"
+			for range 9 << 20 / len(line) {
+				if _, err := buf.WriteString(line); err != nil {
+					return
+				}
+			}
+			buf.WriteString("Content-Length: 7\r\n\r\n<a></a>")
+			buf.Flush()
+		}},
 		{name: "2-GiB-with-content-length", stops: true, serve: func(w http.ResponseWriter, r *http.Request) {
 			xml(w)
 			w.Header().Set("Content-Length", fmt.Sprint(int64(2)<<30))

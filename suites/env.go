@@ -109,7 +109,7 @@ func NewEnv(cfg Config) (*Env, error) {
 		errs = append(errs, errors.New("no fixtures"))
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+		cfg.Client = &http.Client{Transport: &http.Transport{DisableCompression: true, MaxResponseHeaderBytes: MaxResponseHeaderBytes}}
 	}
 	if cfg.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout %v: must be positive", cfg.Timeout))

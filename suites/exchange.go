@@ -28,6 +28,11 @@ import (
 // each holding up to this much until it is checked.
 const maxResponseBytes = 4 << 20
 
+// MaxResponseHeaderBytes bounds the headers of one response (http.Transport's
+// MaxResponseHeaderBytes): an exchange keeps them to the end of the run, and Go's default
+// allows 10 MB. A Config.Client should set it too.
+const MaxResponseHeaderBytes = 64 << 10
+
 // keptBodyBytes is how much of a response body an exchange keeps once checked: what the
 // reports show of it (every report repeats it per check). Its length and SHA-256 are kept
 // with it. A run holds its exchanges until the end, so keeping whole bodies let a target
