@@ -54,6 +54,7 @@ test: vet test-deps
 bench: deps
 	bash bench/validate.sh
 	bash bench/run.sh 1000 10000
+	$(GO) test -run '^$$' -bench HostileTargets -benchtime 1x .
 
 clean:
 	rm -rf bin
