@@ -291,7 +291,8 @@ func (e *Env) createCall(ctx context.Context) (string, error) {
 // it, and failures to disconnect are the lifecycle suite's business.
 func (e *Env) disconnect(ctx context.Context, callID string) {
 	if f, ok := e.cfg.Fixtures.Lookup(disconnectFixture); ok {
-		e.sender.Post(ctx, f, fixtures.Values{CallID: callID})
+		// Sent even once the breaker is open (a phone may be ringing), and counted.
+		e.breaker.record(e.sender.Post(ctx, f, fixtures.Values{CallID: callID}).Err)
 	}
 }
 
