@@ -251,6 +251,13 @@ func builtBinary(t testing.TB) string {
 	return builtPath
 }
 
+// removeBuiltBinary removes what builtBinary built; TestMain calls it.
+func removeBuiltBinary() {
+	if builtPath != "" {
+		os.RemoveAll(filepath.Dir(builtPath))
+	}
+}
+
 // hostileRun is what one run against a hostile target did.
 type hostileRun struct {
 	code           int
