@@ -56,6 +56,7 @@ bench: deps
 	bash bench/validate.sh
 	bash bench/run.sh 1000 10000
 	bash bench/lifecycle.sh
+	$(GO) test -run '^$$' -bench HostileTargets -benchtime 1x .
 
 clean:
 	rm -rf bin

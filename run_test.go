@@ -41,7 +41,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("UMCONFORM_AS_MAIN") == "1" {
 		os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBuiltBinary()
+	os.Exit(code)
 }
 
 // startChild starts umconform in a child process and returns it with its standard output

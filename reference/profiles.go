@@ -113,7 +113,7 @@ func profileTable() []Profile {
 		broken("X2", "x2-slow-doctype", "a request with a DOCTYPE is answered only after a minute (or when the client gives up)", behaviour{slowOnDoctype: true}, "X5"),
 		broken("X3", "x3-poisoned-after-malformed", "after a malformed request, GetCallInfo for every call placed before it answers a Server fault", behaviour{poisonAfterMalformed: true}),
 		broken("X4", "x4-no-size-limit", "no request size cap: an oversized but otherwise valid request is processed normally", behaviour{noSizeLimit: true}),
-		broken("X5", "x5-slow-unknown-callid", "an InvalidCallId fault from GetCallInfo is answered only after a minute (or when the client gives up)", behaviour{slowUnknownCallID: true}),
+		broken("X5", "x5-slow-unknown-callid", "a GetCallInfo for a well-formed CallId it never issued is answered (InvalidCallId fault) only after a minute (or when the client gives up); a malformed CallId is refused at once", behaviour{slowUnknownCallID: true}),
 		broken("R1", "r1-requires-soap-prefix", "a request whose Envelope is not written <soap:Envelope is answered with a Client fault", behaviour{requireSoapPrefix: true}),
 		broken("R2", "r2-rejects-bom", "a request starting with a UTF-8 byte-order mark is answered with a Client fault", behaviour{rejectBOM: true}),
 	}

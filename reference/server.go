@@ -299,7 +299,7 @@ func (h *handler) getCallInfo(ctx context.Context, op *element) (int, []byte) {
 		if h.b.unknownCallIDSucceeds && ok && wellFormedCallID(id) {
 			return http.StatusOK, renderGetCallInfo(&h.b, Phase{State: StateConnected, Cause: CauseNone})
 		}
-		if h.b.slowUnknownCallID {
+		if h.b.slowUnknownCallID && ok && wellFormedCallID(id) { // the lookup hangs; a malformed id needs none
 			h.stall(ctx)
 		}
 		return h.fault("", excInvalidCallID, h.echo("The call identifier isn't valid.", id))

@@ -95,3 +95,18 @@ func TestHTMLShowsVerdictsItDoesNotKnow(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLReportDescribesACutBody: a check whose evidence shows the start of a body says
+// how long the whole body was and its hash.
+func TestHTMLReportDescribesACutBody(t *testing.T) {
+	run := sampleRun()
+	run.Checks[1].Evidence.ResponseBytes = 2147483648
+	run.Checks[1].Evidence.ResponseSHA256 = "ab12"
+	var b bytes.Buffer
+	if err := WriteHTML(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	if want := "(HTTP 200), the start of 2147483648 bytes (SHA-256 ab12)"; !strings.Contains(b.String(), want) {
+		t.Errorf("the HTML report lacks %q", want)
+	}
+}

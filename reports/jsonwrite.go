@@ -56,6 +56,10 @@ func writeRunJSON(w io.Writer, r Run) error {
 		b = jsonIndent(b, 1)
 		b = append(b, ']')
 	}
+	if r.Stopped != "" {
+		b = jsonField(b, 1, "stopped", false)
+		b = appendJSONString(b, r.Stopped)
+	}
 	b = jsonField(b, 1, "checks", false)
 	if len(r.Checks) == 0 {
 		b = append(b, "[]"...)
@@ -149,6 +153,14 @@ func appendEvidenceJSON(b []byte, d int, e Evidence) []byte {
 	if e.Response != "" {
 		field("response")
 		b = appendJSONString(b, e.Response)
+	}
+	if e.ResponseBytes != 0 {
+		field("response_bytes")
+		b = strconv.AppendInt(b, e.ResponseBytes, 10)
+	}
+	if e.ResponseSHA256 != "" {
+		field("response_sha256")
+		b = appendJSONString(b, e.ResponseSHA256)
 	}
 	if len(e.States) > 0 {
 		field("states")

@@ -110,6 +110,9 @@ func junitRoot(run Run) junitSuites {
 				Timestamp:  run.Started.UTC().Format("2006-01-02T15:04:05"),
 				Properties: suiteProps,
 			})
+			if run.Stopped != "" {
+				root.Suites[i].Properties = append(root.Suites[i].Properties, junitProperty{"stopped", run.Stopped})
+			}
 		}
 		s := &root.Suites[i]
 		ids := strings.Join(c.Requirements, " ")
@@ -228,7 +231,22 @@ func (e Evidence) text() string {
 		fmt.Fprintf(&b, "request sent:\n%s\n", e.Request)
 	}
 	if e.Status != 0 || e.Response != "" {
-		fmt.Fprintf(&b, "response (HTTP %d):\n%s\n", e.Status, e.Response)
+		fmt.Fprintf(&b, "response (HTTP %d%s):\n%s\n", e.Status, e.whole(), e.Response)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// whole describes the whole response body when the evidence shows only its start.
+func (e Evidence) whole() string {
+	var parts []string
+	if e.ResponseBytes > 0 {
+		parts = append(parts, fmt.Sprintf("%d bytes in all", e.ResponseBytes))
+	}
+	if e.ResponseSHA256 != "" {
+		parts = append(parts, "SHA-256 "+e.ResponseSHA256)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ")
 }

@@ -214,3 +214,45 @@ func TestExitCodeAndSummary(t *testing.T) {
 		t.Error("summary not in catalogue order")
 	}
 }
+
+// TestAStoppedRunExits2AndSaysWhy: a run that stopped sending because the target stopped
+// answering exits 2 even though checks failed before it stopped (those failures say
+// nothing about the checks it could not make), and every report says why it stopped.
+func TestAStoppedRunExits2AndSaysWhy(t *testing.T) {
+	run := junitSampleRun()
+	run.Stopped = "the target stopped answering: 5 timeouts in a row"
+	if run.ExitCode() != 2 {
+		t.Errorf("a stopped run with a failure must exit 2, got %d", run.ExitCode())
+	}
+	var sum, junit, html bytes.Buffer
+	if err := WriteSummary(&sum, run, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\nThe run stopped sending requests: the target stopped answering: 5 timeouts in a row\n"; !strings.Contains(sum.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, sum.String())
+	}
+	if err := WriteJUnit(&junit, run); err != nil {
+		t.Fatal(err)
+	}
+	if want := `<property name="stopped" value="the target stopped answering: 5 timeouts in a row">`; !strings.Contains(junit.String(), want) {
+		t.Errorf("JUnit lacks %s", want)
+	}
+	if err := WriteHTML(&html, run); err != nil {
+		t.Fatal(err)
+	}
+	if want := "<dt>Stopped</dt><dd>the target stopped answering: 5 timeouts in a row; the checks after that are errors</dd>"; !strings.Contains(html.String(), want) {
+		t.Errorf("the HTML report lacks %s", want)
+	}
+}
+
+// TestEvidenceTextDescribesACutBody: when the evidence shows the start of a body, the CI
+// page says how long the whole body was and its hash.
+func TestEvidenceTextDescribesACutBody(t *testing.T) {
+	e := Evidence{Status: 200, Response: "<soap:Envelope", ResponseBytes: 2147483648, ResponseSHA256: "ab12"}
+	if got := e.text(); !strings.Contains(got, "response (HTTP 200; 2147483648 bytes in all, SHA-256 ab12):\n<soap:Envelope") {
+		t.Errorf("got %q", got)
+	}
+	if got := (Evidence{Status: 200, Response: "x"}).text(); got != "response (HTTP 200):\nx" {
+		t.Errorf("a whole body: got %q", got)
+	}
+}

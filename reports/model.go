@@ -31,11 +31,16 @@ const (
 // Evidence is what a person needs to see why a check ended as it did. It never holds a
 // credential: requests are recorded before authentication and with extra headers redacted.
 type Evidence struct {
-	Request    string   `json:"request,omitempty"`
-	Status     int      `json:"status,omitempty"`
-	Response   string   `json:"response,omitempty"` // excerpt
-	Violations []string `json:"-"`                  // "LINE: PATH: message"; JSON splits them: see json.go
-	States     []string `json:"states,omitempty"`   // observed CallState sequence
+	Request  string `json:"request,omitempty"`
+	Status   int    `json:"status,omitempty"`
+	Response string `json:"response,omitempty"` // excerpt
+	// ResponseBytes and ResponseSHA256 describe the whole response body when Response shows
+	// only its start: its length in bytes (0 when unknown: the target declared none and the
+	// run stopped reading) and, when the whole body was read, its SHA-256 in hex.
+	ResponseBytes  int64    `json:"response_bytes,omitempty"`
+	ResponseSHA256 string   `json:"response_sha256,omitempty"`
+	Violations     []string `json:"-"`                // "LINE: PATH: message"; JSON splits them: see json.go
+	States         []string `json:"states,omitempty"` // observed CallState sequence
 }
 
 // Check is the result of one check: one requirement (or a few proven together) on one
@@ -141,7 +146,10 @@ type Run struct {
 	// Expectations are the entries of the expectations file the run was given, expired
 	// ones marked.
 	Expectations []Expectation `json:"expectations,omitempty"`
-	Checks       []Check       `json:"checks"`
+	// Stopped says why the run stopped sending requests before its end (the target was
+	// unreachable, or stopped answering); the checks it could not make are errors.
+	Stopped string  `json:"stopped,omitempty"`
+	Checks  []Check `json:"checks"`
 }
 
 // Counts tallies the checks by verdict.
@@ -153,11 +161,15 @@ func (r Run) Counts() map[Verdict]int {
 	return n
 }
 
-// ExitCode is the process exit code the run deserves: 1 when the target failed a check
-// (it is known not to conform), else 2 when a check could not be judged, else 0.
+// ExitCode is the process exit code the run deserves: 2 when the run stopped early (the
+// target stopped answering: what failed before is no verdict on the rest, and a CI should
+// retry rather than report the target broken), else 1 when the target failed a check (it
+// is known not to conform), else 2 when a check could not be judged, else 0.
 func (r Run) ExitCode() int {
 	n := r.Counts()
 	switch {
+	case r.Stopped != "":
+		return 2
 	case n[Failed] > 0:
 		return 1
 	case n[Error] > 0:

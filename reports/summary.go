@@ -58,6 +58,9 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 	if partial := run.Selection.Partial(); partial != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.ToUpper(partial[:1])+partial[1:])
 	}
+	if run.Stopped != "" {
+		fmt.Fprintf(w, "\nThe run stopped sending requests: %s\n", run.Stopped)
+	}
 	n := run.Counts()
 	if _, err := fmt.Fprintf(w, "\n%d checks against %s: %s (%.1fs)\n", len(run.Checks), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
 		return err

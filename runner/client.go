@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/Azure/go-ntlmssp"
+
+	"github.com/umconform/umconform/suites"
 )
 
 // newClient builds the HTTP client of a run: TLS settings, authentication, no redirects
@@ -17,6 +19,9 @@ func newClient(c *Config) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableCompression = true
 	tr.MaxIdleConnsPerHost = 16
+	// Every exchange keeps its headers to the end of the run; Go's default allows 10 MB a
+	// response. An IIS or Exchange answer's headers take well under 2 KB.
+	tr.MaxResponseHeaderBytes = suites.MaxResponseHeaderBytes
 	tlsCfg, err := TLSConfig(c.CAFile, c.Insecure)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef.String(&c.Profile, "profile", "PROFILE", "", "reference server `profile` to run against when there is no --target (see umconform serve --list-profiles)")
 	ef.String(&c.DialString, "dial-string", "DIAL_STRING", "", "`number` PlayOnPhone calls to create live calls (required with --target)")
 	ef.String(&c.EntryID, "entry-id", "ENTRY_ID", "", "`id` of the voice mail item PlayOnPhone plays (required with --target)")
-	ef.Duration(&c.Timeout, "timeout", "TIMEOUT", 10*time.Second, "per-request `timeout`")
+	ef.Duration(&c.Timeout, "timeout", "TIMEOUT", 10*time.Second, "`timeout` of each exchange, whole: connecting, the headers and the entire body")
 	ef.String(&c.Auth, "auth", "AUTH", "none", "authentication: none, basic or ntlm")
 	ef.String(&c.Username, "username", "USERNAME", "", "`user` for --auth basic or ntlm (DOMAIN\\user for NTLM)")
 	ef.String(&c.PasswordFile, "password-file", "PASSWORD_FILE", "", "`file` holding the password; or set UMCONFORM_PASSWORD (a password is never a flag value)")

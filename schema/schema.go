@@ -23,6 +23,13 @@ const (
 // DefaultMaxSize is the largest document Validate parses unless WithMaxSize says otherwise.
 const DefaultMaxSize = 10 << 20
 
+// DefaultMaxMarkup is the most '<' and '=' characters (elements, attributes and the like)
+// a document may hold for Validate to parse it, unless WithMaxMarkup says otherwise. A UM
+// message holds a few dozen. The size limit alone does not bound libxml2: its tree costs
+// about 140 bytes an element, so 10 MiB of "<a/>" took 370 MB, and libxml2 2.9 checks an
+// element's attributes against each other, so 50 000 attributes on one element took 15 s.
+const DefaultMaxMarkup = 4096
+
 //go:embed xsd/*.xsd
 var xsdFiles embed.FS
 
@@ -135,10 +142,14 @@ type Option func(*Validator)
 // WithMaxSize sets the largest document, in bytes, that Validate parses.
 func WithMaxSize(n int64) Option { return func(v *Validator) { v.maxSize = n } }
 
+// WithMaxMarkup sets the most '<' and '=' characters a document Validate parses may hold.
+func WithMaxMarkup(n int) Option { return func(v *Validator) { v.maxMarkup = n } }
+
 // Validator checks documents against the compiled schema. It is safe for concurrent use.
 type Validator struct {
-	maxSize int64
-	ctx     *contexts
+	maxSize   int64
+	maxMarkup int
+	ctx       *contexts
 }
 
 var (
@@ -161,14 +172,18 @@ func Load(opts ...Option) (*Validator, error) {
 		return nil, err
 	}
 	v := &Validator{
-		maxSize: DefaultMaxSize,
-		ctx:     newContexts(s, 2*runtime.GOMAXPROCS(0)),
+		maxSize:   DefaultMaxSize,
+		maxMarkup: DefaultMaxMarkup,
+		ctx:       newContexts(s, 2*runtime.GOMAXPROCS(0)),
 	}
 	for _, o := range opts {
 		o(v)
 	}
 	if v.maxSize <= 0 {
 		return nil, fmt.Errorf("schema: max size %d: must be positive", v.maxSize)
+	}
+	if v.maxMarkup <= 0 {
+		return nil, fmt.Errorf("schema: max markup %d: must be positive", v.maxMarkup)
 	}
 	return v, nil
 }
@@ -183,7 +198,7 @@ func compile() (uintptr, error) {
 	if err != nil {
 		return 0, fmt.Errorf("schema: compiling umconform.xsd: %w", err)
 	}
-	v := &Validator{maxSize: DefaultMaxSize, ctx: newContexts(s, 1)}
+	v := &Validator{maxSize: DefaultMaxSize, maxMarkup: DefaultMaxMarkup, ctx: newContexts(s, 1)}
 	if r := v.Validate(selfCheckResponse); !r.Valid() || r.Message != "GetCallInfoResponse" {
 		freeSchema(s)
 		return 0, fmt.Errorf("schema: self-check failed, the compiled schema rejects the documentation's sample response (an xs:import probably did not resolve): %v", r.Violations)
@@ -192,8 +207,13 @@ func compile() (uintptr, error) {
 	return s, nil
 }
 
-// Validate checks one document: size, characters and encoding, no DOCTYPE, well-formedness,
-// the schema, and the SHOULD-level rules a schema cannot grade. It never panics on any input.
+// NotParsed starts the message of a document refused before libxml2 read it because it
+// holds too much markup.
+const NotParsed = "not parsed:"
+
+// Validate checks one document: size, characters and encoding, no DOCTYPE, markup within
+// bounds, well-formedness, the schema, and the SHOULD-level rules a schema cannot grade. It
+// never panics on any input, and its memory and time are bounded whatever the input.
 func (v *Validator) Validate(doc []byte) Result {
 	if int64(len(doc)) > v.maxSize {
 		return Result{Violations: []Violation{{Line: 1, Message: fmt.Sprintf("document is %d bytes, over the %d-byte limit", len(doc), v.maxSize)}}}
@@ -206,6 +226,11 @@ func (v *Validator) Validate(doc []byte) Result {
 	// keeps entity declarations, external subsets and expansion bombs out entirely.
 	if i := bytes.Index(doc, []byte("<!DOCTYPE")); i >= 0 {
 		return Result{Violations: []Violation{{Line: lineAt(doc, i), Message: "a DOCTYPE is not allowed in a SOAP message (SOAP 1.1 section 3); nothing was parsed"}}}
+	}
+	// Counted in bytes, so a UTF-16 document is counted too (a few other characters may
+	// count as well: a bound, not a measure).
+	if n := bytes.Count(doc, []byte("<")) + bytes.Count(doc, []byte("=")); n > v.maxMarkup {
+		return Result{Violations: []Violation{{Line: 1, Message: fmt.Sprintf("%s the document has %d '<' and '=' characters, over the %d that bound the parser's memory and time (a UM message has a few dozen)", NotParsed, n, v.maxMarkup)}}}
 	}
 	c, err := v.ctx.get()
 	if err != nil {

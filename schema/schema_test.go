@@ -305,6 +305,54 @@ func TestSizeCap(t *testing.T) {
 	}
 }
 
+// TestHostileShapesAreNotParsed: documents whose tree would cost libxml2 far more memory
+// or time than their size suggests (a million elements deep or wide, tens of thousands of
+// attributes on one element) are refused before libxml2 reads them, in UTF-8 and UTF-16,
+// and a document just within the bound is still parsed.
+func TestHostileShapesAreNotParsed(t *testing.T) {
+	v := load(t)
+	open := `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>`
+	closing := `</soap:Body></soap:Envelope>`
+	var attrs strings.Builder
+	for i := range 50000 {
+		fmt.Fprintf(&attrs, ` a%d=""`, i)
+	}
+	docs := map[string]string{
+		// within the 10 MiB size limit in UTF-16 too
+		"700 000 deep":              open + strings.Repeat("<a>", 700_000) + strings.Repeat("</a>", 700_000) + closing,
+		"a million deep, unclosed":  open + strings.Repeat("<a>", 1_000_000),
+		"a million wide":            open + strings.Repeat("<a/>", 1_000_000) + closing,
+		"50 000 attributes on one":  open + "<a" + attrs.String() + "/>" + closing,
+		"100 000 namespaces on one": open + "<a" + strings.Repeat(` xmlns:p="urn:x"`, 100_000) + "/>" + closing,
+	}
+	for name, doc := range docs {
+		for _, encoding := range []string{"utf-8", "utf-16"} {
+			t.Run(name+" "+encoding, func(t *testing.T) {
+				raw := []byte(doc)
+				if encoding == "utf-16" {
+					raw = utf16LE(strings.Replace(doc, `encoding="utf-8"`, `encoding="utf-16"`, 1))
+				}
+				r := v.Validate(raw)
+				if r.Valid() || len(r.Violations) != 1 || !strings.HasPrefix(r.Violations[0].Message, schema.NotParsed) {
+					t.Fatalf("want one %q violation, got %.300v", schema.NotParsed, r.Violations)
+				}
+			})
+		}
+	}
+	// Within the bound the document is parsed: libxml2 itself refuses nesting past 256.
+	deep := open + strings.Repeat("<a>", 1000) + strings.Repeat("</a>", 1000) + closing
+	r := v.Validate([]byte(deep))
+	if r.Valid() || strings.HasPrefix(r.Violations[0].Message, schema.NotParsed) {
+		t.Errorf("1 000 deep: want libxml2's verdict, got %.300v", r.Violations)
+	}
+	if r := load(t, schema.WithMaxMarkup(10)).Validate([]byte(base)); r.Valid() || !strings.HasPrefix(r.Violations[0].Message, schema.NotParsed) {
+		t.Errorf("WithMaxMarkup(10): got %v", r.Violations)
+	}
+	if _, err := schema.Load(schema.WithMaxMarkup(0)); err == nil {
+		t.Error("a zero markup bound was accepted")
+	}
+}
+
 func utf16LE(s string) []byte {
 	out := []byte{0xFF, 0xFE}
 	for _, u := range utf16.Encode([]rune(s)) {

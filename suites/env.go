@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -139,7 +140,7 @@ func NewEnv(cfg Config) (*Env, error) {
 		errs = append(errs, errors.New("no fixtures"))
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+		cfg.Client = &http.Client{Transport: &http.Transport{DisableCompression: true, MaxResponseHeaderBytes: MaxResponseHeaderBytes}}
 	}
 	if cfg.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout %v: must be positive", cfg.Timeout))
@@ -177,7 +178,7 @@ func NewEnv(cfg Config) (*Env, error) {
 		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
 	}
 	e.runCtx, e.stopRun = context.WithCancel(context.Background())
-	e.breaker.limit = 3
+	e.breaker.limit = breakerLimit
 	e.calls.max = cfg.MaxCalls
 	e.breaker.err = cfg.Preflight
 	return e, nil
@@ -364,42 +365,102 @@ func (e *Env) endPlacedCall(ctx context.Context, ex *Exchange) {
 // it, and failures to disconnect are the lifecycle suite's business.
 func (e *Env) disconnect(ctx context.Context, callID string) {
 	if f, ok := e.cfg.Fixtures.Lookup(disconnectFixture); ok {
-		e.sender.Post(ctx, f, fixtures.Values{CallID: callID})
+		// Sent even once the breaker is open (a phone may be ringing), and counted.
+		e.breaker.record(e.sender.Post(ctx, f, fixtures.Values{CallID: callID}).Err)
 	}
 }
 
 // disconnectFixture is the recorded Disconnect request used to end calls the run created.
 const disconnectFixture = "dc-request"
 
-// breaker stops a run once the target is gone: after limit consecutive refused
-// connections (or TLS failures), checks error at once. Timeouts do not count: a target
-// slow on some requests (X5) must still be judged on the others, and a target that never
-// answers at all is caught by the preflight request.
+// breakerLimit is how many exchanges in a row may end without a complete response before
+// the run stops sending. A few, not one: a target slow on some requests (X5) is judged on
+// those, and on the others; but against a target that has stopped answering each exchange
+// costs a whole --timeout, and a run makes hundreds.
+const breakerLimit = 5
+
+// breaker stops a run once the target is gone: after limit exchanges in a row, whatever
+// their operation, that got no complete response (a timeout, a refused or reset
+// connection, a truncated or oversized body, a TLS failure), every later request is not
+// sent and its checks error at once, naming the cause. Any complete response, whatever
+// its content, resets the count; what the harness itself could not do (a broken fixture,
+// an interrupted check) neither counts nor resets.
 type breaker struct {
-	mu          sync.Mutex
-	limit       int
-	consecutive int
-	err         error
+	mu     sync.Mutex
+	limit  int
+	streak map[string]int // kind of transport failure → how many in the current run of them
+	n      int            // the current run's length
+	err    error
 }
 
+// open returns why requests are no longer sent, or nil while they are.
 func (b *breaker) open() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.err
 }
 
+// record counts an exchange's outcome: err is its Exchange.Err.
 func (b *breaker) record(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var te *TransportError
-	if err == nil || !errors.As(err, &te) || (te.Kind != "refused" && te.Kind != "tls") {
-		b.consecutive = 0
+	if err == nil {
+		b.n, b.streak = 0, nil
 		return
 	}
-	b.consecutive++
-	if b.consecutive >= b.limit && b.err == nil {
-		b.err = &TransportError{Kind: te.Kind, Err: fmt.Errorf("target unreachable: %d requests in a row failed, the last with %v; not sent", b.consecutive, te.Err)}
+	var te *TransportError
+	if !errors.As(err, &te) {
+		return
 	}
+	switch te.Kind {
+	case "timeout", "refused", "reset", "truncated", "tls", "other":
+	default: // the harness's own trouble, or the breaker's own error
+		return
+	}
+	if b.streak == nil {
+		b.streak = map[string]int{}
+	}
+	b.n++
+	b.streak[te.Kind]++
+	if b.n >= b.limit && b.err == nil {
+		b.err = &TransportError{Kind: "stopped", Err: fmt.Errorf("the target stopped answering: %s in a row (the last: %v); not sent", b.describe(), te)}
+	}
+}
+
+// failureNames name each kind of transport failure in the plural, for the breaker's message.
+var failureNames = map[string]string{
+	"timeout": "timeouts", "refused": "refused connections", "reset": "reset connections",
+	"truncated": "truncated or oversized responses", "tls": "TLS failures", "other": "transport failures",
+}
+
+// describe says what the current run of failures was: "5 timeouts", or "5 requests without
+// a complete response (3 timeouts, 2 refused connections)".
+func (b *breaker) describe() string {
+	if len(b.streak) == 1 {
+		for kind, n := range b.streak {
+			return fmt.Sprintf("%d %s", n, failureNames[kind])
+		}
+	}
+	var parts []string
+	for _, kind := range []string{"timeout", "refused", "reset", "truncated", "tls", "other"} {
+		if n := b.streak[kind]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, failureNames[kind]))
+		}
+	}
+	return fmt.Sprintf("%d requests without a complete response (%s)", b.n, strings.Join(parts, ", "))
+}
+
+// Stopped is why the run stopped sending requests to this target (it was unreachable, or
+// stopped answering), or "" when it did not.
+func (e *Env) Stopped() string {
+	if err := e.breaker.open(); err != nil {
+		var te *TransportError
+		if errors.As(err, &te) && te.Kind == "stopped" {
+			return te.Err.Error()
+		}
+		return "target unreachable: " + err.Error()
+	}
+	return ""
 }
 
 // targetLabel is the Ginkgo label of this target's checks: --label-filter target-NAME
@@ -416,5 +477,6 @@ func (e *Env) newRun() reports.Run {
 		CatalogueVersion: catalogue.Version,
 		CallsPlaced:      e.Placed(),
 		MaxCalls:         e.cfg.MaxCalls,
+		Stopped:          e.Stopped(),
 	}
 }

@@ -3,6 +3,8 @@ package suites
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,8 +23,25 @@ import (
 )
 
 // maxResponseBytes bounds what is read of one response: a hostile target cannot exhaust
-// memory, and anything larger is no GetCallInfo answer.
-const maxResponseBytes = 16 << 20
+// memory, and anything larger is no GetCallInfo answer (one is about 1 KB, a Fault with a
+// stack trace a few dozen). Several exchanges may be in flight at once (lifecycle calls),
+// each holding up to this much until it is checked.
+const maxResponseBytes = 4 << 20
+
+// MaxResponseHeaderBytes bounds the headers of one response (http.Transport's
+// MaxResponseHeaderBytes): an exchange keeps them to the end of the run, and Go's default
+// allows 10 MB. A Config.Client should set it too.
+const MaxResponseHeaderBytes = 64 << 10
+
+// keptBodyBytes is how much of a response body an exchange keeps once checked: what the
+// reports show of it (every report repeats it per check). Its length and SHA-256 are kept
+// with it. A run holds its exchanges until the end, so keeping whole bodies let a target
+// that answers with megabytes fill the memory.
+const keptBodyBytes = 4096
+
+// keptRequestBytes is how much of a request an exchange keeps once checked: what the
+// reports show (the X4 probe's request is 10 MiB).
+const keptRequestBytes = 4096
 
 // Exchange is one request sent to the target and what came back.
 type Exchange struct {
@@ -31,13 +50,23 @@ type Exchange struct {
 	Request   []byte // the request as rendered, secrets redacted (by Sender.Check); for evidence only
 	Status    int
 	Header    http.Header
-	Body      []byte
-	Duration  time.Duration
-	Result    schema.Result // the response validated as a response message
-	validated bool          // Result is set: an answer is validated once
-	Err       error         // set when no complete response arrived: see TransportError
+	// Body is the response body as read; once checked (Sender.Check), only its first
+	// keptBodyBytes.
+	Body []byte
+	// BodyBytes is the whole body's length: what was read, or for a body the run stopped
+	// reading, the Content-Length the target declared (-1 when it declared none).
+	BodyBytes int64
+	// BodySHA256 is the hex SHA-256 of the whole body, once Check has shortened Body; empty
+	// when Body is whole or the run stopped reading the body.
+	BodySHA256 string
+	Duration   time.Duration
+	Result     schema.Result // the response validated as a response message
+	validated  bool          // Result is set: an answer is validated once
+	Err        error         // set when no complete response arrived: see TransportError
 
 	rendered []byte // the request as sent, until Check redacts it into Request
+	// requestBytes is the length of the request once Check has shortened Request.
+	requestBytes int
 	// values, when set, are the live values the request was built with: Check renders
 	// it for the evidence then, off the path every request waits on (Fixture.Build).
 	values *fixtures.Values
@@ -51,11 +80,16 @@ type Exchange struct {
 // TransportError says why an exchange has no complete response. Except for the timeout
 // requirement (X5), it means the run cannot judge the target.
 type TransportError struct {
-	Kind string // "timeout", "refused", "reset", "truncated", "tls", "interrupted", "other"
+	Kind string // "timeout", "refused", "reset", "truncated", "tls", "interrupted", "stopped" (by the breaker), "other"
 	Err  error
 }
 
-func (e *TransportError) Error() string { return e.Kind + ": " + e.Err.Error() }
+func (e *TransportError) Error() string {
+	if e.Kind == "stopped" { // the breaker's message says it all
+		return e.Err.Error()
+	}
+	return e.Kind + ": " + e.Err.Error()
+}
 func (e *TransportError) Unwrap() error { return e.Err }
 
 func classify(err error) *TransportError {
@@ -97,10 +131,22 @@ func (s *Sender) Send(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	return ex
 }
 
-// Check finishes an exchange Post made: it validates the response, if one came, and
-// keeps the request for evidence with its secrets redacted. Post leaves both to it so that
-// a run can do them for one exchange while the next request is on the wire.
-func (s *Sender) Check(ex *Exchange) {
+// SendAndJudge is Send for a judge that must read the whole response body: judge runs on
+// the validated exchange before Check keeps only the start of the body.
+func (s *Sender) SendAndJudge(ctx context.Context, f fixtures.Fixture, v fixtures.Values, judge func(*Exchange) Outcome) (*Exchange, Outcome) {
+	ex := s.Post(ctx, f, v)
+	var o Outcome
+	s.check(ex, func(ex *Exchange) { o = judge(ex) })
+	return ex, o
+}
+
+// Check finishes an exchange Post made: it validates the response, if one came, keeps the
+// request for evidence with its secrets redacted, and keeps only the start of both (with
+// the body's length and hash). Post leaves all this to it so that a run can do it for one
+// exchange while the next request is on the wire.
+func (s *Sender) Check(ex *Exchange) { s.check(ex, nil) }
+
+func (s *Sender) check(ex *Exchange, whole func(*Exchange)) {
 	if ex.values != nil {
 		if raw, err := ex.Fixture.Render(s.Target, *ex.values, s.Headers); err == nil {
 			ex.rendered = raw // the bytes Build sent: TestBuildMatchesBuildWith
@@ -111,6 +157,38 @@ func (s *Sender) Check(ex *Exchange) {
 		ex.Request, ex.rendered = redact(ex.rendered, s.Headers), nil
 	}
 	s.validate(ex)
+	if whole != nil {
+		whole(ex)
+	}
+	ex.shorten()
+}
+
+// bodyLen is the whole response body's length, -1 when the target did not say and the run
+// did not read it all.
+func (ex *Exchange) bodyLen() int64 {
+	if ex.BodyBytes < 0 {
+		return -1
+	}
+	return max(ex.BodyBytes, int64(len(ex.Body)))
+}
+
+// requestLen is the whole request's length.
+func (ex *Exchange) requestLen() int { return max(ex.requestBytes, len(ex.Request)) }
+
+// shorten keeps the start of the body, with the whole body's hash, and of the request,
+// whose length the excerpt states: the reports show no more of either.
+func (ex *Exchange) shorten() {
+	if len(ex.Body) > keptBodyBytes {
+		if ex.Err == nil { // the whole body was read
+			sum := sha256.Sum256(ex.Body)
+			ex.BodySHA256 = hex.EncodeToString(sum[:])
+		}
+		ex.Body = bytes.Clone(ex.Body[:keptBodyBytes])
+	}
+	if len(ex.Request) > keptRequestBytes {
+		ex.requestBytes = len(ex.Request)
+		ex.Request = bytes.Clone(ex.Request[:keptRequestBytes])
+	}
 }
 
 // validate validates the response, if one came.
@@ -139,10 +217,13 @@ func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 		ex.Err = classify(err)
 		return ex
 	}
+	// Closing a body not read to its end closes the connection: the rest of an oversized
+	// body is never read, and the timeout bounds the whole exchange, body included.
 	defer resp.Body.Close()
 	ex.Status, ex.Header = resp.StatusCode, resp.Header
-	ex.Body, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	ex.Body, err = readBody(resp.Body, resp.ContentLength)
 	ex.Duration = time.Since(start)
+	ex.BodyBytes = int64(len(ex.Body))
 	switch {
 	case err != nil:
 		ex.Err = classify(err)
@@ -151,9 +232,39 @@ func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 		}
 		return ex
 	case len(ex.Body) > maxResponseBytes:
-		ex.Err = &TransportError{Kind: "truncated", Err: fmt.Errorf("response body over %d bytes; not read further", maxResponseBytes)}
+		ex.Body = ex.Body[:maxResponseBytes]
+		ex.BodyBytes = resp.ContentLength // -1 when unknown, as BodyBytes says
+		declared := ""
+		if resp.ContentLength > 0 {
+			declared = fmt.Sprintf(" (Content-Length %d)", resp.ContentLength)
+		}
+		ex.Err = &TransportError{Kind: "truncated", Err: fmt.Errorf("response body over %d bytes%s; not read further", maxResponseBytes, declared)}
 	}
 	return ex
+}
+
+// readBody reads at most maxResponseBytes+1 bytes of a body (io.ReadAll's loop), into one
+// buffer of the size the target declared when it declared one within the bound.
+func readBody(body io.Reader, declared int64) ([]byte, error) {
+	size := int64(512)
+	if declared >= 0 && declared <= maxResponseBytes {
+		size = declared + 1 // +1: room for the read that finds the end
+	}
+	r := io.LimitReader(body, maxResponseBytes+1)
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // redact blanks the values of credential headers and of the run's extra headers (a
@@ -182,10 +293,15 @@ func redact(raw []byte, extra http.Header) []byte {
 	return append(append(bytes.Join(lines, []byte("\r\n")), "\r\n\r\n"...), body...)
 }
 
-// excerpt shortens a body for evidence, keeping the start where the Envelope opens.
-func excerpt(b []byte, limit int) string {
-	if len(b) <= limit {
+// excerpt shortens a body for evidence, keeping the start where the Envelope opens; total
+// is the whole body's length (-1 when unknown), of which b may be only the start.
+func excerpt(b []byte, limit int, total int64) string {
+	if total >= 0 && int64(len(b)) >= total && len(b) <= limit {
 		return string(b)
 	}
-	return string(b[:limit]) + fmt.Sprintf("\n… (%d more bytes)", len(b)-limit)
+	shown := b[:min(len(b), limit)]
+	if total < 0 {
+		return string(shown) + "\n… (more bytes, how many unknown)"
+	}
+	return string(shown) + fmt.Sprintf("\n… (%d more bytes)", total-int64(len(shown)))
 }

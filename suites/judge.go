@@ -67,7 +67,7 @@ func describe(ex *Exchange) string {
 	case ex.Result.Message != "":
 		return fmt.Sprintf("HTTP %d (%s) with %s", ex.Status, ct, ex.Result.Message)
 	}
-	return fmt.Sprintf("HTTP %d (%s), %d bytes with no SOAP message", ex.Status, ct, len(ex.Body))
+	return fmt.Sprintf("HTTP %d (%s), %d bytes with no SOAP message", ex.Status, ct, ex.bodyLen())
 }
 
 func transportProblem(ex *Exchange) (Outcome, bool) {
@@ -108,7 +108,7 @@ func judgeT1(ex *Exchange) Outcome {
 	}
 	r := ex.Result
 	for _, v := range r.Violations {
-		if strings.HasPrefix(v.Message, "not well-formed XML") || strings.Contains(v.Message, "DOCTYPE") {
+		if strings.HasPrefix(v.Message, "not well-formed XML") || strings.Contains(v.Message, "DOCTYPE") || strings.HasPrefix(v.Message, schema.NotParsed) {
 			return Outcome{Expected: "a well-formed SOAP 1.1 envelope", Actual: v.Message, Where: "response " + position(v), Violations: []schema.Violation{v}}
 		}
 	}

@@ -2,11 +2,14 @@ package suites
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,6 +122,15 @@ func TestS2SaysWhichValue(t *testing.T) {
 	}
 }
 
+// TestT1NamesADocumentTooBigToParse: T1 says why a body with too much markup was not read,
+// rather than that it has no Envelope.
+func TestT1NamesADocumentTooBigToParse(t *testing.T) {
+	ex := exchange(t, "GetCallInfo", 200, "text/xml", soapOpen+strings.Repeat("<a/>", schema.DefaultMaxMarkup)+soapClose, fixtures.Expect{Outcome: fixtures.Success})
+	if o := judgeT1(ex); o.Pass || o.CannotJudge || !strings.HasPrefix(o.Actual, schema.NotParsed) {
+		t.Errorf("got %+v", o)
+	}
+}
+
 func TestVariantJudge(t *testing.T) {
 	xml := "text/xml; charset=utf-8"
 	success := fixtures.Expect{Outcome: fixtures.Success}
@@ -159,6 +171,95 @@ func TestSenderBoundsAndRedacts(t *testing.T) {
 	}
 	if req := string(ex.Request); strings.Contains(req, "secret") || !strings.Contains(req, "X-Api-Key: [redacted]") {
 		t.Errorf("extra headers not redacted in evidence:\n%s", req)
+	}
+}
+
+// TestExchangesKeepTheStartOfBodies: a checked exchange keeps the first keptBodyBytes of
+// its body with the whole body's length and SHA-256, and so does its evidence; a body over
+// maxResponseBytes is not read past it (its declared length is kept, not a hash of part of
+// it); a judge that must see the whole body (X1) gets it before it is cut; a body that
+// arrives slowly is cut by the timeout, which bounds the whole exchange.
+func TestExchangesKeepTheStartOfBodies(t *testing.T) {
+	big := soapOpen + "<!--" + strings.Repeat("x", 100_000) + "telltale-->" + soapClose
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		switch r.URL.Query().Get("b") {
+		case "big":
+			fmt.Fprint(w, big)
+		case "huge":
+			w.Header().Set("Content-Length", strconv.Itoa(1<<30))
+			for range 1 << 30 / (1 << 20) {
+				if _, err := w.Write(make([]byte, 1<<20)); err != nil {
+					return
+				}
+			}
+		case "endless":
+			for { // chunked, never ending
+				if _, err := w.Write(make([]byte, 1<<20)); err != nil {
+					return
+				}
+			}
+		case "drip":
+			w.Header().Set("Content-Length", "100000")
+			for range 100000 {
+				if _, err := w.Write([]byte(" ")); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	}))
+	defer srv.Close()
+	corpus, err := fixtures.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := corpus.Lookup("gci-callid-unknown")
+	send := func(query string, timeout time.Duration) *Exchange {
+		u, _ := url.Parse(srv.URL + "/EWS/UM2007Legacy.asmx?b=" + query)
+		s := &Sender{Target: u, Client: srv.Client(), Timeout: timeout, Validator: validator(t)}
+		return s.Send(t.Context(), f, fixtures.Values{})
+	}
+
+	ex := send("big", 10*time.Second)
+	sum := sha256.Sum256([]byte(big))
+	if ex.Err != nil || len(ex.Body) != keptBodyBytes || ex.BodyBytes != int64(len(big)) || ex.BodySHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("a 100 KB body: err %v, kept %d bytes, length %d, hash %q", ex.Err, len(ex.Body), ex.BodyBytes, ex.BodySHA256)
+	}
+	ev := evidence(ex)
+	if ev.ResponseBytes != int64(len(big)) || ev.ResponseSHA256 != ex.BodySHA256 || !strings.HasSuffix(ev.Response, fmt.Sprintf("… (%d more bytes)", len(big)-keptBodyBytes)) {
+		t.Errorf("evidence of a 100 KB body: %d bytes, hash %q, excerpt ends %q", ev.ResponseBytes, ev.ResponseSHA256, ev.Response[len(ev.Response)-40:])
+	}
+	u, _ := url.Parse(srv.URL + "/EWS/UM2007Legacy.asmx?b=big")
+	s := &Sender{Target: u, Client: srv.Client(), Timeout: 10 * time.Second, Validator: validator(t)}
+	ex, o := s.SendAndJudge(t.Context(), f, fixtures.Values{}, judgeNotExpanded("f", regexp.MustCompile("telltale")))
+	if o.Pass || !strings.Contains(o.Where, "byte") || len(ex.Body) != keptBodyBytes {
+		t.Errorf("X1 past the kept start: %+v (kept %d)", o, len(ex.Body))
+	}
+
+	ex = send("huge", 10*time.Second)
+	var te *TransportError
+	if !errors.As(ex.Err, &te) || te.Kind != "truncated" || !strings.Contains(te.Error(), "Content-Length 1073741824") ||
+		len(ex.Body) != keptBodyBytes || ex.BodyBytes != 1<<30 || ex.BodySHA256 != "" {
+		t.Errorf("a 1 GiB body: err %v, kept %d, length %d, hash %q", ex.Err, len(ex.Body), ex.BodyBytes, ex.BodySHA256)
+	}
+	if ev := evidence(ex); ev.ResponseBytes != 1<<30 || ev.ResponseSHA256 != "" {
+		t.Errorf("evidence of a 1 GiB body: %d bytes, hash %q", ev.ResponseBytes, ev.ResponseSHA256)
+	}
+
+	ex = send("endless", 10*time.Second)
+	if !errors.As(ex.Err, &te) || te.Kind != "truncated" || len(ex.Body) != keptBodyBytes || ex.BodyBytes != -1 {
+		t.Errorf("an endless body: err %v, kept %d, length %d", ex.Err, len(ex.Body), ex.BodyBytes)
+	}
+	if ev := evidence(ex); ev.ResponseBytes != 0 || !strings.HasSuffix(ev.Response, "how many unknown)") {
+		t.Errorf("evidence of an endless body: %d bytes, excerpt ends %q", ev.ResponseBytes, ev.Response[len(ev.Response)-40:])
+	}
+
+	start := time.Now()
+	ex = send("drip", 500*time.Millisecond)
+	if !errors.As(ex.Err, &te) || te.Kind != "timeout" || time.Since(start) > 5*time.Second {
+		t.Errorf("a body dripping a byte each 100 ms: err %v after %v", ex.Err, time.Since(start))
 	}
 }
 

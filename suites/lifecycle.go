@@ -238,6 +238,10 @@ func (e *Env) ask(ctx context.Context, t *callTrace, wait bool) bool {
 		t.Err = &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ran out of time while polling: %w", context.Cause(ctx))}
 		return false
 	}
+	if err := e.breaker.open(); err != nil { // another call's requests found the target gone
+		t.Err = err
+		return false
+	}
 	gci, _ := e.cfg.Fixtures.Lookup(pollFixture)
 	ex := e.sender.Send(ctx, gci, fixtures.Values{CallID: t.CallID})
 	e.breaker.record(ex.Err)
@@ -711,7 +715,7 @@ func traceJudge(id string, run func(context.Context) ([]*callTrace, error)) func
 				}
 			case !o.Pass:
 				if ex := breakingExchange(id, t); ex != nil {
-					ev.Request, ev.Status, ev.Response = exchangeEvidence(ex)
+					ev = exchangeEvidence(ex, ev.States)
 				}
 				return o, ev
 			default:
@@ -768,16 +772,17 @@ func breakingExchange(id string, t *callTrace) *Exchange {
 	return nil
 }
 
-func exchangeEvidence(ex *Exchange) (string, int, string) {
-	ev := evidence(ex)
-	return ev.Request, ev.Status, ev.Response
+// exchangeEvidence is an exchange's evidence with a call's states.
+func exchangeEvidence(ex *Exchange, states []string) reports.Evidence {
+	ev := evidence(ex) // a copy: the exchange keeps its own
+	ev.States = states
+	return ev
 }
 
 // traceEvidence shows the call's states and its last GetCallInfo exchange.
 func traceEvidence(t *callTrace) reports.Evidence {
-	ev := reports.Evidence{States: t.states()}
 	if n := len(t.Polls); n > 0 {
-		ev.Request, ev.Status, ev.Response = exchangeEvidence(t.Polls[n-1])
+		return exchangeEvidence(t.Polls[n-1], t.states())
 	}
-	return ev
+	return reports.Evidence{States: t.states()}
 }

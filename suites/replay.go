@@ -246,10 +246,16 @@ func (e *Env) replayJudge(fixtureID, variantOf, id string) func(SpecContext) (Ou
 	}
 }
 
-// evidence is what the reports show of an exchange: excerpts of the request and response.
+// evidence is what the reports show of an exchange: excerpts of the request and response,
+// and when the response's is cut, the whole body's length and hash as far as known.
 func evidence(ex *Exchange) reports.Evidence {
 	ex.evidenceOnce.Do(func() {
-		ex.evidence = reports.Evidence{Request: excerpt(ex.Request, 4096), Status: ex.Status, Response: excerpt(ex.Body, 4096)}
+		ex.evidence = reports.Evidence{Request: excerpt(ex.Request, keptRequestBytes, int64(ex.requestLen())), Status: ex.Status,
+			Response: excerpt(ex.Body, keptBodyBytes, ex.bodyLen())}
+		if n := ex.bodyLen(); n != int64(len(ex.Body)) || len(ex.Body) > keptBodyBytes {
+			ex.evidence.ResponseBytes = max(n, 0) // 0, left out, when unknown
+			ex.evidence.ResponseSHA256 = ex.BodySHA256
+		}
 	})
 	return ex.evidence
 }

@@ -56,7 +56,7 @@ type robustRun struct {
 	callID   string
 	baseline []*Exchange // GetCallInfo before the hostile request
 	hostile  *Exchange
-	judge    func(*Exchange) Outcome
+	outcome  Outcome   // the probe's own requirement judged on the hostile exchange, whole
 	healthy  *Exchange // GetCallInfo after it
 	callErr  error     // the call could not be placed or was never reported
 	err      error     // the hostile request could not be made
@@ -124,7 +124,7 @@ func (e *Env) declareRobustness() {
 						if r.err != nil {
 							return cannotJudgeFor(r.err, "%v", r.err), reports.Evidence{}
 						}
-						return r.judge(r.hostile), evidence(r.hostile)
+						return r.outcome, evidence(r.hostile)
 					}})
 			}
 			health.timeout = timeout
@@ -158,7 +158,6 @@ func (e *Env) runProbe(ctx context.Context, p probe, withCall bool) *robustRun {
 	if h.cleanup != nil {
 		defer h.cleanup()
 	}
-	r.judge = h.judge
 	gci, ok := e.cfg.Fixtures.Lookup(pollFixture)
 	switch {
 	case !withCall:
@@ -176,7 +175,12 @@ func (e *Env) runProbe(ctx context.Context, p probe, withCall bool) *robustRun {
 		r.err = err
 		return r
 	}
-	r.hostile = e.sender.Send(ctx, h.f, fixtures.Values{CallID: r.callID, EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
+	v := fixtures.Values{CallID: r.callID, EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
+	if h.judge != nil { // judged here, on the whole body: X1 looks for a file's content anywhere in it
+		r.hostile, r.outcome = e.sender.SendAndJudge(ctx, h.f, v, h.judge)
+	} else {
+		r.hostile = e.sender.Send(ctx, h.f, v)
+	}
 	e.breaker.record(r.hostile.Err)
 	if r.callErr == nil {
 		r.healthy = e.sender.Send(ctx, gci, fixtures.Values{CallID: r.callID})

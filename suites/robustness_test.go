@@ -186,7 +186,7 @@ func TestProbes(t *testing.T) {
 					want[f] = "fail"
 				}
 				if p.requirement != "" {
-					if got := verdictOf(r.judge(r.hostile)); got != want[p.requirement] {
+					if got := verdictOf(r.outcome); got != want[p.requirement] {
 						t.Errorf("%s %s: %s, want %s: %s", p.id, p.requirement, got, want[p.requirement], describeRun(r))
 					}
 				}
@@ -205,7 +205,7 @@ func describeRun(r *robustRun) string {
 	if r.hostile.Err != nil {
 		return r.hostile.Err.Error()
 	}
-	return describe(r.hostile) + ": " + excerpt(r.hostile.Body, 300)
+	return describe(r.hostile) + ": " + excerpt(r.hostile.Body, 300, r.hostile.bodyLen())
 }
 
 func TestIsLoopback(t *testing.T) {
