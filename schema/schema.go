@@ -116,17 +116,19 @@ type Attr struct {
 
 // Result is what Validate learnt about one document.
 type Result struct {
-	Envelope  string // namespace of the root element
-	HasBody   bool   // the root has a Body child
-	Message   string // local name of the Body's first child: GetCallInfoResponse, Fault, ...
-	Namespace string // namespace of that child
-	Fields    []Field
-	Attrs     []Attr // attributes of the Body's first child and below, in document order
+	Envelope   string // namespace of the root element
+	HasBody    bool   // the root has a Body child
+	Message    string // local name of the Body's first child: GetCallInfoResponse, Fault, ...
+	Namespace  string // namespace of that child
+	Fields     []Field
+	Violations []Violation // schema and safety violations: the document is invalid
+	Findings   []Violation // SHOULD-level findings of a valid document (S3)
+
+	// Attrs are the attributes of the Body's first child and below, in document order.
+	Attrs []Attr
 	// HeaderBlocks are the SOAP Header's child elements as {namespace}local, such as
 	// EWS's {...types}ServerVersionInfo.
 	HeaderBlocks []string
-	Violations   []Violation // schema and safety violations: the document is invalid
-	Findings     []Violation // SHOULD-level findings of a valid document (S3)
 }
 
 // Valid reports whether the document had no violation. Findings do not make it invalid.
