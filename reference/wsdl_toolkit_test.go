@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -28,21 +30,7 @@ func TestWSDLLoadsInAMainstreamToolkit(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	for _, f := range []string{"package.json", "package-lock.json", "check.mjs"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "wsdl-client", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	install.Dir = dir
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci: %v\n%s", err, out)
-	}
+	dir := nodeSoap(ctx, t, npm)
 
 	srv, err := Start(ctx, Options{})
 	if err != nil {
@@ -79,3 +67,44 @@ func TestWSDLLoadsInAMainstreamToolkit(t *testing.T) {
 		t.Errorf("an unknown CallId did not come back as a Fault naming InvalidCallIdException: %s", out)
 	}
 }
+
+// nodeSoap installs the pinned node-soap once per test process into a folder holding the
+// client scripts of testdata/wsdl-client, and returns the folder: the UM and EWS toolkit
+// tests share one npm ci.
+func nodeSoap(ctx context.Context, t *testing.T, npm string) string {
+	t.Helper()
+	nodeSoapOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "umconform-node-soap-")
+		if err != nil {
+			nodeSoapErr = err
+			return
+		}
+		files, _ := filepath.Glob(filepath.Join("testdata", "wsdl-client", "*"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644)
+			}
+			if err != nil {
+				nodeSoapErr = err
+				return
+			}
+		}
+		install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+		install.Dir = dir
+		if out, err := install.CombinedOutput(); err != nil {
+			nodeSoapErr = fmt.Errorf("npm ci: %v\n%s", err, out)
+		}
+		nodeSoapDir = dir
+	})
+	if nodeSoapErr != nil {
+		t.Fatal(nodeSoapErr)
+	}
+	return nodeSoapDir
+}
+
+var (
+	nodeSoapOnce sync.Once
+	nodeSoapDir  string
+	nodeSoapErr  error
+)

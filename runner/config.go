@@ -44,6 +44,10 @@ type Config struct {
 	LifecycleDialStrings []string
 
 	HarnessVersion string
+
+	// EWSTargets are EWS endpoints ("URL" or "NAME=URL", …/EWS/Exchange.asmx); one named as
+	// a UM target is that target's EWS endpoint (targets.go).
+	EWSTargets []string
 }
 
 // Lifecycle polling defaults. A real call takes seconds to ring and be answered: poll
@@ -74,7 +78,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	if len(c.Targets)+len(c.TargetsFile) > 0 && c.Profile != "" {
+	if len(c.Targets)+len(c.EWSTargets)+len(c.TargetsFile) > 0 && c.Profile != "" {
 		add("--profile %q: profiles belong to the embedded reference server; name one as a target instead: --target NAME=embedded:%s", c.Profile, c.Profile)
 	}
 	if real && c.DialString == "" {

@@ -392,11 +392,18 @@ func judgeTrace(id string, t *callTrace) Outcome {
 	default: // S1, S2, S3: every GetCallInfo answer validates
 		o = judgeEach(judges[id], t.Polls, "GetCallInfo answer")
 	}
+	return settle(id, id == "L1", t, o)
+}
+
+// settle is a trace judge's verdict on requirement id given the outcome o its rule gave:
+// a break seen is a failure even when the trace stopped early; an early stop only makes the
+// rest unjudgeable. firstOnly says the rule reads only the first answer (L1).
+func settle(id string, firstOnly bool, t *callTrace, o Outcome) Outcome {
 	switch {
 	case !o.Pass && !o.CannotJudge && o.Expected != "":
 		return o
-	case id == "L1" && len(t.Answers) > 0:
-		return o // the first answer is all L1 needs
+	case firstOnly && len(t.Answers) > 0:
+		return o // the first answer is all it needs
 	case t.Err != nil:
 		return cannotJudge("the call to %s was not followed to its end: %v", t.Dial, t.Err)
 	case o.Expected == "" && !o.Pass && !o.CannotJudge:
@@ -527,13 +534,20 @@ func (e *Env) traceConcurrently(ctx context.Context, dials []string) []*callTrac
 // traceJudge judges requirement id on every trace run returns: the first call that breaks
 // it decides, and its states are the evidence.
 func traceJudge(id string, run func(context.Context) []*callTrace) func(SpecContext) (Outcome, reports.Evidence) {
+	return traceJudgeBy(id, run, judgeTrace, breakingExchange)
+}
+
+// traceJudgeBy is traceJudge with the trace judge and the finder of the breaking exchange
+// as parameters: the EWS lifecycle judges its traces with its own (ews_lifecycle.go).
+func traceJudgeBy(id string, run func(context.Context) []*callTrace, judge func(string, *callTrace) Outcome,
+	breaking func(string, *callTrace) *Exchange) func(SpecContext) (Outcome, reports.Evidence) {
 	return func(ctx SpecContext) (Outcome, reports.Evidence) {
 		traces := run(ctx)
 		var unjudged *Outcome
 		var unjudgedEv reports.Evidence
 		var notes []string
 		for i, t := range traces {
-			o := judgeTrace(id, t)
+			o := judge(id, t)
 			ev := traceEvidence(t)
 			if len(traces) > 1 {
 				o.Where = fmt.Sprintf("call %d of %d (%s): %s", i+1, len(traces), t.Dial, o.Where)
@@ -544,7 +558,7 @@ func traceJudge(id string, run func(context.Context) []*callTrace) func(SpecCont
 					unjudged, unjudgedEv = &o, ev
 				}
 			case !o.Pass:
-				if ex := breakingExchange(id, t); ex != nil {
+				if ex := breaking(id, t); ex != nil {
 					ev.Request, ev.Status, ev.Response = exchangeEvidence(ex)
 				}
 				return o, ev
