@@ -12,9 +12,10 @@ import (
 // "Parent/Child" suffixes of the element path (local names): a CallId is issued fresh by
 // each PlayOnPhone, so two correct runs never agree on it. The UM service carries it as the
 // text of the nested PlayOnPhoneResponse; a CallId child is accepted too, as some stacks
-// write it. A function, not a variable, so that no caller can change another's defaults.
+// write it; EWS carries its PhoneCallId as an attribute, named "Element@Attribute". A
+// function, not a variable, so that no caller can change another's defaults.
 func DefaultVolatile() []string {
-	return []string{"PlayOnPhoneResponse/PlayOnPhoneResponse", "PlayOnPhoneResponse/CallId"}
+	return []string{"PlayOnPhoneResponse/PlayOnPhoneResponse", "PlayOnPhoneResponse/CallId", "PlayOnPhoneResponse/PhoneCallId@Id"}
 }
 
 // Change is one check as it ended in two runs. Base or New is empty when the check exists
