@@ -294,15 +294,8 @@ func (h *handler) ewsFault(code, msg string) (int, []byte) {
 
 // serveEWSGet answers GET at the EWS endpoint: the WSDL for ?wsdl, else a short page.
 func (h *handler) serveEWSGet(w http.ResponseWriter, r *http.Request) {
-	for k := range r.URL.Query() {
-		if strings.EqualFold(k, "wsdl") {
-			scheme := "http"
-			if r.TLS != nil {
-				scheme = "https"
-			}
-			writeGet(w, "text/xml; charset=utf-8", ewsWSDL(scheme+"://"+r.Host+r.URL.Path))
-			return
-		}
+	if serveWSDL(w, r, ewsWSDL) {
+		return
 	}
 	page := "<!DOCTYPE html>\n<html><head><title>EWS</title></head><body>\n<h1>Exchange Web Services, UM operations (umconform reference server)</h1>\n" +
 		"<p>Operations: PlayOnPhone, GetPhoneCallInformation, DisconnectPhoneCall. POST SOAP 1.1 envelopes as text/xml. " +

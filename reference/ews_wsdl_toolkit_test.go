@@ -1,14 +1,9 @@
 package reference
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestMain(m *testing.M) {
@@ -24,37 +19,7 @@ func TestMain(m *testing.M) {
 // through the generated client with a RequestServerVersion header: the EWS twin of
 // TestWSDLLoadsInAMainstreamToolkit.
 func TestEWSWSDLDrivesNodeSoap(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found: run make test, which installs Node.js and npm when they are missing")
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatal("npm not found: run make test, which installs Node.js and npm when they are missing")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	dir := nodeSoap(ctx, t, npm)
-	srv, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	run := exec.CommandContext(ctx, node, "check-ews.mjs", srv.EWSURL(), DefaultEntryID, DefaultDialString)
-	run.Dir = dir
-	out, err := run.CombinedOutput()
-	if err != nil {
-		t.Fatalf("node-soap could not use the EWS WSDL: %v\n%s", err, out)
-	}
-	lines := map[string]map[string]any{}
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil {
-			lines[line["op"].(string)] = line
-		}
-	}
+	_, lines := runNodeSoap(t, "check-ews.mjs", (*Server).EWSURL)
 	result := func(op string) map[string]any { r, _ := lines[op]["result"].(map[string]any); return r }
 	class := func(op string) string {
 		a, _ := result(op)["attributes"].(map[string]any)

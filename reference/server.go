@@ -344,20 +344,29 @@ func (h *handler) disconnect(op *element) (int, []byte) {
 	return http.StatusOK, renderDisconnect(&h.b)
 }
 
-// serveGet answers GET like an ASMX endpoint: a short HTML page, or the WSDL for ?wsdl.
-func (h *handler) serveGet(w http.ResponseWriter, r *http.Request) {
+// serveWSDL answers ?wsdl with the description describe makes for the endpoint the client
+// used, and reports whether the request asked for it.
+func serveWSDL(w http.ResponseWriter, r *http.Request, describe func(location string) []byte) bool {
 	for k := range r.URL.Query() {
 		if strings.EqualFold(k, "wsdl") {
 			scheme := "http"
 			if r.TLS != nil {
 				scheme = "https"
 			}
-			body := wsdl(scheme + "://" + r.Host + r.URL.Path)
+			body := describe(scheme + "://" + r.Host + r.URL.Path)
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 			_, _ = w.Write(body)
-			return
+			return true
 		}
+	}
+	return false
+}
+
+// serveGet answers GET like an ASMX endpoint: a short HTML page, or the WSDL for ?wsdl.
+func (h *handler) serveGet(w http.ResponseWriter, r *http.Request) {
+	if serveWSDL(w, r, wsdl) {
+		return
 	}
 	var page bytes.Buffer
 	page.WriteString("<!DOCTYPE html>\n<html><head><title>UM web service</title></head><body>\n")

@@ -20,37 +20,7 @@ import (
 // Node.js and npm (Debian's packages are installed when missing); the package is pinned by
 // testdata/wsdl-client/package-lock.json.
 func TestWSDLLoadsInAMainstreamToolkit(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found: run make test, which installs Node.js and npm when they are missing")
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatal("npm not found: run make test, which installs Node.js and npm when they are missing")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	dir := nodeSoap(ctx, t, npm)
-
-	srv, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	run := exec.CommandContext(ctx, node, "check.mjs", srv.URL(), DefaultEntryID, DefaultDialString)
-	run.Dir = dir
-	out, err := run.CombinedOutput()
-	if err != nil {
-		t.Fatalf("node-soap could not use the WSDL: %v\n%s", err, out)
-	}
-	results := map[string]map[string]any{}
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil {
-			results[line["op"].(string)] = line
-		}
-	}
+	out, results := runNodeSoap(t, "check.mjs", (*Server).URL)
 	pop, _ := results["PlayOnPhone"]["result"].(map[string]any)
 	if id, _ := pop["PlayOnPhoneResponse"].(string); id == "" {
 		t.Errorf("PlayOnPhone through node-soap returned no CallId: %s", out)
@@ -66,6 +36,45 @@ func TestWSDLLoadsInAMainstreamToolkit(t *testing.T) {
 	if _, faulted := results["GetCallInfo-unknown"]["fault"]; !faulted || !strings.Contains(string(out), "InvalidCallIdException") {
 		t.Errorf("an unknown CallId did not come back as a Fault naming InvalidCallIdException: %s", out)
 	}
+}
+
+// runNodeSoap runs a client script of testdata/wsdl-client with node-soap against a fresh
+// reference server, at the endpoint endpoint names, and returns its output and its JSON
+// lines by their "op".
+func runNodeSoap(t *testing.T, script string, endpoint func(*Server) string) ([]byte, map[string]map[string]any) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node not found: run make test, which installs Node.js and npm when they are missing")
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		t.Fatal("npm not found: run make test, which installs Node.js and npm when they are missing")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := nodeSoap(ctx, t, npm)
+	srv, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	run := exec.CommandContext(ctx, node, script, endpoint(srv), DefaultEntryID, DefaultDialString)
+	run.Dir = dir
+	out, err := run.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node-soap could not use the WSDL (%s): %v\n%s", script, err, out)
+	}
+	lines := map[string]map[string]any{}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil {
+			lines[line["op"].(string)] = line
+		}
+	}
+	return out, lines
 }
 
 // nodeSoap installs the pinned node-soap once per test process into a folder holding the

@@ -89,15 +89,8 @@ func judgeE1(ex *Exchange) Outcome {
 		return o
 	}
 	want := ex.Operation + "Response"
-	var structural []schema.Violation
-	for _, v := range ex.Result.Violations {
-		if !isEWSEnumViolation(v) {
-			structural = append(structural, v)
-		}
-	}
-	if len(structural) > 0 {
-		v := structural[0]
-		return Outcome{Expected: "a valid " + want + " (EWS messages.xsd)", Actual: v.Message, Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: structural}
+	if o, found := violationOutcome(ex, func(v schema.Violation) bool { return !isEWSEnumViolation(v) }, "a valid "+want+" (EWS messages.xsd)"); found {
+		return o
 	}
 	if ex.Result.Message != want {
 		return fail("a "+want+" in the Body", describe(ex), "/Envelope/Body")
@@ -140,16 +133,8 @@ func judgeE3(ex *Exchange) Outcome {
 	if o, stop := transportProblem(ex); stop {
 		return o
 	}
-	var enum []schema.Violation
-	for _, v := range ex.Result.Violations {
-		if isEWSEnumViolation(v) {
-			enum = append(enum, v)
-		}
-	}
-	if len(enum) > 0 {
-		v := enum[0]
-		return Outcome{Expected: "PhoneCallState one of the 8 values and ConnectionFailureCause one of the 5", Actual: v.Message,
-			Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: enum}
+	if o, found := violationOutcome(ex, isEWSEnumViolation, "PhoneCallState one of the 8 values and ConnectionFailureCause one of the 5"); found {
+		return o
 	}
 	return pass("")
 }
@@ -245,12 +230,7 @@ func ewsAnswerOf(ex *Exchange) answer {
 	if !ewsSucceeded(ex) || !ok1 || !ok2 {
 		return answer{Other: ewsDescribe(ex)}
 	}
-	state, ok1 := canonical(rawState, callStates)
-	cause, ok2 := canonical(rawCause, causes)
-	if !ok1 || !ok2 {
-		return answer{Other: fmt.Sprintf("%s/%s (outside the enumerations)", rawState, rawCause), Response: true}
-	}
-	return answer{State: state, Cause: cause, Response: true}
+	return infoAnswer(rawState, rawCause)
 }
 
 // ewsWords rewrites the UM words of the shared sequence judges' outcomes into EWS's.

@@ -38,8 +38,8 @@ func (e *Env) ewsAPI() callAPI {
 	}
 }
 
-// umAPI is the UM web service's, for the cross-API checks; the UM lifecycle keeps its own
-// traceCall.
+// umAPI is the UM web service's: the UM lifecycle follows its calls through it
+// (traceCall), and the cross-API checks mix it with ewsAPI.
 func (e *Env) umAPI() callAPI {
 	return callAPI{
 		name: "UM", ask: "GetCallInfo",
@@ -58,16 +58,17 @@ func (e *Env) umAPI() callAPI {
 			if !ok {
 				return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}}
 			}
-			return e.sender.Send(ctx, f, fixtures.Values{CallID: id})
+			ex := e.sender.Send(ctx, f, fixtures.Values{CallID: id})
+			e.breaker.record(ex.Err)
+			return ex
 		},
-		ended: func(ex *Exchange) bool {
-			return ex.Err == nil && isSuccess(ex) && ex.Result.Message == "DisconnectResponse"
-		},
+		ended: umDisconnected,
 	}
 }
 
-// follow traces a call placed through api: asked about until it ends by itself or the
-// poll limit, confirmed, disconnected, asked again, as the UM lifecycle's traceCall does.
+// follow places a call to dial through api and follows it to its end. A call that does not
+// end by itself within the poll limit is ended by the harness; either way the harness then
+// disconnects it and asks again, so that L5 (E12) is judged on every call.
 func (e *Env) follow(ctx context.Context, api callAPI, dial string) *callTrace {
 	t := &callTrace{Dial: dial, DisconnectAt: -1}
 	id, placed, err := api.place(ctx, dial)
@@ -154,30 +155,13 @@ var ewsLifecycleChecks = []struct{ id, title string }{
 	{"X5", "every answer arrives within the timeout"},
 }
 
+// ewsTwin is the UM lifecycle rule each EWS one repeats.
+var ewsTwin = map[string]string{"E8": "L1", "E9": "L2", "E10": "L3", "E11": "L4", "E12": "L5"}
+
 // ewsJudgeTrace judges requirement id on a call traced through EWS, with the UM
 // lifecycle's sequence judges: the rules are the same, only the words differ.
 func ewsJudgeTrace(id string, t *callTrace) Outcome {
-	var o Outcome
-	switch id {
-	case "E8":
-		o = judgeL1Seq(t.Answers)
-	case "E9":
-		o = judgeL2Seq(t.Answers)
-	case "E10":
-		o = judgeL3Seq(t.Answers)
-	case "E11":
-		o = judgeL4Seq(t.Answers)
-	case "E12":
-		if t.Disconnect == nil || t.Disconnect.Err != nil {
-			break
-		}
-		o = judgeL5Seq(ewsSucceeded(t.Disconnect), t.EndedByItself, ewsDescribe(t.Disconnect), t.Answers[t.DisconnectAt:])
-	case "X5":
-		o = judgeEach(judgeX5, t.All, "exchange")
-	default: // E1, E2, E3, E6: every answer
-		o = judgeEach(ewsJudges[id], t.Polls, "GetPhoneCallInformation answer")
-	}
-	return ewsWords(settle(id, id == "E8", t, o))
+	return ewsWords(traceOutcome(id, ewsTwin[id], t, ewsSucceeded, ewsJudges[id], "GetPhoneCallInformation answer"))
 }
 
 // breakingBy returns, for a trace judge, the finder of the exchange behind a trace's first
@@ -285,21 +269,8 @@ func judgeE14(ct *crossTrace) Outcome {
 		}
 		return pass(fmt.Sprintf("the %s service does not know the call the other API placed (%s): the target keeps the APIs' calls apart", ct.other, t.Answers[len(t.Answers)-1]))
 	}
-	for _, id := range []string{"L2", "L3", "L4", "L5"} {
-		var o Outcome
-		switch id {
-		case "L2":
-			o = judgeL2Seq(t.Answers)
-		case "L3":
-			o = judgeL3Seq(t.Answers)
-		case "L4":
-			o = judgeL4Seq(t.Answers)
-		case "L5":
-			if t.Disconnect != nil && t.Disconnect.Err == nil {
-				o = judgeL5Seq(ct.ended(t.Disconnect), t.EndedByItself, ewsDescribe(t.Disconnect), t.Answers[t.DisconnectAt:])
-			}
-		}
-		if o = settle("E14", false, t, o); !o.Pass {
+	for _, rule := range []string{"L2", "L3", "L4", "L5"} {
+		if o := traceOutcome("E14", rule, t, ct.ended, nil, ""); !o.Pass {
 			if !o.CannotJudge {
 				o.Where = fmt.Sprintf("the answers of %s and %s in turn, %s first: %s", ct.other, ct.origin, ct.other, o.Where)
 			}

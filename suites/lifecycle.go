@@ -99,6 +99,12 @@ func answerOf(ex *Exchange) answer {
 	if !isSuccess(ex) || r.Message != "GetCallInfoResponse" || !ok1 || !ok2 {
 		return answer{Other: describe(ex)}
 	}
+	return infoAnswer(rawState, rawCause)
+}
+
+// infoAnswer is the answer of a response carrying call information: a state and a cause
+// (the EWS PhoneCallState and ConnectionFailureCause share the UM enumerations).
+func infoAnswer(rawState, rawCause string) answer {
 	state, ok1 := canonical(rawState, callStates)
 	cause, ok2 := canonical(rawCause, causes)
 	if !ok1 || !ok2 {
@@ -164,88 +170,7 @@ func (t *callTrace) states() []string {
 // itself within the poll limit is ended by the harness; either way the harness then sends
 // Disconnect and asks again, so that L5 is judged on every call.
 func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
-	t := &callTrace{Dial: dial, DisconnectAt: -1}
-	gci, ok := e.cfg.Fixtures.Lookup(pollFixture)
-	if !ok {
-		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to poll calls, is not in the corpus", pollFixture)}
-		return t
-	}
-	id, pop, err := e.placeCall(ctx, dial)
-	if pop != nil {
-		t.All = append(t.All, pop)
-	}
-	if err != nil {
-		t.Err = err
-		return t
-	}
-	t.CallID = id
-	defer func() {
-		if t.Disconnect == nil { // stopped early: never leave a phone ringing
-			e.disconnect(context.WithoutCancel(ctx), id)
-		}
-	}()
-
-	poll := func(wait bool) bool {
-		if wait && !sleep(ctx, e.cfg.PollInterval) {
-			t.Err = &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ran out of time while polling: %w", context.Cause(ctx))}
-			return false
-		}
-		ex := e.sender.Send(ctx, gci, fixtures.Values{CallID: id})
-		e.breaker.record(ex.Err)
-		t.All = append(t.All, ex)
-		if ex.Err != nil {
-			t.Err = fmt.Errorf("polling GetCallInfo (answer %d): %w", len(t.Answers)+1, ex.Err)
-			return false
-		}
-		t.Polls = append(t.Polls, ex)
-		t.Answers = append(t.Answers, answerOf(ex))
-		return true
-	}
-
-	// L1: the first GetCallInfo follows PlayOnPhone at once.
-	faults := 0
-	for i := range e.cfg.PollLimit {
-		if !poll(i > 0) {
-			return t
-		}
-		a := t.Answers[len(t.Answers)-1]
-		if a.State == stateDisconnected {
-			t.EndedByItself = true
-			break
-		}
-		if a.Response {
-			faults = 0
-		} else if faults++; faults >= faultRun {
-			break
-		}
-	}
-	if t.EndedByItself {
-		for range confirmPolls {
-			if !poll(true) {
-				return t
-			}
-		}
-	}
-
-	dc, ok := e.cfg.Fixtures.Lookup(disconnectFixture)
-	if !ok {
-		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}
-		return t
-	}
-	t.DisconnectAt = len(t.Answers)
-	t.Disconnect = e.sender.Send(ctx, dc, fixtures.Values{CallID: id})
-	e.breaker.record(t.Disconnect.Err)
-	t.All = append(t.All, t.Disconnect)
-	if t.Disconnect.Err != nil {
-		t.Err = fmt.Errorf("disconnecting the call: %w", t.Disconnect.Err)
-		return t
-	}
-	for i := range afterPolls {
-		if !poll(i > 0) {
-			return t
-		}
-	}
-	return t
+	return e.follow(ctx, e.umAPI(), dial)
 }
 
 // placeCall creates a call to dial with the recorded PlayOnPhone request.
@@ -368,11 +293,24 @@ func where(i int, answers []answer) string {
 	return fmt.Sprintf("GetCallInfo answer %d of %d", i+1, len(answers))
 }
 
-// judgeTrace judges requirement id on one call's trace. A break seen is a failure even when
-// the trace stopped early; an early stop only makes the rest unjudgeable.
+// judgeTrace judges requirement id on one call's trace: the lifecycle rules, and, because
+// every poll is a GetCallInfo answer like any other, its schema (S1-S3) and timing (X5).
 func judgeTrace(id string, t *callTrace) Outcome {
+	return traceOutcome(id, id, t, umDisconnected, judges[id], "GetCallInfo answer")
+}
+
+// umDisconnected tells whether a UM Disconnect succeeded.
+func umDisconnected(ex *Exchange) bool {
+	return isSuccess(ex) && ex.Result.Message == "DisconnectResponse"
+}
+
+// traceOutcome judges requirement id on a trace of either API: rule is the lifecycle rule
+// (L1-L5) id stands for, if any; ended tells whether the trace's Disconnect succeeded, in
+// its API's words; every other requirement but X5 is judged by each on every poll, named
+// what in messages. A break seen is a failure even when the trace stopped early.
+func traceOutcome(id, rule string, t *callTrace, ended func(*Exchange) bool, each func(*Exchange) Outcome, what string) Outcome {
 	var o Outcome
-	switch id {
+	switch rule {
 	case "L1":
 		o = judgeL1Seq(t.Answers)
 	case "L2":
@@ -385,14 +323,16 @@ func judgeTrace(id string, t *callTrace) Outcome {
 		if t.Disconnect == nil || t.Disconnect.Err != nil {
 			break
 		}
-		ok := isSuccess(t.Disconnect) && t.Disconnect.Result.Message == "DisconnectResponse"
-		o = judgeL5Seq(ok, t.EndedByItself, describe(t.Disconnect), t.Answers[t.DisconnectAt:])
-	case "X5":
-		o = judgeEach(judgeX5, t.All, "exchange")
-	default: // S1, S2, S3: every GetCallInfo answer validates
-		o = judgeEach(judges[id], t.Polls, "GetCallInfo answer")
+		o = judgeL5Seq(ended(t.Disconnect), t.EndedByItself, describe(t.Disconnect), t.Answers[t.DisconnectAt:])
+	default:
+		switch {
+		case id == "X5":
+			o = judgeEach(judgeX5, t.All, "exchange")
+		case each != nil:
+			o = judgeEach(each, t.Polls, what)
+		}
 	}
-	return settle(id, id == "L1", t, o)
+	return settle(id, rule == "L1", t, o)
 }
 
 // settle is a trace judge's verdict on requirement id given the outcome o its rule gave:
