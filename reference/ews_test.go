@@ -1,8 +1,10 @@
 package reference
 
 import (
+	"bytes"
 	"encoding/xml"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -77,4 +79,56 @@ func TestEWSServesItsDescription(t *testing.T) {
 	if r := c.do(http.MethodGet, "/EWS/umconform.xsd", "", nil, nil); r.status != 404 {
 		t.Errorf("GET /EWS/umconform.xsd: HTTP %d, want 404: only the EWS files are served", r.status)
 	}
+}
+
+// FuzzEWSHandler feeds arbitrary request bodies to the EWS endpoint of the correct profile.
+// Properties: it never panics; every answer to a POST is a 4xx or a SOAP envelope that
+// validates against the EWS schema; HTTP 500 carries a Fault and 200 never does. The
+// literal PHONECALLID in an input is replaced by the id of a live call.
+func FuzzEWSHandler(f *testing.F) {
+	for _, seed := range []string{
+		ewsInfoReq("PHONECALLID"),
+		ewsPlayReq(DefaultEntryID, DefaultDialString),
+		ewsDiscReq("PHONECALLID"),
+		ewsInfoReq(""),
+		ewsIDReq("GetPhoneCallInformation", "Exchange2099", "PHONECALLID"),
+		ewsEnv("", `<m:GetPhoneCallInformation/>`),
+		ewsEnv("Exchange2013", `<m:PlayOnPhone><m:ItemId/></m:PlayOnPhone>`),
+		ewsEnv("Exchange2013", `<m:GetCallInfo><m:CallId>PHONECALLID</m:CallId></m:GetCallInfo>`),
+		`<soap:Envelope xmlns:soap="` + SOAP11Namespace + `"><soap:Body><m:GetPhoneCallInformation>`,
+	} {
+		f.Add([]byte(seed))
+	}
+	v, err := schema.Load(schema.For(schema.EWS))
+	if err != nil {
+		f.Fatalf("schema.Load: %v", err)
+	}
+	h := newTestHandler(f, "", newClock(testStep))
+	c := newClient(f, h)
+	c.path = EWSPath
+	pc := payloadChild(c.post(ewsPlayReq(DefaultEntryID, "+15550109")), MessagesNamespace, "PhoneCallId") // stays Idle
+	if pc == nil {
+		f.Fatal("no call to fuzz with")
+	}
+	id, _ := pc.attr("Id")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		body = bytes.ReplaceAll(body, []byte("PHONECALLID"), []byte(id))
+		req := httptest.NewRequest(http.MethodPost, EWSPath, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch {
+		case rec.Code == http.StatusRequestEntityTooLarge:
+			return
+		case rec.Code != 200 && rec.Code != 500:
+			t.Fatalf("status %d for a POST", rec.Code)
+		}
+		res := v.ValidateAs(rec.Body.Bytes(), schema.KindResponse)
+		if !res.Valid() {
+			t.Fatalf("response does not validate: %v\n%s", res.Violations, rec.Body.Bytes())
+		}
+		if (rec.Code == 500) != res.IsFault() {
+			t.Fatalf("status %d with message %s", rec.Code, res.Message)
+		}
+	})
 }

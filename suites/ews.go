@@ -71,6 +71,15 @@ func newEWSEnv(c Config) (*ewsEnv, error) {
 	return w, nil
 }
 
+// ewsFixture tells whether id names a fixture of the EWS corpus.
+func (e *Env) ewsFixture(id string) bool {
+	if e.ews == nil {
+		return false
+	}
+	_, ok := e.ews.cfg.Fixtures.Lookup(id)
+	return ok
+}
+
 // ewsFixture returns an EWS fixture the suites need, or why it is missing.
 func (w *ewsEnv) fixture(id string) (fixtures.Fixture, error) {
 	f, ok := w.cfg.Fixtures.Lookup(id)
