@@ -187,18 +187,15 @@ func (e *Env) declareEWS() {
 	}
 	corpus, broken := e.ews.cfg.Fixtures.Wait() // a few dozen fixtures: all before declaring
 	e.container("ews", []string{"ews"}, func() {
-		for _, live := range []bool{false, true} {
-			labels, text := []string(nil), "replay"
-			if live {
-				labels, text = []string{"places-call"}, "replay with live calls"
+		// One container per fixture: Ginkgo builds its spec list in time quadratic in the
+		// specs of one container, and it builds it while the UM fixtures are replayed ahead
+		// (a run's calls then moved on between PlayOnPhone and GetCallInfo).
+		for _, f := range corpus {
+			var labels []string
+			if ewsPlacesCall(f) {
+				labels = []string{"places-call"}
 			}
-			e.container(text, labels, func() {
-				for _, f := range corpus {
-					if ewsPlacesCall(f) == live {
-						e.declareEWSExchange(f)
-					}
-				}
-			})
+			e.container("replay "+f.ID, labels, func() { e.declareEWSExchange(f) })
 		}
 		if len(broken) > 0 {
 			e.container("replay", nil, func() { e.declareBrokenFixtures(broken) })
