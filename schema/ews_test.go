@@ -111,3 +111,23 @@ func mustRead(t *testing.T, name string) []byte {
 	}
 	return b
 }
+
+// BenchmarkValidateEWSResponse validates the documented GetPhoneCallInformation response
+// with the EWS schema, whose ResponseCodeType alone has 514 values: compare with
+// BenchmarkValidate's UM response.
+func BenchmarkValidateEWSResponse(b *testing.B) {
+	v, err := schema.Load(schema.For(schema.EWS))
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, err := os.ReadFile(filepath.Join("testdata", "ews", "getphonecallinformation-response.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := v.Validate(doc); !r.Valid() {
+			b.Fatal(r.Violations)
+		}
+	}
+}
