@@ -48,7 +48,8 @@ func fixturesCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	var sources []source
 	if fs.NArg() == 0 {
-		sources = append(sources, source{fixtures.EmbeddedPrefix + " (embedded)", fixtures.LoadEmbedded})
+		sources = append(sources, source{fixtures.EmbeddedPrefix + " (embedded)", fixtures.LoadEmbedded},
+			source{fixtures.EWSPrefix + " (embedded)", fixtures.LoadEmbeddedEWS})
 	}
 	for _, dir := range fs.Args() {
 		sources = append(sources, source{dir, func() (fixtures.Corpus, error) { return fixtures.LoadDir(dir) }})

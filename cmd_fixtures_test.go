@@ -25,7 +25,7 @@ func TestFixturesLint(t *testing.T) {
 	}{
 		{"embedded corpus", []string{"lint"}, 0, []string{"fixtures/corpus (embedded): ", "no problems"}, ""},
 		{"broken dir", []string{"lint", broken}, 1, []string{
-			filepath.Join(broken, "x.json") + `: field "expect.outcome": "sucess" is not one of success, fault, rejected; fix the spelling`,
+			filepath.Join(broken, "x.json") + `: field "expect.outcome": "sucess" is not one of success, fault, rejected, error; fix the spelling`,
 			filepath.Join(broken, "x.request.http") + `: field "request": Content-Length is 1 but the body has 4 bytes`,
 			"0 clean fixtures, 2 problems",
 		}, ""},

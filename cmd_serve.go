@@ -70,6 +70,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "umconform serve: %v\n", err)
 		return 2
 	}
+	// The EWS endpoint first: scripts read the UM URL at the end of the last line.
+	fmt.Fprintf(stdout, "umconform serve: EWS endpoint (PlayOnPhone, GetPhoneCallInformation, DisconnectPhoneCall) at %s\n", srv.EWSURL())
 	fmt.Fprintf(stdout, "umconform serve: profile %s listening on %s\n", *profile, srv.URL())
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {

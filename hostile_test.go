@@ -15,7 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -219,9 +219,12 @@ func startHostile(t testing.TB, b hostileBehaviour, posts *atomic.Int32) *httpte
 }
 
 var (
-	builtOnce sync.Once
-	builtPath string
-	builtErr  error
+	builtOnce   sync.Once
+	builtPath   string
+	builtErr    error
+	peakOnce    sync.Once
+	peakRSSPath string
+	peakErr     error
 )
 
 // builtBinary is umconform built as users build it: the test binary runs with the race
@@ -243,6 +246,11 @@ func builtBinary(t testing.TB) string {
 		out, err := exec.Command("go", "build", "-o", builtPath, ".").CombinedOutput()
 		if err != nil {
 			builtErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		peakRSSPath = filepath.Join(dir, "peakrss")
+		if out, err := exec.Command("go", "build", "-o", peakRSSPath, "./testdata/peakrss").CombinedOutput(); err != nil {
+			builtErr = fmt.Errorf("go build ./testdata/peakrss: %v\n%s", err, out)
 		}
 	})
 	if builtErr != nil {
@@ -251,10 +259,36 @@ func builtBinary(t testing.TB) string {
 	return builtPath
 }
 
+// peakRSS is the path of testdata/peakrss, built with the harness by builtBinary.
+func peakRSS(t testing.TB) string {
+	t.Helper()
+	builtBinary(t)
+	if peakRSSPath == "" { // UMCONFORM_HOSTILE_BINARY named the harness: build peakrss alone
+		peakOnce.Do(func() {
+			dir, err := os.MkdirTemp("", "umconform-peakrss-")
+			if err == nil {
+				peakRSSPath = filepath.Join(dir, "peakrss")
+				var out []byte
+				if out, err = exec.Command("go", "build", "-o", peakRSSPath, "./testdata/peakrss").CombinedOutput(); err != nil {
+					err = fmt.Errorf("go build ./testdata/peakrss: %v\n%s", err, out)
+				}
+			}
+			peakErr = err
+		})
+		if peakErr != nil {
+			t.Fatal(peakErr)
+		}
+	}
+	return peakRSSPath
+}
+
 // removeBuiltBinary removes what builtBinary built; TestMain calls it.
 func removeBuiltBinary() {
 	if builtPath != "" {
 		os.RemoveAll(filepath.Dir(builtPath))
+	}
+	if peakRSSPath != "" {
+		os.RemoveAll(filepath.Dir(peakRSSPath))
 	}
 }
 
@@ -274,7 +308,10 @@ func runHostile(t testing.TB, bin string, b hostileBehaviour, dir string, args .
 	srv := startHostile(t, b, &posts)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"run", "--target", srv.URL + "/EWS/UM2007Legacy.asmx",
+	// The child's peak memory is measured by peakrss, a small process between this one and
+	// the harness (testdata/peakrss says why).
+	rssFile := filepath.Join(t.TempDir(), "peak-rss")
+	cmd := exec.CommandContext(ctx, peakRSS(t), append([]string{rssFile, bin, "run", "--target", srv.URL + "/EWS/UM2007Legacy.asmx",
 		"--dial-string", "+15550100", "--entry-id", "AAMk", "--report-dir", dir}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -286,8 +323,12 @@ func runHostile(t testing.TB, bin string, b hostileBehaviour, dir string, args .
 	} else if err != nil {
 		t.Fatalf("%s: %v", b.name, err)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		run.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+	raw, err := os.ReadFile(rssFile)
+	if err != nil {
+		t.Fatalf("%s: the child's peak memory was not measured: %v", b.name, err)
+	}
+	if run.maxRSS, err = strconv.ParseInt(string(raw), 10, 64); err != nil {
+		t.Fatalf("%s: peak memory %q: %v", b.name, raw, err)
 	}
 	return run
 }

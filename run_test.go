@@ -170,6 +170,17 @@ func verdicts(j junitFile) map[string][]string {
 	return m
 }
 
+// onlyMay tells whether every requirement of ids is a MAY.
+func onlyMay(ids []string) bool {
+	cat := catalogue.Default()
+	for _, id := range ids {
+		if r, _ := cat.Lookup(id); r.Level != catalogue.MAY {
+			return false
+		}
+	}
+	return len(ids) > 0
+}
+
 func hasShould(ids []string) bool {
 	cat := catalogue.Default()
 	for _, id := range ids {
@@ -214,12 +225,22 @@ func TestEveryProfileIsJudgedRight(t *testing.T) {
 				}
 				return
 			}
-			if res.code != 1 {
-				t.Errorf("exit %d, want 1\n%s", res.code, tail(res.stdout))
+			// A broken MAY requirement is information (E14): the check catches it, and the
+			// run passes.
+			want := 1
+			if onlyMay(p.Breaks) {
+				want = 0
+			}
+			if res.code != want {
+				t.Errorf("exit %d, want %d\n%s", res.code, want, tail(res.stdout))
 			}
 			for _, id := range p.Breaks {
-				if !slices.Contains(v[id], "failed") {
-					t.Errorf("profile breaks %s but no %s check failed; %s verdicts: %v", id, id, id, v[id])
+				verdict := "failed"
+				if r, _ := catalogue.Default().Lookup(id); r.Level == catalogue.MAY {
+					verdict = "info"
+				}
+				if !slices.Contains(v[id], verdict) {
+					t.Errorf("profile breaks %s but no %s check is %s; %s verdicts: %v", id, id, verdict, id, v[id])
 				}
 			}
 			for _, c := range j.cases() {
@@ -276,7 +297,9 @@ func TestConsoleOfABrokenValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := filepath.Join(dir, "summary.md")
-	res := umconform(t, []string{"GITHUB_STEP_SUMMARY=" + step}, "run", "--profile", "s2-ringing", "--report-dir", dir, "--summary-md", md)
+	// The UM endpoint alone, as a --target of the UM web service is run: the embedded server
+	// offers EWS too, whose fourteen passing requirements would add as many table rows.
+	res := umconform(t, []string{"GITHUB_STEP_SUMMARY=" + step}, "run", "--profile", "s2-ringing", "--label-filter", "!ews", "--report-dir", dir, "--summary-md", md)
 	out := res.stdout + res.stderr
 	if res.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", res.code, out)

@@ -59,6 +59,8 @@ type behaviour struct {
 	slowUnknownCallID        bool // X5
 	requireSoapPrefix        bool // R1
 	rejectBOM                bool // R2
+
+	ews ewsBehaviour // the EWS endpoint's (E1-E7, E13, E14): ews.go
 }
 
 // ProfileExchange is the correct profile: Exchange 2013's wire form and rules.
@@ -101,11 +103,11 @@ func profileTable() []Profile {
 		broken("C5", "c5-dispatch-errors-succeed", "malformed XML, an empty Body or an unknown operation is answered 200 with an empty Body", behaviour{dispatchErrorsSucceed: true}),
 		broken("P1", "p1-bad-playonphone-succeeds", "PlayOnPhone with an invalid entryId or an undialable DialString places an answered call and returns its CallId", behaviour{badPlayOnPhoneSucceeds: true}),
 		broken("P2", "p2-generic-playonphone-fault", "PlayOnPhone's input faults are plain Server faults without an ExceptionType detail", behaviour{genericPlayOnPhoneFault: true}),
-		broken("L1", "l1-callid-not-ready", "the first GetCallInfo of each call answers InvalidCallIdException; later ones are correct, so checks that first wait for a call to be reported are unaffected", behaviour{pol: policy{firstQueryUnknown: true}}),
-		broken("L2", "l2-cause-while-active", "EventCause is Other while the call is not Disconnected", behaviour{pol: policy{causeWhileActive: true}}),
-		broken("L3", "l3-resurrects", "a call that ended by itself (busy, no answer, ...) is reported Connected after its first Disconnected answer; a call ended by Disconnect stays Disconnected, so L5 holds", behaviour{pol: policy{resurrect: true}}, "L4"),
-		broken("L4", "l4-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected", behaviour{pol: policy{backwards: true}}),
-		broken("L5", "l5-disconnect-ignored", "Disconnect succeeds but the call carries on as if it had not been sent", behaviour{pol: policy{ignoreDisconnect: true}}, "L8"),
+		broken("L1", "l1-callid-not-ready", "the first GetCallInfo of each call answers InvalidCallIdException; later ones are correct, so checks that first wait for a call to be reported are unaffected", behaviour{pol: policy{firstQueryUnknown: true}}, "E8"),
+		broken("L2", "l2-cause-while-active", "EventCause is Other while the call is not Disconnected", behaviour{pol: policy{causeWhileActive: true}}, "E9"),
+		broken("L3", "l3-resurrects", "a call that ended by itself (busy, no answer, ...) is reported Connected after its first Disconnected answer; a call ended by Disconnect stays Disconnected, so L5 holds", behaviour{pol: policy{resurrect: true}}, "L4", "E10", "E11"),
+		broken("L4", "l4-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected", behaviour{pol: policy{backwards: true}}, "E11"),
+		broken("L5", "l5-disconnect-ignored", "Disconnect succeeds but the call carries on as if it had not been sent", behaviour{pol: policy{ignoreDisconnect: true}}, "L8", "E12"),
 		broken("L6", "l6-disconnect-unknown-succeeds", "Disconnect with an unknown, malformed or missing CallId succeeds", behaviour{disconnectUnknownSucceed: true}),
 		broken("L7", "l7-same-callid", "every PlayOnPhone returns the CallId of the first call placed; the newest call takes it over", behaviour{pol: policy{sameCallID: true}}, "L8"),
 		broken("L8", "l8-newest-call", "GetCallInfo answers about the most recently placed call, whatever CallId it names (after checking that the CallId is one it issued)", behaviour{pol: policy{newestCall: true}}),
@@ -116,6 +118,20 @@ func profileTable() []Profile {
 		broken("X5", "x5-slow-unknown-callid", "a GetCallInfo for a well-formed CallId it never issued is answered (InvalidCallId fault) only after a minute (or when the client gives up); a malformed CallId is refused at once", behaviour{slowUnknownCallID: true}),
 		broken("R1", "r1-requires-soap-prefix", "a request whose Envelope is not written <soap:Envelope is answered with a Client fault", behaviour{requireSoapPrefix: true}),
 		broken("R2", "r2-rejects-bom", "a request starting with a UTF-8 byte-order mark is answered with a Client fault", behaviour{rejectBOM: true}),
+		broken("E1", "e1-call-info-in-messages-ns", "GetPhoneCallInformation's PhoneCallState and ConnectionFailureCause are in the messages namespace, not types", behaviour{ews: ewsBehaviour{infoInMessagesNS: true}}),
+		broken("E2", "e2-error-without-messagetext", "EWS error responses carry ResponseClass Error and a code but no MessageText", behaviour{ews: ewsBehaviour{errorWithoutText: true}}),
+		broken("E3", "e3-lowercase-state", "PhoneCallState values are written in lower case (connected)", behaviour{ews: ewsBehaviour{lowercaseState: true}}),
+		broken("E4", "e4-no-phonecallid", "EWS PlayOnPhone answers Success without a PhoneCallId", behaviour{ews: ewsBehaviour{noPhoneCallID: true}}),
+		broken("E5", "e5-unknown-id-succeeds", "GetPhoneCallInformation with an unknown, empty or missing PhoneCallId answers Success, Connected/None", behaviour{ews: ewsBehaviour{unknownIDSucceeds: true}}),
+		broken("E6", "e6-no-server-version", "EWS responses carry no ServerVersionInfo header", behaviour{ews: ewsBehaviour{noServerVersion: true}}),
+		broken("E7", "e7-any-server-version", "a RequestServerVersion outside ExchangeVersionType is ignored and the request processed", behaviour{ews: ewsBehaviour{anyVersion: true}}),
+		broken("E8", "e8-id-not-ready", "the first question about each call (GetPhoneCallInformation or GetCallInfo) is answered as if the id were unknown", behaviour{pol: policy{firstQueryUnknown: true}}, "L1"),
+		broken("E9", "e9-cause-while-active", "ConnectionFailureCause (and EventCause) is Other while the call is not Disconnected", behaviour{pol: policy{causeWhileActive: true}}, "L2"),
+		broken("E10", "e10-resurrects", "a call that ended by itself is reported Connected after its first Disconnected answer, by both APIs", behaviour{pol: policy{resurrect: true}}, "E11", "L3", "L4"),
+		broken("E11", "e11-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected, in both APIs", behaviour{pol: policy{backwards: true}}, "L4"),
+		broken("E12", "e12-disconnect-ignored", "DisconnectPhoneCall (and Disconnect) succeeds but the call carries on", behaviour{pol: policy{ignoreDisconnect: true}}, "L5"),
+		broken("E13", "e13-disconnect-unknown-succeeds", "DisconnectPhoneCall with an unknown or missing PhoneCallId answers Success", behaviour{ews: ewsBehaviour{disconnectUnknownSucceeds: true}}),
+		broken("E14", "e14-stale-across-apis", "GetPhoneCallInformation reports a call the UM service placed as Connected/None whatever becomes of it", behaviour{ews: ewsBehaviour{foreignCallsConnected: true}}),
 	}
 }
 

@@ -335,7 +335,9 @@ func TestProfilesBreakExactlyWhatTheyDocument(t *testing.T) {
 		t.Run(prof.Name, func(t *testing.T) {
 			t.Parallel()
 			broken := map[string]bool{}
-			newProbe(t, prof.Name, broken).run()
+			pr := newProbe(t, prof.Name, broken)
+			pr.run()
+			pr.runEWS()
 			var got []string
 			for id := range broken {
 				got = append(got, id)
@@ -351,7 +353,7 @@ func TestProfilesBreakExactlyWhatTheyDocument(t *testing.T) {
 			covered[id] = true
 		}
 	}
-	for _, id := range strings.Fields("T1 T2 T3 T4 S1 S2 S3 S4 S5 S6 C1 C2 C3 C4 C5 P1 P2 L1 L2 L3 L4 L5 L6 L7 L8 X1 X2 X3 X4 X5 R1 R2") {
+	for _, id := range strings.Fields("T1 T2 T3 T4 S1 S2 S3 S4 S5 S6 C1 C2 C3 C4 C5 P1 P2 L1 L2 L3 L4 L5 L6 L7 L8 X1 X2 X3 X4 X5 R1 R2 E1 E2 E3 E4 E5 E6 E7 E8 E9 E10 E11 E12 E13 E14") {
 		if !covered[id] {
 			t.Errorf("no broken profile for %s", id)
 		}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -59,6 +60,9 @@ type handler struct {
 	now       func() time.Time
 	maxBytes  int64
 	slowDelay time.Duration
+	// ewsIssued holds the PhoneCallIds EWS PlayOnPhone issued, kept only by the profile
+	// whose EWS view of the other API's calls is stale (E14).
+	ewsIssued sync.Map
 }
 
 // NewHandler returns the reference server as an http.Handler serving both endpoint paths.
@@ -106,13 +110,23 @@ func newHandler(opts Options) (*handler, error) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.EqualFold(r.URL.Path, LegacyPath) && !strings.EqualFold(r.URL.Path, Path2007) {
+	// The EWS endpoint shares the transport rules and the call engine; only its messages
+	// differ (ews.go).
+	ews := strings.EqualFold(r.URL.Path, EWSPath)
+	if h.serveEWSSchema(w, r) {
+		return
+	}
+	if !ews && !strings.EqualFold(r.URL.Path, LegacyPath) && !strings.EqualFold(r.URL.Path, Path2007) {
 		http.NotFound(w, r)
 		return
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		h.serveGet(w, r)
+		if ews {
+			h.serveEWSGet(w, r)
+		} else {
+			h.serveGet(w, r)
+		}
 		return
 	case http.MethodPost:
 	default:
@@ -145,7 +159,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	status, resp := h.handleSOAP(r.Context(), body)
+	handle := h.handleSOAP
+	if ews {
+		handle = h.handleEWS
+	}
+	status, resp := handle(r.Context(), body)
 	h.write(w, status, resp)
 }
 
@@ -326,20 +344,29 @@ func (h *handler) disconnect(op *element) (int, []byte) {
 	return http.StatusOK, renderDisconnect(&h.b)
 }
 
-// serveGet answers GET like an ASMX endpoint: a short HTML page, or the WSDL for ?wsdl.
-func (h *handler) serveGet(w http.ResponseWriter, r *http.Request) {
+// serveWSDL answers ?wsdl with the description describe makes for the endpoint the client
+// used, and reports whether the request asked for it.
+func serveWSDL(w http.ResponseWriter, r *http.Request, describe func(location string) []byte) bool {
 	for k := range r.URL.Query() {
 		if strings.EqualFold(k, "wsdl") {
 			scheme := "http"
 			if r.TLS != nil {
 				scheme = "https"
 			}
-			body := wsdl(scheme + "://" + r.Host + r.URL.Path)
+			body := describe(scheme + "://" + r.Host + r.URL.Path)
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 			_, _ = w.Write(body)
-			return
+			return true
 		}
+	}
+	return false
+}
+
+// serveGet answers GET like an ASMX endpoint: a short HTML page, or the WSDL for ?wsdl.
+func (h *handler) serveGet(w http.ResponseWriter, r *http.Request) {
+	if serveWSDL(w, r, wsdl) {
+		return
 	}
 	var page bytes.Buffer
 	page.WriteString("<!DOCTYPE html>\n<html><head><title>UM web service</title></head><body>\n")

@@ -224,7 +224,7 @@ func TestTransport(t *testing.T) {
 		{"GET WSDL upper", "GET", Path2007 + "?WSDL", "", nil, nil, 200, "text/xml"},
 		{"PUT", "PUT", LegacyPath, "text/xml", valid, nil, 405, ""},
 		{"DELETE", "DELETE", LegacyPath, "", nil, nil, 405, ""},
-		{"unknown path", "POST", "/EWS/Exchange.asmx", "text/xml", valid, nil, 404, ""},
+		{"unknown path", "POST", "/EWS/Exchange2.asmx", "text/xml", valid, nil, 404, ""},
 		{"text/plain", "POST", LegacyPath, "text/plain", valid, nil, 415, ""},
 		{"soap+xml", "POST", LegacyPath, "application/soap+xml; charset=utf-8", valid, nil, 415, ""},
 		{"no content type", "POST", LegacyPath, "", valid, nil, 415, ""},

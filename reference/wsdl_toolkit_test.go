@@ -2,7 +2,9 @@ package reference
 
 import (
 	"context"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,21 +15,7 @@ import (
 // the npm registry), lets it generate a client and calls the three operations with it: the
 // WSDL's structure test cannot tell whether a toolkit can actually use it.
 func TestWSDLLoadsInAMainstreamToolkit(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	client, err := nodesoap.Install(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	results, out, err := client.Call(ctx, srv.URL(), DefaultEntryID, DefaultDialString)
-	if err != nil {
-		t.Fatalf("node-soap could not use the WSDL: %v\n%s", err, out)
-	}
+	out, results := runNodeSoap(t, "check.mjs", (*Server).URL)
 	pop, _ := results["PlayOnPhone"]["result"].(map[string]any)
 	if id, _ := pop["PlayOnPhoneResponse"].(string); id == "" {
 		t.Errorf("PlayOnPhone through node-soap returned no CallId: %s", out)
@@ -44,3 +32,44 @@ func TestWSDLLoadsInAMainstreamToolkit(t *testing.T) {
 		t.Errorf("an unknown CallId did not come back as a Fault naming InvalidCallIdException: %s", out)
 	}
 }
+
+// runNodeSoap runs a node-soap client script (internal/nodesoap) against a fresh reference
+// server, at the endpoint endpoint names, and returns its output and its results by "op".
+func runNodeSoap(t *testing.T, script string, endpoint func(*Server) string) (string, nodesoap.Results) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	client := installNodeSoap(ctx, t)
+	srv, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	results, out, err := client.Run(ctx, script, endpoint(srv), DefaultEntryID, DefaultDialString)
+	if err != nil {
+		t.Fatalf("node-soap could not use the WSDL (%s): %v\n%s", script, err, out)
+	}
+	return out, results
+}
+
+// installNodeSoap installs the pinned node-soap once per test process: the UM and EWS
+// toolkit tests share one npm ci.
+func installNodeSoap(ctx context.Context, t *testing.T) *nodesoap.Client {
+	t.Helper()
+	nodeSoapOnce.Do(func() {
+		if nodeSoapDir, nodeSoapErr = os.MkdirTemp("", "umconform-node-soap-"); nodeSoapErr == nil {
+			nodeSoapClient, nodeSoapErr = nodesoap.Install(ctx, nodeSoapDir)
+		}
+	})
+	if nodeSoapErr != nil {
+		t.Fatal(nodeSoapErr)
+	}
+	return nodeSoapClient
+}
+
+var (
+	nodeSoapOnce   sync.Once
+	nodeSoapDir    string
+	nodeSoapClient *nodesoap.Client
+	nodeSoapErr    error
+)

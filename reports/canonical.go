@@ -53,8 +53,34 @@ func CanonicalXML(doc string, volatile []string) []string {
 		return v
 	}
 	indent := func() string { return strings.Repeat("  ", len(stack)) }
+	// matches tells whether a "Parent/Child" path names the innermost open elements.
+	matches := func(path string) bool {
+		parts := strings.Split(strings.Trim(path, "/"), "/")
+		if len(parts) > len(stack) {
+			return false
+		}
+		for i, p := range parts {
+			if stack[len(stack)-len(parts)+i].local != p {
+				return false
+			}
+		}
+		return true
+	}
+	// volatileAttr tells whether attribute name of the innermost element is volatile: a
+	// volatile entry "Parent/Child@Name" names it (an EWS PhoneCallId's Id).
+	volatileAttr := func(name string) bool {
+		for _, v := range volatile {
+			if path, attr, ok := strings.Cut(v, "@"); ok && attr == name && matches(path) {
+				return true
+			}
+		}
+		return false
+	}
 	isVolatile := func() bool {
 		for _, v := range volatile {
+			if strings.Contains(v, "@") {
+				continue
+			}
 			parts := strings.Split(strings.Trim(v, "/"), "/")
 			if len(parts) > len(stack) {
 				continue
@@ -144,6 +170,10 @@ func CanonicalXML(doc string, volatile []string) []string {
 						u = "undeclared-prefix:" + a.Name.Space
 					}
 					name = "{" + u + "}" + name
+				}
+				if a.Name.Space == "" && volatileAttr(name) {
+					attrs = append(attrs, name+"=‹volatile›")
+					continue
 				}
 				attrs = append(attrs, fmt.Sprintf("%s=%q", name, resolveValue(a.Value)))
 			}

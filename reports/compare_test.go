@@ -149,3 +149,20 @@ func TestCompareExpectedFailures(t *testing.T) {
 		t.Errorf("fixes %q, regressions %q, changed %q; want both changed", names(d.Fixes), names(d.Regressions), names(d.Changed))
 	}
 }
+
+// TestEWSPhoneCallIdIsVolatile: two EWS PlayOnPhone answers differing only in their
+// PhoneCallId compare equal; an Id elsewhere, or another attribute, still counts.
+func TestEWSPhoneCallIdIsVolatile(t *testing.T) {
+	pop := `<PlayOnPhoneResponse ResponseClass="%s" xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"><ResponseCode>NoError</ResponseCode><PhoneCallId Id="%s"/></PlayOnPhoneResponse>`
+	canon := func(class, id string) []string { return CanonicalXML(fmt.Sprintf(pop, class, id), DefaultVolatile()) }
+	if !slices.Equal(canon("Success", "AAAA"), canon("Success", "BBBB")) {
+		t.Errorf("PhoneCallIds differ in the canonical form:\n%v\n%v", canon("Success", "AAAA"), canon("Success", "BBBB"))
+	}
+	if slices.Equal(canon("Success", "AAAA"), canon("Error", "AAAA")) {
+		t.Error("ResponseClass is treated as volatile")
+	}
+	item := `<ItemId Id="%s"/>`
+	if slices.Equal(CanonicalXML(fmt.Sprintf(item, "A"), DefaultVolatile()), CanonicalXML(fmt.Sprintf(item, "B"), DefaultVolatile())) {
+		t.Error("an Id outside PlayOnPhoneResponse/PhoneCallId is treated as volatile")
+	}
+}

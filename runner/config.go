@@ -62,6 +62,10 @@ type Config struct {
 
 	HarnessVersion string
 
+	// EWSTargets are EWS endpoints ("URL" or "NAME=URL", …/EWS/Exchange.asmx); one named as
+	// a UM target is that target's EWS endpoint (targets.go).
+	EWSTargets []string
+
 	// Read by Validate from the settings above.
 	expectations *expect.File
 	day          string // the run's day (YYYY-MM-DD), against which entries expire
@@ -97,7 +101,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	if len(c.Targets)+len(c.TargetsFile) > 0 && c.Profile != "" {
+	if len(c.Targets)+len(c.EWSTargets)+len(c.TargetsFile) > 0 && c.Profile != "" {
 		add("--profile %q: profiles belong to the embedded reference server; name one as a target instead: --target NAME=embedded:%s", c.Profile, c.Profile)
 	}
 	if real && c.DialString == "" {

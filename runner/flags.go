@@ -15,6 +15,7 @@ import (
 func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef := envflag.New(fs)
 	ef.List(&c.Targets, "target", "TARGET", ",", "endpoint `URL`, such as https://HOST/EWS/UM2007Legacy.asmx, or NAME=URL for several targets (NAME=embedded[:PROFILE] names the reference server); none starts the embedded reference server")
+	ef.List(&c.EWSTargets, "ews-target", "EWS_TARGET", ",", "EWS endpoint `URL`, such as https://HOST/EWS/Exchange.asmx, or NAME=URL: the same NAME as a --target pairs the two endpoints of one server (and adds the cross-API checks); none with --target checks the UM web service alone")
 	ef.String(&c.TargetsFile, "targets-file", "TARGETS_FILE", "", "`file` of targets, one NAME=URL a line")
 	ef.String(&c.Profile, "profile", "PROFILE", "", "reference server `profile` to run against when there is no --target (see umconform serve --list-profiles)")
 	ef.String(&c.DialString, "dial-string", "DIAL_STRING", "", "`number` PlayOnPhone calls to create live calls (required with --target)")

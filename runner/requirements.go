@@ -11,6 +11,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/schema"
 	"github.com/umconform/umconform/suites"
@@ -99,8 +100,18 @@ func DeclaredChecks() ([]CheckInfo, error) {
 	if _, broken := corpus.Wait(); len(broken) > 0 {
 		return nil, fmt.Errorf("the embedded corpus has problems: %v", broken)
 	}
-	u, _ := url.Parse("http://127.0.0.1/EWS/UM2007Legacy.asmx")
-	env, err := suites.NewEnv(suites.Config{Target: u, Validator: v, Fixtures: corpus, Timeout: 1, Preview: true})
+	ewsValidator, err := schema.Load(schema.For(schema.EWS))
+	if err != nil {
+		return nil, err
+	}
+	ewsCorpus, err := fixtures.StartEmbeddedEWS()
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse("http://127.0.0.1" + reference.LegacyPath)
+	ewsURL, _ := url.Parse("http://127.0.0.1" + reference.EWSPath)
+	env, err := suites.NewEnv(suites.Config{Target: u, Validator: v, Fixtures: corpus, Timeout: 1, Preview: true,
+		EWS: suites.EWSConfig{Target: ewsURL, Validator: ewsValidator, Fixtures: ewsCorpus}})
 	if err != nil {
 		return nil, err
 	}

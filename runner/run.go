@@ -178,6 +178,14 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 	if err != nil {
 		return nil, cleanup, err
 	}
+	ewsValidator, err := schema.Load(schema.For(schema.EWS))
+	if err != nil {
+		return nil, cleanup, err
+	}
+	ewsCorpus, err := fixtures.StartEmbeddedEWS()
+	if err != nil {
+		return nil, cleanup, fmt.Errorf("fixtures embedded EWS: %w", err)
+	}
 	// The fixtures load while the run starts: the first ones are replayed while the
 	// others are read (docs/PERFORMANCE.md). Only an unreadable folder stops it here.
 	corpus, err := startCorpus(cfg.FixtureDirs)
@@ -223,20 +231,20 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			sc.Seen = func(p suites.PlannedCheck) { x.See(p.Requirements, p.Fixture, p.Scenario) }
 			sc.Grade = x.Grader(cfg.day, cfg.Strict).Grade
 		}
-		endpoint := t.URL
-		sc.TargetName = endpoint
+		endpoint, ewsEndpoint := t.URL, t.EWSURL
+		sc.TargetName = cmp.Or(endpoint, ewsEndpoint)
 		if t.Embedded() {
 			profile := cmp.Or(t.Profile, reference.ProfileExchange)
 			if cfg.List {
-				endpoint = "http://127.0.0.1/EWS/UM2007Legacy.asmx"
+				endpoint, ewsEndpoint = "http://127.0.0.1"+reference.LegacyPath, "http://127.0.0.1"+reference.EWSPath
 			} else {
 				srv, err := reference.Start(ctx, reference.Options{Profile: t.Profile, Step: embeddedStep})
 				if err != nil {
 					return nil, cleanup, fmt.Errorf("starting the embedded reference server: %w", err)
 				}
 				stops = append(stops, func() { srv.Close() })
-				endpoint = srv.URL()
-				fmt.Fprintf(stdout, "Started the embedded reference server at %s (profile %s)\n", endpoint, profile)
+				endpoint, ewsEndpoint = srv.URL(), srv.EWSURL()
+				fmt.Fprintf(stdout, "Started the embedded reference server at %s and %s (profile %s)\n", endpoint, ewsEndpoint, profile)
 			}
 			sc.TargetName = fmt.Sprintf("%s (embedded reference server, profile %s)", endpoint, profile)
 			sc.DialString = cmp.Or(sc.DialString, reference.DefaultDialString)
@@ -249,12 +257,25 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 		}
 		sc.PollInterval = cmp.Or(sc.PollInterval, DefaultPollInterval)
 		sc.PollLimit = cmp.Or(sc.PollLimit, DefaultPollLimit)
-		if sc.Target, err = url.Parse(endpoint); err != nil {
-			return nil, cleanup, fmt.Errorf("target %q: %w", endpoint, err)
+		if endpoint != "" {
+			if sc.Target, err = url.Parse(endpoint); err != nil {
+				return nil, cleanup, fmt.Errorf("target %q: %w", endpoint, err)
+			}
+			if !cfg.List {
+				if sc.Preflight = preflight(ctx, client, sc.Target, cfg.Timeout); sc.Preflight != nil {
+					fmt.Fprintf(stderr, "umconform run: target %s unreachable: %v\n  every check is reported as an error; check the URL, the network and --ca-file\n", endpoint, sc.Preflight)
+				}
+			}
 		}
-		if !cfg.List {
-			if sc.Preflight = preflight(ctx, client, sc.Target, cfg.Timeout); sc.Preflight != nil {
-				fmt.Fprintf(stderr, "umconform run: target %s unreachable: %v\n  every check is reported as an error; check the URL, the network and --ca-file\n", endpoint, sc.Preflight)
+		if ewsEndpoint != "" {
+			sc.EWS = suites.EWSConfig{Validator: ewsValidator, Fixtures: ewsCorpus}
+			if sc.EWS.Target, err = url.Parse(ewsEndpoint); err != nil {
+				return nil, cleanup, fmt.Errorf("EWS target %q: %w", ewsEndpoint, err)
+			}
+			if !cfg.List {
+				if sc.EWS.Preflight = preflight(ctx, client, sc.EWS.Target, cfg.Timeout); sc.EWS.Preflight != nil {
+					fmt.Fprintf(stderr, "umconform run: EWS target %s unreachable: %v\n  every EWS check is reported as an error; check the URL, the network and --ca-file\n", ewsEndpoint, sc.EWS.Preflight)
+				}
 			}
 		}
 		env, err := suites.NewEnv(sc)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/umconform/umconform/reference"
@@ -13,12 +14,13 @@ import (
 // Target is one server a run judges.
 type Target struct {
 	Name    string // short name: report sub-folder, Ginkgo label, matrix column
-	URL     string // endpoint URL; empty for the embedded reference server
-	Profile string // reference profile when URL is empty
+	URL     string // UM endpoint URL; empty for the embedded reference server or an EWS-only target
+	EWSURL  string // EWS endpoint URL, when the target offers one (the embedded server does)
+	Profile string // reference profile of the embedded reference server
 }
 
 // Embedded tells whether the run starts the embedded reference server for this target.
-func (t Target) Embedded() bool { return t.URL == "" }
+func (t Target) Embedded() bool { return t.URL == "" && t.EWSURL == "" }
 
 // embeddedScheme lets a target name the embedded reference server, optionally with a
 // profile ("embedded:t2-text-plain"), so a vendor matrix can show the reference beside
@@ -97,7 +99,7 @@ func (c *Config) targets() ([]Target, error) {
 		}
 		raw = append(raw, more...)
 	}
-	if len(raw) == 0 {
+	if len(raw)+len(c.EWSTargets) == 0 {
 		return []Target{{Name: "reference", Profile: c.Profile}}, nil
 	}
 	var out []Target
@@ -113,5 +115,33 @@ func (c *Config) targets() ([]Target, error) {
 		seen[t.Name] = true
 		out = append(out, t)
 	}
-	return out, nil
+	return pairEWS(out, c.EWSTargets)
+}
+
+// pairEWS adds the EWS endpoints to the targets: to the target of the same name (one
+// server offering both APIs), or as a target of its own.
+func pairEWS(targets []Target, ews []string) ([]Target, error) {
+	paired := map[string]bool{}
+	for _, s := range ews {
+		t, err := parseTarget(s)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("--ews-target: %w", err)
+		case t.URL == "":
+			return nil, fmt.Errorf("--ews-target %q: want a full URL such as https://HOST/EWS/Exchange.asmx; the embedded reference server offers its EWS endpoint already", s)
+		case paired[t.Name]:
+			return nil, fmt.Errorf("EWS target name %q is used twice; name each: --ews-target NAME=URL", t.Name)
+		}
+		paired[t.Name] = true
+		i := slices.IndexFunc(targets, func(u Target) bool { return u.Name == t.Name })
+		switch {
+		case i < 0:
+			targets = append(targets, Target{Name: t.Name, EWSURL: t.URL})
+		case targets[i].URL == "":
+			return nil, fmt.Errorf("--ews-target %q: target %q is the embedded reference server, which has its own EWS endpoint", s, t.Name)
+		default:
+			targets[i].EWSURL = t.URL
+		}
+	}
+	return targets, nil
 }

@@ -252,6 +252,18 @@ static void umc_free_values(umc_value *v, int k) {
 		}
 	}
 }
+// umc_attr is an attribute of the Body child or of an element below it (an EWS
+// ResponseClass, a PhoneCallId's Id), which the checks read as they read leaf texts.
+typedef struct {
+	const char *element;
+	const char *name;
+	char *value;
+	int line;
+} umc_attr;
+
+#define UMC_MAX_ATTRS 16
+#define UMC_MAX_HEADERS 8
+
 typedef struct {
 	int has_dtd;
 	int has_body;
@@ -260,7 +272,60 @@ typedef struct {
 	const char *ns;
 	int n;
 	umc_value values[UMC_MAX_VALUES];
+	int na;
+	umc_attr attrs[UMC_MAX_ATTRS];
+	int nh;
+	const char *header_names[UMC_MAX_HEADERS];
+	const char *header_ns[UMC_MAX_HEADERS];
 } umc_facts;
+
+// umc_attrs records, in document order, the attributes of n and of its descendants, up to
+// UMC_MAX_ATTRS and eight levels deep; namespace declarations are not attributes here.
+static int umc_attrs(xmlNodePtr n, umc_attr *out, int k, int depth) {
+	if (n == NULL || n->type != XML_ELEMENT_NODE || depth > 8) {
+		return k;
+	}
+	for (xmlAttrPtr a = n->properties; a != NULL && k < UMC_MAX_ATTRS; a = a->next) {
+		out[k].element = (const char *)n->name;
+		out[k].name = (const char *)a->name;
+		out[k].value = (char *)xmlNodeListGetString(n->doc, a->children, 1);
+		out[k].line = (int)xmlGetLineNo(n);
+		k++;
+	}
+	for (xmlNodePtr c = umc_first_element(n->children); c != NULL && k < UMC_MAX_ATTRS; c = umc_first_element(c->next)) {
+		k = umc_attrs(c, out, k, depth + 1);
+	}
+	return k;
+}
+
+static void umc_free_attrs(umc_attr *a, int k) {
+	for (int i = 0; i < k; i++) {
+		if (a[i].value != NULL) {
+			xmlFree(a[i].value);
+		}
+	}
+}
+
+// umc_header_blocks records the SOAP Header's child elements (an EWS ServerVersionInfo).
+static int umc_header_blocks(uintptr_t doc, umc_facts *f) {
+	xmlNodePtr root = xmlDocGetRootElement((xmlDocPtr)doc);
+	if (root == NULL) {
+		return 0;
+	}
+	int k = 0;
+	for (xmlNodePtr h = umc_first_element(root->children); h != NULL; h = umc_first_element(h->next)) {
+		if (!xmlStrEqual(h->name, BAD_CAST "Header")) {
+			continue;
+		}
+		for (xmlNodePtr b = umc_first_element(h->children); b != NULL && k < UMC_MAX_HEADERS; b = umc_first_element(b->next)) {
+			f->header_names[k] = umc_name(b);
+			f->header_ns[k] = umc_ns(b);
+			k++;
+		}
+		break;
+	}
+	return k;
+}
 
 // umc_read_facts gathers in one cgo call what the checks need from a parsed document.
 static void umc_read_facts(uintptr_t doc, umc_facts *f) {
@@ -272,6 +337,8 @@ static void umc_read_facts(uintptr_t doc, umc_facts *f) {
 	f->name = umc_name(child);
 	f->ns = umc_ns(child);
 	f->n = child != NULL ? umc_body_leaves(child, f->values) : 0;
+	f->na = umc_attrs(child, f->attrs, 0, 0);
+	f->nh = umc_header_blocks(doc, f);
 }
 
 static char *umc_path_of(uintptr_t node) {
@@ -407,19 +474,24 @@ import (
 // compileEmbedded compiles entry from files with every embedded .xsd file available to its
 // imports, without touching the disk. The C copies of the files live as long as the process,
 // like the compiled schema that refers to them. Call it once, under compileMu.
+//
+// The files are registered once: the UM and EWS entries import from the same set, and a
+// second compile must not free what the first one registered.
 func compileEmbedded(files fs.FS, entry string) (uintptr, error) {
-	names, err := fs.Glob(files, "*.xsd")
-	if err != nil {
-		return 0, err
-	}
-	C.umc_reset_xsd()
-	for _, name := range names {
-		data, err := fs.ReadFile(files, name)
+	if !xsdRegistered {
+		names, err := fs.Glob(files, "*.xsd")
 		if err != nil {
-			return 0, fmt.Errorf("reading embedded %s: %w", name, err)
+			return 0, err
 		}
-		if C.umc_add_xsd(C.CString(name), (*C.char)(C.CBytes(data)), C.int(len(data))) != 0 {
-			return 0, fmt.Errorf("too many embedded XSD files (at most %d)", C.UMC_XSD_MAX)
+		C.umc_reset_xsd()
+		for _, name := range names {
+			data, err := fs.ReadFile(files, name)
+			if err != nil {
+				return 0, fmt.Errorf("reading embedded %s: %w", name, err)
+			}
+			if C.umc_add_xsd(C.CString(name), (*C.char)(C.CBytes(data)), C.int(len(data))) != 0 {
+				return 0, fmt.Errorf("too many embedded XSD files (at most %d)", C.UMC_XSD_MAX)
+			}
 		}
 	}
 	url := C.CString(C.UMC_XSD_BASE + entry)
@@ -428,8 +500,13 @@ func compileEmbedded(files fs.FS, entry string) (uintptr, error) {
 	if s == 0 {
 		return 0, fmt.Errorf("libxml2 could not compile %s", entry)
 	}
+	xsdRegistered = true
 	return uintptr(s), nil
 }
+
+// xsdRegistered is set once a compile has succeeded with the registered files; under
+// compileMu.
+var xsdRegistered bool
 
 func freeSchema(s uintptr) { C.umc_free_schema(C.uintptr_t(s)) }
 
@@ -553,7 +630,10 @@ func readFacts(c *cContext, docPtr uintptr) facts {
 	return facts{c.facts}
 }
 
-func (f facts) free() { C.umc_free_values(&f.c.values[0], f.c.n) }
+func (f facts) free() {
+	C.umc_free_values(&f.c.values[0], f.c.n)
+	C.umc_free_attrs(&f.c.attrs[0], f.c.na)
+}
 
 func (f facts) hasDTD() bool { return f.c.has_dtd != 0 }
 
@@ -563,6 +643,16 @@ func (f facts) fill(r *Result) {
 	r.HasBody = f.c.has_body != 0
 	r.Message = C.GoString(f.c.name)
 	r.Namespace = C.GoString(f.c.ns)
+	for i := range int(f.c.nh) {
+		r.HeaderBlocks = append(r.HeaderBlocks, "{"+C.GoString(f.c.header_ns[i])+"}"+C.GoString(f.c.header_names[i]))
+	}
+	for _, a := range f.c.attrs[:int(f.c.na)] {
+		at := Attr{Element: C.GoString(a.element), Name: C.GoString(a.name), Line: int(a.line)}
+		if a.value != nil {
+			at.Value = C.GoString(a.value)
+		}
+		r.Attrs = append(r.Attrs, at)
+	}
 	if f.c.n == 0 {
 		return
 	}

@@ -36,6 +36,31 @@ var xsdFiles embed.FS
 //go:embed xsd/selfcheck-response.xml
 var selfCheckResponse []byte
 
+//go:embed xsd/selfcheck-ews-response.xml
+var selfCheckEWSResponse []byte
+
+// API names one of the two web services whose messages this package validates. Each has
+// its own compiled schema: both declare {messages}PlayOnPhone, with different content.
+type API string
+
+// The APIs and the entry files of their schemas.
+const (
+	// UM is the Unified Messaging web service (GetCallInfo, PlayOnPhone, Disconnect).
+	UM API = "umconform.xsd"
+	// EWS is Exchange Web Services' UM operations (PlayOnPhone, GetPhoneCallInformation,
+	// DisconnectPhoneCall).
+	EWS API = "ews.xsd"
+)
+
+// selfCheck is, per API, a documented response its compiled schema must accept.
+var selfCheck = map[API]struct {
+	doc     []byte
+	message string
+}{
+	UM:  {selfCheckResponse, "GetCallInfoResponse"},
+	EWS: {selfCheckEWSResponse, "GetPhoneCallInformationResponse"},
+}
+
 // XSD returns the embedded schema files, for users who want to run them elsewhere.
 func XSD() fs.FS {
 	sub, err := fs.Sub(xsdFiles, "xsd")
@@ -88,6 +113,15 @@ type Field struct {
 	Line int
 }
 
+// Attr is an attribute of the Body's first child or of an element below it, such as an
+// EWS ResponseClass or a PhoneCallId's Id.
+type Attr struct {
+	Element string // local name of the element that carries it
+	Name    string // local name
+	Value   string
+	Line    int
+}
+
 // Result is what Validate learnt about one document.
 type Result struct {
 	Envelope   string // namespace of the root element
@@ -97,6 +131,12 @@ type Result struct {
 	Fields     []Field
 	Violations []Violation // schema and safety violations: the document is invalid
 	Findings   []Violation // SHOULD-level findings of a valid document (S3)
+
+	// Attrs are the attributes of the Body's first child and below, in document order.
+	Attrs []Attr
+	// HeaderBlocks are the SOAP Header's child elements as {namespace}local, such as
+	// EWS's {...types}ServerVersionInfo.
+	HeaderBlocks []string
 }
 
 // Valid reports whether the document had no violation. Findings do not make it invalid.
@@ -115,6 +155,17 @@ func (r Result) Value(name string) (string, bool) {
 	return "", false
 }
 
+// Attr returns the value of the first attribute name carried by an element of the given
+// local name.
+func (r Result) Attr(element, name string) (string, bool) {
+	for _, a := range r.Attrs {
+		if a.Element == element && a.Name == name {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
 // Kind tells whether the Body holds a request, a response (or fault), or neither.
 func (r Result) Kind() Kind {
 	if r.IsFault() {
@@ -124,9 +175,10 @@ func (r Result) Kind() Kind {
 		return KindAuto
 	}
 	switch r.Message {
-	case "GetCallInfo", "PlayOnPhone", "Disconnect":
+	case "GetCallInfo", "PlayOnPhone", "Disconnect", "GetPhoneCallInformation", "DisconnectPhoneCall":
 		return KindRequest
-	case "GetCallInfoResponse", "PlayOnPhoneResponse", "DisconnectResponse":
+	case "GetCallInfoResponse", "PlayOnPhoneResponse", "DisconnectResponse",
+		"GetPhoneCallInformationResponse", "DisconnectPhoneCallResponse":
 		return KindResponse
 	}
 	return KindAuto
@@ -145,21 +197,25 @@ func WithMaxSize(n int64) Option { return func(v *Validator) { v.maxSize = n } }
 // WithMaxMarkup sets the most '<' and '=' characters a document Validate parses may hold.
 func WithMaxMarkup(n int) Option { return func(v *Validator) { v.maxMarkup = n } }
 
+// For validates against api's schema; the default is UM.
+func For(api API) Option { return func(v *Validator) { v.api = api } }
+
 // Validator checks documents against the compiled schema. It is safe for concurrent use.
 type Validator struct {
 	maxSize   int64
 	maxMarkup int
+	api       API
 	ctx       *contexts
 }
 
 var (
 	errValidatorContext = errors.New("libxml2 could not create a schema validation context")
 
-	// compiled holds the one compiled schema of the process. libxml2 initialises itself
-	// lazily and not thread-safely, and each compile leaks C memory, so the schema is
-	// compiled once, under this lock, and shared read-only afterwards.
+	// compiled holds the compiled schemas of the process, one per API. libxml2
+	// initialises itself lazily and not thread-safely, and each compile leaks C memory, so
+	// each schema is compiled once, under this lock, and shared read-only afterwards.
 	compileMu sync.Mutex
-	compiled  uintptr // xmlSchemaPtr
+	compiled  = map[API]uintptr{} // xmlSchemaPtr
 )
 
 // Load returns a Validator. The first call compiles the embedded schema and proves it by
@@ -167,15 +223,7 @@ var (
 // xs:import and would otherwise reject every document. Call Load before starting
 // goroutines that validate.
 func Load(opts ...Option) (*Validator, error) {
-	s, err := compile()
-	if err != nil {
-		return nil, err
-	}
-	v := &Validator{
-		maxSize:   DefaultMaxSize,
-		maxMarkup: DefaultMaxMarkup,
-		ctx:       newContexts(s, 2*runtime.GOMAXPROCS(0)),
-	}
+	v := &Validator{maxSize: DefaultMaxSize, maxMarkup: DefaultMaxMarkup, api: UM}
 	for _, o := range opts {
 		o(v)
 	}
@@ -185,25 +233,34 @@ func Load(opts ...Option) (*Validator, error) {
 	if v.maxMarkup <= 0 {
 		return nil, fmt.Errorf("schema: max markup %d: must be positive", v.maxMarkup)
 	}
+	s, err := compile(v.api)
+	if err != nil {
+		return nil, err
+	}
+	v.ctx = newContexts(s, 2*runtime.GOMAXPROCS(0))
 	return v, nil
 }
 
-func compile() (uintptr, error) {
+func compile(api API) (uintptr, error) {
 	compileMu.Lock()
 	defer compileMu.Unlock()
-	if compiled != 0 {
-		return compiled, nil
+	if s := compiled[api]; s != 0 {
+		return s, nil
 	}
-	s, err := compileEmbedded(XSD(), "umconform.xsd")
+	check, ok := selfCheck[api]
+	if !ok {
+		return 0, fmt.Errorf("schema: unknown API %q: want %q or %q", api, UM, EWS)
+	}
+	s, err := compileEmbedded(XSD(), string(api))
 	if err != nil {
-		return 0, fmt.Errorf("schema: compiling umconform.xsd: %w", err)
+		return 0, fmt.Errorf("schema: compiling %s: %w", api, err)
 	}
-	v := &Validator{maxSize: DefaultMaxSize, maxMarkup: DefaultMaxMarkup, ctx: newContexts(s, 1)}
-	if r := v.Validate(selfCheckResponse); !r.Valid() || r.Message != "GetCallInfoResponse" {
+	v := &Validator{maxSize: DefaultMaxSize, maxMarkup: DefaultMaxMarkup, api: api, ctx: newContexts(s, 1)}
+	if r := v.Validate(check.doc); !r.Valid() || r.Message != check.message {
 		freeSchema(s)
-		return 0, fmt.Errorf("schema: self-check failed, the compiled schema rejects the documentation's sample response (an xs:import probably did not resolve): %v", r.Violations)
+		return 0, fmt.Errorf("schema: self-check failed, the compiled %s rejects the documentation's sample response (an xs:import probably did not resolve): %v", api, r.Violations)
 	}
-	compiled = s
+	compiled[api] = s
 	return s, nil
 }
 

@@ -2,6 +2,7 @@
 package suites
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,6 +62,10 @@ type Config struct {
 	// command): nothing is sent to the target, not even ahead of the checks.
 	Preview bool
 
+	// EWS is the target's EWS endpoint, when it offers one (ews.go). A target may offer
+	// the EWS endpoint alone: Target is then nil.
+	EWS EWSConfig
+
 	// LabelFilter, Focus and Skip select the checks to declare, with Ginkgo's syntax and
 	// meaning, check by check. The runner applies them here rather than handing them to
 	// Ginkgo, because a replayed fixture is one spec holding several checks.
@@ -87,6 +92,7 @@ type Config struct {
 type Env struct {
 	cfg    Config
 	sender *Sender
+	ews    *ewsEnv // nil when the target offers no EWS endpoint
 
 	mu        sync.Mutex
 	exchanges map[string]*memo
@@ -130,7 +136,7 @@ func (m *memo) exchange(s *Sender) *Exchange {
 // NewEnv checks cfg and prepares a run.
 func NewEnv(cfg Config) (*Env, error) {
 	var errs []error
-	if cfg.Target == nil {
+	if cfg.Target == nil && cfg.EWS.Target == nil {
 		errs = append(errs, errors.New("no target URL"))
 	}
 	if cfg.Validator == nil {
@@ -163,6 +169,13 @@ func NewEnv(cfg Config) (*Env, error) {
 	if cfg.TargetName == "" && cfg.Target != nil {
 		cfg.TargetName = cfg.Target.String()
 	}
+	if cfg.Target == nil && cfg.EWS.Target != nil {
+		cfg.Name, cfg.TargetName = cmp.Or(cfg.Name, cfg.EWS.Target.Hostname()), cmp.Or(cfg.TargetName, cfg.EWS.Target.String())
+	}
+	ews, err := newEWSEnv(cfg)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	selects, err := selector(cfg.LabelFilter, cfg.Focus, cfg.Skip)
 	if err != nil {
 		errs = append(errs, err)
@@ -171,6 +184,7 @@ func NewEnv(cfg Config) (*Env, error) {
 		return nil, errors.Join(errs...)
 	}
 	e := &Env{
+		ews:       ews,
 		cfg:       cfg,
 		selects:   selects,
 		plans:     map[string]*specPlan{},

@@ -191,15 +191,8 @@ func judgeSuccessSchema(op string) func(*Exchange) Outcome {
 			return pass(fmt.Sprintf("no %s success to validate: %s", op, describe(ex)))
 		}
 		want := responseOf[op]
-		var structural []schema.Violation
-		for _, v := range ex.Result.Violations {
-			if !isEnumViolation(v) {
-				structural = append(structural, v)
-			}
-		}
-		if len(structural) > 0 {
-			v := structural[0]
-			return Outcome{Expected: "a valid " + want, Actual: v.Message, Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: structural}
+		if o, found := violationOutcome(ex, func(v schema.Violation) bool { return !isEnumViolation(v) }, "a valid "+want); found {
+			return o
 		}
 		if ex.Result.Message != want {
 			return fail("a "+want+" in the Body", describe(ex), "/Envelope/Body")
@@ -213,15 +206,9 @@ func judgeS2(ex *Exchange) Outcome {
 	if o, stop := transportProblem(ex); stop {
 		return o
 	}
-	var enum []schema.Violation
-	for _, v := range ex.Result.Violations {
-		if isEnumViolation(v) {
-			enum = append(enum, v)
-		}
-	}
-	if len(enum) > 0 {
-		v := enum[0]
-		return Outcome{Expected: "CallState one of the 8 values and EventCause one of the 5", Actual: enumActual(v), Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: enum}
+	if o, found := violationOutcome(ex, isEnumViolation, "CallState one of the 8 values and EventCause one of the 5"); found {
+		o.Actual = enumActual(o.Violations[0])
+		return o
 	}
 	if ex.Result.Message != "GetCallInfoResponse" {
 		return pass("no call information to check: " + describe(ex))
@@ -246,6 +233,22 @@ func enumActual(v schema.Violation) string {
 		return fmt.Sprintf("%s '%s' is not one of the %d values", name, m[1], n)
 	}
 	return v.Message
+}
+
+// violationOutcome is the failure for the response's schema violations that pick selects,
+// the first named, all kept; found is false when there are none.
+func violationOutcome(ex *Exchange, pick func(schema.Violation) bool, expected string) (o Outcome, found bool) {
+	var vs []schema.Violation
+	for _, v := range ex.Result.Violations {
+		if pick(v) {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return Outcome{}, false
+	}
+	v := vs[0]
+	return Outcome{Expected: expected, Actual: v.Message, Where: fmt.Sprintf("response line %d %s", v.Line, v.Path), Violations: vs}, true
 }
 
 // judgeS3: EventCause is one of the four documented values (SHOULD).

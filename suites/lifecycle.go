@@ -100,6 +100,12 @@ func answerOf(ex *Exchange) answer {
 	if !isSuccess(ex) || r.Message != "GetCallInfoResponse" || !ok1 || !ok2 {
 		return answer{Other: describe(ex)}
 	}
+	return infoAnswer(rawState, rawCause)
+}
+
+// infoAnswer is the answer of a response carrying call information: a state and a cause
+// (the EWS PhoneCallState and ConnectionFailureCause share the UM enumerations).
+func infoAnswer(rawState, rawCause string) answer {
 	state, ok1 := canonical(rawState, callStates)
 	cause, ok2 := canonical(rawCause, causes)
 	if !ok1 || !ok2 {
@@ -168,104 +174,50 @@ func (t *callTrace) states() []string {
 // itself within the poll limit is ended by the harness; either way the harness then sends
 // Disconnect and asks again, so that L5 is judged on every call.
 func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
-	t := e.placeTraced(ctx, dial)
-	if t.Err != nil {
-		return t
-	}
-	defer e.endTraced(ctx, t)
-	// L1: the first GetCallInfo follows PlayOnPhone at once.
-	faults := 0
-	for i := range e.cfg.PollLimit {
-		if !e.ask(ctx, t, i > 0) {
-			return t
-		}
-		a := t.Answers[len(t.Answers)-1]
-		if a.State == stateDisconnected {
-			t.EndedByItself = true
-			break
-		}
-		if a.Response {
-			faults = 0
-		} else if faults++; faults >= faultRun {
-			break
-		}
-	}
-	if t.EndedByItself {
-		for range confirmPolls {
-			if !e.ask(ctx, t, true) {
-				return t
-			}
-		}
-	}
-	if !e.hangUp(ctx, t) {
-		return t
-	}
-	for i := range afterPolls {
-		if !e.ask(ctx, t, i > 0) {
-			return t
-		}
-	}
-	return t
+	return e.follow(ctx, e.umAPI(), dial)
 }
 
-// placeTraced places a call to dial for a trace; the trace's Err says why it could not.
-func (e *Env) placeTraced(ctx context.Context, dial string) *callTrace {
+// placeTraced places a call to dial through api for a trace; the trace's Err says why it
+// could not.
+func (e *Env) placeTraced(ctx context.Context, api callAPI, dial string) *callTrace {
 	t := &callTrace{Dial: dial, DisconnectAt: -1, OthersEndedAt: -1}
-	if _, ok := e.cfg.Fixtures.Lookup(pollFixture); !ok {
-		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to poll calls, is not in the corpus", pollFixture)}
-		return t
-	}
-	id, pop, err := e.ownCall(ctx, dial)
-	if pop != nil {
-		t.All = append(t.All, pop)
+	id, placed, err := api.place(ctx, dial)
+	if placed != nil {
+		t.All = append(t.All, placed)
 	}
 	t.CallID, t.Err = id, err
 	return t
 }
 
-// endTraced disconnects a traced call that stopped before the harness disconnected it:
-// never leave a phone ringing.
-func (e *Env) endTraced(ctx context.Context, t *callTrace) {
+// endTraced ends a traced call that stopped before the harness disconnected it: never
+// leave a phone ringing.
+func (e *Env) endTraced(ctx context.Context, api callAPI, t *callTrace) {
 	if t.CallID != "" && t.Disconnect == nil {
-		e.disconnect(context.WithoutCancel(ctx), t.CallID)
+		api.end(context.WithoutCancel(ctx), t.CallID)
 	}
 }
 
-// ask sends one GetCallInfo about t's call (after the poll interval when wait is set) and
-// adds its answer to the trace; it reports false, with t.Err set, when no answer came.
-func (e *Env) ask(ctx context.Context, t *callTrace, wait bool) bool {
+// ask asks api about t's call once (after the poll interval when wait is set) and adds
+// its answer to the trace; it reports false, with t.Err set, when no answer came.
+func (e *Env) ask(ctx context.Context, api callAPI, t *callTrace, wait bool) bool {
 	if wait && !sleep(ctx, e.cfg.PollInterval) {
 		t.Err = &TransportError{Kind: "timeout", Err: fmt.Errorf("the check ran out of time while polling: %w", context.Cause(ctx))}
 		return false
 	}
-	if err := e.breaker.open(); err != nil { // another call's requests found the target gone
-		t.Err = err
-		return false
-	}
-	gci, _ := e.cfg.Fixtures.Lookup(pollFixture)
-	ex := e.sender.Send(ctx, gci, fixtures.Values{CallID: t.CallID})
-	e.breaker.record(ex.Err)
+	ex, a := api.query(ctx, t.CallID, len(t.Answers))
 	t.All = append(t.All, ex)
 	if ex.Err != nil {
-		t.Err = fmt.Errorf("polling GetCallInfo (answer %d): %w", len(t.Answers)+1, ex.Err)
+		t.Err = fmt.Errorf("polling %s (answer %d): %w", api.ask, len(t.Answers)+1, ex.Err)
 		return false
 	}
-	t.Polls = append(t.Polls, ex)
-	t.Answers = append(t.Answers, answerOf(ex))
+	t.Polls, t.Answers = append(t.Polls, ex), append(t.Answers, a)
 	return true
 }
 
-// hangUp sends the harness's Disconnect for t's call; it reports false, with t.Err set,
-// when no answer came.
-func (e *Env) hangUp(ctx context.Context, t *callTrace) bool {
-	dc, ok := e.cfg.Fixtures.Lookup(disconnectFixture)
-	if !ok {
-		t.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}
-		return false
-	}
+// hangUp ends t's call through api; it reports false, with t.Err set, when no answer came.
+func (e *Env) hangUp(ctx context.Context, api callAPI, t *callTrace) bool {
 	t.DisconnectAt = len(t.Answers)
-	t.Disconnect = e.sender.Send(ctx, dc, fixtures.Values{CallID: t.CallID})
-	e.breaker.record(t.Disconnect.Err)
+	t.Disconnect = api.end(ctx, t.CallID)
 	t.All = append(t.All, t.Disconnect)
 	if t.Disconnect.Err != nil {
 		t.Err = fmt.Errorf("disconnecting the call: %w", t.Disconnect.Err)
@@ -284,14 +236,15 @@ func (e *Env) hangUp(ctx context.Context, t *callTrace) bool {
 // ended, or an ended one where one is live. Every answer also joins its call's trace, on
 // which the single-call rules (L1–L5, S1–S3, X5) are judged as for any traced call.
 func (e *Env) traceApart(ctx context.Context, dials []string) []*callTrace {
+	api := e.umAPI()
 	var traces []*callTrace
 	defer func() {
 		for _, t := range traces {
-			e.endTraced(ctx, t)
+			e.endTraced(ctx, api, t)
 		}
 	}()
 	for _, d := range dials {
-		t := e.placeTraced(ctx, d)
+		t := e.placeTraced(ctx, api, d)
 		traces = append(traces, t)
 		if t.Err != nil {
 			return traces
@@ -303,7 +256,7 @@ func (e *Env) traceApart(ctx context.Context, dials []string) []*callTrace {
 			return false
 		}
 		for _, t := range traces {
-			if !e.ask(ctx, t, false) {
+			if !e.ask(ctx, api, t, false) {
 				return false
 			}
 		}
@@ -331,7 +284,7 @@ func (e *Env) traceApart(ctx context.Context, dials []string) []*callTrace {
 				other.OthersEndedAt = len(other.Answers)
 			}
 		}
-		if !e.hangUp(ctx, t) || !round(false) {
+		if !e.hangUp(ctx, api, t) || !round(false) {
 			return traces
 		}
 	}
@@ -438,11 +391,24 @@ func where(i int, answers []answer) string {
 	return fmt.Sprintf("GetCallInfo answer %d of %d", i+1, len(answers))
 }
 
-// judgeTrace judges requirement id on one call's trace. A break seen is a failure even when
-// the trace stopped early; an early stop only makes the rest unjudgeable.
+// judgeTrace judges requirement id on one call's trace: the lifecycle rules, and, because
+// every poll is a GetCallInfo answer like any other, its schema (S1-S3) and timing (X5).
 func judgeTrace(id string, t *callTrace) Outcome {
+	return traceOutcome(id, id, t, umDisconnected, judges[id], "GetCallInfo answer")
+}
+
+// umDisconnected tells whether a UM Disconnect succeeded.
+func umDisconnected(ex *Exchange) bool {
+	return isSuccess(ex) && ex.Result.Message == "DisconnectResponse"
+}
+
+// traceOutcome judges requirement id on a trace of either API: rule is the lifecycle rule
+// (L1-L5) id stands for, if any; ended tells whether the trace's Disconnect succeeded, in
+// its API's words; every other requirement but X5 is judged by each on every poll, named
+// what in messages. A break seen is a failure even when the trace stopped early.
+func traceOutcome(id, rule string, t *callTrace, ended func(*Exchange) bool, each func(*Exchange) Outcome, what string) Outcome {
 	var o Outcome
-	switch id {
+	switch rule {
 	case "L1":
 		o = judgeL1Seq(t.Answers)
 	case "L2":
@@ -455,18 +421,27 @@ func judgeTrace(id string, t *callTrace) Outcome {
 		if t.Disconnect == nil || t.Disconnect.Err != nil {
 			break
 		}
-		ok := isSuccess(t.Disconnect) && t.Disconnect.Result.Message == "DisconnectResponse"
-		o = judgeL5Seq(ok, t.EndedByItself, describe(t.Disconnect), t.Answers[t.DisconnectAt:])
-	case "X5":
-		o = judgeEach(judgeX5, t.All, "exchange")
-	default: // S1, S2, S3: every GetCallInfo answer validates
-		o = judgeEach(judges[id], t.Polls, "GetCallInfo answer")
+		o = judgeL5Seq(ended(t.Disconnect), t.EndedByItself, describe(t.Disconnect), t.Answers[t.DisconnectAt:])
+	default:
+		switch {
+		case id == "X5":
+			o = judgeEach(judgeX5, t.All, "exchange")
+		case each != nil:
+			o = judgeEach(each, t.Polls, what)
+		}
 	}
+	return settle(id, rule == "L1", t, o)
+}
+
+// settle is a trace judge's verdict on requirement id given the outcome o its rule gave:
+// a break seen is a failure even when the trace stopped early; an early stop only makes the
+// rest unjudgeable. firstOnly says the rule reads only the first answer (L1).
+func settle(id string, firstOnly bool, t *callTrace, o Outcome) Outcome {
 	switch {
 	case !o.Pass && !o.CannotJudge && o.Expected != "":
 		return o
-	case id == "L1" && len(t.Answers) > 0:
-		return o // the first answer is all L1 needs
+	case firstOnly && len(t.Answers) > 0:
+		return o // the first answer is all it needs
 	case t.Err != nil:
 		return cannotJudgeFor(t.Err, "the call to %s was not followed to its end: %v", t.Dial, t.Err)
 	case o.Expected == "" && !o.Pass && !o.CannotJudge:
@@ -694,6 +669,13 @@ func judgeL8(traces []*callTrace) Outcome {
 // traceJudge judges requirement id on every trace run returns: the first call that breaks
 // it decides, and its states are the evidence.
 func traceJudge(id string, run func(context.Context) ([]*callTrace, error)) func(SpecContext) (Outcome, reports.Evidence) {
+	return traceJudgeBy(id, run, judgeTrace, breakingExchange)
+}
+
+// traceJudgeBy is traceJudge with the trace judge and the finder of the breaking exchange
+// as parameters: the EWS lifecycle judges its traces with its own (ews_lifecycle.go).
+func traceJudgeBy(id string, run func(context.Context) ([]*callTrace, error), judge func(string, *callTrace) Outcome,
+	breaking func(string, *callTrace) *Exchange) func(SpecContext) (Outcome, reports.Evidence) {
 	return func(ctx SpecContext) (Outcome, reports.Evidence) {
 		traces, err := run(ctx)
 		if err != nil {
@@ -703,7 +685,7 @@ func traceJudge(id string, run func(context.Context) ([]*callTrace, error)) func
 		var unjudgedEv reports.Evidence
 		var notes []string
 		for i, t := range traces {
-			o := judgeTrace(id, t)
+			o := judge(id, t)
 			ev := traceEvidence(t)
 			if len(traces) > 1 {
 				o.Where = fmt.Sprintf("call %d of %d (%s): %s", i+1, len(traces), t.Dial, o.Where)
@@ -714,7 +696,7 @@ func traceJudge(id string, run func(context.Context) ([]*callTrace, error)) func
 					unjudged, unjudgedEv = &o, ev
 				}
 			case !o.Pass:
-				if ex := breakingExchange(id, t); ex != nil {
+				if ex := breaking(id, t); ex != nil {
 					ev = exchangeEvidence(ex, ev.States)
 				}
 				return o, ev

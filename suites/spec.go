@@ -226,7 +226,7 @@ func (e *Env) ParseLabels(labels []string) CheckLabels {
 				l.Unknown = append(l.Unknown, s)
 			}
 		default:
-			if _, ok := e.cfg.Fixtures.Lookup(s); ok {
+			if _, ok := e.cfg.Fixtures.Lookup(s); ok || e.ewsFixture(s) {
 				l.Fixture = s
 			}
 		}

@@ -19,7 +19,7 @@ import (
 	"path/filepath"
 )
 
-//go:embed client/package.json client/package-lock.json client/check.mjs
+//go:embed client/package.json client/package-lock.json client/check.mjs client/check-ews.mjs
 var client embed.FS
 
 // Client is node-soap installed in a folder.
@@ -38,7 +38,7 @@ func Install(ctx context.Context, dir string) (*Client, error) {
 	if err != nil {
 		return nil, errors.New("npm not found: run make test, which installs Node.js and npm when they are missing")
 	}
-	for _, f := range []string{"package.json", "package-lock.json", "check.mjs"} {
+	for _, f := range []string{"package.json", "package-lock.json", "check.mjs", "check-ews.mjs"} {
 		b, err := client.ReadFile("client/" + f)
 		if err != nil {
 			return nil, fmt.Errorf("nodesoap: %w", err)
@@ -66,7 +66,18 @@ type Results map[string]map[string]any
 // whole output, for messages; err says when node-soap could not load the WSDL or a call
 // failed outright.
 func (c *Client) Call(ctx context.Context, serviceURL, entryID, dialString string) (Results, string, error) {
-	run := exec.CommandContext(ctx, c.node, "check.mjs", serviceURL, entryID, dialString)
+	return c.Run(ctx, "check.mjs", serviceURL, entryID, dialString)
+}
+
+// CallEWS is Call for the EWS endpoint: PlayOnPhone, GetPhoneCallInformation and
+// DisconnectPhoneCall through the EWS WSDL (client/check-ews.mjs says what it calls).
+func (c *Client) CallEWS(ctx context.Context, serviceURL, entryID, dialString string) (Results, string, error) {
+	return c.Run(ctx, "check-ews.mjs", serviceURL, entryID, dialString)
+}
+
+// Run runs one of the client's scripts against serviceURL and collects its JSON lines.
+func (c *Client) Run(ctx context.Context, script, serviceURL, entryID, dialString string) (Results, string, error) {
+	run := exec.CommandContext(ctx, c.node, script, serviceURL, entryID, dialString)
 	run.Dir = c.dir
 	out, err := run.CombinedOutput()
 	results := Results{}

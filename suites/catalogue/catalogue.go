@@ -52,7 +52,7 @@ func Default() Catalogue {
 	return c
 }
 
-var areas = []string{"transport", "schema", "callid", "playonphone", "lifecycle", "robustness", "replay"}
+var areas = []string{"transport", "schema", "callid", "playonphone", "lifecycle", "robustness", "replay", "ews"}
 
 // Parse reads a catalogue in the requirements.tsv format and reports every problem at once.
 func Parse(data []byte) (Catalogue, error) {

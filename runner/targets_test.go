@@ -1,0 +1,37 @@
+package runner
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestEWSTargetsPairByName: an EWS endpoint joins the UM target of the same name (one
+// server, both APIs), or stands alone; the errors say what to do.
+func TestEWSTargetsPairByName(t *testing.T) {
+	for name, c := range map[string]struct {
+		um, ews []string
+		want    []Target
+		err     string
+	}{
+		"none: the embedded server": {nil, nil, []Target{{Name: "reference"}}, ""},
+		"same host pairs": {[]string{"https://mail.contoso.com/EWS/UM2007Legacy.asmx"}, []string{"https://mail.contoso.com/EWS/Exchange.asmx"},
+			[]Target{{Name: "mail.contoso.com", URL: "https://mail.contoso.com/EWS/UM2007Legacy.asmx", EWSURL: "https://mail.contoso.com/EWS/Exchange.asmx"}}, ""},
+		"named pairs": {[]string{"a=https://um.a/x", "b=https://um.b/x"}, []string{"b=https://ews.b/EWS/Exchange.asmx"},
+			[]Target{{Name: "a", URL: "https://um.a/x"}, {Name: "b", URL: "https://um.b/x", EWSURL: "https://ews.b/EWS/Exchange.asmx"}}, ""},
+		"EWS alone": {nil, []string{"https://ews.example/EWS/Exchange.asmx"},
+			[]Target{{Name: "ews.example", EWSURL: "https://ews.example/EWS/Exchange.asmx"}}, ""},
+		"embedded has its own":   {[]string{"ref=embedded"}, []string{"ref=https://x/EWS/Exchange.asmx"}, nil, "has its own EWS endpoint"},
+		"EWS named twice":        {nil, []string{"a=https://x/EWS/Exchange.asmx", "a=https://y/EWS/Exchange.asmx"}, nil, "used twice"},
+		"EWS cannot be embedded": {nil, []string{"embedded"}, nil, "full URL"},
+	} {
+		c2 := Config{Targets: c.um, EWSTargets: c.ews}
+		got, err := c2.targets()
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: err %v, want one saying %q", name, err, c.err)
+		case c.err == "" && (err != nil || !slices.Equal(got, c.want)):
+			t.Errorf("%s: %+v, %v; want %+v", name, got, err, c.want)
+		}
+	}
+}

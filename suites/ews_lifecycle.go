@@ -1,0 +1,305 @@
+package suites
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/reports"
+)
+
+// callAPI is how one web service places, asks about and ends a call: what follow needs to
+// trace a call through it. The EWS lifecycle follows calls through ewsAPI; the cross-API
+// checks place through one API and ask through both.
+type callAPI struct {
+	name  string // UM or EWS, for titles
+	ask   string // the operation that asks, for messages: GetCallInfo, GetPhoneCallInformation
+	place func(ctx context.Context, dial string) (string, *Exchange, error)
+	// query asks about call id; n is the index of the answer in the trace.
+	query func(ctx context.Context, id string, n int) (*Exchange, answer)
+	end   func(ctx context.Context, id string) *Exchange
+	// ended tells whether end's exchange is a successful disconnect.
+	ended func(*Exchange) bool
+}
+
+// ewsAPI is the EWS endpoint's way of placing, asking about and ending calls.
+func (e *Env) ewsAPI() callAPI {
+	return callAPI{
+		name: "EWS", ask: "GetPhoneCallInformation",
+		place: e.placeEWSCall,
+		query: func(ctx context.Context, id string, _ int) (*Exchange, answer) {
+			ex := e.ews.send(ctx, ewsPollFixture, fixtures.Values{PhoneCallID: id})
+			return ex, ewsAnswerOf(ex)
+		},
+		end:   e.endEWSCall,
+		ended: ewsSucceeded,
+	}
+}
+
+// umAPI is the UM web service's: the UM lifecycle follows its calls through it
+// (traceCall), and the cross-API checks mix it with ewsAPI.
+func (e *Env) umAPI() callAPI {
+	return callAPI{
+		name: "UM", ask: "GetCallInfo",
+		place: e.ownCall,
+		query: func(ctx context.Context, id string, _ int) (*Exchange, answer) {
+			f, ok := e.cfg.Fixtures.Lookup(pollFixture)
+			if !ok {
+				return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to poll calls, is not in the corpus", pollFixture)}}, answer{Other: "no answer"}
+			}
+			if err := e.breaker.open(); err != nil { // another call's requests found the target gone
+				return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}, answer{Other: "no answer"}
+			}
+			ex := e.sender.Send(ctx, f, fixtures.Values{CallID: id})
+			e.breaker.record(ex.Err)
+			return ex, answerOf(ex)
+		},
+		end: func(ctx context.Context, id string) *Exchange {
+			f, ok := e.cfg.Fixtures.Lookup(disconnectFixture)
+			if !ok {
+				return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}}
+			}
+			ex := e.sender.Send(ctx, f, fixtures.Values{CallID: id})
+			e.breaker.record(ex.Err)
+			return ex
+		},
+		ended: umDisconnected,
+	}
+}
+
+// follow places a call to dial through api and follows it to its end. A call that does not
+// end by itself within the poll limit is ended by the harness; either way the harness then
+// disconnects it and asks again, so that L5 (E12) is judged on every call.
+func (e *Env) follow(ctx context.Context, api callAPI, dial string) *callTrace {
+	t := e.placeTraced(ctx, api, dial)
+	if t.Err == nil {
+		e.followPlaced(ctx, api, t)
+	}
+	return t
+}
+
+// followPlaced follows t's call, already placed.
+func (e *Env) followPlaced(ctx context.Context, api callAPI, t *callTrace) {
+	defer e.endTraced(ctx, api, t)
+	faults := 0
+	for i := range e.cfg.PollLimit {
+		if !e.ask(ctx, api, t, i > 0) {
+			return
+		}
+		a := t.Answers[len(t.Answers)-1]
+		if a.State == stateDisconnected {
+			t.EndedByItself = true
+			break
+		}
+		if a.Response {
+			faults = 0
+		} else if faults++; faults >= faultRun {
+			break
+		}
+	}
+	for i := 0; t.EndedByItself && i < confirmPolls; i++ {
+		if !e.ask(ctx, api, t, true) {
+			return
+		}
+	}
+	if !e.hangUp(ctx, api, t) {
+		return
+	}
+	for i := range afterPolls {
+		if !e.ask(ctx, api, t, i > 0) {
+			return
+		}
+	}
+}
+
+// ewsLifecycleChecks are judged on every call traced through EWS: the twins of L1-L5 and,
+// since every poll is an EWS answer, its schema, frame, enumerations, header and timing.
+var ewsLifecycleChecks = []struct{ id, title string }{
+	{"E8", "the first GetPhoneCallInformation right after PlayOnPhone is answered with call information"},
+	{"E9", "ConnectionFailureCause is None until the call is Disconnected"},
+	{"E10", "Disconnected is terminal"},
+	{"E11", "the call never moves backwards and is never Incoming"},
+	{"E12", "after DisconnectPhoneCall, GetPhoneCallInformation answers Disconnected or ErrorInvalidPhoneCallId"},
+	{"E1", "every GetPhoneCallInformation answer validates"},
+	{"E2", "every answer's ResponseClass agrees with its ResponseCode"},
+	{"E3", "every PhoneCallState and ConnectionFailureCause is in its enumeration"},
+	{"E6", "every answer carries ServerVersionInfo"},
+	{"X5", "every answer arrives within the timeout"},
+}
+
+// ewsTwin is the UM lifecycle rule each EWS one repeats.
+var ewsTwin = map[string]string{"E8": "L1", "E9": "L2", "E10": "L3", "E11": "L4", "E12": "L5"}
+
+// ewsJudgeTrace judges requirement id on a call traced through EWS, with the UM
+// lifecycle's sequence judges: the rules are the same, only the words differ.
+func ewsJudgeTrace(id string, t *callTrace) Outcome {
+	return ewsWords(traceOutcome(id, ewsTwin[id], t, ewsSucceeded, ewsJudges[id], "GetPhoneCallInformation answer"))
+}
+
+// breakingBy returns, for a trace judge, the finder of the exchange behind a trace's first
+// break: the last exchange of the shortest stretch of the trace that already breaks.
+func breakingBy(judge func(string, *callTrace) Outcome) func(string, *callTrace) *Exchange {
+	return func(id string, t *callTrace) *Exchange {
+		breaks := func(o Outcome) bool { return !o.Pass && !o.CannotJudge }
+		if id == "X5" {
+			for _, ex := range t.All {
+				if breaks(judgeX5(ex)) {
+					return ex
+				}
+			}
+			return nil
+		}
+		for k := 1; k <= len(t.Polls); k++ {
+			cut := *t
+			cut.Answers, cut.Polls, cut.Err = t.Answers[:k], t.Polls[:k], nil
+			if cut.DisconnectAt > k {
+				cut.DisconnectAt, cut.Disconnect = -1, nil
+			}
+			if breaks(judge(id, &cut)) {
+				return t.Polls[k-1]
+			}
+		}
+		return nil
+	}
+}
+
+// declareEWSLifecycle declares, for every lifecycle dial string, one check per requirement
+// judged on a call placed and followed through EWS.
+func (e *Env) declareEWSLifecycle() {
+	dials := e.cfg.LifecycleDialStrings
+	if len(dials) == 0 {
+		dials = []string{""} // the checks exist all the same, and cannot be judged when run
+	}
+	e.container("ews lifecycle", []string{"places-call"}, func() {
+		for _, dial := range dials {
+			m := e.newTraceMemo(func(ctx context.Context) []*callTrace { return []*callTrace{e.follow(ctx, e.ewsAPI(), dial)} })
+			for _, c := range ewsLifecycleChecks {
+				e.Requirement(checkSpec{id: c.id, scenario: "ews-lifecycle-call-" + cmp.Or(dial, "dial-string"), title: fmt.Sprintf("EWS call to %s: %s", dialName(dial), c.title),
+					timeout: e.lifecycleTimeout(), judge: traceJudgeBy(c.id, m.wait, ewsJudgeTrace, breakingBy(ewsJudgeTrace))})
+			}
+		}
+	})
+}
+
+// crossTrace is a call placed through one API and asked about through both, in turn.
+type crossTrace struct {
+	*callTrace
+	origin, other string // the API that placed the call, and the other one
+	shared        bool   // the other API answered the first question with call information
+	// ended tells whether the origin's disconnect succeeded.
+	ended func(*Exchange) bool
+}
+
+// traceAcross places a call through origin and asks the other API about it first: a
+// target that keeps the APIs' calls apart answers with an error, and the check ends there.
+// Otherwise the call is followed asking origin and other in turn, and ended through origin.
+func (e *Env) traceAcross(ctx context.Context, origin, other callAPI, dial string) *crossTrace {
+	ct := &crossTrace{callTrace: &callTrace{Dial: dial, DisconnectAt: -1}, origin: origin.name, other: other.name, ended: origin.ended}
+	t := ct.callTrace
+	id, placed, err := origin.place(ctx, dial)
+	if placed != nil {
+		t.All = append(t.All, placed)
+	}
+	if err != nil {
+		t.Err = err
+		return ct
+	}
+	ex, a := other.query(ctx, id, 0)
+	t.All = append(t.All, ex)
+	if ex.Err != nil || !a.Response {
+		if ex.Err != nil {
+			t.Err = fmt.Errorf("asking %s about a call %s placed: %w", other.name, origin.name, ex.Err)
+		}
+		t.Polls, t.Answers = append(t.Polls, ex), append(t.Answers, a)
+		origin.end(context.WithoutCancel(ctx), id)
+		return ct
+	}
+	ct.shared = true
+	t.Polls, t.Answers = append(t.Polls, ex), append(t.Answers, a)
+	both := origin
+	both.query = func(ctx context.Context, id string, n int) (*Exchange, answer) {
+		if n%2 == 0 {
+			return other.query(ctx, id, n)
+		}
+		return origin.query(ctx, id, n)
+	}
+	t.CallID = id
+	e.followPlaced(ctx, both, t)
+	return ct
+}
+
+// judgeE14 judges a cross-API trace: a target that keeps the APIs apart passes; one that
+// shares calls must keep, over both APIs' answers together, the lifecycle rules L2-L5.
+func judgeE14(ct *crossTrace) Outcome {
+	t := ct.callTrace
+	if !ct.shared {
+		if t.Err != nil {
+			return cannotJudge("%v", t.Err)
+		}
+		return pass(fmt.Sprintf("the %s service does not know the call the other API placed (%s): the target keeps the APIs' calls apart", ct.other, t.Answers[len(t.Answers)-1]))
+	}
+	for _, rule := range []string{"L2", "L3", "L4", "L5"} {
+		if o := traceOutcome("E14", rule, t, ct.ended, nil, ""); !o.Pass {
+			if !o.CannotJudge {
+				o.Where = fmt.Sprintf("the answers of %s and %s in turn, %s first: %s", ct.other, ct.origin, ct.other, o.Where)
+			}
+			return o
+		}
+	}
+	return pass("")
+}
+
+// declareCrossAPI declares E14 for a target that offers both APIs: a call placed through
+// each, asked about through both.
+func (e *Env) declareCrossAPI() {
+	if e.cfg.Target == nil {
+		return
+	}
+	e.container("ews cross-API", []string{"places-call"}, func() {
+		for _, dir := range []struct{ origin, other func() callAPI }{{e.umAPI, e.ewsAPI}, {e.ewsAPI, e.umAPI}} {
+			origin, other := dir.origin(), dir.other()
+			title := fmt.Sprintf("a call placed with %s PlayOnPhone and asked about with %s and %s in turn tells one story",
+				origin.name, other.ask, origin.ask)
+			var memo struct {
+				traceMemo
+				ct *crossTrace
+			}
+			e.Requirement(checkSpec{id: "E14", scenario: "ews-cross-api-" + strings.ToLower(origin.name), title: title, timeout: 2 * e.lifecycleTimeout(),
+				judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
+					memo.once.Do(func() { memo.ct = e.traceAcross(ctx, origin, other, e.cfg.DialString) })
+					o, ev := judgeE14(memo.ct), traceEvidence(memo.ct.callTrace)
+					if !o.Pass && !o.CannotJudge {
+						if ex := breakingBy(func(id string, t *callTrace) Outcome {
+							cut := *memo.ct
+							cut.callTrace = t
+							return judgeE14(&cut)
+						})("E14", memo.ct.callTrace); ex != nil {
+							ev = exchangeEvidence(ex, ev.States)
+						}
+					}
+					ev.States = crossStates(memo.ct)
+					return o, ev
+				}})
+		}
+	})
+}
+
+// crossStates renders a cross-API trace's answers with the API that gave each.
+func crossStates(ct *crossTrace) []string {
+	var out []string
+	for i, a := range ct.Answers {
+		api := ct.other
+		if i%2 == 1 {
+			api = ct.origin
+		}
+		if i == ct.DisconnectAt {
+			out = append(out, "[Disconnect]")
+		}
+		out = append(out, api+": "+a.String())
+	}
+	return out
+}
