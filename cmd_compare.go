@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/umconform/umconform/reports"
 )
@@ -40,7 +39,7 @@ func compareCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	var runs [2]reports.Run
 	for i, path := range fs.Args() {
-		run, err := readReport(path)
+		run, err := reports.ReadJSONFile(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "umconform compare: %v\n", err)
 			return 2
@@ -56,17 +55,4 @@ func compareCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func readReport(path string) (reports.Run, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return reports.Run{}, err // the error names the path
-	}
-	defer f.Close()
-	run, err := reports.ReadJSON(f)
-	if err != nil {
-		return reports.Run{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return run, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/umconform/umconform/expect"
+	"github.com/umconform/umconform/reports"
 )
 
 // expectationsCommand implements "umconform expectations REPORT.json [--expires DATE]":
@@ -40,7 +41,7 @@ func expectationsCommand(args []string, stdout, stderr io.Writer, now time.Time)
 		fmt.Fprintf(stderr, "umconform expectations: --expires %q: want a date YYYY-MM-DD, such as %s\n", *expires, def)
 		return 2
 	}
-	run, err := readReport(fs.Arg(0))
+	run, err := reports.ReadJSONFile(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "umconform expectations: %v\n", err)
 		return 2

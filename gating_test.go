@@ -16,7 +16,7 @@ import (
 // readRun reads a report.json the way compare and merge do.
 func readRun(t *testing.T, path string) reports.Run {
 	t.Helper()
-	run, err := readReport(path)
+	run, err := reports.ReadJSONFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -238,14 +238,7 @@ func newCheckView(run, k int, c Check) checkView {
 	return v
 }
 
-func (v checkView) get(name string) string {
-	for _, f := range v.Fields {
-		if f.Name == name {
-			return f.Value
-		}
-	}
-	return ""
-}
+func (v checkView) get(name string) string { return message{Fields: v.Fields}.get(name) }
 
 // areas groups the requirements by catalogue area in catalogue order; IDs a run names
 // that the catalogue lacks come last, under "other".

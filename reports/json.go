@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -297,4 +298,18 @@ func ReadJSON(r io.Reader) (Run, error) {
 		return Run{}, fmt.Errorf("report format is %q, want %q (a report.json written by umconform run)", probe.Format, Format)
 	}
 	return Run{}, fmt.Errorf("reading report: %w", err)
+}
+
+// ReadJSONFile reads the report.json file at path; its errors name the path.
+func ReadJSONFile(path string) (Run, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Run{}, err // the error names the path
+	}
+	defer f.Close()
+	run, err := ReadJSON(f)
+	if err != nil {
+		return Run{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return run, nil
 }

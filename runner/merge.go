@@ -40,7 +40,7 @@ func Merge(cfg MergeConfig, stdout, stderr io.Writer) int {
 	groups := map[string][]reports.Part{}
 	var names []string
 	for _, p := range paths {
-		run, err := readReport(p)
+		run, err := reports.ReadJSONFile(p)
 		if err != nil {
 			return fail(err)
 		}

@@ -62,7 +62,7 @@ func readReruns(path string) ([]rerun, error) {
 	}
 	var out []rerun
 	for _, p := range paths {
-		run, err := readReport(p)
+		run, err := reports.ReadJSONFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("--rerun-failed: %w", err)
 		}
@@ -96,20 +96,6 @@ func rerunsByTarget(rs []rerun, targets []Target) (map[string]*rerun, error) {
 		}
 	}
 	return out, nil
-}
-
-// readReport reads a report.json file.
-func readReport(path string) (reports.Run, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return reports.Run{}, err // the error names the path
-	}
-	defer f.Close()
-	run, err := reports.ReadJSON(f)
-	if err != nil {
-		return reports.Run{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return run, nil
 }
 
 // subset is the suites' Subset for one target: the shard's units, and of a rerun the
