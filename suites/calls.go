@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/umconform/umconform/fixtures"
 )
@@ -28,26 +29,31 @@ func isBudget(err error) bool {
 	return errors.As(err, &be)
 }
 
-// calls accounts for the PlayOnPhone requests of one target's run and keeps the call that
-// read-only requests share.
+// calls accounts for the PlayOnPhone requests of one target's run and keeps the calls that
+// read-only requests share, one per API.
 //
-// Fixtures that only read a live call (GetCallInfo with a bound CallId, the robustness
-// suite's health questions) share one call; a request that changes its call (Disconnect)
-// gets a call of its own. A shared call is retired when an answer shows it ended (reported
-// Disconnected, or its CallId refused) and after a hostile request, until a GetCallInfo
-// shows it is still live: the next reader then places a new one.
+// Fixtures that only read a live call (GetCallInfo or GetPhoneCallInformation with a bound
+// id, the robustness suite's health questions) share one call; a request that changes its
+// call (Disconnect) gets a call of its own. A shared call is retired when an answer shows it
+// ended (reported Disconnected, or its id refused) and after a hostile request, until a
+// question shows it is still live: the next reader then places a new one.
 type calls struct {
 	max int // 0: no budget
 
 	mu     sync.Mutex
 	placed int // PlayOnPhone requests sent (or being sent)
 
-	// share serialises the shared call's checks and replacement: two readers must not
-	// both place a new call.
-	share   sync.Mutex
-	shared  string // the shared call's CallId; "" when there is none
-	live    bool   // an answer has reported the shared call live
-	suspect bool   // a hostile request went out since the shared call was last seen live
+	um, ews shared
+}
+
+// shared is the call that read-only requests of one API share.
+type shared struct {
+	// mu serialises the call's checks and replacement: two readers must not both place a
+	// new call.
+	mu      sync.Mutex
+	id      string // the call's id; "" when there is none
+	live    bool   // an answer has reported the call live
+	suspect bool   // a hostile request went out since the call was last seen live
 }
 
 // spend counts one PlayOnPhone request against the budget, or says that the budget is spent.
@@ -103,63 +109,51 @@ func (e *Env) ownCall(ctx context.Context, dial string) (string, *Exchange, erro
 	return id, ex, nil
 }
 
-// sharedCall returns the live call that read-only requests share, placing one when there
-// is none, the last one ended, or a hostile request may have spoiled it (then one
-// GetCallInfo tells, which is cheaper than ringing a phone again).
+// sharedCall returns the live UM call that read-only requests share (share).
 func (e *Env) sharedCall(ctx context.Context) (string, error) {
-	c := &e.calls
-	c.share.Lock()
-	defer c.share.Unlock()
-	if c.shared != "" && c.suspect {
-		if a, ok := e.askShared(ctx, c.shared); ok && a.isInfo() && a.State != stateDisconnected {
-			c.suspect = false
+	return e.share(ctx, &e.calls.um, e.umAPI())
+}
+
+// share returns s, api's live call that read-only requests share, placing one when there is
+// none, the last one ended, or a hostile request may have spoiled it (then one question
+// tells, which is cheaper than ringing a phone again).
+func (e *Env) share(ctx context.Context, s *shared, api callAPI) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.id != "" && s.suspect {
+		if ex, a := api.query(ctx, s.id, 0); ex.Err == nil && a.isInfo() && a.State != stateDisconnected {
+			s.suspect = false
 		} else {
-			e.retireLocked(ctx, c.shared, a)
+			s.retire(ctx, api, a)
 		}
 	}
-	if c.shared != "" {
-		return c.shared, nil
+	if s.id != "" {
+		return s.id, nil
 	}
-	id, _, err := e.ownCall(ctx, e.cfg.DialString)
+	id, _, err := api.place(ctx, e.cfg.DialString)
 	if err != nil {
 		return "", err
 	}
-	c.shared, c.live, c.suspect = id, false, false
+	s.id, s.live, s.suspect = id, false, false
 	return id, nil
 }
 
-// askShared asks the target about the shared call once, for the pool's own bookkeeping.
-func (e *Env) askShared(ctx context.Context, id string) (answer, bool) {
-	gci, ok := e.cfg.Fixtures.Lookup(pollFixture)
-	if !ok {
-		return answer{}, false
-	}
-	ex := e.sender.Post(ctx, gci, fixtures.Values{CallID: id})
-	e.sender.validate(ex)
-	e.breaker.record(ex.Err)
-	if ex.Err != nil {
-		return answer{}, false
-	}
-	return answerOf(ex), true
-}
-
-// observeShared reads what an answer about the shared call id says of it: live call
-// information marks it live; Disconnected or a refused CallId, after it was seen live,
-// retires it. It reports whether it retired the call: the answer was then about a call
-// that ended by itself, not what the request was judged for.
-func (e *Env) observeShared(ctx context.Context, id string, a answer) (endedSince bool) {
-	c := &e.calls
-	c.share.Lock()
-	defer c.share.Unlock()
-	if c.shared != id {
+// observe reads what an answer about call id says of s: live call information marks it
+// live; Disconnected or a refused id, after it was seen live, retires it. It reports
+// whether it retired the call: the answer was then about a call that ended by itself, not
+// what the request was judged for.
+func (s *shared) observe(ctx context.Context, api callAPI, id string, a answer) (endedSince bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.id != id {
 		return false
 	}
 	switch {
 	case a.isInfo() && a.State != stateDisconnected:
-		c.live, c.suspect = true, false
+		s.live, s.suspect = true, false
 		return false
-	case c.live && (a.State == stateDisconnected || a.Exception == "InvalidCallIdException"):
-		e.retireLocked(ctx, id, a)
+	case s.live && (a.State == stateDisconnected || a.Exception == "InvalidCallIdException"):
+		s.retire(ctx, api, a)
 		return true
 	}
 	// A call never reported live is kept: a target that refuses or ends every new call
@@ -167,50 +161,67 @@ func (e *Env) observeShared(ctx context.Context, id string, a answer) (endedSinc
 	return false
 }
 
-// sharedSeenLive says whether id is the shared call and an answer has reported it live.
-func (e *Env) sharedSeenLive(id string) bool {
-	e.calls.share.Lock()
-	defer e.calls.share.Unlock()
-	return e.calls.shared == id && e.calls.live
+// observeShared is observe for the UM shared call.
+func (e *Env) observeShared(ctx context.Context, id string, a answer) bool {
+	return e.calls.um.observe(ctx, e.umAPI(), id, a)
 }
 
-// suspectShared marks the shared call as possibly spoiled by a hostile request: it is
+// sharedSeenLive says whether id is the UM shared call and an answer has reported it live.
+func (e *Env) sharedSeenLive(id string) bool {
+	s := &e.calls.um
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.id == id && s.live
+}
+
+// suspectShared marks the UM shared call as possibly spoiled by a hostile request: it is
 // asked about before the next reader uses it.
 func (e *Env) suspectShared() {
-	e.calls.share.Lock()
-	defer e.calls.share.Unlock()
-	if e.calls.shared != "" {
-		e.calls.suspect = true
+	s := &e.calls.um
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.id != "" {
+		s.suspect = true
 	}
 }
 
-// retireShared drops the shared call id (if it still is the shared one) after an answer a
-// showed it gone or spoiled; the next reader places a new one.
+// retireShared drops the UM shared call id (if it still is the shared one) after an answer
+// a showed it gone or spoiled; the next reader places a new one.
 func (e *Env) retireShared(ctx context.Context, id string, a answer) {
-	e.calls.share.Lock()
-	defer e.calls.share.Unlock()
-	if e.calls.shared == id {
-		e.retireLocked(ctx, id, a)
+	s := &e.calls.um
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.id == id {
+		s.retire(ctx, e.umAPI(), a)
 	}
 }
 
-// retireLocked drops the shared call; the caller holds share. A call the target may still
-// hold up is disconnected: a phone must not keep ringing.
-func (e *Env) retireLocked(ctx context.Context, id string, a answer) {
-	e.calls.shared, e.calls.live, e.calls.suspect = "", false, false
+// retire drops the call after answer a; the caller holds mu. A call the target may still
+// hold up is ended: a phone must not keep ringing.
+func (s *shared) retire(ctx context.Context, api callAPI, a answer) {
+	id := s.id
+	s.id, s.live, s.suspect = "", false, false
 	if a.State != stateDisconnected && a.Exception != "InvalidCallIdException" {
-		e.disconnect(context.WithoutCancel(ctx), id)
+		api.end(context.WithoutCancel(ctx), id)
 	}
 }
 
-// endShared disconnects the shared call at the end of the run.
-func (e *Env) endShared() {
-	e.calls.share.Lock()
-	defer e.calls.share.Unlock()
-	if id := e.calls.shared; id != "" {
-		e.calls.shared = ""
-		ctx, cancel := context.WithTimeout(context.Background(), e.cfg.Timeout)
+// end ends the call at the end of the run.
+func (s *shared) end(timeout time.Duration, api callAPI) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id := s.id; id != "" {
+		s.id = ""
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		e.disconnect(ctx, id)
+		api.end(ctx, id)
+	}
+}
+
+// endShared ends the shared calls at the end of the run.
+func (e *Env) endShared() {
+	e.calls.um.end(e.cfg.Timeout, e.umAPI())
+	if e.ews != nil {
+		e.calls.ews.end(e.cfg.Timeout, e.ewsAPI())
 	}
 }

@@ -22,7 +22,7 @@ func replayAnswer(t *testing.T, e *Env, id string) answer {
 func hangUpShared(t *testing.T, e *Env) {
 	t.Helper()
 	dc, _ := e.cfg.Fixtures.Lookup(disconnectFixture)
-	if ex := e.sender.Send(context.Background(), dc, fixtures.Values{CallID: e.calls.shared}); ex.Err != nil || ex.Status != 200 {
+	if ex := e.sender.Send(context.Background(), dc, fixtures.Values{CallID: e.calls.um.id}); ex.Err != nil || ex.Status != 200 {
 		t.Fatalf("ending the shared call: %v, HTTP %d", ex.Err, ex.Status)
 	}
 }
@@ -96,4 +96,38 @@ func TestSharedCall(t *testing.T) {
 			t.Errorf("a budget error judges as %+v, want skipped", o)
 		}
 	})
+}
+
+// TestEWSFixturesShareACall: the EWS fixtures that only ask about their call share one, as
+// the UM ones do; a DisconnectPhoneCall gets a call of its own; and the run's end ends the
+// shared one.
+func TestEWSFixturesShareACall(t *testing.T) {
+	e := ewsReferenceEnv(t, "")
+	corpus, _ := e.ews.cfg.Fixtures.Wait()
+	readers := 0
+	for _, f := range corpus {
+		if f.BindPhoneCallID == "" || f.Operation() != "GetPhoneCallInformation" || f.Expect.Outcome != fixtures.Success {
+			continue
+		}
+		readers++
+		if a := ewsAnswerOf(e.ewsExchange(context.Background(), f)); !a.isInfo() {
+			t.Errorf("%s: %s, want call information", f.ID, a)
+		}
+	}
+	if readers < 3 || e.Placed() != 1 {
+		t.Fatalf("%d calls placed for %d read-only EWS fixtures, want 1", e.Placed(), readers)
+	}
+	for _, f := range corpus {
+		if f.BindPhoneCallID != "" && f.Operation() == "DisconnectPhoneCall" {
+			e.ewsExchange(context.Background(), f)
+			if e.Placed() != 2 {
+				t.Errorf("%s: %d calls placed, want its own second one", f.ID, e.Placed())
+			}
+			break
+		}
+	}
+	e.endShared()
+	if e.calls.ews.id != "" {
+		t.Error("the shared EWS call was not ended")
+	}
 }

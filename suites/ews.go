@@ -139,7 +139,11 @@ func (e *Env) ewsExchange(ctx context.Context, f fixtures.Fixture) *Exchange {
 	w.mu.Unlock()
 	m.once.Do(func() {
 		v := fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
-		if f.BindPhoneCallID != "" {
+		if f.BindPhoneCallID != "" && f.Operation() == "GetPhoneCallInformation" {
+			m.ex = e.ewsOnSharedCall(ctx, f, v)
+			return
+		}
+		if f.BindPhoneCallID != "" { // it changes its call: one of its own
 			id, _, err := e.placeEWSCall(ctx, e.cfg.DialString)
 			if err != nil {
 				m.ex = &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
@@ -165,6 +169,33 @@ func (e *Env) ewsExchange(ctx context.Context, f fixtures.Fixture) *Exchange {
 		}
 	})
 	return m.ex
+}
+
+// ewsOnSharedCall sends f, which only reads its call, about the EWS call read-only fixtures
+// share. A shared call seen live that is now unknown ended by itself: f is sent once more,
+// on a new call, as the UM replay does.
+func (e *Env) ewsOnSharedCall(ctx context.Context, f fixtures.Fixture, v fixtures.Values) *Exchange {
+	api := e.ewsAPI()
+	for retried := false; ; retried = true {
+		id, err := e.share(ctx, &e.calls.ews, api)
+		if err != nil {
+			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+		}
+		if err := e.ews.breaker.open(); err != nil {
+			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+		}
+		v.PhoneCallID = id
+		ex := e.ews.sender.Send(ctx, f, v)
+		e.ews.breaker.record(ex.Err)
+		if ex.Err != nil || f.Expect.Outcome != fixtures.Success {
+			return ex
+		}
+		a := ewsAnswerOf(ex)
+		if e.calls.ews.observe(ctx, api, id, a) && !a.isInfo() && !retried {
+			continue
+		}
+		return ex
+	}
 }
 
 // ewsAlwaysChecked are judged on every EWS replay besides what the fixture names: the
