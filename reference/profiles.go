@@ -129,7 +129,7 @@ func profileTable() []Profile {
 		broken("E9", "e9-cause-while-active", "ConnectionFailureCause (and EventCause) is Other while the call is not Disconnected", behaviour{pol: policy{causeWhileActive: true}}, "L2"),
 		broken("E10", "e10-resurrects", "a call that ended by itself is reported Connected after its first Disconnected answer, by both APIs", behaviour{pol: policy{resurrect: true}}, "E11", "L3", "L4"),
 		broken("E11", "e11-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected, in both APIs", behaviour{pol: policy{backwards: true}}, "L4"),
-		broken("E12", "e12-disconnect-ignored", "DisconnectPhoneCall (and Disconnect) succeeds but the call carries on", behaviour{pol: policy{ignoreDisconnect: true}}, "L5"),
+		broken("E12", "e12-disconnect-ignored", "DisconnectPhoneCall (and Disconnect) succeeds but the call carries on", behaviour{pol: policy{ignoreDisconnect: true}}, "L5", "L8"),
 		broken("E13", "e13-disconnect-unknown-succeeds", "DisconnectPhoneCall with an unknown or missing PhoneCallId answers Success", behaviour{ews: ewsBehaviour{disconnectUnknownSucceeds: true}}),
 		broken("E14", "e14-stale-across-apis", "GetPhoneCallInformation reports a call the UM service placed as Connected/None whatever becomes of it", behaviour{ews: ewsBehaviour{foreignCallsConnected: true}}),
 	}
