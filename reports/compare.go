@@ -13,13 +13,15 @@ import (
 // each PlayOnPhone, so two correct runs never agree on it. The UM service carries it as the
 // text of the nested PlayOnPhoneResponse; a CallId child is accepted too, as some stacks
 // write it; EWS carries its PhoneCallId as an attribute, named "Element@Attribute". A live
-// call's CallState and EventCause move with time, and the replayed fixtures share one call,
+// call's state and cause (CallState and EventCause, or EWS's PhoneCallState and
+// ConnectionFailureCause) move with time, and the replayed fixtures share one call,
 // so two correct runs ask about it at different ages: its state is judged by the schema and
 // lifecycle checks, not compared. A function, not a variable, so that no caller can change
 // another's defaults.
 func DefaultVolatile() []string {
 	return []string{"PlayOnPhoneResponse/PlayOnPhoneResponse", "PlayOnPhoneResponse/CallId", "PlayOnPhoneResponse/PhoneCallId@Id",
-		"GetCallInfoResponse/CallState", "GetCallInfoResponse/EventCause"}
+		"GetCallInfoResponse/CallState", "GetCallInfoResponse/EventCause",
+		"PhoneCallInformation/PhoneCallState", "PhoneCallInformation/ConnectionFailureCause"}
 }
 
 // Change is one check as it ended in two runs. Base or New is empty when the check exists

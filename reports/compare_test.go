@@ -161,6 +161,10 @@ func TestEWSPhoneCallIdIsVolatile(t *testing.T) {
 	if slices.Equal(canon("Success", "AAAA"), canon("Error", "AAAA")) {
 		t.Error("ResponseClass is treated as volatile")
 	}
+	info := `<PhoneCallInformation><PhoneCallState xmlns="http://schemas.microsoft.com/exchange/services/2006/types">%s</PhoneCallState></PhoneCallInformation>`
+	if !slices.Equal(CanonicalXML(fmt.Sprintf(info, "Alerted"), DefaultVolatile()), CanonicalXML(fmt.Sprintf(info, "Connecting"), DefaultVolatile())) {
+		t.Error("a live EWS call's PhoneCallState, which moves with time, counts as a difference")
+	}
 	item := `<ItemId Id="%s"/>`
 	if slices.Equal(CanonicalXML(fmt.Sprintf(item, "A"), DefaultVolatile()), CanonicalXML(fmt.Sprintf(item, "B"), DefaultVolatile())) {
 		t.Error("an Id outside PlayOnPhoneResponse/PhoneCallId is treated as volatile")
