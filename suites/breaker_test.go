@@ -119,3 +119,31 @@ func TestRunStopsSendingToATargetThatStoppedAnswering(t *testing.T) {
 		t.Errorf("a lifecycle call after the breaker opened: %v, %d requests", err, posts.Load())
 	}
 }
+
+// TestEWSEndpointThatStopsAnsweringStopsTheRun: the EWS endpoint's breaker opens after as
+// many silent exchanges as the UM one's, and the run's report says why it stopped (exit 2).
+func TestEWSEndpointThatStopsAnsweringStopsTheRun(t *testing.T) {
+	e := ewsReferenceEnv(t, "")
+	release := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer silent.Close()
+	defer close(release)
+	e.ews.sender.Target, _ = url.Parse(silent.URL + "/EWS/Exchange.asmx")
+	e.ews.sender.Timeout = 50 * time.Millisecond
+	for range breakerLimit {
+		if ex := e.ews.send(context.Background(), ewsPollFixture, fixtures.Values{PhoneCallID: "x"}); ex.Err == nil {
+			t.Fatal("a silent endpoint answered")
+		}
+	}
+	if why := e.Stopped(); !strings.HasPrefix(why, "the EWS endpoint: the target stopped answering: 5 timeouts in a row") {
+		t.Errorf("Stopped() = %q", why)
+	}
+	if run := e.newRun(); run.ExitCode() != 2 {
+		t.Errorf("exit %d, want 2", run.ExitCode())
+	}
+}

@@ -375,13 +375,17 @@ func (e *Env) endPlacedCall(ctx context.Context, ex *Exchange) {
 	}
 }
 
-// disconnect ends a call the run created. Its answer is not validated: no check reads
-// it, and failures to disconnect are the lifecycle suite's business.
-func (e *Env) disconnect(ctx context.Context, callID string) {
-	if f, ok := e.cfg.Fixtures.Lookup(disconnectFixture); ok {
-		// Sent even once the breaker is open (a phone may be ringing), and counted.
-		e.breaker.record(e.sender.Post(ctx, f, fixtures.Values{CallID: callID}).Err)
+// disconnect ends a call the run created with the recorded Disconnect, and returns its
+// exchange, validated, for the lifecycle checks that judge it. It is sent even once the
+// breaker is open (a phone may be ringing), and counted.
+func (e *Env) disconnect(ctx context.Context, callID string) *Exchange {
+	f, ok := e.cfg.Fixtures.Lookup(disconnectFixture)
+	if !ok {
+		return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}}
 	}
+	ex := e.sender.Send(ctx, f, fixtures.Values{CallID: callID})
+	e.breaker.record(ex.Err)
+	return ex
 }
 
 // disconnectFixture is the recorded Disconnect request used to end calls the run created.
@@ -467,7 +471,20 @@ func (b *breaker) describe() string {
 // Stopped is why the run stopped sending requests to this target (it was unreachable, or
 // stopped answering), or "" when it did not.
 func (e *Env) Stopped() string {
-	if err := e.breaker.open(); err != nil {
+	if why := e.breaker.stopped(); why != "" {
+		return why
+	}
+	if e.ews != nil { // the EWS endpoint has its own breaker: it may be another host
+		if why := e.ews.breaker.stopped(); why != "" {
+			return "the EWS endpoint: " + why
+		}
+	}
+	return ""
+}
+
+// stopped says why the breaker stopped the requests, "" when it did not.
+func (b *breaker) stopped() string {
+	if err := b.open(); err != nil {
 		var te *TransportError
 		if errors.As(err, &te) && te.Kind == "stopped" {
 			return te.Err.Error()

@@ -58,15 +58,7 @@ func (e *Env) umAPI() callAPI {
 			e.breaker.record(ex.Err)
 			return ex, answerOf(ex)
 		},
-		end: func(ctx context.Context, id string) *Exchange {
-			f, ok := e.cfg.Fixtures.Lookup(disconnectFixture)
-			if !ok {
-				return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}}
-			}
-			ex := e.sender.Send(ctx, f, fixtures.Values{CallID: id})
-			e.breaker.record(ex.Err)
-			return ex
-		},
+		end:   e.disconnect,
 		ended: umDisconnected,
 	}
 }
