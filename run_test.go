@@ -321,7 +321,10 @@ func TestConsoleOfABrokenValue(t *testing.T) {
 	if n, _ := strconv.Atoi(block[1]); n < 8 || strconv.Itoa(n-1) != block[4] || len(others) != n-1 || slices.Contains(others, block[2]) {
 		t.Errorf("the block counts %s checks, names %s others (%d listed), sample %s", block[1], block[4], len(others), block[2])
 	}
-	for _, want := range []string{"Running 142 specs: ", "S2           MUST    FAILED", "    response (HTTP 200): <?xml",
+	if !regexp.MustCompile(`(?m)^Running \d+ specs: [•F]+ \d+\.\ds$`).MatchString(out) {
+		t.Errorf("the output lacks the progress line:\n%s", out)
+	}
+	for _, want := range []string{"S2           MUST    FAILED", "    response (HTTP 200): <?xml",
 		"checks against http://127.0.0.1:", "Reports: " + dir + "/junit.xml, " + dir + "/report.json, " + dir + "/report.html, " + md + ", the job summary (GITHUB_STEP_SUMMARY)\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the output lacks %q:\n%s", want, out)
