@@ -69,13 +69,9 @@ func (c *Client) Call(ctx context.Context, serviceURL, entryID, dialString strin
 	return c.Run(ctx, "check.mjs", serviceURL, entryID, dialString)
 }
 
-// CallEWS is Call for the EWS endpoint: PlayOnPhone, GetPhoneCallInformation and
-// DisconnectPhoneCall through the EWS WSDL (client/check-ews.mjs says what it calls).
-func (c *Client) CallEWS(ctx context.Context, serviceURL, entryID, dialString string) (Results, string, error) {
-	return c.Run(ctx, "check-ews.mjs", serviceURL, entryID, dialString)
-}
-
-// Run runs one of the client's scripts against serviceURL and collects its JSON lines.
+// Run runs one of the client's scripts against serviceURL and collects its JSON lines:
+// check.mjs (what Call runs) or check-ews.mjs, the EWS endpoint's PlayOnPhone,
+// GetPhoneCallInformation and DisconnectPhoneCall through its WSDL.
 func (c *Client) Run(ctx context.Context, script, serviceURL, entryID, dialString string) (Results, string, error) {
 	run := exec.CommandContext(ctx, c.node, script, serviceURL, entryID, dialString)
 	run.Dir = c.dir
