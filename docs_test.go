@@ -14,7 +14,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/umconform/umconform/suites/catalogue"
+	"github.com/umconform/umconform/catalogue"
 )
 
 // protocolDoc is the project's home for protocol facts; every citation in the repository
@@ -192,7 +192,7 @@ func TestProtocolDocMapsEveryRequirement(t *testing.T) {
 		where := protocolDoc + ":" + strconv.Itoa(r.line)
 		req, ok := cat.Lookup(r.id)
 		if !ok {
-			t.Errorf("%s: requirement %q is not in the catalogue (suites/catalogue/requirements.tsv)", where, r.id)
+			t.Errorf("%s: requirement %q is not in the catalogue (catalogue/requirements.tsv)", where, r.id)
 			continue
 		}
 		if prev, dup := seen[r.id]; dup {

@@ -28,10 +28,10 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/internal/xsdcheck"
 	"github.com/umconform/umconform/reference"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // TestMain lets the test binary stand in for the umconform binary: a child started with

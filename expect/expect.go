@@ -14,8 +14,8 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/reports"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // DateLayout is how an entry's expiry is written: a calendar day.

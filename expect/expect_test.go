@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/reports"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 const good = `# known deviations of vendor A

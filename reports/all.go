@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/umconform/umconform/suites/catalogue"
+	"github.com/umconform/umconform/catalogue"
 )
 
 // WriteAll writes every report of a run into dir: junit.xml for CI, report.json for

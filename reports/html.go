@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/umconform/umconform/suites/catalogue"
+	"github.com/umconform/umconform/catalogue"
 )
 
 //go:embed report.html.tmpl

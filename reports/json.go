@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/umconform/umconform/suites/catalogue"
+	"github.com/umconform/umconform/catalogue"
 )
 
 // Format names the layout of report.json; schema/report.schema.json pins it. Bump it when a

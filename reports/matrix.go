@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/umconform/umconform/suites/catalogue"
+	"github.com/umconform/umconform/catalogue"
 )
 
 // Matrix is the requirement × target view of several runs: a vendor comparison.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/umconform/umconform/suites/catalogue"
+	"github.com/umconform/umconform/catalogue"
 )
 
 // update rewrites the golden files under testdata from the current writers.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/expect"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // Config is one run's settings, as given by flags and UMCONFORM_* variables.

@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/reports"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // MergeConfig is what "umconform merge" needs: where to write, and the shards' reports.

@@ -11,11 +11,11 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/schema"
 	"github.com/umconform/umconform/suites"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // CheckInfo is one declared check as the coverage report sees it.

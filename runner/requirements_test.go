@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/reference"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 func TestCoverageCheckerFindsOrphans(t *testing.T) {

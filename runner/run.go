@@ -16,12 +16,12 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
 	"github.com/umconform/umconform/suites"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // Exit codes of a run.

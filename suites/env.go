@@ -13,10 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // CreateCallFixture is the recorded PlayOnPhone request used to create the live calls that

@@ -15,8 +15,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/reports"
-	"github.com/umconform/umconform/suites/catalogue"
 )
 
 // entryName is the report entry every check records its result under; the report writer
