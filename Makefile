@@ -5,6 +5,10 @@
 GO ?= go
 BIN := bin/umconform
 REPORT_DIR ?= reports
+# The version every build stamps in (umconform version, and reports' harness_version).
+VERSION_PKG := github.com/umconform/umconform/internal/version
+VERSION_LDFLAGS = -X $(VERSION_PKG).version=$$(git describe --always --dirty 2>/dev/null || echo unknown) \
+	-X $(VERSION_PKG).commit=$$(git rev-parse HEAD 2>/dev/null || echo unknown)
 
 .PHONY: all deps test-deps build run test vet bench clean
 
@@ -39,7 +43,7 @@ test-deps:
 
 # -trimpath: the binary names no file of the machine that built it, in a panic or anywhere.
 build: deps
-	$(GO) build -ldflags "-X main.buildVersion=$$(git describe --always --dirty 2>/dev/null || echo unknown)" -trimpath -o $(BIN) .
+	$(GO) build -ldflags "$(VERSION_LDFLAGS)" -trimpath -o $(BIN) .
 
 run: build
 	./$(BIN) run --report-dir $(REPORT_DIR)

@@ -7,10 +7,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
+	buildinfo "github.com/umconform/umconform/internal/version"
 	"github.com/umconform/umconform/runner"
 )
 
@@ -47,27 +47,5 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	return runner.Run(ctx, cfg, stdout, stderr)
 }
 
-// buildVersion is set by the Makefile (-ldflags -X) from git describe, because builds with
-// -buildvcs=false (as GOFLAGS sets on some machines) carry no VCS revision.
-var buildVersion string
-
-// version is the module version, or the VCS revision of a source build.
-func version() string {
-	if buildVersion != "" {
-		return buildVersion
-	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && (v == "" || v == "(devel)") {
-			v = "git-" + s.Value[:min(12, len(s.Value))]
-		}
-	}
-	if v == "" {
-		v = "(devel)"
-	}
-	return v
-}
+// version is the harness version that reports carry (internal/version stamps it).
+func version() string { return buildinfo.Get().Version }

@@ -20,6 +20,7 @@ Usage:
   umconform merge [flags] REPORT...  merge the reports of a sharded run (--shard K/N) into one
   umconform expectations REPORT      an expectations file accepting every failure of a report
   umconform requirements [--matrix]  the requirement catalogue, its coverage and kill matrix
+  umconform version [--json]         the harness, commit, Go, libxml2 and catalogue versions
 
 Run 'umconform COMMAND --help' for the flags of a command.
 `
@@ -55,6 +56,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return mergeCommand(rest, stdout, stderr)
 	case "expectations":
 		return expectationsCommand(rest, stdout, stderr, time.Now())
+	case "version", "--version":
+		return versionCommand(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
