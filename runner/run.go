@@ -43,6 +43,12 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s; no check run, no report written\n", msg)
 		return ExitOK
 	}
+	if !cfg.List {
+		if err := writableReportDir(cfg.ReportDir); err != nil {
+			fmt.Fprintf(stderr, "umconform run: %v\n", err)
+			return ExitCannotRun
+		}
+	}
 	// A run must fit the container it runs in, which Go's runtime does not ask: a soft
 	// limit of three quarters of the cgroup's memory limit makes the collector work harder
 	// before the kernel kills the process (the last quarter is for libxml2's memory, which
@@ -222,7 +228,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			DialString: cfg.DialString, EntryID: cfg.EntryID, Timeout: cfg.Timeout, Strict: cfg.Strict,
 			PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit, LifecycleDialStrings: cfg.LifecycleDialStrings,
 			Fixtures: corpus, Validator: validator,
-			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion,
+			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 			MaxCalls: cfg.MaxCalls, Preview: cfg.List,
 			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),

@@ -54,6 +54,11 @@ type Config struct {
 	Catalogue      catalogue.Catalogue
 	HarnessVersion string
 
+	// WorkDir is where the run may write the files a check needs (the X1 canary): the
+	// report folder, since a container's root may be read-only and have no /tmp. Empty
+	// means the OS's temporary folder.
+	WorkDir string
+
 	// Preflight, when set, is the reason the target cannot be reached: every check then
 	// errors at once with it instead of waiting for timeouts.
 	Preflight error

@@ -71,7 +71,7 @@ func (e *Env) probes() []probe {
 		// beyond doubt, and its random content cannot turn up by chance.
 		ps = append(ps, probe{id: "xxe-canary", requirement: "X1",
 			title: "an external entity naming a canary file on this host (the target is on loopback) is not expanded",
-			make:  canaryProbe})
+			make:  func() (hostile, error) { return canaryProbe(e.cfg.WorkDir) }})
 	}
 	// A remote target's files are unknown; these two exist on every Windows and Linux host
 	// and their first lines are unmistakable. They are sent to loopback targets too, which
@@ -310,15 +310,21 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// canaryProbe writes a canary file (its name contains "umconform-canary", its content a
-// random token that appears nowhere in the request) and references it as an external
-// entity. The file is removed when the probe is done.
-func canaryProbe() (hostile, error) {
+// canaryProbe writes a canary file in dir (its name contains "umconform-canary", its
+// content a random token that appears nowhere in the request) and references it as an
+// external entity. The file is removed when the probe is done. dir is the run's work
+// folder, not /tmp: a container's empty root has no /tmp and may be read-only.
+func canaryProbe(dir string) (hostile, error) {
 	token, err := randomHex(16)
 	if err != nil {
 		return hostile{}, err
 	}
-	f, err := os.CreateTemp("", "umconform-canary-*.txt")
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return hostile{}, fmt.Errorf("creating the canary file: %w", err)
+		}
+	}
+	f, err := os.CreateTemp(dir, "umconform-canary-*.txt")
 	if err != nil {
 		return hostile{}, fmt.Errorf("creating the canary file: %w", err)
 	}

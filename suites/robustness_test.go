@@ -100,7 +100,7 @@ func faultExchange(t *testing.T) *Exchange {
 // TestBuiltRequests: the built-in requests are real wire requests: net/http parses them,
 // Content-Length matches, and the body is what the probe claims.
 func TestBuiltRequests(t *testing.T) {
-	for _, mk := range []func() (hostile, error){canaryProbe, quadraticProbe, oversizedProbe,
+	for _, mk := range []func() (hostile, error){func() (hostile, error) { return canaryProbe(t.TempDir()) }, quadraticProbe, oversizedProbe,
 		wellKnownProbe("xxe-etc-passwd", "file:///etc/passwd", regexp.MustCompile("root"))} {
 		h, err := mk()
 		if err != nil {
