@@ -10,7 +10,7 @@ VERSION_PKG := github.com/umconform/umconform/internal/version
 VERSION_LDFLAGS = -X $(VERSION_PKG).version=$$(git describe --always --dirty 2>/dev/null || echo unknown) \
 	-X $(VERSION_PKG).commit=$$(git rev-parse HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all deps test-deps build run test vet bench clean
+.PHONY: all deps test-deps build run test vet bench clean dist dist-deps
 
 all: build
 
@@ -35,6 +35,12 @@ endef
 deps:
 	$(call apt_install,command -v gcc >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libxml-2.0,gcc pkg-config libxml2-dev,needed by cgo for libxml2)
 
+# make dist links libxml2 statically from Debian's own archives: libxml2.a and what it
+# calls (ICU, zlib, liblzma) and ICU's C++ runtime. build/static.sh says why.
+DIST_ARCHIVES := libxml2.a libicuuc.a libicudata.a libicui18n.a libz.a liblzma.a libstdc++.a libc.a
+dist-deps: deps
+	$(call apt_install,for a in $(DIST_ARCHIVES); do [ -f "$$(gcc -print-file-name=$$a)" ] || exit 1; done,libxml2-dev libicu-dev zlib1g-dev liblzma-dev libstdc++-12-dev libc6-dev,static archives for make dist)
+
 # The HTML report test opens the report in headless chromium; the WSDL test loads the
 # reference server's WSDL in node-soap, which needs Node.js and npm.
 test-deps:
@@ -47,6 +53,13 @@ build: deps
 
 run: build
 	./$(BIN) run --report-dir $(REPORT_DIR)
+
+# make dist: a fully static umconform for linux/amd64 (no Go, C compiler or libxml2
+# needed where it runs), its SHA-256 beside it. Reproducible: the same commit gives the
+# same bytes. docs/DIST.md: how it is linked and what it needs at run time (nothing).
+DIST_BIN := dist/umconform-linux-amd64
+dist: dist-deps
+	bash build/static.sh $(DIST_BIN) amd64
 
 vet: deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -63,4 +76,4 @@ bench: deps
 	$(GO) test -run '^$$' -bench HostileTargets -benchtime 1x .
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
