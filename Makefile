@@ -66,8 +66,9 @@ vet: deps
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 
-test: vet test-deps
-	$(GO) test -race -count=1 ./...
+# The empty-root test (emptyroot_test.go) runs the static binary of make dist, built once.
+test: vet test-deps dist
+	UMCONFORM_DIST_BIN=$(DIST_BIN) $(GO) test -race -count=1 ./...
 
 bench: deps
 	bash bench/validate.sh
