@@ -75,6 +75,35 @@ func TestEmptyRoot(t *testing.T) {
 		}
 	})
 
+	// The image as `docker run -v …:/reports umconform` runs it: the Dockerfile's files,
+	// user, environment, entry point and default command; /reports is the volume.
+	t.Run("the image", func(t *testing.T) {
+		img := readDockerfile(t, "Dockerfile")
+		files := map[string][]byte{}
+		for _, c := range img.copies {
+			if c.src == makeVariable(t, "DIST_BIN") {
+				files[c.dst] = mustRead(t, bin) // the binary under test is make dist's
+				continue
+			}
+			entries, err := os.ReadDir(c.src)
+			if err != nil {
+				t.Fatalf("COPY %s: %v", c.src, err)
+			}
+			for _, e := range entries {
+				files[filepath.Join(c.dst, e.Name())] = mustRead(t, filepath.Join(c.src, e.Name()))
+			}
+		}
+		ij := makeJail(t, files, []string{"reports"}, img.user)
+		ij.env, ij.entrypoint = img.env, img.entrypoint
+		r := ij.run(t, img.cmd...)
+		if r.code != 0 || !regexp.MustCompile(`: \d+ passed, 0 failed, \d+ warnings?, 0 errors`).MatchString(r.stdout) {
+			t.Errorf("the image's default command: exit %d, want 0\n%s%s", r.code, tail(r.stdout), r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(ij.dir, "reports", "report.json")); err != nil {
+			t.Errorf("the image's run wrote no /reports/report.json: %v", err)
+		}
+	})
+
 	// serve, then record in front of it over TLS, then a run through the recorder that
 	// trusts its certificate only through --ca-file: the root has no CA bundle.
 	t.Run("serve, record and run over https", func(t *testing.T) {
@@ -138,22 +167,52 @@ func assertStatic(t *testing.T, bin string) {
 	}
 }
 
-// jail is the empty root: dir holds the binary, two documents and a certificate, all
-// read-only, and the writable mount points reports and out.
+// jail is an empty root: dir holds only the files put there, read-only, and the writable
+// mount points; commands run as user (uid:gid) with env and nothing else.
 type jail struct {
-	dir  string
-	pool *x509.CertPool // trusts /tls/cert.pem
+	dir        string
+	writable   []string // folders below dir, mounted writable
+	user       string
+	env        []string
+	entrypoint []string
+	pool       *x509.CertPool // trusts /tls/cert.pem
+}
+
+// makeJail puts files (path below the root: content) in a new empty root and makes the
+// writable folders, owned by user when this test runs as root.
+func makeJail(t *testing.T, files map[string][]byte, writable []string, user string) *jail {
+	dir := filepath.Join(t.TempDir(), "root")
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var uid, gid int
+	if _, err := fmt.Sscanf(user, "%d:%d", &uid, &gid); err != nil {
+		t.Fatalf("user %q: want UID:GID", user)
+	}
+	for _, d := range writable {
+		p := filepath.Join(dir, d)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// The user in the root may write only where a volume is mounted.
+		if os.Geteuid() == 0 {
+			if err := os.Chown(p, uid, gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return &jail{dir: dir, writable: writable, user: user}
 }
 
 func newJail(t *testing.T, bin string) *jail {
 	if _, err := exec.LookPath("unshare"); err != nil {
 		t.Fatalf("the empty-root test needs unshare and chroot (util-linux, coreutils): %v", err)
-	}
-	dir := filepath.Join(t.TempDir(), "root")
-	for _, d := range []string{"reports", "out", "tls"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
 	}
 	good := mustRead(t, "schema/testdata/getcallinfo-response.xml")
 	bad := regexp.MustCompile(`<CallState>\w+</CallState>`).ReplaceAll(good, []byte("<CallState>Ringing</CallState>"))
@@ -161,41 +220,30 @@ func newJail(t *testing.T, bin string) *jail {
 		t.Fatal("schema/testdata/getcallinfo-response.xml has no CallState to break")
 	}
 	certFile, keyFile, pool := selfSigned(t)
-	certPEM, keyPEM := mustRead(t, certFile), mustRead(t, keyFile)
-	for name, b := range map[string][]byte{"good.xml": good, "bad.xml": bad, "tls/cert.pem": certPEM, "tls/key.pem": keyPEM, "umconform": mustRead(t, bin)} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if os.Geteuid() == 0 {
-		// The user in the root is nobody: it may write only where a volume is mounted.
-		for _, d := range []string{"reports", "out"} {
-			if err := os.Chown(filepath.Join(dir, d), 65534, 65534); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return &jail{dir: dir, pool: pool}
+	j := makeJail(t, map[string][]byte{"umconform": mustRead(t, bin), "good.xml": good, "bad.xml": bad,
+		"tls/cert.pem": mustRead(t, certFile), "tls/key.pem": mustRead(t, keyFile)}, []string{"reports", "out"}, "65534:65534")
+	j.entrypoint, j.pool = []string{"/umconform"}, pool
+	return j
 }
 
-// command runs umconform ARGS in the empty root.
+// command runs the entry point with args in the empty root.
 func (j *jail) command(ctx context.Context, args ...string) *exec.Cmd {
 	// "$0" is the root folder. Bind mounts make it and the writable folders mount points,
 	// then the root alone is remounted read-only.
 	script := `set -e
 mount --bind "$0" "$0"
-for d in reports out; do mount --bind "$0/$d" "$0/$d"; done
+for d in $WRITABLE; do mount --bind "$0/$d" "$0/$d"; done
 mount -o remount,bind,ro "$0"
-exec chroot $USERSPEC "$0" /umconform "$@"`
+exec chroot $USERSPEC "$0" "$@"`
 	ns := []string{"--mount", "--propagation", "private"}
-	userspec := "--userspec=65534:65534"
+	userspec := "--userspec=" + j.user
 	if os.Geteuid() != 0 {
 		ns = append(ns, "--user", "--map-root-user")
 		userspec = ""
 	}
-	cmd := exec.CommandContext(ctx, "unshare", append(append(ns, "sh", "-c", script, j.dir), args...)...)
-	// Nothing from this environment: no HOME, no TMPDIR, no SSL_CERT_FILE.
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "USERSPEC=" + userspec}
+	cmd := exec.CommandContext(ctx, "unshare", append(append(ns, "sh", "-c", script, j.dir), append(j.entrypoint, args...)...)...)
+	// Nothing from this environment (no HOME, TMPDIR or SSL_CERT_FILE): only the jail's.
+	cmd.Env = append([]string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "USERSPEC=" + userspec, "WRITABLE=" + strings.Join(j.writable, " ")}, j.env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
 	return cmd
