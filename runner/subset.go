@@ -16,13 +16,19 @@ import (
 // shard is share K of N of a run's fixtures and scenarios, 1-based; N == 0 is the whole run.
 type shard struct{ k, n int }
 
-// parseShard reads --shard K/N.
+// parseShard reads --shard K/N (K may be written INDEX+1).
 func parseShard(s string) (shard, error) {
 	ks, ns, ok := strings.Cut(strings.TrimSpace(s), "/")
 	k, errK := strconv.Atoi(ks)
+	// A Kubernetes Indexed Job counts from 0, and the image has no shell to add one:
+	// "--shard=$(JOB_COMPLETION_INDEX)+1/N", which Kubernetes expands, is share index+1.
+	if i, ok := strings.CutSuffix(ks, "+1"); ok {
+		k, errK = strconv.Atoi(i)
+		k++
+	}
 	n, errN := strconv.Atoi(ns)
 	if !ok || errK != nil || errN != nil || n < 1 || k < 1 || k > n {
-		return shard{}, fmt.Errorf("--shard %q: want K/N with 1 ≤ K ≤ N, such as 2/4 (from a Kubernetes Indexed Job: $((JOB_COMPLETION_INDEX + 1))/N)", s)
+		return shard{}, fmt.Errorf("--shard %q: want K/N with 1 ≤ K ≤ N, such as 2/4 (from a Kubernetes Indexed Job: $(JOB_COMPLETION_INDEX)+1/N)", s)
 	}
 	return shard{k, n}, nil
 }
