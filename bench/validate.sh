@@ -14,8 +14,13 @@
 #        xmllint --noout --schema schema/xsd/umconform.xsd FILE...
 #     (target: umconform faster), with hyperfine, or repeated timed runs without it.
 #
+#  3. With STATIC=1, the same against the fully static build of make dist (build/static.sh):
+#     its schema benchmarks interleaved with the dynamic build's, and its validate in the
+#     same hyperfine session (target: as fast as the dynamic build, within noise).
+#
 # Environment: ROUNDS (default 6), RUNS (timed runs per command, default 10), OUT (results
-# folder, default a new temporary folder). Run from the repository root.
+# folder, default a new temporary folder), STATIC (1: compare the static build too). Run
+# from the repository root.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -42,6 +47,11 @@ summary="$out/validate-summary.txt"
 echo "== building (not timed)"
 go build -o "$out/umconform" .
 go test -c -o "$out/schema.test" ./schema
+static=${STATIC:-}
+if [ -n "$static" ]; then
+	bash build/static.sh "$out/umconform-static" >/dev/null
+	TEST_PKG=./schema bash build/static.sh "$out/schema-static.test" >/dev/null
+fi
 
 echo "== Go benchmarks: $rounds rounds"
 raw="$out/gobench.txt"
@@ -49,6 +59,10 @@ raw="$out/gobench.txt"
 for ((r = 1; r <= rounds; r++)); do
 	(cd schema && timeout 300 "$out/schema.test" -test.run '^$' -test.benchmem -test.count 1 -test.benchtime 1s \
 		-test.bench '^Benchmark(Validate|RawBinding|ValidateParallel|RawBindingParallel)$') | grep -E '^(Benchmark|goos|goarch|pkg|cpu)' >>"$raw"
+	if [ -n "$static" ]; then # the same benchmark of the static build, renamed for the summary
+		(cd schema && timeout 300 "$out/schema-static.test" -test.run '^$' -test.benchmem -test.count 1 -test.benchtime 1s \
+			-test.bench '^Benchmark(Validate|ValidateParallel)$') | grep -E '^Benchmark' | sed 's/^BenchmarkValidate/BenchmarkStaticValidate/' >>"$raw"
+	fi
 done
 for ((r = 1; r <= 2; r++)); do
 	(cd schema && timeout 300 "$out/schema.test" -test.run '^$' -test.count 1 -test.benchtime 1x -test.bench '^BenchmarkSoak$') | grep -E '^Benchmark' >>"$raw"
@@ -75,6 +89,14 @@ awk -v v="$v" -v rb="$rb" -v vp="$vp" -v rp="$rp" -v g="$growth" -v p="$peak" -v
 		vp, 1e9 / vp, rp, 1e9 / rp, rp / vp
 	printf "soak, 100000 documents, worst of 2: RSS growth %.1f MB, peak RSS %.1f MB (target growth < 10 MB: %s)\n",
 		g, p, (g < 10 ? "met" : "MISSED") }' | tee -a "$summary"
+
+if [ -n "$static" ]; then
+	sv=$(med BenchmarkStaticValidate)
+	sp=$(med BenchmarkStaticValidateParallel)
+	awk -v v="$v" -v sv="$sv" -v vp="$vp" -v sp="$sp" -v rounds="$rounds" 'BEGIN {
+		printf "static build (make dist), medians of %d rounds: Validate %.0f ns/op vs dynamic %.0f ns/op: %.2fx; RunParallel %.0f vs %.0f ns/op: %.2fx\n",
+			rounds, sv, v, v / sv, sp, vp, vp / sp }' | tee -a "$summary"
+fi
 
 echo "== 1000 files: umconform validate vs xmllint"
 docs="$out/responses"
@@ -114,15 +136,24 @@ echo "umconform: $ours; xmllint: $theirs files fail to validate" | tee -a "$summ
 ucmd="$out/umconform validate --kind response ./*.xml"
 xcmd="xmllint --noout --schema $xsd ./*.xml"
 if command -v hyperfine >/dev/null 2>&1; then
+	scmd=()
+	[ -n "$static" ] && scmd=(-n umconform-static "$out/umconform-static validate --kind response ./*.xml")
 	(cd "$docs" && hyperfine --style basic -i --runs "$runs" --warmup 2 --export-csv "$out/hyperfine-validate.csv" \
-		-n umconform "$ucmd" -n xmllint "$xcmd") >"$out/hyperfine-validate.txt"
+		-n umconform "$ucmd" -n xmllint "$xcmd" "${scmd[@]}") >"$out/hyperfine-validate.txt"
 	u=$(awk -F, '$1 == "umconform" { print $4 }' "$out/hyperfine-validate.csv") # column 4: median
 	x=$(awk -F, '$1 == "xmllint" { print $4 }' "$out/hyperfine-validate.csv")
+	s=$(awk -F, '$1 == "umconform-static" { print $4 }' "$out/hyperfine-validate.csv")
 else
 	u=$(cd "$docs" && timed_runs "$runs" umconform sh -c "$ucmd; [ \$? -le 1 ]")
 	x=$(cd "$docs" && timed_runs "$runs" xmllint sh -c "$xcmd; [ \$? -le 3 ]")
+	s=
+	[ -n "$static" ] && s=$(cd "$docs" && timed_runs "$runs" umconform-static sh -c "$out/umconform-static validate --kind response ./*.xml; [ \$? -le 1 ]")
 fi
 awk -v u="$u" -v x="$x" 'BEGIN {
 	printf "1000 files, median of runs, start-up included: umconform validate %.1f ms, xmllint %.1f ms: xmllint/umconform %.2fx (target > 1: %s)\n",
 		u * 1000, x * 1000, x / u, (x > u ? "met" : "MISSED") }' | tee -a "$summary"
+if [ -n "$static" ]; then
+	awk -v u="$u" -v s="$s" 'BEGIN {
+		printf "1000 files, static build (make dist): %.1f ms vs dynamic %.1f ms: dynamic/static %.2fx\n", s * 1000, u * 1000, u / s }' | tee -a "$summary"
+fi
 echo "results: $out (summary: $summary)"

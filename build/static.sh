@@ -15,7 +15,8 @@
 #    shared libraries and /etc at run time.
 #  - -trimpath, no build paths, no VCS time: two builds of one commit are byte-identical.
 # Environment: CC (the C compiler for GOARCH; default gcc, or aarch64-linux-gnu-gcc for
-# arm64), VERSION and COMMIT (default: git describe and git rev-parse).
+# arm64), VERSION and COMMIT (default: git describe and git rev-parse), TEST_PKG (build
+# that package's test binary instead, linked the same way: bench/validate.sh compares).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,10 +48,11 @@ pkg=github.com/umconform/umconform/internal/version
 mkdir -p "$(dirname "$out")"
 # cgo's pkg-config names the headers; the libraries come from the -extldflags below, in
 # link order (libxml2 before what it calls), with ICU's C++ runtime last.
+if [ -n "${TEST_PKG:-}" ]; then gocmd=(test -c); target=$TEST_PKG; else gocmd=(build); target=.; fi
 CGO_ENABLED=1 GOOS=linux GOARCH="$arch" CC="$cc" \
 	PKG_CONFIG_PATH="/usr/lib/$triplet/pkgconfig" PKG_CONFIG_LIBDIR="/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig" \
-	go build -trimpath -buildvcs=false -tags netgo,osusergo \
+	go "${gocmd[@]}" -trimpath -buildvcs=false -tags netgo,osusergo \
 	-ldflags "-s -w -buildid= -X $pkg.version=$version -X $pkg.commit=$commit -linkmode external -extldflags '-static $weak ${libs[*]} -lpthread'" \
-	-o "$out" . 2> >(grep -v -e "statically linked applications requires at runtime" -e '^/usr/bin/.*ld: .*: in function' -e '^(\.text' -e '^# github.com/umconform/umconform$' >&2)
+	-o "$out" "$target" 2> >(grep -v -e "statically linked applications requires at runtime" -e '^/usr/bin/.*ld: .*: in function' -e '^(\.text' -e '^# github.com/umconform/umconform$' >&2)
 (cd "$(dirname "$out")" && sha256sum "$(basename "$out")" >"$(basename "$out").sha256")
 echo "$out: linux/$arch, version $version, sha256 $(cut -d' ' -f1 "$out.sha256")"
