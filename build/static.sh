@@ -15,7 +15,7 @@
 #    shared libraries and /etc at run time.
 #  - -trimpath, no build paths, no VCS time: two builds of one commit are byte-identical.
 # Environment: CC (the C compiler for GOARCH; default gcc, or aarch64-linux-gnu-gcc for
-# arm64), VERSION and COMMIT (default: git describe and git rev-parse), TEST_PKG (build
+# arm64), SYSROOT (a folder holding Debian's -dev packages of GOARCH, unpacked), VERSION and COMMIT (default: git describe and git rev-parse), TEST_PKG (build
 # that package's test binary instead, linked the same way: bench/validate.sh compares).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,14 +30,19 @@ esac
 if [ "$arch" = "$(go env GOHOSTARCH)" ]; then cc=${CC:-gcc}; else cc=${CC:-$triplet-gcc}; fi
 command -v "$cc" >/dev/null || { echo "build/static.sh: no C compiler $cc for linux/$arch" >&2; exit 2; }
 
-# The static archives this link needs, found where the compiler looks.
+# The static archives this link needs: in SYSROOT (Debian's packages of another
+# architecture, unpacked by build/sysroot.sh), else where the compiler looks.
+sysroot=${SYSROOT:-}
+archive() {
+	if [ -n "$sysroot" ] && [ -f "$sysroot/usr/lib/$triplet/$1" ]; then echo "$sysroot/usr/lib/$triplet/$1"; else "$cc" -print-file-name="$1"; fi
+}
 libs=()
+[ -n "$sysroot" ] && libs+=("-L$sysroot/usr/lib/$triplet")
 for a in xml2 icui18n icuuc icudata z lzma stdc++ m; do
-	f=$("$cc" -print-file-name="lib$a.a")
-	[ -f "$f" ] || { echo "build/static.sh: no lib$a.a for linux/$arch ($cc finds none); make dist-deps installs them" >&2; exit 2; }
+	[ -f "$(archive "lib$a.a")" ] || { echo "build/static.sh: no lib$a.a for linux/$arch; make dist-deps (or dist-deps-arm64) installs them" >&2; exit 2; }
 	libs+=("-l$a")
 done
-libxml2_a=$("$cc" -print-file-name=libxml2.a)
+libxml2_a=$(archive libxml2.a)
 weak=$(nm "$libxml2_a" 2>/dev/null | awk '$1 == "w" && $2 ~ /^pthread_/ { print "-Wl,-u," $2 }' | sort -u | tr '\n' ' ')
 [ -n "$weak" ] || echo "build/static.sh: note: $libxml2_a names no weak pthread_* symbol" >&2
 
@@ -50,7 +55,7 @@ mkdir -p "$(dirname "$out")"
 # link order (libxml2 before what it calls), with ICU's C++ runtime last.
 if [ -n "${TEST_PKG:-}" ]; then gocmd=(test -c); target=$TEST_PKG; else gocmd=(build); target=.; fi
 CGO_ENABLED=1 GOOS=linux GOARCH="$arch" CC="$cc" \
-	PKG_CONFIG_PATH="/usr/lib/$triplet/pkgconfig" PKG_CONFIG_LIBDIR="/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig" \
+	PKG_CONFIG_SYSROOT_DIR="$sysroot" PKG_CONFIG_LIBDIR="$sysroot/usr/lib/$triplet/pkgconfig:$sysroot/usr/share/pkgconfig" \
 	go "${gocmd[@]}" -trimpath -buildvcs=false -tags netgo,osusergo \
 	-ldflags "-s -w -buildid= -X $pkg.version=$version -X $pkg.commit=$commit -linkmode external -extldflags '-static $weak ${libs[*]} -lpthread'" \
 	-o "$out" "$target" 2> >(grep -v -e "statically linked applications requires at runtime" -e '^/usr/bin/.*ld: .*: in function' -e '^(\.text' -e '^# github.com/umconform/umconform$' >&2)
