@@ -20,6 +20,7 @@ Usage:
   umconform merge [flags] REPORT...  merge the reports of a sharded run (--shard K/N) into one
   umconform expectations REPORT      an expectations file accepting every failure of a report
   umconform requirements [--matrix]  the requirement catalogue, its coverage and kill matrix
+  umconform verify [--key PUB] FILE  check a conformance bundle (run --bundle): intact, complete, passing
 
 Run 'umconform COMMAND --help' for the flags of a command.
 `
@@ -53,6 +54,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return compareCommand(rest, stdout, stderr)
 	case "merge":
 		return mergeCommand(rest, stdout, stderr)
+	case "verify":
+		return verifyCommand(rest, stdout, stderr)
 	case "expectations":
 		return expectationsCommand(rest, stdout, stderr, time.Now())
 	case "-h", "--help", "help":
