@@ -48,9 +48,9 @@ func makeBundle(t *testing.T, run reports.Run, key ed25519.PrivateKey) string {
 	err := Write(Options{
 		Path: path, ReportDir: filepath.Join(dir, "reports"), Started: started, Ended: time.Now(),
 		Harness: Harness{Version: run.HarnessVersion, Commit: "0123456789abcdef"}, CatalogueVersion: run.CatalogueVersion,
-		Command: []string{"run", "--target", "https://um.example.com/EWS/UM2007Legacy.asmx"},
+		Command:   []string{"run", "--target", "https://um.example.com/EWS/UM2007Legacy.asmx"},
 		Endpoints: []Endpoint{{URL: "https://um.example.com/EWS/UM2007Legacy.asmx", Responses: 10, Server: []string{"Microsoft-IIS/10.0"}}},
-		Product: testProduct, SignKey: key,
+		Product:   testProduct, SignKey: key,
 	})
 	if err != nil {
 		t.Fatal(err)
