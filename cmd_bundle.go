@@ -16,6 +16,7 @@ import (
 	"github.com/umconform/umconform/bundle"
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/runner"
+	"github.com/umconform/umconform/runner/envflag"
 )
 
 // bundleFlags are the settings of "umconform run --bundle": the archive, the product it
@@ -31,21 +32,23 @@ type bundleFlags struct {
 
 func bindBundleFlags(fs *flag.FlagSet) *bundleFlags {
 	b := &bundleFlags{}
-	fs.StringVar(&b.path, "bundle", "", "after the run, write a conformance bundle to this zip `file`: the reports, a manifest of the run and the product, for a customer to check with umconform verify")
-	fs.StringVar(&b.productFile, "product-file", "", "bundle: `file` of flat 'key: value' lines describing the product (product, version, vendor, contact); flags win over it")
-	fs.StringVar(&b.product.Product, "product", "", "bundle: the product `name` tested")
-	fs.StringVar(&b.product.Version, "product-version", "", "bundle: the product's `version`")
-	fs.StringVar(&b.product.Vendor, "vendor", "", "bundle: the vendor's `name`")
-	fs.StringVar(&b.product.Contact, "contact", "", "bundle: the vendor's `contact` (an address a customer may write to)")
-	fs.StringVar(&b.signKey, "sign-key", "", "bundle: sign the manifest with this ed25519 private key (PEM `file`, as openssl genpkey -algorithm ed25519 writes)")
+	ef := envflag.New(fs) // string flags only: a variable cannot be malformed
+	ef.String(&b.path, "bundle", "BUNDLE", "", "after the run, write a conformance bundle to this zip `file`: the reports, a manifest of the run and the product, for a customer to check with umconform verify")
+	ef.String(&b.productFile, "product-file", "PRODUCT_FILE", "", "bundle: `file` of flat 'key: value' lines describing the product (product, version, vendor, contact); flags win over it")
+	ef.String(&b.product.Product, "product", "PRODUCT", "", "bundle: the product `name` tested")
+	ef.String(&b.product.Version, "product-version", "PRODUCT_VERSION", "", "bundle: the product's `version`")
+	ef.String(&b.product.Vendor, "vendor", "VENDOR", "", "bundle: the vendor's `name`")
+	ef.String(&b.product.Contact, "contact", "CONTACT", "", "bundle: the vendor's `contact` (an address a customer may write to)")
+	ef.String(&b.signKey, "sign-key", "SIGN_KEY", "", "bundle: sign the manifest with this ed25519 private key (PEM `file`, as openssl genpkey -algorithm ed25519 writes)")
 	return b
 }
 
-// prepare checks the bundle settings before the run (a run may ring phones: it must not be
-// made for a bundle that cannot be written), and sets the run up to record what the targets
-// say about themselves.
-func (b *bundleFlags) prepare(cfg *runner.Config, fs *flag.FlagSet, args []string) error {
+// prepare checks the bundle settings before the command runs (a run may ring phones: it
+// must not be made for a bundle that cannot be written). command is "run" or "merge";
+// reportDir is where it writes its reports.
+func (b *bundleFlags) prepare(fs *flag.FlagSet, command string, args []string, reportDir string) error {
 	if b.path == "" {
+		// Only flags: a CI job may keep the product in its environment for every run.
 		for _, name := range []string{"product-file", "product", "product-version", "vendor", "contact", "sign-key"} {
 			if isSet(fs, name) {
 				return fmt.Errorf("--%s describes a bundle: pass --bundle FILE too", name)
@@ -54,9 +57,6 @@ func (b *bundleFlags) prepare(cfg *runner.Config, fs *flag.FlagSet, args []strin
 		return nil
 	}
 	var errs []error
-	if cfg.List {
-		errs = append(errs, errors.New("--bundle with --list: a listing runs no check, so there is nothing to bundle"))
-	}
 	if b.productFile != "" {
 		p, err := bundle.ReadProductFile(b.productFile)
 		if err != nil {
@@ -77,28 +77,42 @@ func (b *bundleFlags) prepare(cfg *runner.Config, fs *flag.FlagSet, args []strin
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	b.observer = bundle.NewObserver()
-	cfg.WrapTransport = b.observer.Wrap
 	b.opts = bundle.Options{
-		Path: b.path, ReportDir: cfg.ReportDir, Started: time.Now(),
+		Path: b.path, ReportDir: reportDir, Started: time.Now(),
 		Harness: harness(), CatalogueVersion: catalogue.Version,
-		Command:     append([]string{"run"}, bundle.RedactArgs(fs, args)...),
+		Command:     append([]string{command}, bundle.RedactArgs(fs, args)...),
 		Environment: bundle.Environment(fs, os.LookupEnv),
 		Product:     b.product, SignKey: b.key,
 	}
 	return nil
 }
 
+// prepareRun is prepare for "umconform run", which also records, through the run's
+// transport, what the targets say about themselves.
+func (b *bundleFlags) prepareRun(cfg *runner.Config, fs *flag.FlagSet, args []string) error {
+	if b.path != "" && cfg.List {
+		return errors.New("--bundle with --list: a listing runs no check, so there is nothing to bundle")
+	}
+	if err := b.prepare(fs, "run", args, cfg.ReportDir); err != nil || b.path == "" {
+		return err
+	}
+	b.observer = bundle.NewObserver()
+	cfg.WrapTransport = b.observer.Wrap
+	return nil
+}
+
 // finish writes the bundle once the run has ended with code; a bundle asked for and not
 // written makes a passing run exit 2.
 func (b *bundleFlags) finish(code int, stdout, stderr io.Writer) int {
-	if b.observer == nil {
+	if b.opts.Path == "" {
 		return code
 	}
 	b.opts.Ended = time.Now()
-	b.opts.Endpoints = b.observer.Endpoints()
+	if b.observer != nil {
+		b.opts.Endpoints = b.observer.Endpoints()
+	}
 	if err := bundle.Write(b.opts); err != nil {
-		fmt.Fprintf(stderr, "umconform run: %v\n", err)
+		fmt.Fprintf(stderr, "umconform %s: %v\n", b.opts.Command[0], err)
 		if code == runner.ExitFailed {
 			return code
 		}

@@ -42,7 +42,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "umconform run: %s\n", strings.Join(errs, "\n  "))
 		return 2
 	}
-	if err := bf.prepare(&cfg, fs, args); err != nil {
+	if err := bf.prepareRun(&cfg, fs, args); err != nil {
 		fmt.Fprintf(stderr, "umconform run: %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		return 2
 	}

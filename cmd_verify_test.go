@@ -154,14 +154,11 @@ func TestBundlesOfPartialOrFailingRunsAreNoPass(t *testing.T) {
 		}
 		return path
 	}
-	// s2-ringing breaks S2 (and only S2); its failures, accepted, make the expectations file.
+	// s2-ringing breaks S2 (and only S2). Which of its checks see a call Ringing depends on
+	// timing, so the expectations file accepts S2 whatever the check.
 	failing := bundleRun("failing", 1, "--profile", "s2-ringing")
-	exp := umconform(t, nil, "expectations", filepath.Join(dir, "failing", "report.json"))
-	if exp.code != 0 {
-		t.Fatalf("expectations: exit %d\n%s", exp.code, exp.stderr)
-	}
 	expFile := filepath.Join(dir, "expectations.yaml")
-	if err := os.WriteFile(expFile, []byte(exp.stdout), 0o644); err != nil {
+	if err := os.WriteFile(expFile, []byte("- requirement: S2\n  reason: the vendor's ticket 42\n  expires: 2099-12-31\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -208,5 +205,25 @@ func TestBundleSettingsAreCheckedBeforeTheRun(t *testing.T) {
 		if res.code != 2 || !strings.Contains(res.stderr, c.want) || strings.Contains(res.stdout, "Started the embedded") {
 			t.Errorf("%v: exit %d, want 2 before the run saying %q\n%s%s", c.args, res.code, c.want, res.stdout, res.stderr)
 		}
+	}
+}
+
+// TestBundleOfMergedShardsVerifies: one shard alone is incomplete (above), but every shard,
+// merged, is the whole run: umconform merge --bundle writes a bundle that passes.
+func TestBundleOfMergedShardsVerifies(t *testing.T) {
+	dir := t.TempDir()
+	for _, k := range []string{"1", "2"} {
+		if res := umconform(t, nil, "run", "--shard", k+"/2", "--report-dir", filepath.Join(dir, "shard"+k)); res.code != 0 {
+			t.Fatalf("shard %s: exit %d\n%s", k, res.code, res.stderr)
+		}
+	}
+	path := filepath.Join(dir, "merged.zip")
+	args := append([]string{"merge", "--report-dir", filepath.Join(dir, "merged"), "--bundle", path}, bundleProductFlags...)
+	if res := umconform(t, nil, append(args, filepath.Join(dir, "shard1"), filepath.Join(dir, "shard2"))...); res.code != 0 {
+		t.Fatalf("merge: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	v := umconform(t, nil, "verify", path)
+	if v.code != 0 || !strings.Contains(v.stdout, "Shards:    2, merged") || !strings.Contains(v.stdout, "VERDICT: PASS") {
+		t.Errorf("verify: exit %d, want 0 for every shard merged\n%s%s", v.code, v.stdout, v.stderr)
 	}
 }

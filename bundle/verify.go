@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -310,10 +311,17 @@ func (v *verifier) describe(m Manifest, p Product) {
 	v.printf("Product:   %s %s\n", or(p.Product), or(p.Version))
 	v.printf("Vendor:    %s (contact: %s)\n", or(p.Vendor), or(p.Contact))
 	v.printf("Harness:   umconform %s (commit %s, %s), catalogue %s\n", m.Harness.Version, or(m.Harness.Commit), or(m.Harness.Go), m.CatalogueVersion)
-	v.printf("Run:       %s to %s (%s), %d PlayOnPhone calls placed\n", m.Started.Format(time.RFC3339), m.Ended.Format(time.RFC3339), m.Ended.Sub(m.Started).Round(time.Second), m.CallsPlaced)
-	v.printf("Command:   umconform %s\n", strings.Join(m.Command, " "))
+	quoted := make([]string, len(m.Command))
+	for i, a := range m.Command {
+		quoted[i] = shellQuote(a)
+	}
+	v.printf("Command:   umconform %s\n", strings.Join(quoted, " "))
+	v.printf("           from %s to %s; %d PlayOnPhone calls placed in all\n", m.Started.Format(time.RFC3339), m.Ended.Format(time.RFC3339), m.CallsPlaced)
 	for _, s := range m.Environment {
 		v.printf("           %s=%s\n", s.Name, s.Value)
+	}
+	if len(m.Endpoints) == 0 {
+		v.printf("Endpoint:  none recorded (a bundle of merged shards: each shard's run met the server, the merge did not)\n")
 	}
 	for _, e := range m.Endpoints {
 		server := "no Server header"
@@ -328,7 +336,7 @@ func (v *verifier) describe(m Manifest, p Product) {
 			}
 			svi = "ServerVersionInfo " + strings.Join(vs, "; ")
 		}
-		v.printf("Endpoint:  %s (%d answers): %s, %s\n", e.URL, e.Responses, server, svi)
+		v.printf("Endpoint:  %s (%d responses): %s, %s\n", e.URL, e.Responses, server, svi)
 	}
 }
 
@@ -438,6 +446,10 @@ func (v *verifier) completeness(m Manifest, r bundledRun) []string {
 		strict = "yes: a broken SHOULD requirement is a failure"
 	}
 	v.printf("Target:    %s\n", run.Target)
+	v.printf("Run:       started %s, took %s, placed %d PlayOnPhone calls\n", run.Started.Format(time.RFC3339), run.Duration.Round(time.Millisecond), run.CallsPlaced)
+	if s := run.Selection; s != nil && len(s.MergedFrom) > 0 {
+		v.printf("Shards:    %d, merged (umconform merge): %s\n", len(s.MergedFrom), strings.Join(s.MergedFrom, ", "))
+	}
 	v.printf("Strict:    %s\n", strict)
 	if len(why) == 0 {
 		v.printf("Complete:  yes: every one of the %d requirements of catalogue %s was judged, with no filter, no shard and no expectations file\n", len(v.o.Catalogue), run.CatalogueVersion)
@@ -503,4 +515,14 @@ func apis(req catalogue.Requirement) string {
 		return "EWS"
 	}
 	return "UM"
+}
+
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./:=@%+,-]+$`)
+
+// shellQuote writes an argument as a POSIX shell would need it, so the command reads as typed.
+func shellQuote(s string) string {
+	if plainWord.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

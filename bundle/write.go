@@ -26,8 +26,8 @@ var ReportFiles = []string{"junit.xml", "report.json", "report.html"}
 type Options struct {
 	Path      string // the archive to write
 	ReportDir string // the run's --report-dir
-	// Started and Ended bound the run. Reports in ReportDir that started before Started are a
-	// previous run's, and are never bundled.
+	// Started and Ended bound the command (run or merge). Reports in ReportDir that neither
+	// started nor were written after Started are an earlier command's, and never bundled.
 	Started, Ended   time.Time
 	Harness          Harness
 	CatalogueVersion string
@@ -158,7 +158,9 @@ func freshRuns(dir string, since time.Time) ([]foundRun, error) {
 		if err != nil {
 			return nil, err
 		}
-		if run.Started.Before(since) {
+		// A run's reports start after it; a merge's were written after it started.
+		st, err := os.Stat(filepath.Join(d, "report.json"))
+		if run.Started.Before(since) && (err != nil || st.ModTime().Before(since.Truncate(time.Second))) {
 			stale = append(stale, d)
 			continue
 		}
