@@ -339,3 +339,39 @@ func TestKeysReadAsOpenSSLWritesThem(t *testing.T) {
 		t.Errorf("a public key read as a private one: %v", err)
 	}
 }
+
+// TestHostileArchivesAreRefused: names that climb out of the archive, a file twice, and an
+// archive of too many files are refused (exit 2) with what is wrong.
+func TestHostileArchivesAreRefused(t *testing.T) {
+	path := makeBundle(t, passingRun(), nil)
+	for _, c := range []struct {
+		name string
+		add  []string
+		want string
+	}{
+		{"climbs out", []string{"../../etc/passwd"}, `"../../etc/passwd": a name no bundle holds`},
+		{"absolute", []string{"/etc/passwd"}, `"/etc/passwd": a name no bundle holds`},
+		{"twice", []string{ProductName}, "product.yaml: in the archive twice"},
+		{"too many files", manyNames(maxEntries), "more than a bundle ever does"},
+	} {
+		edited := rewrite(t, path, func(names []string, files map[string][]byte) []string {
+			for _, n := range c.add {
+				if files[n] == nil {
+					files[n] = []byte("x")
+				}
+			}
+			return append(names, c.add...)
+		})
+		if code, out := verify(t, edited, nil); code != ExitAltered || !strings.Contains(out, c.want) {
+			t.Errorf("%s: exit %d, want 2 saying %q\n%s", c.name, code, c.want, out)
+		}
+	}
+}
+
+func manyNames(n int) []string {
+	var out []string
+	for i := 0; i < n; i++ {
+		out = append(out, "reports/f"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+time.Duration(i).String())
+	}
+	return out
+}

@@ -14,6 +14,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,11 +29,21 @@ const (
 	ExitAltered    = 2 // unreadable, or altered after it was made
 )
 
-// Limits on what verify reads: a bundle comes from someone else.
+// Limits on what verify reads: a bundle comes from someone else. Only the files verify
+// parses are kept whole in memory (report.json, whose reader needs it whole, up to
+// maxKeptSize); every other file is hashed as it streams by, keeping its first bytes.
 const (
-	maxEntries   = 1000
-	maxEntrySize = 2 << 30
+	maxEntries  = 1000
+	maxKeptSize = 1 << 30
+	headSize    = 64 << 10
 )
+
+// entry is one file of the archive as read.
+type entry struct {
+	sum  [sha256.Size]byte
+	size int64
+	data []byte // whole for the files verify parses, else the first headSize bytes
+}
 
 // VerifyOptions are verify's settings.
 type VerifyOptions struct {
@@ -54,7 +65,7 @@ func Verify(o VerifyOptions, w io.Writer) int {
 type verifier struct {
 	o       VerifyOptions
 	w       io.Writer
-	files   map[string][]byte
+	files   map[string]*entry
 	altered []string // what changed, each naming the file
 }
 
@@ -78,20 +89,20 @@ func (v *verifier) run() int {
 	if len(v.altered) > 0 {
 		return v.fail(v.altered...)
 	}
-	raw, ok := v.files[ManifestName]
+	me, ok := v.files[ManifestName]
 	if !ok {
 		return v.fail(ManifestName + " is missing: not a bundle, or altered")
 	}
-	m, err := openManifest(raw)
+	m, err := openManifest(me.data)
 	if err != nil {
 		return v.fail(ManifestName + ": " + err.Error())
 	}
-	sigLine, problems := v.checkSignature(m, raw)
+	sigLine, problems := v.checkSignature(m, me.data)
 	problems = append(problems, v.checkFiles(m)...)
 	if len(problems) > 0 {
 		return v.fail(problems...)
 	}
-	product, err := ParseProduct(v.files[ProductName])
+	product, err := ParseProduct(v.files[ProductName].data)
 	if err != nil {
 		return v.fail(ProductName + ": " + err.Error())
 	}
@@ -115,7 +126,7 @@ func (v *verifier) read() error {
 	if len(zr.File) > maxEntries {
 		return fmt.Errorf("%s holds %d files, more than a bundle ever does (%d)", v.o.Archive, len(zr.File), maxEntries)
 	}
-	v.files = map[string][]byte{}
+	v.files = map[string]*entry{}
 	for _, f := range zr.File {
 		name := f.Name
 		switch {
@@ -125,24 +136,54 @@ func (v *verifier) read() error {
 		case v.files[name] != nil:
 			v.altered = append(v.altered, name+": in the archive twice: added")
 			continue
-		case f.UncompressedSize64 > maxEntrySize:
-			v.altered = append(v.altered, fmt.Sprintf("%s: %d bytes, more than a bundle's file may hold", name, f.UncompressedSize64))
-			continue
 		}
-		rc, err := f.Open()
+		parsed := name == ManifestName || name == ProductName || name == SignatureName || path.Base(name) == "report.json"
+		e, err := readEntry(f, parsed)
 		if err != nil {
-			v.altered = append(v.altered, fmt.Sprintf("%s: unreadable (%v): damaged or altered", name, err))
+			v.altered = append(v.altered, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(rc, maxEntrySize+1))
-		rc.Close()
-		if err != nil {
-			v.altered = append(v.altered, fmt.Sprintf("%s: unreadable (%v): damaged or altered", name, err))
-			continue
-		}
-		v.files[name] = data
+		v.files[name] = e
 	}
 	return nil
+}
+
+// readEntry hashes one file of the archive, keeping it whole when whole is set.
+func readEntry(f *zip.File, whole bool) (*entry, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("unreadable (%v): damaged or altered", err)
+	}
+	defer rc.Close()
+	e := &entry{}
+	h := sha256.New()
+	keep := &headWriter{max: headSize}
+	if whole {
+		keep.max = maxKeptSize
+	}
+	e.size, err = io.Copy(io.MultiWriter(h, keep), rc)
+	if err != nil {
+		return nil, fmt.Errorf("unreadable (%v): damaged or altered", err)
+	}
+	if whole && e.size > maxKeptSize {
+		return nil, fmt.Errorf("%d bytes, more than a bundle's report may hold (%d)", e.size, maxKeptSize)
+	}
+	copy(e.sum[:], h.Sum(nil))
+	e.data = keep.b
+	return e, nil
+}
+
+// headWriter keeps the first max bytes written to it.
+type headWriter struct {
+	b   []byte
+	max int
+}
+
+func (w *headWriter) Write(p []byte) (int, error) {
+	if room := w.max - len(w.b); room > 0 {
+		w.b = append(w.b, p[:min(len(p), room)]...)
+	}
+	return len(p), nil
 }
 
 func validName(name string) bool {
@@ -153,7 +194,7 @@ func validName(name string) bool {
 // checkSignature checks manifest.sig against the key the manifest names, and that key
 // against the one the customer gave. It returns the line that says so, or the problems.
 func (v *verifier) checkSignature(m Manifest, manifest []byte) (string, []string) {
-	sig, signed := v.files[SignatureName]
+	sigEntry, signed := v.files[SignatureName]
 	switch {
 	case m.SigningKey == "" && !signed && v.o.Key == nil:
 		return "none (the vendor did not sign this bundle; its hashes show it was not changed by accident, not who made it)", nil
@@ -169,7 +210,7 @@ func (v *verifier) checkSignature(m Manifest, manifest []byte) (string, []string
 		return "", []string{ManifestName + ": signing_key is not a base64 ed25519 public key: altered"}
 	}
 	named := ed25519.PublicKey(raw)
-	s, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sig)))
+	s, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sigEntry.data)))
 	if err != nil || len(s) != ed25519.SignatureSize || !ed25519.Verify(named, manifest, s) {
 		return "", []string{SignatureName + ": the signature does not match " + ManifestName + " and its signing key: one of them was altered"}
 	}
@@ -188,14 +229,13 @@ func (v *verifier) checkFiles(m Manifest) []string {
 	listed := map[string]bool{ManifestName: true, SignatureName: true}
 	for _, f := range m.Files {
 		listed[f.Path] = true
-		data, ok := v.files[f.Path]
+		e, ok := v.files[f.Path]
 		if !ok {
 			problems = append(problems, f.Path+": missing (the manifest lists it): removed")
 			continue
 		}
-		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != f.SHA256 || int64(len(data)) != f.Bytes {
-			problems = append(problems, fmt.Sprintf("%s: altered: its SHA-256 is %s (%d bytes), the manifest says %s (%d bytes)", f.Path, got, len(data), f.SHA256, f.Bytes))
+		if got := hex.EncodeToString(e.sum[:]); got != f.SHA256 || e.size != f.Bytes {
+			problems = append(problems, fmt.Sprintf("%s: altered: its SHA-256 is %s (%d bytes), the manifest says %s (%d bytes)", f.Path, got, e.size, f.SHA256, f.Bytes))
 		}
 	}
 	var extra []string
@@ -239,11 +279,11 @@ func (v *verifier) checkRuns(m Manifest) ([]bundledRun, []string) {
 			}
 		}
 		jsonPath := path.Join(s.Dir, "report.json")
-		raw, ok := v.files[jsonPath]
+		je, ok := v.files[jsonPath]
 		if !ok {
 			continue
 		}
-		run, err := reports.ReadJSON(bytes.NewReader(raw))
+		run, err := reports.ReadJSON(bytes.NewReader(je.data))
 		if err != nil {
 			problems = append(problems, jsonPath+": "+err.Error())
 			continue
@@ -255,15 +295,11 @@ func (v *verifier) checkRuns(m Manifest) ([]bundledRun, []string) {
 			problems = append(problems, fmt.Sprintf("%s was written by harness %s with catalogue %s, the manifest says %s with %s: altered", jsonPath, run.HarnessVersion, run.CatalogueVersion, m.Harness.Version, m.CatalogueVersion))
 		}
 		junitPath := path.Join(s.Dir, "junit.xml")
-		if raw, ok := v.files[junitPath]; ok {
-			var j struct {
-				Tests    int `xml:"tests,attr"`
-				Failures int `xml:"failures,attr"`
-			}
-			if err := xml.Unmarshal(raw, &j); err != nil {
-				problems = append(problems, fmt.Sprintf("%s: not XML (%v): altered", junitPath, err))
-			} else if j.Tests != len(run.Checks) {
-				problems = append(problems, fmt.Sprintf("%s holds %d tests, %s %d checks: altered", junitPath, j.Tests, jsonPath, len(run.Checks)))
+		if e, ok := v.files[junitPath]; ok {
+			if tests, err := junitTests(e.data); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v: altered", junitPath, err))
+			} else if tests != len(run.Checks) {
+				problems = append(problems, fmt.Sprintf("%s holds %d tests, %s %d checks: altered", junitPath, tests, jsonPath, len(run.Checks)))
 			}
 		}
 		calls += run.CallsPlaced
@@ -273,6 +309,25 @@ func (v *verifier) checkRuns(m Manifest) ([]bundledRun, []string) {
 		problems = append(problems, fmt.Sprintf("%s says %d calls were placed, the reports %d: altered", ManifestName, m.CallsPlaced, calls))
 	}
 	return runs, problems
+}
+
+// junitTests reads the tests attribute of a JUnit report's root element, from its first bytes.
+func junitTests(head []byte) (int, error) {
+	dec := xml.NewDecoder(bytes.NewReader(head))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, fmt.Errorf("no JUnit root element in its first %d bytes (%v)", len(head), err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			for _, a := range se.Attr {
+				if a.Name.Local == "tests" {
+					return strconv.Atoi(a.Value)
+				}
+			}
+			return 0, fmt.Errorf("its root element <%s> has no tests attribute", se.Name.Local)
+		}
+	}
 }
 
 // diffSummaries names the fields in which two summaries differ.
