@@ -18,13 +18,15 @@ func mergeCommand(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	ef := envflag.New(fs)
 	ef.String(&cfg.ReportDir, "report-dir", "REPORT_DIR", "reports", "`folder` for the merged junit.xml, report.json and report.html")
+	bf := bindBundleFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: umconform merge [--report-dir OUT] DIR-or-report.json...\n\n"+
 			"Joins the report.json files of a run split with umconform run --shard K/N (K = 1..N) into\n"+
 			"the reports of the whole run: OUT/junit.xml, report.json and report.html, or per target\n"+
 			"with the matrix for a run of several targets. Folders are searched for report.json files.\n"+
 			"It refuses reports of different harness or catalogue versions, targets or filters, and\n"+
-			"shards that overlap or leave a gap. Exit 0 every MUST check passed, 1 a check failed, 2 the\n"+
+			"shards that overlap or leave a gap. --bundle writes a conformance bundle of the merged\n"+
+			"reports (see umconform run --help). Exit 0 every MUST check passed, 1 a check failed, 2 the\n"+
 			"reports could not be merged or a check could not be judged.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -38,6 +40,10 @@ func mergeCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "umconform merge: %s\n", strings.Join(errs, "\n  "))
 		return 2
 	}
+	if err := bf.prepare(fs, "merge", args, cfg.ReportDir); err != nil {
+		fmt.Fprintf(stderr, "umconform merge: %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		return 2
+	}
 	cfg.Inputs = fs.Args()
-	return runner.Merge(cfg, stdout, stderr)
+	return bf.finish(runner.Merge(cfg, stdout, stderr), stdout, stderr)
 }

@@ -19,6 +19,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ef := cfg.BindFlags(fs)
+	bf := bindBundleFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: umconform run [flags]\n\n"+
 			"Replays the recorded fixtures against the target, validates every response against the\n"+
@@ -41,10 +42,14 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "umconform run: %s\n", strings.Join(errs, "\n  "))
 		return 2
 	}
+	if err := bf.prepareRun(&cfg, fs, args); err != nil {
+		fmt.Fprintf(stderr, "umconform run: %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		return 2
+	}
 	cfg.HarnessVersion = version()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return runner.Run(ctx, cfg, stdout, stderr)
+	return bf.finish(runner.Run(ctx, cfg, stdout, stderr), stdout, stderr)
 }
 
 // version is the harness version that reports carry (internal/version stamps it).

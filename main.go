@@ -21,6 +21,7 @@ Usage:
   umconform expectations REPORT      an expectations file accepting every failure of a report
   umconform requirements [--matrix]  the requirement catalogue, its coverage and kill matrix
   umconform version [--json]         the harness, commit, Go, libxml2 and catalogue versions
+  umconform verify [--key PUB] FILE  check a conformance bundle (run --bundle): intact, complete, passing
 
 Run 'umconform COMMAND --help' for the flags of a command.
 `
@@ -54,6 +55,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return compareCommand(rest, stdout, stderr)
 	case "merge":
 		return mergeCommand(rest, stdout, stderr)
+	case "verify":
+		return verifyCommand(rest, stdout, stderr)
 	case "expectations":
 		return expectationsCommand(rest, stdout, stderr, time.Now())
 	case "version", "--version":

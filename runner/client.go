@@ -36,6 +36,9 @@ func newClient(c *Config) (*http.Client, error) {
 		// from the request's basic credentials, which it never sends as Basic.
 		rt = &basicAuth{next: ntlmssp.Negotiator{RoundTripper: tr}, user: c.Username, password: c.Password}
 	}
+	if c.WrapTransport != nil {
+		rt = c.WrapTransport(rt)
+	}
 	return &http.Client{
 		Transport:     rt,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -62,6 +62,10 @@ type Config struct {
 
 	HarnessVersion string
 
+	// WrapTransport, when set, wraps the run's HTTP transport above authentication (it sees
+	// no credential): --bundle records what the targets say about themselves through it.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
+
 	// EWSTargets are EWS endpoints ("URL" or "NAME=URL", …/EWS/Exchange.asmx); one named as
 	// a UM target is that target's EWS endpoint (targets.go).
 	EWSTargets []string
