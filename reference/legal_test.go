@@ -45,6 +45,7 @@ func TestLegalVariantsShowTheirVariation(t *testing.T) {
 			return len(o.states) == 3 && o.states[StateConnecting] && o.states[StateConnected] && o.states[StateDisconnected]
 		},
 		"legal-prefixed-exceptiontype": func(o obs) bool { return strings.Contains(o.faultBody, ">a:InvalidCallIdException</ExceptionType>") },
+		"legal-fault-xml-lang":         func(o obs) bool { return strings.Contains(o.faultBody, `<faultstring xml:lang="en-US">`) },
 		"legal-content-type-case":      func(o obs) bool { return o.ct == "Text/XML;Charset=UTF-8" },
 		"legal-forget-on-disconnect":   func(o obs) bool { return o.afterDisconnect.exception() == excInvalidCallID },
 	}

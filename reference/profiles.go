@@ -31,6 +31,7 @@ type behaviour struct {
 	responseHeader        bool
 	prefixedExceptionType bool
 	contentType           string
+	faultLang             string // xml:lang of every faultstring, as MS-OXWUMS prints its faults
 	pol                   policy
 
 	// broken, one requirement each
@@ -82,6 +83,7 @@ func profileTable() []Profile {
 		legal("legal-exchange2013-states", "only Connecting, Connected and Disconnected are reported, as Exchange 2013 does", behaviour{pol: policy{reducedStates: true}}),
 		legal("legal-prefixed-exceptiontype", "fault detail ExceptionType written a:InvalidCallIdException, as MS-OXWUMS 2.2.3.1 words it", behaviour{prefixedExceptionType: true}),
 		legal("legal-content-type-case", "responses labelled Text/XML;Charset=UTF-8 (media types compare case-insensitively)", behaviour{contentType: "Text/XML;Charset=UTF-8"}),
+		legal("legal-fault-xml-lang", "every faultstring carries xml:lang=\"en-US\", as MS-OXWUMS 2.2.2.1 and 3.1.4.3 print Exchange's faults (WS-I BP 1.1 R1016 has receivers accept it)", behaviour{faultLang: "en-US"}),
 		legal("legal-forget-on-disconnect", "a disconnected call is forgotten at once: GetCallInfo then answers InvalidCallIdException (L5 allows it)", behaviour{pol: policy{forgetOnDisconnect: true}}),
 
 		broken("T1", "t1-malformed-xml", "every response lacks its closing </Envelope> tag, so none is well-formed XML", behaviour{malformedResponses: true}),
