@@ -98,10 +98,15 @@ func judgeX2(ex *Exchange) Outcome {
 	return judgeExpectation(ex)
 }
 
-// judgeT1: every SOAP response is well-formed XML holding a SOAP 1.1 Envelope with a Body.
+// judgeT1: every SOAP response is well-formed XML holding a SOAP 1.1 Envelope with a Body,
+// sent in a content coding the request offered, if any (RFC 9110 section 12.5.3), that
+// decodes: encoding.go.
 func judgeT1(ex *Exchange) Outcome {
 	if o, stop := transportProblem(ex); stop {
 		return o
+	}
+	if ex.EncodingProblem != "" {
+		return fail("a response in no content coding, or in one the request offered (Accept-Encoding)", ex.EncodingProblem, "Content-Encoding header")
 	}
 	if !isSOAPStatus(ex.Status) {
 		return pass(fmt.Sprintf("HTTP %d is not a SOAP status; T1 applies to 200 and 500", ex.Status))
