@@ -128,8 +128,8 @@ func TestCompressedAnswerUnasked(t *testing.T) {
 		t.Errorf("unasked gzip is not decoded for the other checks: %v", ex.Result.Violations)
 	}
 	for name, c := range map[string]struct{ fixture, query, want string }{
-		"truncated gzip": {"gci-soapui", "ce=gzip&body=cut", "cannot be decoded"},
-		"unknown coding": {"gci-soapui", "ce=br&body=plain", "offered only"},
+		"truncated gzip":          {"gci-soapui", "ce=gzip&body=cut", "cannot be decoded"},
+		"unknown coding":          {"gci-soapui", "ce=br&body=plain", "offered only"},
 		"gzip label on plain XML": {"gci-soapui", "ce=gzip&body=plain", "gzip header"},
 	} {
 		ex := sendTo(t, srv, c.fixture, c.query)
@@ -194,4 +194,3 @@ func TestOffers(t *testing.T) {
 		}
 	}
 }
-
