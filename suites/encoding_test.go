@@ -169,6 +169,11 @@ func TestCompressedAnswerBomb(t *testing.T) {
 	if ev := evidence(ex); ev.ResponseEncoding != "gzip" || ev.ResponseWireBytes != int64(buf.Len()) || ev.ResponseBytes != 0 {
 		t.Errorf("bomb evidence: %q, %d wire bytes, %d bytes", ev.ResponseEncoding, ev.ResponseWireBytes, ev.ResponseBytes)
 	}
+	// Unasked, the bomb breaks T1 by its header alone, though its body cannot be judged.
+	ex = sendTo(t, srv, "gci-callid-unknown", "ce=gzip&body=bomb")
+	if o := judgeT1(ex); o.Pass || o.CannotJudge || !strings.Contains(o.Actual, "offered no Accept-Encoding") || !errors.As(ex.Err, &te) {
+		t.Errorf("unasked bomb: T1 %+v, err %v", o, ex.Err)
+	}
 }
 
 func TestOffers(t *testing.T) {

@@ -102,11 +102,13 @@ func judgeX2(ex *Exchange) Outcome {
 // sent in a content coding the request offered, if any (RFC 9110 section 12.5.3), that
 // decodes: encoding.go.
 func judgeT1(ex *Exchange) Outcome {
-	if o, stop := transportProblem(ex); stop {
-		return o
-	}
+	// An unasked coding is known from the headers alone: T1 fails even when the body then
+	// could not be read (a decompression bomb).
 	if ex.EncodingProblem != "" {
 		return fail("a response in no content coding, or in one the request offered (Accept-Encoding)", ex.EncodingProblem, "Content-Encoding header")
+	}
+	if o, stop := transportProblem(ex); stop {
+		return o
 	}
 	if !isSOAPStatus(ex.Status) {
 		return pass(fmt.Sprintf("HTTP %d is not a SOAP status; T1 applies to 200 and 500", ex.Status))
