@@ -162,7 +162,7 @@ func hostileBehaviours() []hostileBehaviour {
 			xml(w)
 			writeUntilGone(w, bytes.Repeat([]byte("<a>x</a>"), 8192), -1)
 		}},
-		{name: "gzip-bomb", serve: func(w http.ResponseWriter, r *http.Request) {
+		{name: "gzip-bomb", stops: true, serve: func(w http.ResponseWriter, r *http.Request) {
 			xml(w)
 			w.Header().Set("Content-Encoding", "gzip")
 			w.Write(gzipBomb())

@@ -282,7 +282,7 @@ func (h *handler) ewsFault(code, msg string) (int, []byte) {
 	var b strings.Builder
 	b.WriteString(`<s:Fault><faultcode xmlns:a="` + TypesNamespace + `">a:` + code + `</faultcode>`)
 	if !h.b.faultNoString {
-		b.WriteString(`<faultstring>`)
+		b.WriteString(`<faultstring` + h.b.faultStringAttrs() + `>`)
 		_, _ = textEscaper.WriteString(&b, msg)
 		b.WriteString(`</faultstring>`)
 	}

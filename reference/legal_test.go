@@ -1,6 +1,10 @@
 package reference
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -12,6 +16,9 @@ func TestLegalVariantsShowTheirVariation(t *testing.T) {
 		infoBody, faultBody, ct string
 		states                  map[string]bool
 		afterDisconnect         reply
+		// Content-Encoding of an answer to a request offering gzip,deflate, and its body
+		// decoded; and of one that offered nothing
+		offeredCE, offeredBody, unaskedCE string
 	}
 	observe := func(t *testing.T, profile string) obs {
 		clk := newClock(0)
@@ -34,6 +41,14 @@ func TestLegalVariantsShowTheirVariation(t *testing.T) {
 		id := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
 		c.post(discReq(id))
 		o.afterDisconnect = c.post(infoReq(id))
+		o.unaskedCE = o.afterDisconnect.hdr.Get("Content-Encoding")
+		offered := c.do(http.MethodPost, LegacyPath, "text/xml; charset=utf-8", []byte(infoReq(id)), map[string]string{"Accept-Encoding": "gzip,deflate"})
+		o.offeredCE, o.offeredBody = offered.hdr.Get("Content-Encoding"), string(offered.body)
+		if zr, err := gzip.NewReader(bytes.NewReader(offered.body)); err == nil {
+			if b, err := io.ReadAll(zr); err == nil {
+				o.offeredBody = string(b)
+			}
+		}
 		return o
 	}
 	cases := map[string]func(o obs) bool{
@@ -45,8 +60,12 @@ func TestLegalVariantsShowTheirVariation(t *testing.T) {
 			return len(o.states) == 3 && o.states[StateConnecting] && o.states[StateConnected] && o.states[StateDisconnected]
 		},
 		"legal-prefixed-exceptiontype": func(o obs) bool { return strings.Contains(o.faultBody, ">a:InvalidCallIdException</ExceptionType>") },
-		"legal-content-type-case":      func(o obs) bool { return o.ct == "Text/XML;Charset=UTF-8" },
-		"legal-forget-on-disconnect":   func(o obs) bool { return o.afterDisconnect.exception() == excInvalidCallID },
+		"legal-fault-xml-lang":         func(o obs) bool { return strings.Contains(o.faultBody, `<faultstring xml:lang="en-US">`) },
+		"legal-gzip": func(o obs) bool {
+			return o.offeredCE == "gzip" && o.unaskedCE == "" && strings.Contains(o.offeredBody, "<CallState>Disconnected</CallState>")
+		},
+		"legal-content-type-case":    func(o obs) bool { return o.ct == "Text/XML;Charset=UTF-8" },
+		"legal-forget-on-disconnect": func(o obs) bool { return o.afterDisconnect.exception() == excInvalidCallID },
 	}
 	base := observe(t, ProfileExchange)
 	if len(base.states) != 8 {

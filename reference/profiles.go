@@ -31,11 +31,14 @@ type behaviour struct {
 	responseHeader        bool
 	prefixedExceptionType bool
 	contentType           string
+	faultLang             string // xml:lang of every faultstring, as MS-OXWUMS prints its faults
+	gzipOffered           bool   // gzip answers to requests that offer it (encoding.go)
 	pol                   policy
 
 	// broken, one requirement each
 	malformedResponses       bool // T1
 	nulAfterEnvelope         bool // T1
+	gzipUnasked              bool // T1
 	faultStatus200           bool // T3
 	acceptSOAP12             bool // T4
 	flatGetCallInfo          bool // S1
@@ -82,10 +85,13 @@ func profileTable() []Profile {
 		legal("legal-exchange2013-states", "only Connecting, Connected and Disconnected are reported, as Exchange 2013 does", behaviour{pol: policy{reducedStates: true}}),
 		legal("legal-prefixed-exceptiontype", "fault detail ExceptionType written a:InvalidCallIdException, as MS-OXWUMS 2.2.3.1 words it", behaviour{prefixedExceptionType: true}),
 		legal("legal-content-type-case", "responses labelled Text/XML;Charset=UTF-8 (media types compare case-insensitively)", behaviour{contentType: "Text/XML;Charset=UTF-8"}),
+		legal("legal-fault-xml-lang", "every faultstring carries xml:lang=\"en-US\", as MS-OXWUMS 2.2.2.1 and 3.1.4.3 print Exchange's faults (WS-I BP 1.1 R1016 has receivers accept it)", behaviour{faultLang: "en-US"}),
+		legal("legal-gzip", "SOAP answers are gzipped when the request offers gzip in Accept-Encoding (the replayed EWS and SoapUI requests offer gzip,deflate), as IIS compresses EWS answers", behaviour{gzipOffered: true}),
 		legal("legal-forget-on-disconnect", "a disconnected call is forgotten at once: GetCallInfo then answers InvalidCallIdException (L5 allows it)", behaviour{pol: policy{forgetOnDisconnect: true}}),
 
 		broken("T1", "t1-malformed-xml", "every response lacks its closing </Envelope> tag, so none is well-formed XML", behaviour{malformedResponses: true}),
 		broken("T1", "t1-nul-after-envelope", "GetCallInfo successes end with <!-- c -->, a NUL and \"ok\" after </Envelope>: XML allows no NUL, and a parser that stops at one sees a valid envelope", behaviour{nulAfterEnvelope: true}),
+		broken("T1", "t1-gzip-unasked", "every SOAP answer is gzipped (Content-Encoding: gzip), whether or not the request offered it", behaviour{gzipUnasked: true}),
 		broken("T2", "t2-text-plain", "SOAP responses are labelled text/plain; charset=utf-8", behaviour{contentType: "text/plain; charset=utf-8"}),
 		broken("T3", "t3-fault-200", "faults are sent with HTTP 200 instead of 500", behaviour{faultStatus200: true}),
 		broken("T4", "t4-accepts-soap12", "a SOAP 1.2 envelope (and application/soap+xml) is processed as if it were SOAP 1.1", behaviour{acceptSOAP12: true}),

@@ -123,6 +123,15 @@ func renderDisconnect(b *behaviour) []byte {
 	return d.close()
 }
 
+// faultStringAttrs is the attributes of a faultstring start tag: none, or the xml:lang of
+// the legal-fault-xml-lang profile.
+func (b *behaviour) faultStringAttrs() string {
+	if b.faultLang == "" {
+		return ""
+	}
+	return ` xml:lang="` + b.faultLang + `"`
+}
+
 // renderFault writes a SOAP 1.1 Fault. An Exchange exception (exception != "") is coded in
 // the errors namespace and named again in the detail, as Exchange 2013 does; a dispatch
 // error uses the envelope's own code (Client, VersionMismatch, ...) and has no detail.
@@ -137,7 +146,7 @@ func renderFault(b *behaviour, code, exception, faultString string) []byte {
 		d.buf.WriteString(`<faultcode>` + e + `:` + code + `</faultcode>`)
 	}
 	if !b.faultNoString {
-		d.buf.WriteString(`<faultstring>`)
+		d.buf.WriteString(`<faultstring` + b.faultStringAttrs() + `>`)
 		d.text(faultString)
 		d.buf.WriteString(`</faultstring>`)
 	}

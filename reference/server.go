@@ -164,7 +164,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		handle = h.handleEWS
 	}
 	status, resp := handle(r.Context(), body)
-	h.write(w, status, resp)
+	h.write(w, status, h.compress(w, r, resp))
 }
 
 // transportRefusal lets the X3 profile count 413/415 refusals as malformed requests too.

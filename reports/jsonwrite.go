@@ -166,6 +166,14 @@ func appendEvidenceJSON(b []byte, d int, e Evidence) []byte {
 		field("states")
 		b = appendJSONStrings(b, d, e.States)
 	}
+	if e.ResponseEncoding != "" {
+		field("response_encoding")
+		b = appendJSONString(b, e.ResponseEncoding)
+	}
+	if e.ResponseWireBytes != 0 {
+		field("response_wire_bytes")
+		b = strconv.AppendInt(b, e.ResponseWireBytes, 10)
+	}
 	if len(e.Violations) > 0 {
 		field("violations")
 		b = append(b, "[\n"...)

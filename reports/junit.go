@@ -239,6 +239,9 @@ func (e Evidence) text() string {
 // whole describes the whole response body when the evidence shows only its start.
 func (e Evidence) whole() string {
 	var parts []string
+	if e.ResponseEncoding != "" {
+		parts = append(parts, fmt.Sprintf("Content-Encoding %s, %d bytes on the wire, shown decoded", e.ResponseEncoding, e.ResponseWireBytes))
+	}
 	if e.ResponseBytes > 0 {
 		parts = append(parts, fmt.Sprintf("%d bytes in all", e.ResponseBytes))
 	}

@@ -255,4 +255,9 @@ func TestEvidenceTextDescribesACutBody(t *testing.T) {
 	if got := (Evidence{Status: 200, Response: "x"}).text(); got != "response (HTTP 200):\nx" {
 		t.Errorf("a whole body: got %q", got)
 	}
+	// A compressed answer: its coding and both sizes, the excerpt being the decoded body.
+	e = Evidence{Status: 500, Response: "<s:Envelope", ResponseBytes: 412, ResponseEncoding: "gzip", ResponseWireBytes: 287}
+	if got := e.text(); !strings.Contains(got, "response (HTTP 500; Content-Encoding gzip, 287 bytes on the wire, shown decoded, 412 bytes in all):\n<s:Envelope") {
+		t.Errorf("a compressed body: got %q", got)
+	}
 }

@@ -41,6 +41,12 @@ type Evidence struct {
 	ResponseSHA256 string   `json:"response_sha256,omitempty"`
 	Violations     []string `json:"-"`                // "LINE: PATH: message"; JSON splits them: see json.go
 	States         []string `json:"states,omitempty"` // observed CallState sequence
+
+	// ResponseEncoding is the response's Content-Encoding (gzip, deflate) when it had one:
+	// Response and ResponseBytes are then the decoded body, and ResponseWireBytes its length
+	// as sent.
+	ResponseEncoding  string `json:"response_encoding,omitempty"`
+	ResponseWireBytes int64  `json:"response_wire_bytes,omitempty"`
 }
 
 // Check is the result of one check: one requirement (or a few proven together) on one

@@ -64,6 +64,13 @@ type Exchange struct {
 	validated  bool          // Result is set: an answer is validated once
 	Err        error         // set when no complete response arrived: see TransportError
 
+	// Encoding is the response's Content-Encoding when it had one (gzip, deflate); Body is
+	// then the decoded answer and WireBytes its length as sent. EncodingProblem says why the
+	// coding breaks T1 (not offered, undecodable): encoding.go.
+	Encoding        string
+	WireBytes       int64
+	EncodingProblem string
+
 	rendered []byte // the request as sent, until Check redacts it into Request
 	// requestBytes is the length of the request once Check has shortened Request.
 	requestBytes int
@@ -239,6 +246,8 @@ func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 			declared = fmt.Sprintf(" (Content-Length %d)", resp.ContentLength)
 		}
 		ex.Err = &TransportError{Kind: "truncated", Err: fmt.Errorf("response body over %d bytes%s; not read further", maxResponseBytes, declared)}
+	default:
+		decodeContent(ex, req.Header.Get("Accept-Encoding"))
 	}
 	return ex
 }

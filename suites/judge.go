@@ -98,8 +98,15 @@ func judgeX2(ex *Exchange) Outcome {
 	return judgeExpectation(ex)
 }
 
-// judgeT1: every SOAP response is well-formed XML holding a SOAP 1.1 Envelope with a Body.
+// judgeT1: every SOAP response is well-formed XML holding a SOAP 1.1 Envelope with a Body,
+// sent in a content coding the request offered, if any (RFC 9110 section 12.5.3), that
+// decodes: encoding.go.
 func judgeT1(ex *Exchange) Outcome {
+	// An unasked coding is known from the headers alone: T1 fails even when the body then
+	// could not be read (a decompression bomb).
+	if ex.EncodingProblem != "" {
+		return fail("a response in no content coding, or in one the request offered (Accept-Encoding)", ex.EncodingProblem, "Content-Encoding header")
+	}
 	if o, stop := transportProblem(ex); stop {
 		return o
 	}

@@ -256,6 +256,10 @@ func evidence(ex *Exchange) reports.Evidence {
 			ex.evidence.ResponseBytes = max(n, 0) // 0, left out, when unknown
 			ex.evidence.ResponseSHA256 = ex.BodySHA256
 		}
+		if ex.Encoding != "" { // the decoded length, shown even when the excerpt is whole
+			ex.evidence.ResponseEncoding, ex.evidence.ResponseWireBytes = ex.Encoding, ex.WireBytes
+			ex.evidence.ResponseBytes = max(ex.bodyLen(), 0)
+		}
 	})
 	return ex.evidence
 }
