@@ -171,7 +171,7 @@ func judgeE14(ct *crossTrace) Outcome {
 	t := ct.callTrace
 	if !ct.shared {
 		if t.Err != nil {
-			return cannotJudge("%v", t.Err)
+			return cannotJudgeFor(t.Err, "%v", t.Err) // a spent budget skips the check
 		}
 		return pass(fmt.Sprintf("the %s service does not know the call the other API placed (%s): the target keeps the APIs' calls apart", ct.other, t.Answers[len(t.Answers)-1]))
 	}
