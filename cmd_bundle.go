@@ -5,11 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	buildinfo "github.com/umconform/umconform/internal/version"
 	"io"
 	"os"
-	"regexp"
-	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -128,26 +126,9 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// harness says which harness this is, for a bundle's manifest. The one place to switch when
-// the build's versions get a package of their own.
+// harness says which harness this is, for a bundle's manifest: what `umconform version`
+// prints.
 func harness() bundle.Harness {
-	return bundle.Harness{Version: version(), Commit: commit(), Go: runtime.Version()}
-}
-
-var describedCommit = regexp.MustCompile(`(?:^|-g)([0-9a-f]{7,40})(?:-dirty)?$`)
-
-// commit is the VCS revision the binary was built from: the build's own record, or the
-// hash in the git describe output the Makefile stamps, or "unknown".
-func commit() string {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
-				return s.Value
-			}
-		}
-	}
-	if m := describedCommit.FindStringSubmatch(buildVersion); m != nil {
-		return m[1]
-	}
-	return "unknown"
+	v := buildinfo.Get()
+	return bundle.Harness{Version: v.Version, Commit: v.Commit, Go: v.Go}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/umconform/umconform/schema"
 )
@@ -24,6 +25,7 @@ const (
 	codeInvalidPhoneCallID  = "ErrorInvalidPhoneCallId"
 	codeInvalidIDMalformed  = "ErrorInvalidIdMalformed"
 	codeNotDialable         = "ErrorPhoneNumberNotDialable"
+	codeItemNotFound        = "ErrorItemNotFound"
 	codeUMServerUnavailable = "ErrorUMServerUnavailable"
 	codeSchemaValidation    = "ErrorSchemaValidation"
 	codeInvalidVersion      = "ErrorInvalidServerVersion"
@@ -47,6 +49,40 @@ type ewsBehaviour struct {
 	anyVersion                bool // E7
 	disconnectUnknownSucceeds bool // E13
 	foreignCallsConnected     bool // E14: calls the UM service placed are Connected for ever here
+	unknownIDFault            bool // E15: an unknown PhoneCallId gets a SOAP Fault, not an Error response
+	disconnectUnknownFault    bool // E16: the same for DisconnectPhoneCall
+	sameCallID                bool // E17: every EWS PlayOnPhone returns the first call's PhoneCallId
+	newestCall                bool // E18: GetPhoneCallInformation answers about the newest EWS call
+	badPlayOnPhoneSucceeds    bool // E19: a bad ItemId or DialString still places a call
+	genericPlayOnPhoneError   bool // E20: PlayOnPhone's input errors all say ErrorInternalServerError
+
+	// The robustness rules broken at the EWS endpoint alone, so that the probes sent there
+	// are shown to catch them (the UM endpoint stays correct).
+	expandCanary         bool // X1: canary entities expanded, a PhoneCallId's text echoed in the fault
+	slowOnDoctype        bool // X2
+	poisonAfterMalformed bool // X3: calls placed before a malformed EWS request answer Error
+	noSizeLimit          bool // X4
+}
+
+// ewsCalls is the EWS endpoint's own view of its calls, kept only by the profiles that break
+// how EWS names calls (E17, E18) or keeps them after a malformed request (X3).
+type ewsCalls struct {
+	mu       sync.Mutex
+	first    string            // the first PhoneCallId issued (E17)
+	alias    map[string]string // PhoneCallId -> the engine's call it now names (E17)
+	newest   string            // the newest call placed (E18)
+	placed   map[string]int    // call -> the count of malformed requests when it was placed (X3)
+	poisoned int               // malformed requests so far (X3)
+}
+
+// resolve returns the engine call a PhoneCallId names under the broken profiles.
+func (c *ewsCalls) resolve(id string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if to, ok := c.alias[id]; ok {
+		return to
+	}
+	return id
 }
 
 // ewsAnswer is one EWS response message before it is written.
@@ -55,18 +91,26 @@ type ewsAnswer struct {
 	code  string // ResponseCode; anything but NoError is an Error
 	text  string // MessageText of an error
 	inner string // the payload after ResponseCode, already rendered
+	fault bool   // sent as a SOAP Fault naming the code (E15, E16 profiles)
 }
 
 // handleEWS answers one POSTed SOAP body at the EWS endpoint.
 func (h *handler) handleEWS(ctx context.Context, body []byte) (int, []byte) {
-	root, rf := parseEnvelope(body, &h.b)
+	b := h.b
+	b.expandCanary = b.expandCanary || b.ews.expandCanary
+	root, rf := parseEnvelope(body, &b)
 	var op *element
 	if rf == nil {
-		op, rf = envelopeOperation(root, &h.b)
+		op, rf = envelopeOperation(root, &b)
 	}
 	if rf != nil {
-		if rf.doctype && h.b.slowOnDoctype {
+		if rf.doctype && (h.b.slowOnDoctype || h.b.ews.slowOnDoctype) {
 			h.stall(ctx)
+		}
+		if h.b.ews.poisonAfterMalformed {
+			h.ewsCalls.mu.Lock()
+			h.ewsCalls.poisoned++
+			h.ewsCalls.mu.Unlock()
 		}
 		return h.requestFault(rf)
 	}
@@ -87,7 +131,7 @@ func (h *handler) handleEWS(ctx context.Context, body []byte) (int, []byte) {
 	default:
 		return h.requestFault(&requestFault{code: "Client", msg: "unknown operation " + op.name.Local, malformed: true})
 	}
-	if a.code == codeSchemaValidation {
+	if a.code == codeSchemaValidation || a.fault {
 		return h.ewsFault(a.code, a.text)
 	}
 	return http.StatusOK, h.renderEWS(a)
@@ -134,6 +178,17 @@ func idArg(op *element, local string) (string, bool) {
 	return attr(found[0], "Id")
 }
 
+// idText returns the text inside op's PhoneCallId, which EWS's schema does not allow; only
+// the EWS X1 profile reads it, to echo it as a server that quotes bad input would.
+func idText(op *element) string {
+	for _, c := range op.children {
+		if c.name.Local == "PhoneCallId" && c.text.Len() > 0 {
+			return c.text.String()
+		}
+	}
+	return ""
+}
+
 func schemaError(msg string) ewsAnswer {
 	return ewsAnswer{code: codeSchemaValidation, text: "The request failed schema validation: " + msg}
 }
@@ -146,9 +201,18 @@ func (h *handler) ewsPlayOnPhone(op *element) ewsAnswer {
 		return schemaError("PlayOnPhone needs an ItemId with an Id and a DialString.")
 	}
 	scenario, dialable := scenarioFor(dial)
+	bad := !validEntryID(itemID) || !h.items[itemID] || !dialable
 	switch {
+	case bad && h.b.ews.badPlayOnPhoneSucceeds:
+		scenario, _ = scenarioFor(DefaultDialString)
+	case bad && h.b.ews.genericPlayOnPhoneError:
+		a.code, a.text = codeInternal, "The call could not be placed."
+		return a
 	case !validEntryID(itemID):
 		a.code, a.text = codeInvalidIDMalformed, "Id is malformed."
+		return a
+	case !h.items[itemID]:
+		a.code, a.text = codeItemNotFound, "The specified object was not found in the store."
 		return a
 	case !dialable:
 		a.code, a.text = codeNotDialable, "The phone number isn't dialable under the dialing rules."
@@ -166,6 +230,7 @@ func (h *handler) ewsPlayOnPhone(op *element) ewsAnswer {
 	if h.b.ews.foreignCallsConnected {
 		h.ewsIssued.Store(id, true)
 	}
+	id = h.ewsCalls.issue(id, h.b.ews)
 	a.code = codeNoError
 	if !h.b.ews.noPhoneCallID {
 		a.inner = `<m:PhoneCallId Id="` + attrEscaper.Replace(id) + `"/>`
@@ -182,7 +247,14 @@ func (h *handler) ewsGetPhoneCallInformation(op *element) ewsAnswer {
 		}
 		return schemaError("GetPhoneCallInformation needs a PhoneCallId with an Id.")
 	}
+	if t := idText(op); t != "" && h.b.ews.expandCanary {
+		return schemaError("The element PhoneCallId cannot contain text. Value: '" + t + "'.")
+	}
+	id = h.ewsCalls.resolve(id)
 	p, err := h.eng.info(id, h.now())
+	if err == nil {
+		p, err = h.ewsCalls.answerFor(h, id, p)
+	}
 	if _, placedHere := h.ewsIssued.Load(id); err == nil && h.b.ews.foreignCallsConnected && !placedHere {
 		p = Phase{State: StateConnected, Cause: CauseNone}
 	}
@@ -190,13 +262,61 @@ func (h *handler) ewsGetPhoneCallInformation(op *element) ewsAnswer {
 	case errors.Is(err, errInvalidCallID) && h.b.ews.unknownIDSucceeds:
 		return h.callInformation(a, Phase{State: StateConnected, Cause: CauseNone})
 	case errors.Is(err, errInvalidCallID):
-		a.code, a.text = codeInvalidPhoneCallID, "The phone call ID isn't valid."
+		a.code, a.text, a.fault = codeInvalidPhoneCallID, "The phone call ID isn't valid.", h.b.ews.unknownIDFault
+		return a
+	case errors.Is(err, errEWSPoisoned):
+		a.code, a.text = codeInternal, "An internal server error occurred. The operation failed."
 		return a
 	case err != nil:
 		a.code, a.text = codeInternal, "An internal server error occurred. The operation failed."
 		return a
 	}
 	return h.callInformation(a, p)
+}
+
+// errEWSPoisoned is the EWS X3 profile's answer about a call placed before a malformed request.
+var errEWSPoisoned = errors.New("call spoiled by a malformed request")
+
+// issue records a call EWS PlayOnPhone placed and returns the PhoneCallId to answer with.
+func (c *ewsCalls) issue(id string, b ewsBehaviour) string {
+	if !b.sameCallID && !b.newestCall && !b.poisonAfterMalformed {
+		return id
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.alias == nil {
+		c.alias, c.placed = map[string]string{}, map[string]int{}
+	}
+	c.newest = id
+	c.placed[id] = c.poisoned
+	if !b.sameCallID {
+		return id
+	}
+	if c.first == "" {
+		c.first = id
+		return id
+	}
+	c.alias[c.first] = id // the newest call takes the first one's PhoneCallId over
+	return c.first
+}
+
+// answerFor applies the E18 and X3 profiles to the phase p of call id, which exists.
+func (c *ewsCalls) answerFor(h *handler, id string, p Phase) (Phase, error) {
+	b := h.b.ews
+	if !b.newestCall && !b.poisonAfterMalformed {
+		return p, nil
+	}
+	c.mu.Lock()
+	newest, poisoned := c.newest, c.poisoned
+	at, known := c.placed[id]
+	c.mu.Unlock()
+	if b.poisonAfterMalformed && known && at < poisoned {
+		return p, errEWSPoisoned
+	}
+	if b.newestCall && newest != "" && newest != id {
+		return h.eng.info(newest, h.now())
+	}
+	return p, nil
 }
 
 // callInformation is a successful GetPhoneCallInformation answer holding p.
@@ -221,8 +341,8 @@ func (h *handler) ewsDisconnectPhoneCall(op *element) ewsAnswer {
 	if !ok && !h.b.ews.disconnectUnknownSucceeds {
 		return schemaError("DisconnectPhoneCall needs a PhoneCallId with an Id.")
 	}
-	if err := h.eng.disconnect(id, h.now()); err != nil && !h.b.ews.disconnectUnknownSucceeds {
-		a.code, a.text = codeInvalidPhoneCallID, "The phone call ID isn't valid."
+	if err := h.eng.disconnect(h.ewsCalls.resolve(id), h.now()); err != nil && !h.b.ews.disconnectUnknownSucceeds {
+		a.code, a.text, a.fault = codeInvalidPhoneCallID, "The phone call ID isn't valid.", h.b.ews.disconnectUnknownFault
 	}
 	return a
 }

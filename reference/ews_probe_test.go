@@ -2,8 +2,11 @@ package reference
 
 import (
 	"encoding/xml"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The EWS half of the probe: a miniature of the harness's E checks, independent of it.
@@ -202,4 +205,99 @@ func (p *probe) runEWS() {
 	if st, r, class, ok := p.ewsInfo(um); (ok && st != StateDisconnected) || (!ok && class != "Success" && !ewsRefused(r, class)) {
 		p.broken["E14"] = true
 	}
+}
+
+// unknownItemID is a well-formed ItemId that names no item of the mailbox.
+const unknownItemID = "AAMkAHVtY29uZm9ybS1uby1zdWNoLXZvaWNlLW1haWwtaXRlbQA="
+
+// runEWSScenarios is the probe of the EWS scenarios the UM side has too: refused input
+// (E19, E20), unknown and malformed ids (E15, E16), two calls at once (E17, E18) and the
+// hostile requests (X1-X4), each sent to the EWS endpoint.
+func (p *probe) runEWSScenarios() {
+	// E19, E20: PlayOnPhone's input errors, each with the code that names it.
+	for _, c := range []struct {
+		item, dial string
+		codes      []string
+	}{
+		{"not an id", DefaultDialString, []string{"ErrorInvalidIdMalformed"}},
+		{unknownItemID, DefaultDialString, []string{"ErrorItemNotFound", "ErrorInvalidIdMalformed"}},
+		{DefaultEntryID, "dial me", []string{"ErrorPhoneNumberNotDialable", "ErrorInvalidPhoneNumber"}},
+	} {
+		r, class := p.ewsSend("PlayOnPhone", ewsPlayReq(c.item, c.dial))
+		switch {
+		case r.timedOut || r.env == nil:
+		case !ewsRefused(r, class):
+			p.broken["E19"] = true
+		case class != "Error" || !slices.Contains(c.codes, payloadChild(r, MessagesNamespace, "ResponseCode").Text):
+			p.broken["E20"] = true
+		}
+	}
+
+	// E15, E16: a PhoneCallId that names no call is an Error response, not a Fault.
+	for _, id := range []string{foreignCallID(), "", "%%% not an id"} {
+		if r, class := p.ewsSend("GetPhoneCallInformation", ewsInfoReq(id)); !r.timedOut && r.env != nil && (class != "Error" ||
+			payloadChild(r, MessagesNamespace, "ResponseCode").Text != "ErrorInvalidPhoneCallId") {
+			p.broken["E15"] = true
+		}
+		if r, class := p.ewsSend("DisconnectPhoneCall", ewsDiscReq(id)); !r.timedOut && r.env != nil && id != "" && (class != "Error" ||
+			payloadChild(r, MessagesNamespace, "ResponseCode").Text != "ErrorInvalidPhoneCallId") {
+			p.broken["E16"] = true
+		}
+	}
+
+	// E17, E18: two live EWS calls to one number are told apart.
+	a, b := p.ewsPlace(DefaultDialString), p.ewsPlace(DefaultDialString)
+	p.ewsInfo(a)
+	p.ewsInfo(b)
+	if a != "" && a == b {
+		p.broken["E17"] = true
+	}
+	if a != "" && b != "" {
+		p.ewsSend("DisconnectPhoneCall", ewsDiscReq(a))
+		if st, r, class, ok := p.ewsInfo(a); (ok && st != StateDisconnected) || (!ok && class != "Error" && refused(r)) {
+			p.broken["E18"] = true
+		}
+		if st, r, class, ok := p.ewsInfo(b); (ok && st == StateDisconnected) || (!ok && ewsRefused(r, class)) {
+			p.broken["E18"] = true
+		}
+		p.ewsSend("DisconnectPhoneCall", ewsDiscReq(b))
+	}
+
+	// X1: an external entity in a PhoneCallId's text is never expanded into the answer.
+	canary := filepath.Join(p.t.TempDir(), "umconform-canary-ews.txt")
+	if err := os.WriteFile(canary, []byte("CANARY-ews-7f3a"), 0o600); err != nil {
+		p.t.Fatal(err)
+	}
+	xxe := `<?xml version="1.0" encoding="utf-8"?><!DOCTYPE soap:Envelope [<!ENTITY e SYSTEM "file://` + canary + `">]>` +
+		strings.TrimPrefix(ewsEnv("Exchange2013", `<m:GetPhoneCallInformation><m:PhoneCallId Id="x">&e;</m:PhoneCallId></m:GetPhoneCallInformation>`), `<?xml version="1.0" encoding="utf-8"?>`+"\n")
+	c := *p.c
+	c.path = EWSPath
+	if r := c.post(xxe); strings.Contains(string(r.body), "CANARY-ews-7f3a") {
+		p.broken["X1"] = true
+	}
+
+	// X2: an entity bomb is refused within the timeout.
+	bomb := `<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>` +
+		strings.TrimPrefix(ewsEnv("Exchange2013", `<m:GetPhoneCallInformation><m:PhoneCallId Id="&b;"/></m:GetPhoneCallInformation>`), `<?xml version="1.0" encoding="utf-8"?>`+"\n")
+	if r := c.post(bomb); r.timedOut {
+		p.broken["X2"] = true
+		p.broken["X5"] = true
+	}
+
+	// X3: after a malformed request, a live EWS call is still answered.
+	live := p.ewsPlace(DefaultDialString)
+	p.ewsInfo(live)
+	c.post(`<soap:Envelope><broken`)
+	if _, r, class, ok := p.ewsInfo(live); live != "" && r.env != nil && !ok && class != "Success" {
+		p.broken["X3"] = true
+	}
+
+	// X4: an EWS request over the size cap is refused without hanging. Just over the cap,
+	// not the harness's 10 MiB: the probe runs for every profile, under the race detector.
+	big := strings.Replace(ewsInfoReq(live), "<soap:Body>", "<soap:Body><!--"+strings.Repeat("x", DefaultMaxRequestBytes)+"-->", 1)
+	c.timeout = 20 * time.Second
+	if r := c.post(big); !refused(r) {
+		p.broken["X4"] = true
+	}
+	p.ewsSend("DisconnectPhoneCall", ewsDiscReq(live))
 }

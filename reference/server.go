@@ -51,6 +51,8 @@ type Options struct {
 	MaxCalls        int
 	MaxRequestBytes int64
 	Now             func() time.Time // clock for the call engine; time.Now by default
+	// Items are the voice mail items the mailbox holds, by id; DefaultEntryID always.
+	Items []string
 }
 
 type handler struct {
@@ -63,6 +65,10 @@ type handler struct {
 	// ewsIssued holds the PhoneCallIds EWS PlayOnPhone issued, kept only by the profile
 	// whose EWS view of the other API's calls is stale (E14).
 	ewsIssued sync.Map
+	ewsCalls  ewsCalls
+	// items are the ids of the voice mail items the mailbox holds: EWS PlayOnPhone answers
+	// ErrorItemNotFound for a well-formed ItemId that names none of them.
+	items map[string]bool
 }
 
 // NewHandler returns the reference server as an http.Handler serving both endpoint paths.
@@ -99,6 +105,10 @@ func newHandler(opts Options) (*handler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	items := map[string]bool{DefaultEntryID: true}
+	for _, id := range opts.Items {
+		items[id] = true
+	}
 	return &handler{
 		prof:      p,
 		b:         p.b,
@@ -106,6 +116,7 @@ func newHandler(opts Options) (*handler, error) {
 		now:       opts.Now,
 		maxBytes:  opts.MaxRequestBytes,
 		slowDelay: slowDelay,
+		items:     items,
 	}, nil
 }
 
@@ -140,7 +151,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit := h.maxBytes
-	if h.b.noSizeLimit {
+	if h.b.noSizeLimit || (ews && h.b.ews.noSizeLimit) {
 		limit = 1 << 40
 	}
 	if r.ContentLength > limit {
@@ -171,6 +182,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *handler) transportRefusal() {
 	if h.b.poisonAfterMalformed {
 		h.eng.poison()
+	}
+	if h.b.ews.poisonAfterMalformed {
+		h.ewsCalls.mu.Lock()
+		h.ewsCalls.poisoned++
+		h.ewsCalls.mu.Unlock()
 	}
 }
 

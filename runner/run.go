@@ -244,7 +244,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			if cfg.List {
 				endpoint, ewsEndpoint = "http://127.0.0.1"+reference.LegacyPath, "http://127.0.0.1"+reference.EWSPath
 			} else {
-				srv, err := reference.Start(ctx, reference.Options{Profile: t.Profile, Step: embeddedStep})
+				srv, err := reference.Start(ctx, reference.Options{Profile: t.Profile, Step: embeddedStep, Items: []string{sc.EntryID}}) // the run's --entry-id names an item of the mailbox
 				if err != nil {
 					return nil, cleanup, fmt.Errorf("starting the embedded reference server: %w", err)
 				}

@@ -166,9 +166,8 @@ func (e *Env) observeShared(ctx context.Context, id string, a answer) bool {
 	return e.calls.um.observe(ctx, e.umAPI(), id, a)
 }
 
-// sharedSeenLive says whether id is the UM shared call and an answer has reported it live.
-func (e *Env) sharedSeenLive(id string) bool {
-	s := &e.calls.um
+// seenLive says whether id is s's call and an answer has reported it live.
+func (s *shared) seenLive(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.id == id && s.live
@@ -188,11 +187,16 @@ func (e *Env) suspectShared() {
 // retireShared drops the UM shared call id (if it still is the shared one) after an answer
 // a showed it gone or spoiled; the next reader places a new one.
 func (e *Env) retireShared(ctx context.Context, id string, a answer) {
-	s := &e.calls.um
+	e.calls.um.retireID(ctx, e.umAPI(), id, a)
+}
+
+// retireID drops s's call id (if it still is s's) after an answer a showed it gone or
+// spoiled; the next reader places a new one.
+func (s *shared) retireID(ctx context.Context, api callAPI, id string, a answer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.id == id {
-		s.retire(ctx, e.umAPI(), a)
+		s.retire(ctx, api, a)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 // removed by the probe's cleanup: nothing is left in, or needed from, /tmp.
 func TestCanaryInWorkDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reports")
-	h, err := canaryProbe(dir)
+	h, err := canaryProbe(dir, callAPI{name: "UM", ask: "GetCallInfo", probeRequest: umProbeRequest, paddedRequest: umPaddedRequest})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -42,6 +44,8 @@ type ewsEnv struct {
 
 	mu        sync.Mutex
 	exchanges map[string]*ewsMemo
+	claims    map[string]*traceMemo // fixture -> the scenario that borrowed it (lend.go)
+	lent      map[*traceMemo]*lent
 }
 
 type ewsMemo struct {
@@ -106,6 +110,9 @@ func (w *ewsEnv) send(ctx context.Context, id string, v fixtures.Values) *Exchan
 // placeEWSCall places a call to dial with EWS PlayOnPhone and returns its PhoneCallId.
 // Every call the EWS checks place goes through here.
 func (e *Env) placeEWSCall(ctx context.Context, dial string) (string, *Exchange, error) {
+	if id, ex, ok := e.ewsSpare(ctx, dial); ok {
+		return id, ex, nil
+	}
 	if err := e.calls.spend(); err != nil { // the call budget counts both APIs' calls
 		return "", nil, err
 	}
@@ -130,13 +137,7 @@ func (e *Env) endEWSCall(ctx context.Context, id string) *Exchange {
 // one and ending it afterwards, and shares the answer among the checks that judge it.
 func (e *Env) ewsExchange(ctx context.Context, f fixtures.Fixture) *Exchange {
 	w := e.ews
-	w.mu.Lock()
-	m := w.exchanges[f.ID]
-	if m == nil {
-		m = &ewsMemo{}
-		w.exchanges[f.ID] = m
-	}
-	w.mu.Unlock()
+	m := w.memo(f.ID)
 	m.once.Do(func() {
 		v := fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
 		if f.BindPhoneCallID != "" && f.Operation() == "GetPhoneCallInformation" {
@@ -207,6 +208,17 @@ func (e *Env) ewsRequirements(f fixtures.Fixture) []string {
 	want := append(slices.Clone(ewsAlwaysChecked), f.Requirements...)
 	if f.Expect.Outcome != fixtures.Success {
 		want = append(want, "S6") // its Fault, if it is one, has the SOAP structure
+		// A PhoneCallId that names no call (it has an Id, unbound): MS-OXWUMS gives the
+		// error response that GetPhoneCallInformation (E15) and, by analogy,
+		// DisconnectPhoneCall (E16) answer with.
+		if f.BindPhoneCallID == "" && namesPhoneCallID(f) {
+			switch f.Operation() {
+			case "GetPhoneCallInformation":
+				want = append(want, "E15")
+			case "DisconnectPhoneCall":
+				want = append(want, "E16")
+			}
+		}
 	}
 	var ids []string
 	for _, id := range e.cfg.Catalogue.IDs() {
@@ -240,7 +252,9 @@ func (e *Env) declareEWS() {
 		if len(broken) > 0 {
 			e.container("replay", nil, func() { e.declareBrokenFixtures(broken) })
 		}
+		e.declareEWSRefusals()
 		e.declareEWSLifecycle()
+		e.container("ews robustness", []string{"robustness"}, func() { e.declareProbes(e.ewsAPI()) })
 		e.declareCrossAPI()
 	})
 }
@@ -253,13 +267,25 @@ func ewsPlacesCall(f fixtures.Fixture) bool {
 
 // declareEWSExchange declares one check per requirement judged on an EWS fixture.
 func (e *Env) declareEWSExchange(f fixtures.Fixture) {
+	var timeout time.Duration // a fixture a scenario may borrow waits for the scenario
+	if places, ends := e.ews.lenders(); slices.ContainsFunc(append(places, ends...), func(l fixtures.Fixture) bool { return l.ID == f.ID }) {
+		timeout = e.lifecycleTimeout() + e.specTimeout()
+	}
 	for _, id := range e.ewsRequirements(f) {
 		judge := ewsJudges[id]
-		if judge == nil {
+		switch {
+		case id == "E15" || id == "E16":
+			judge = judgeEWSErrorCode([]string{codeUnknownCall}, id)
+		case judge == nil:
 			judge = judgeEWSExpectation
 		}
-		e.Requirement(checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, keepEvidence: id == "E1",
+		e.Requirement(checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, keepEvidence: id == "E1", timeout: timeout,
 			judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
+				if m := e.ews.claimant(f.ID); m != nil { // a scenario borrowed it (lend.go): it sends it
+					if _, err := m.wait(ctx); err != nil {
+						return cannotJudge("the scenario that replays this fixture did not end: %v", err), reports.Evidence{}
+					}
+				}
 				ex := e.ewsExchange(ctx, f)
 				if isBudget(ex.Err) {
 					return cannotJudgeFor(ex.Err, ""), reports.Evidence{}
@@ -268,3 +294,11 @@ func (e *Env) declareEWSExchange(f fixtures.Fixture) {
 			}})
 	}
 }
+
+// namesPhoneCallID tells whether f's request carries a PhoneCallId with an Id attribute.
+func namesPhoneCallID(f fixtures.Fixture) bool {
+	body, err := f.Body()
+	return err == nil && phoneCallIDAttr.Match(body)
+}
+
+var phoneCallIDAttr = regexp.MustCompile(`PhoneCallId\s[^>]*\bId\s*=`)

@@ -1,67 +1,14 @@
 package suites
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 
-	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/reports"
 )
-
-// callAPI is how one web service places, asks about and ends a call: what follow needs to
-// trace a call through it. The EWS lifecycle follows calls through ewsAPI; the cross-API
-// checks place through one API and ask through both.
-type callAPI struct {
-	name  string // UM or EWS, for titles
-	ask   string // the operation that asks, for messages: GetCallInfo, GetPhoneCallInformation
-	place func(ctx context.Context, dial string) (string, *Exchange, error)
-	// query asks about call id; n is the index of the answer in the trace.
-	query func(ctx context.Context, id string, n int) (*Exchange, answer)
-	end   func(ctx context.Context, id string) *Exchange
-	// ended tells whether end's exchange is a successful disconnect.
-	ended func(*Exchange) bool
-}
-
-// ewsAPI is the EWS endpoint's way of placing, asking about and ending calls.
-func (e *Env) ewsAPI() callAPI {
-	return callAPI{
-		name: "EWS", ask: "GetPhoneCallInformation",
-		place: e.placeEWSCall,
-		query: func(ctx context.Context, id string, _ int) (*Exchange, answer) {
-			ex := e.ews.send(ctx, ewsPollFixture, fixtures.Values{PhoneCallID: id})
-			return ex, ewsAnswerOf(ex)
-		},
-		end:   e.endEWSCall,
-		ended: ewsSucceeded,
-	}
-}
-
-// umAPI is the UM web service's: the UM lifecycle follows its calls through it
-// (traceCall), and the cross-API checks mix it with ewsAPI.
-func (e *Env) umAPI() callAPI {
-	return callAPI{
-		name: "UM", ask: "GetCallInfo",
-		place: e.ownCall,
-		query: func(ctx context.Context, id string, _ int) (*Exchange, answer) {
-			f, ok := e.cfg.Fixtures.Lookup(pollFixture)
-			if !ok {
-				return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to poll calls, is not in the corpus", pollFixture)}}, answer{Other: "no answer"}
-			}
-			if err := e.breaker.open(); err != nil { // another call's requests found the target gone
-				return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}, answer{Other: "no answer"}
-			}
-			ex := e.sender.Send(ctx, f, fixtures.Values{CallID: id})
-			e.breaker.record(ex.Err)
-			return ex, answerOf(ex)
-		},
-		end:   e.disconnect,
-		ended: umDisconnected,
-	}
-}
 
 // follow places a call to dial through api and follows it to its end. A call that does not
 // end by itself within the poll limit is ended by the harness; either way the harness then
@@ -110,7 +57,7 @@ func (e *Env) followPlaced(ctx context.Context, api callAPI, t *callTrace) {
 
 // ewsLifecycleChecks are judged on every call traced through EWS: the twins of L1-L5 and,
 // since every poll is an EWS answer, its schema, frame, enumerations, header and timing.
-var ewsLifecycleChecks = []struct{ id, title string }{
+var ewsLifecycleChecks = []check{
 	{"E8", "the first GetPhoneCallInformation right after PlayOnPhone is answered with call information"},
 	{"E9", "ConnectionFailureCause is None until the call is Disconnected"},
 	{"E10", "Disconnected is terminal"},
@@ -124,7 +71,13 @@ var ewsLifecycleChecks = []struct{ id, title string }{
 }
 
 // ewsTwin is the UM lifecycle rule each EWS one repeats.
-var ewsTwin = map[string]string{"E8": "L1", "E9": "L2", "E10": "L3", "E11": "L4", "E12": "L5"}
+var ewsTwin = map[string]string{"E8": "L1", "E9": "L2", "E10": "L3", "E11": "L4", "E12": "L5", "E17": "L7", "E18": "L8"}
+
+// ewsApartChecks are the requirements judged on EWS calls traced together (traceApart).
+var ewsApartChecks = []check{
+	{"E17", "each call gets a PhoneCallId of its own"},
+	{"E18", "each GetPhoneCallInformation reports the call its PhoneCallId names"},
+}
 
 // ewsJudgeTrace judges requirement id on a call traced through EWS, with the UM
 // lifecycle's sequence judges: the rules are the same, only the words differ.
@@ -159,22 +112,10 @@ func breakingBy(judge func(string, *callTrace) Outcome) func(string, *callTrace)
 	}
 }
 
-// declareEWSLifecycle declares, for every lifecycle dial string, one check per requirement
-// judged on a call placed and followed through EWS.
+// declareEWSLifecycle declares the call scenarios (declareCalls) for calls placed and
+// followed through EWS.
 func (e *Env) declareEWSLifecycle() {
-	dials := e.cfg.LifecycleDialStrings
-	if len(dials) == 0 {
-		dials = []string{""} // the checks exist all the same, and cannot be judged when run
-	}
-	e.container("ews lifecycle", []string{"places-call"}, func() {
-		for _, dial := range dials {
-			m := e.newTraceMemo(func(ctx context.Context) []*callTrace { return []*callTrace{e.follow(ctx, e.ewsAPI(), dial)} })
-			for _, c := range ewsLifecycleChecks {
-				e.Requirement(checkSpec{id: c.id, scenario: "ews-lifecycle-call-" + cmp.Or(dial, "dial-string"), title: fmt.Sprintf("EWS call to %s: %s", dialName(dial), c.title),
-					timeout: e.lifecycleTimeout(), judge: traceJudgeBy(c.id, m.wait, ewsJudgeTrace, breakingBy(ewsJudgeTrace))})
-			}
-		}
-	})
+	e.container("ews lifecycle", []string{"places-call"}, func() { e.declareCalls(e.ewsAPI()) })
 }
 
 // crossTrace is a call placed through one API and asked about through both, in turn.
@@ -230,7 +171,7 @@ func judgeE14(ct *crossTrace) Outcome {
 	t := ct.callTrace
 	if !ct.shared {
 		if t.Err != nil {
-			return cannotJudge("%v", t.Err)
+			return cannotJudgeFor(t.Err, "%v", t.Err) // a spent budget skips the check
 		}
 		return pass(fmt.Sprintf("the %s service does not know the call the other API placed (%s): the target keeps the APIs' calls apart", ct.other, t.Answers[len(t.Answers)-1]))
 	}
@@ -256,26 +197,34 @@ func (e *Env) declareCrossAPI() {
 			origin, other := dir.origin(), dir.other()
 			title := fmt.Sprintf("a call placed with %s PlayOnPhone and asked about with %s and %s in turn tells one story",
 				origin.name, other.ask, origin.ask)
-			var memo struct {
-				traceMemo
-				ct *crossTrace
-			}
-			e.Requirement(checkSpec{id: "E14", scenario: "ews-cross-api-" + strings.ToLower(origin.name), title: title, timeout: 2 * e.lifecycleTimeout(),
+			// A trace memo like the lifecycle's: started with the replay when there is no
+			// budget, and able to borrow a DisconnectPhoneCall fixture to end its call.
+			var ct *crossTrace
+			var m *traceMemo
+			m = e.newTraceMemo(func(ctx context.Context) []*callTrace {
+				ct = e.traceAcross(ctx, e.lend(origin, m), other, e.cfg.DialString)
+				return []*callTrace{ct.callTrace}
+			})
+			if e.Requirement(checkSpec{id: "E14", scenario: "ews-cross-api-" + strings.ToLower(origin.name), title: title, timeout: 2 * e.lifecycleTimeout(),
 				judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
-					memo.once.Do(func() { memo.ct = e.traceAcross(ctx, origin, other, e.cfg.DialString) })
-					o, ev := judgeE14(memo.ct), traceEvidence(memo.ct.callTrace)
+					if _, err := m.wait(ctx); err != nil {
+						return cannotJudge("the call was not followed to its end: %v", err), reports.Evidence{}
+					}
+					o, ev := judgeE14(ct), traceEvidence(ct.callTrace)
 					if !o.Pass && !o.CannotJudge {
 						if ex := breakingBy(func(id string, t *callTrace) Outcome {
-							cut := *memo.ct
+							cut := *ct
 							cut.callTrace = t
 							return judgeE14(&cut)
-						})("E14", memo.ct.callTrace); ex != nil {
+						})("E14", ct.callTrace); ex != nil {
 							ev = exchangeEvidence(ex, ev.States)
 						}
 					}
-					ev.States = crossStates(memo.ct)
+					ev.States = crossStates(ct)
 					return o, ev
-				}})
+				}}) {
+				e.claimEnds(origin, m, 1)
+			}
 		}
 	})
 }

@@ -235,8 +235,7 @@ func (e *Env) hangUp(ctx context.Context, api callAPI, t *callTrace) bool {
 // newest, the oldest, the one asked about last) reports a live call where one was just
 // ended, or an ended one where one is live. Every answer also joins its call's trace, on
 // which the single-call rules (L1–L5, S1–S3, X5) are judged as for any traced call.
-func (e *Env) traceApart(ctx context.Context, dials []string) []*callTrace {
-	api := e.umAPI()
+func (e *Env) traceApart(ctx context.Context, api callAPI, dials []string) []*callTrace {
 	var traces []*callTrace
 	defer func() {
 		for _, t := range traces {
@@ -526,7 +525,7 @@ func (e *Env) startTraces() {
 
 // lifecycleChecks are the requirements judged on every traced call: the lifecycle rules
 // and, because every poll is a GetCallInfo answer like any other, its schema and timing.
-var lifecycleChecks = []struct{ id, title string }{
+var lifecycleChecks = []check{
 	{"L1", "the first GetCallInfo right after PlayOnPhone is answered with call information"},
 	{"L2", "EventCause is None until the call is Disconnected"},
 	{"L3", "Disconnected is terminal"},
@@ -545,10 +544,16 @@ func (e *Env) lifecycleTimeout() time.Duration {
 	return time.Duration(n)*(e.cfg.PollInterval+e.cfg.Timeout) + 5*time.Second
 }
 
-// declareLifecycle declares, for every lifecycle dial string, one check per requirement
-// judged on its traced call; then the checks of two calls at once to the --dial-string
-// number (traceApart): the single-call rules on each, and that they are kept apart.
+// declareLifecycle declares the UM web service's call scenarios (declareCalls).
 func (e *Env) declareLifecycle() {
+	e.container("lifecycle", []string{"lifecycle", PlacesCallLabel}, func() { e.declareCalls(e.umAPI()) })
+}
+
+// declareCalls declares, for every lifecycle dial string, one check per requirement judged
+// on a call placed and followed through api; then the checks of two calls at once to the
+// --dial-string number (traceApart): the single-call rules on each, and that they are kept
+// apart.
+func (e *Env) declareCalls(api callAPI) {
 	dials := e.cfg.LifecycleDialStrings
 	if len(dials) == 0 {
 		// No number to call (a preview of the checks, or a Config without one): the checks
@@ -556,26 +561,41 @@ func (e *Env) declareLifecycle() {
 		// and cannot be judged when run.
 		dials = []string{""}
 	}
-	e.container("lifecycle", []string{"lifecycle", PlacesCallLabel}, func() {
-		for _, dial := range dials {
-			m := e.newTraceMemo(func(ctx context.Context) []*callTrace { return []*callTrace{e.traceCall(ctx, dial)} })
-			scenario := "lifecycle-call-" + cmp.Or(dial, "dial-string")
-			for _, c := range lifecycleChecks {
-				e.Requirement(checkSpec{id: c.id, scenario: scenario, title: fmt.Sprintf("call to %s: %s", dialName(dial), c.title),
-					timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, m.wait)})
+	for _, dial := range dials {
+		scenario := api.prefix + "lifecycle-call-" + cmp.Or(dial, "dial-string")
+		var m *traceMemo
+		m = e.newTraceMemo(func(ctx context.Context) []*callTrace { return []*callTrace{e.follow(ctx, e.lend(api, m), dial)} })
+		n := 0
+		for _, c := range api.lifecycle {
+			if e.Requirement(checkSpec{id: c.id, scenario: scenario, title: fmt.Sprintf("%scall to %s: %s", api.titlePrefix, dialName(dial), c.title),
+				timeout: e.lifecycleTimeout(), judge: traceJudgeBy(c.id, m.wait, api.judgeTrace, api.breaking)}) {
+				n++
 			}
 		}
-		// A user with one test line has one number: the calls kept apart all go to it.
-		apart := []string{e.cfg.DialString, e.cfg.DialString}
-		m := e.newTraceMemo(func(ctx context.Context) []*callTrace { return e.traceApart(ctx, apart) })
-		prefix := fmt.Sprintf("%d calls at once to %s ended one at a time: ", len(apart), dialName(e.cfg.DialString))
-		for _, c := range apartChecks {
-			e.Requirement(checkSpec{id: c.id, scenario: "lifecycle-apart", title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: apartJudge(c.id, m.wait)})
+		if n > 0 && dial == e.cfg.DialString {
+			e.claimReplays(api, m, 1)
 		}
-		for _, c := range lifecycleChecks {
-			e.Requirement(checkSpec{id: c.id, scenario: "lifecycle-apart", title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: traceJudge(c.id, m.wait)})
+	}
+	// A user with one test line has one number: the calls kept apart all go to it.
+	apart := []string{e.cfg.DialString, e.cfg.DialString}
+	var m *traceMemo
+	m = e.newTraceMemo(func(ctx context.Context) []*callTrace { return e.traceApart(ctx, e.lend(api, m), apart) })
+	prefix := fmt.Sprintf("%d %scalls at once to %s ended one at a time: ", len(apart), api.titlePrefix, dialName(e.cfg.DialString))
+	scenario := api.prefix + "lifecycle-apart"
+	n := 0
+	for _, c := range api.apartIDs {
+		if e.Requirement(checkSpec{id: c.id, scenario: scenario, title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: apartJudge(api, c.id, m.wait)}) {
+			n++
 		}
-	})
+	}
+	for _, c := range api.lifecycle {
+		if e.Requirement(checkSpec{id: c.id, scenario: scenario, title: prefix + c.title, timeout: e.lifecycleTimeout(), judge: traceJudgeBy(c.id, m.wait, api.judgeTrace, api.breaking)}) {
+			n++
+		}
+	}
+	if n > 0 {
+		e.claimReplays(api, m, len(apart))
+	}
 }
 
 func dialName(d string) string {
@@ -586,13 +606,13 @@ func dialName(d string) string {
 }
 
 // apartChecks are the requirements judged on calls traced together (traceApart).
-var apartChecks = []struct{ id, title string }{
+var apartChecks = []check{
 	{"L7", "each call gets a CallId of its own"},
 	{"L8", "each GetCallInfo reports the call its CallId names"},
 }
 
-// apartJudge judges L7 or L8 on the traces of calls kept apart.
-func apartJudge(id string, run func(context.Context) ([]*callTrace, error)) func(SpecContext) (Outcome, reports.Evidence) {
+// apartJudge judges L7 or L8 (E17 or E18) on the traces of calls kept apart.
+func apartJudge(api callAPI, id string, run func(context.Context) ([]*callTrace, error)) func(SpecContext) (Outcome, reports.Evidence) {
 	return func(ctx SpecContext) (Outcome, reports.Evidence) {
 		traces, err := run(ctx)
 		if err != nil {
@@ -602,10 +622,7 @@ func apartJudge(id string, run func(context.Context) ([]*callTrace, error)) func
 		for i, t := range traces {
 			ev.States = append(ev.States, fmt.Sprintf("call %d (%s): %s", i+1, t.CallID, strings.Join(t.states(), " → ")))
 		}
-		if id == "L7" {
-			return judgeL7(traces), ev
-		}
-		return judgeL8(traces), ev
+		return api.judgeApart(id, traces), ev
 	}
 }
 

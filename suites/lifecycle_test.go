@@ -281,7 +281,7 @@ func TestTraceApart(t *testing.T) {
 	} {
 		t.Run(tt.profile, func(t *testing.T) {
 			e := referenceEnv(t, tt.profile, 20)
-			traces := e.traceApart(context.Background(), []string{"+15550100", "+15550100"})
+			traces := e.traceApart(context.Background(), e.umAPI(), []string{"+15550100", "+15550100"})
 			for i, tr := range traces {
 				if tr.Err != nil {
 					t.Fatalf("call %d: %v", i+1, tr.Err)

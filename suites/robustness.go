@@ -48,7 +48,7 @@ type probe struct {
 	title       string
 	requirement string // judged on the hostile request's answer; "" when only X3 is
 	needsCall   bool   // the hostile request names a live call
-	make        func() (hostile, error)
+	make        func(callAPI) (hostile, error)
 }
 
 // robustRun is what one probe saw.
@@ -60,18 +60,19 @@ type robustRun struct {
 	healthy  *Exchange // GetCallInfo after it
 	callErr  error     // the call could not be placed or was never reported
 	err      error     // the hostile request could not be made
+	api      callAPI   // the API the probe was sent to
 }
 
-// probes lists the hostile requests for this target. Which exist is decided here, before
-// the run, from the target's address and the corpus.
-func (e *Env) probes() []probe {
+// probes lists the hostile requests for api at this target. Which exist is decided here,
+// before the run, from the target's address and the corpus.
+func (e *Env) probes(api callAPI) []probe {
 	var ps []probe
-	if isLoopback(e.cfg.Target.Hostname()) {
+	if isLoopback(api.sender.Target.Hostname()) {
 		// The target runs on this host: a file only this run created proves expansion
 		// beyond doubt, and its random content cannot turn up by chance.
 		ps = append(ps, probe{id: "xxe-canary", requirement: "X1",
 			title: "an external entity naming a canary file on this host (the target is on loopback) is not expanded",
-			make:  func() (hostile, error) { return canaryProbe(e.cfg.WorkDir) }})
+			make:  func(api callAPI) (hostile, error) { return canaryProbe(e.cfg.WorkDir, api) }})
 	}
 	// A remote target's files are unknown; these two exist on every Windows and Linux host
 	// and their first lines are unmistakable. They are sent to loopback targets too, which
@@ -90,22 +91,34 @@ func (e *Env) probes() []probe {
 			title: "a valid GetCallInfo padded to 10 MiB is refused (413 or Fault) within the timeout",
 			make:  oversizedProbe, needsCall: true},
 	)
+	if api.name != "UM" {
+		for i := range ps {
+			ps[i].title = strings.ReplaceAll(ps[i].title, "GetCallInfo", api.ask)
+		}
+		return ps
+	}
 	// The corpus's malformed requests that name X3 get the healthy question after them too;
 	// the replay judges only their own answers.
 	for f := range e.cfg.Fixtures.All() {
 		if f.Expect.Outcome != fixtures.Success && slices.Contains(f.Requirements, "X3") {
-			ps = append(ps, probe{id: f.ID, title: f.Title, needsCall: f.BindCallID != "", make: func() (hostile, error) { return hostile{f: f}, nil }})
+			ps = append(ps, probe{id: f.ID, title: f.Title, needsCall: f.BindCallID != "", make: func(callAPI) (hostile, error) { return hostile{f: f}, nil }})
 		}
 	}
 	return ps
 }
 
-// declareRobustness declares, for every probe, the check of its own requirement and the
-// X3 check of the healthy GetCallInfo after it.
+// declareRobustness declares the UM web service's hostile requests (declareProbes).
 func (e *Env) declareRobustness() {
-	e.container("robustness", []string{"robustness"}, func() {
-		for _, p := range e.probes() {
-			health := checkSpec{id: "X3", scenario: "robustness-" + p.id, title: "a live call is still answered correctly after " + p.id + " (" + p.title + ")", placesCall: true}
+	e.container("robustness", []string{"robustness"}, func() { e.declareProbes(e.umAPI()) })
+}
+
+// declareProbes declares, for every probe sent to api, the check of its own requirement and
+// the X3 check of the healthy question about the shared call after it.
+func (e *Env) declareProbes(api callAPI) {
+	{
+		for _, p := range e.probes(api) {
+			scenario := api.prefix + "robustness-" + p.id
+			health := checkSpec{id: "X3", scenario: scenario, title: api.titlePrefix + "a live call is still answered correctly after " + p.id + " (" + p.title + ")", placesCall: true}
 			// The probe asks about a live call only for its X3 check, or when its hostile
 			// request names one: with X3 filtered out (say by '!places-call'), X1, X2
 			// and X4 are judged without ringing a phone.
@@ -113,12 +126,12 @@ func (e *Env) declareRobustness() {
 			withCall = withCall || p.needsCall
 			m := &robustMemo{}
 			run := func(ctx context.Context) *robustRun {
-				m.once.Do(func() { m.run = e.runProbe(ctx, p, withCall) })
+				m.once.Do(func() { m.run = e.runProbe(ctx, api, p, withCall) })
 				return m.run
 			}
 			timeout := time.Duration(baselinePolls+5)*(e.cfg.Timeout+e.cfg.PollInterval) + 5*time.Second
 			if p.requirement != "" {
-				e.Requirement(checkSpec{id: p.requirement, scenario: "robustness-" + p.id, title: p.id + ": " + p.title, timeout: timeout, placesCall: p.needsCall,
+				e.Requirement(checkSpec{id: p.requirement, scenario: scenario, title: api.titlePrefix + p.id + ": " + p.title, timeout: timeout, placesCall: p.needsCall,
 					judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
 						r := run(ctx)
 						if r.err != nil {
@@ -137,7 +150,7 @@ func (e *Env) declareRobustness() {
 			}
 			e.Requirement(health)
 		}
-	})
+	}
 }
 
 type robustMemo struct {
@@ -148,9 +161,9 @@ type robustMemo struct {
 // runProbe takes the shared live call, waits until the target reports it, sends the hostile
 // request and asks about the call again. X3's broken servers spoil calls placed before the
 // malformed request, so the order matters; a spoiled call is not shared further.
-func (e *Env) runProbe(ctx context.Context, p probe, withCall bool) *robustRun {
-	r := &robustRun{}
-	h, err := p.make()
+func (e *Env) runProbe(ctx context.Context, api callAPI, p probe, withCall bool) *robustRun {
+	r := &robustRun{api: api}
+	h, err := p.make(api)
 	if err != nil {
 		r.err = &TransportError{Kind: "setup", Err: fmt.Errorf("building the %s request: %w", p.id, err)}
 		return r
@@ -158,37 +171,34 @@ func (e *Env) runProbe(ctx context.Context, p probe, withCall bool) *robustRun {
 	if h.cleanup != nil {
 		defer h.cleanup()
 	}
-	gci, ok := e.cfg.Fixtures.Lookup(pollFixture)
 	switch {
 	case !withCall:
 		r.callErr = errors.New("no call was placed: the run selects no check that needs one")
-	case !ok:
-		r.callErr = fmt.Errorf("fixture %s, needed to ask about calls, is not in the corpus", pollFixture)
 	default:
-		r.callErr = e.awaitShared(ctx, gci, r)
+		r.callErr = e.awaitShared(ctx, api, r)
 	}
-	if r.callID == "" && h.f.BindCallID != "" {
+	if r.callID == "" && (h.f.BindCallID != "" || h.f.BindPhoneCallID != "") {
 		r.err = fmt.Errorf("the %s request needs a live call: %w", p.id, r.callErr)
 		return r
 	}
-	if err := e.breaker.open(); err != nil {
+	if err := api.breaker.open(); err != nil {
 		r.err = err
 		return r
 	}
-	v := fixtures.Values{CallID: r.callID, EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
+	v := fixtures.Values{CallID: r.callID, PhoneCallID: r.callID, EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
 	if h.judge != nil { // judged here, on the whole body: X1 looks for a file's content anywhere in it
-		r.hostile, r.outcome = e.sender.SendAndJudge(ctx, h.f, v, h.judge)
+		r.hostile, r.outcome = api.sender.SendAndJudge(ctx, h.f, v, h.judge)
 	} else {
-		r.hostile = e.sender.Send(ctx, h.f, v)
+		r.hostile = api.sender.Send(ctx, h.f, v)
 	}
-	e.breaker.record(r.hostile.Err)
+	api.breaker.record(r.hostile.Err)
 	if r.callErr == nil {
-		r.healthy = e.sender.Send(ctx, gci, fixtures.Values{CallID: r.callID})
-		e.breaker.record(r.healthy.Err)
+		var a answer
+		r.healthy, a = api.query(ctx, r.callID, len(r.baseline))
 		// A call the hostile request spoiled is no call to share: the next probe places
 		// a new one. A healthy answer keeps it for the next.
-		if a := answerOf(r.healthy); r.healthy.Err != nil || !a.isInfo() || a.State == stateDisconnected {
-			e.retireShared(ctx, r.callID, a)
+		if r.healthy.Err != nil || !a.isInfo() || a.State == stateDisconnected {
+			api.shared.retireID(ctx, api, r.callID, a)
 		}
 	}
 	return r
@@ -198,44 +208,45 @@ func (e *Env) runProbe(ctx context.Context, p probe, withCall bool) *robustRun {
 // reports it, so that X3 compares an answer after the hostile request with one before it.
 // A shared call seen live before and found ended now is replaced, once; one never reported
 // is kept, so that a target that never reports calls costs one call, not one per probe.
-func (e *Env) awaitShared(ctx context.Context, gci fixtures.Fixture, r *robustRun) error {
+func (e *Env) awaitShared(ctx context.Context, api callAPI, r *robustRun) error {
 	for retried := false; ; retried = true {
-		id, err := e.sharedCall(ctx)
+		id, err := e.share(ctx, api.shared, api)
 		if err != nil {
 			return err
 		}
-		wasLive := e.sharedSeenLive(id)
+		wasLive := api.shared.seenLive(id)
 		r.callID, r.baseline = id, nil
-		err = e.awaitCall(ctx, gci, r)
+		last, err := e.awaitCall(ctx, api, r)
 		if err == nil || retried || !wasLive || len(r.baseline) == 0 || r.baseline[len(r.baseline)-1].Err != nil {
 			return err
 		}
-		e.retireShared(ctx, id, answerOf(r.baseline[len(r.baseline)-1]))
+		api.shared.retireID(ctx, api, id, last)
 	}
 }
 
 // awaitCall asks about the new call until the target reports it, so that X3 compares an
 // answer after the hostile request with one before it.
-func (e *Env) awaitCall(ctx context.Context, gci fixtures.Fixture, r *robustRun) error {
+func (e *Env) awaitCall(ctx context.Context, api callAPI, r *robustRun) (answer, error) {
+	var a answer
 	for i := range baselinePolls {
 		if i > 0 && !sleep(ctx, e.cfg.PollInterval) {
-			return fmt.Errorf("ran out of time waiting for the call: %w", context.Cause(ctx))
+			return a, fmt.Errorf("ran out of time waiting for the call: %w", context.Cause(ctx))
 		}
-		ex := e.sender.Send(ctx, gci, fixtures.Values{CallID: r.callID})
-		e.breaker.record(ex.Err)
+		var ex *Exchange
+		ex, a = api.query(ctx, r.callID, i)
 		r.baseline = append(r.baseline, ex)
 		if ex.Err != nil {
-			return fmt.Errorf("asking about the call before the hostile request: %w", ex.Err)
+			return a, fmt.Errorf("asking about the call before the hostile request: %w", ex.Err)
 		}
-		if a := answerOf(ex); a.Response {
+		if a.Response {
 			if a.State == stateDisconnected { // it ended by itself: no live call
-				return fmt.Errorf("the call was reported %s before the hostile request", a)
+				return a, fmt.Errorf("the call was reported %s before the hostile request", a)
 			}
-			e.observeShared(ctx, r.callID, a)
-			return nil
+			api.shared.observe(ctx, api, r.callID, a)
+			return a, nil
 		}
 	}
-	return fmt.Errorf("the new call was never reported: %d GetCallInfo answers without call information (last: %s)", baselinePolls, answerOf(r.baseline[len(r.baseline)-1]))
+	return a, fmt.Errorf("the new call was never reported: %d %s answers without call information (last: %s)", baselinePolls, api.ask, a)
 }
 
 // judgeX3: the GetCallInfo after the hostile request is valid call information. The server
@@ -248,30 +259,33 @@ func judgeX3(r *robustRun) Outcome {
 	case r.callErr != nil:
 		return cannotJudgeFor(r.callErr, "no live call to ask about: %v", r.callErr)
 	case r.healthy == nil:
-		return cannotJudge("no GetCallInfo was sent after the hostile request")
+		return cannotJudge("no question about the call was sent after the hostile request")
 	}
 	ex := r.healthy
 	var te *TransportError
 	if errors.As(ex.Err, &te) {
 		switch te.Kind {
 		case "timeout", "refused", "reset", "truncated":
-			return fail("call information for the live call, as before the hostile request", te.Error(), "the GetCallInfo after the hostile request")
+			return fail("call information for the live call, as before the hostile request", te.Error(), "the "+r.api.ask+" after the hostile request")
 		}
 	}
 	if o, stop := transportProblem(ex); stop {
 		return o
 	}
 	a := answerOf(ex)
+	if r.api.name == "EWS" {
+		a = ewsAnswerOf(ex)
+	}
 	if !a.Response {
-		return fail("call information for the live call, as before the hostile request", a.String(), "the GetCallInfo after the hostile request")
+		return fail("call information for the live call, as before the hostile request", a.String(), "the "+r.api.ask+" after the hostile request")
 	}
 	// Correctly means as well as before: a server whose every answer breaks the schema is
 	// S1's business, one whose answers break only after the hostile request is X3's.
 	before := r.baseline[len(r.baseline)-1]
 	if len(before.Result.Violations) == 0 && len(ex.Result.Violations) > 0 {
 		v := ex.Result.Violations[0]
-		return Outcome{Expected: "a valid GetCallInfoResponse, as before the hostile request", Actual: v.Message,
-			Where: fmt.Sprintf("the GetCallInfo after the hostile request, response line %d %s", v.Line, v.Path), Violations: ex.Result.Violations}
+		return Outcome{Expected: "a valid " + r.api.ask + "Response, as before the hostile request", Actual: v.Message,
+			Where: fmt.Sprintf("the %s after the hostile request, response line %d %s", r.api.ask, v.Line, v.Path), Violations: ex.Result.Violations}
 	}
 	return pass("answered " + a.String())
 }
@@ -312,9 +326,9 @@ func isLoopback(host string) bool {
 
 // canaryProbe writes a canary file in dir (its name contains "umconform-canary", its
 // content a random token that appears nowhere in the request) and references it as an
-// external entity. The file is removed when the probe is done. dir is the run's work
-// folder, not /tmp: a container's empty root has no /tmp and may be read-only.
-func canaryProbe(dir string) (hostile, error) {
+// external entity in api's request. The file is removed when the probe is done. dir is the
+// run's work folder, not /tmp: a container's empty root has no /tmp and may be read-only.
+func canaryProbe(dir string, api callAPI) (hostile, error) {
 	token, err := randomHex(16)
 	if err != nil {
 		return hostile{}, err
@@ -338,7 +352,7 @@ func canaryProbe(dir string) (hostile, error) {
 		return hostile{}, fmt.Errorf("writing the canary file %s: %w", path, err)
 	}
 	uri := fileURI(path)
-	h := hostile{f: xxeRequest("xxe-canary", uri), cleanup: cleanup,
+	h := hostile{f: xxeRequest(api, "xxe-canary", uri), cleanup: cleanup,
 		judge: judgeNotExpanded(uri, regexp.MustCompile(regexp.QuoteMeta(token)))}
 	if bytes.Contains(h.f.Request, []byte(token)) {
 		cleanup()
@@ -347,9 +361,9 @@ func canaryProbe(dir string) (hostile, error) {
 	return h, nil
 }
 
-func wellKnownProbe(id, uri string, telltale *regexp.Regexp) func() (hostile, error) {
-	return func() (hostile, error) {
-		return hostile{f: xxeRequest(id, uri), judge: judgeNotExpanded(uri, telltale)}, nil
+func wellKnownProbe(id, uri string, telltale *regexp.Regexp) func(callAPI) (hostile, error) {
+	return func(api callAPI) (hostile, error) {
+		return hostile{f: xxeRequest(api, id, uri), judge: judgeNotExpanded(uri, telltale)}, nil
 	}
 }
 
@@ -370,40 +384,48 @@ func randomHex(n int) (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// xxeRequest is a GetCallInfo whose CallId is an external entity naming uri: a server
-// that expands it and echoes the CallId (in a fault, say) shows the file's content.
-func xxeRequest(id, uri string) fixtures.Fixture {
-	body := `<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE soap:Envelope [
-  <!ENTITY xxe SYSTEM "` + uri + `">
+// xxeRequest is a question about a call whose CallId (or PhoneCallId's text) is an external
+// entity naming uri: a server that expands it and echoes the id (in a fault, say) shows the
+// file's content.
+func xxeRequest(api callAPI, id, uri string) fixtures.Fixture {
+	return api.probeRequest(id, `<!DOCTYPE soap:Envelope [
+  <!ENTITY xxe SYSTEM "`+uri+`">
 ]>
-` + envelope(`<GetCallInfo xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">
-      <CallId>&xxe;</CallId>
+`, "&xxe;")
+}
+
+// umProbeRequest is a GetCallInfo whose CallId is payload, after prolog.
+func umProbeRequest(id, prolog, payload string) fixtures.Fixture {
+	body := `<?xml version="1.0" encoding="utf-8"?>
+` + prolog + envelope(`<GetCallInfo xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">
+      <CallId>`+payload+`</CallId>
     </GetCallInfo>`)
 	return wireRequest(id, "GetCallInfo", fixtures.Rejected, "", []byte(body))
 }
 
 // quadraticProbe: one large entity referenced many times. Parsers that cap nesting depth
 // (the billion-laughs defence) but not the total expansion still blow up on it.
-func quadraticProbe() (hostile, error) {
+func quadraticProbe(api callAPI) (hostile, error) {
 	var refs strings.Builder
 	for range 10000 {
 		refs.WriteString("&a;")
 	}
-	body := `<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE soap:Envelope [
-  <!ENTITY a "` + strings.Repeat("x", 20000) + `">
+	f := api.probeRequest("quadratic-blowup", `<!DOCTYPE soap:Envelope [
+  <!ENTITY a "`+strings.Repeat("x", 20000)+`">
 ]>
-` + envelope(`<GetCallInfo xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">
-      <CallId>`+refs.String()+`</CallId>
-    </GetCallInfo>`)
-	return hostile{f: wireRequest("quadratic-blowup", "GetCallInfo", fixtures.Rejected, "", []byte(body)), judge: judgeX2}, nil
+`, refs.String())
+	return hostile{f: f, judge: judgeX2}, nil
 }
 
-// oversizedProbe: a GetCallInfo for the live call, otherwise valid, padded to 10 MiB with
-// a comment, so that only its size can be the reason to refuse it. The comment follows the
-// Body, where readers that stop at the operation element (ours too) never scan it.
-func oversizedProbe() (hostile, error) {
+// oversizedProbe: a question about the live call, otherwise valid, padded to 10 MiB.
+func oversizedProbe(api callAPI) (hostile, error) {
+	return hostile{f: api.paddedRequest("oversized-10mib", oversizedBytes), judge: judgeX4}, nil
+}
+
+// umPaddedRequest is a GetCallInfo for the live call padded to n bytes with a comment, so
+// that only its size can be the reason to refuse it. The comment follows the Body, where
+// readers that stop at the operation element (ours too) never scan it.
+func umPaddedRequest(id string, n int) fixtures.Fixture {
 	head := `<?xml version="1.0" encoding="utf-8"?>
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
   <soap:Body>
@@ -412,13 +434,17 @@ func oversizedProbe() (hostile, error) {
     </GetCallInfo>
   </soap:Body>
   <!-- `
+	return wireRequest(id, "GetCallInfo", fixtures.Rejected, placeholderCallID, padded(head, n))
+}
+
+// padded closes head's comment and envelope, padding the comment to make n bytes.
+func padded(head string, n int) []byte {
 	tail := ` -->
 </soap:Envelope>
 `
-	pad := oversizedBytes - len(head) - len(tail)
+	pad := n - len(head) - len(tail)
 	const unit = "umconform X4 padding "
-	body := head + strings.Repeat(unit, pad/len(unit)+1)[:pad] + tail
-	return hostile{f: wireRequest("oversized-10mib", "GetCallInfo", fixtures.Rejected, placeholderCallID, []byte(body)), judge: judgeX4}, nil
+	return []byte(head + strings.Repeat(unit, pad/len(unit)+1)[:pad] + tail)
 }
 
 // envelope wraps a Body child in the documentation's SOAP 1.1 envelope.

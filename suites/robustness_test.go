@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -100,9 +101,20 @@ func faultExchange(t *testing.T) *Exchange {
 // TestBuiltRequests: the built-in requests are real wire requests: net/http parses them,
 // Content-Length matches, and the body is what the probe claims.
 func TestBuiltRequests(t *testing.T) {
-	for _, mk := range []func() (hostile, error){func() (hostile, error) { return canaryProbe(t.TempDir()) }, quadraticProbe, oversizedProbe,
+	apis := []callAPI{
+		{name: "UM", ask: "GetCallInfo", probeRequest: umProbeRequest, paddedRequest: umPaddedRequest},
+		{name: "EWS", ask: "GetPhoneCallInformation", probeRequest: ewsProbeRequest, paddedRequest: ewsPaddedRequest},
+	}
+	for _, api := range apis {
+		t.Run(api.name, func(t *testing.T) { testBuiltRequests(t, api) })
+	}
+}
+
+func testBuiltRequests(t *testing.T, api callAPI) {
+	placeholder := map[string]string{"UM": placeholderCallID, "EWS": ewsPlaceholderID}[api.name]
+	for _, mk := range []func(callAPI) (hostile, error){func(api callAPI) (hostile, error) { return canaryProbe(t.TempDir(), api) }, quadraticProbe, oversizedProbe,
 		wellKnownProbe("xxe-etc-passwd", "file:///etc/passwd", regexp.MustCompile("root"))} {
-		h, err := mk()
+		h, err := mk(api)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,8 +126,8 @@ func TestBuiltRequests(t *testing.T) {
 		if err != nil || int64(len(body)) != req.ContentLength {
 			t.Errorf("%s: body %d bytes, Content-Length %d, err %v", h.f.ID, len(body), req.ContentLength, err)
 		}
-		if op := h.f.Operation(); op != "GetCallInfo" {
-			t.Errorf("%s: operation %q, want GetCallInfo", h.f.ID, op)
+		if op := h.f.Operation(); op != api.ask {
+			t.Errorf("%s: operation %q, want %s", h.f.ID, op, api.ask)
 		}
 		switch h.f.ID {
 		case "oversized-10mib":
@@ -123,8 +135,8 @@ func TestBuiltRequests(t *testing.T) {
 				t.Errorf("oversized body is %d bytes, want %d", len(body), oversizedBytes)
 			}
 			// Otherwise valid: well-formed, with the CallId to bind.
-			if err := wellFormed(body); err != nil || bytes.Count(body, []byte(placeholderCallID)) != 1 {
-				t.Errorf("oversized body: well-formed error %v, placeholder count %d", err, bytes.Count(body, []byte(placeholderCallID)))
+			if err := wellFormed(body); err != nil || bytes.Count(body, []byte(placeholder)) != 1 {
+				t.Errorf("oversized body: well-formed error %v, placeholder count %d", err, bytes.Count(body, []byte(placeholder)))
 			}
 		case "xxe-canary":
 			m := regexp.MustCompile(`SYSTEM "file://([^"]+)"`).FindSubmatch(body)
@@ -166,21 +178,31 @@ func TestProbes(t *testing.T) {
 	tests := []struct {
 		profile string
 		fails   map[string]string // probe ID → requirement that must fail; all else passes
+		ews     bool              // the probes are sent to the EWS endpoint
 	}{
-		{"exchange", nil},
-		{"x1-expands-canary", map[string]string{"xxe-canary": "X1"}},
-		{"x4-no-size-limit", map[string]string{"oversized-10mib": "X4"}},
-		{"x3-poisoned-after-malformed", map[string]string{"*": "X3"}},
+		{"exchange", nil, false},
+		{"exchange", nil, true},
+		{"x1-ews-expands-canary", map[string]string{"xxe-canary": "X1"}, true},
+		{"x4-ews-no-size-limit", map[string]string{"oversized-10mib": "X4"}, true},
+		{"x3-ews-poisoned-after-malformed", map[string]string{"*": "X3"}, true},
+		{"x1-ews-expands-canary", nil, false}, // the UM endpoint of the EWS profiles is correct
+		{"x1-expands-canary", map[string]string{"xxe-canary": "X1"}, false},
+		{"x4-no-size-limit", map[string]string{"oversized-10mib": "X4"}, false},
+		{"x3-poisoned-after-malformed", map[string]string{"*": "X3"}, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.profile, func(t *testing.T) {
-			e := referenceEnv(t, tt.profile, 10)
-			ps := e.probes()
-			if len(ps) < 7 {
-				t.Fatalf("%d probes, want the canary, two well-known files, the blowup, 10 MiB and the corpus's X3 fixtures", len(ps))
+		t.Run(fmt.Sprintf("%s ews=%v", tt.profile, tt.ews), func(t *testing.T) {
+			e := ewsReferenceEnv(t, tt.profile)
+			api, least := e.umAPI(), 7
+			if tt.ews {
+				api, least = e.ewsAPI(), 5
+			}
+			ps := e.probes(api)
+			if len(ps) < least {
+				t.Fatalf("%d probes, want the canary, two well-known files, the blowup, 10 MiB and (UM) the corpus's X3 fixtures", len(ps))
 			}
 			for _, p := range ps {
-				r := e.runProbe(context.Background(), p, true)
+				r := e.runProbe(context.Background(), api, p, true)
 				want := map[string]string{p.requirement: "pass", "X3": "pass"}
 				if f := tt.fails[p.id] + tt.fails["*"]; f != "" {
 					want[f] = "fail"
@@ -228,7 +250,7 @@ func TestFileURI(t *testing.T) {
 func TestCorpusX3Probes(t *testing.T) {
 	e := referenceEnv(t, "exchange", 5)
 	var fromCorpus []string
-	for _, p := range e.probes() {
+	for _, p := range e.probes(e.umAPI()) {
 		if _, ok := e.cfg.Fixtures.Lookup(p.id); ok {
 			fromCorpus = append(fromCorpus, p.id)
 		}

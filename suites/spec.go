@@ -141,13 +141,13 @@ func (e *Env) record(sp *specPlan, rec reports.Check) {
 }
 
 // Requirement declares a spec proving catalogue entry c.id, when the run's filters select
-// it. Its requirement ID, level, area and fixture become labels (so --label-filter=MUST
+// it, and reports whether they did. Its requirement ID, level, area and fixture become labels (so --label-filter=MUST
 // selects the mandatory set), its result is recorded for the reports, and a failure names
 // the requirement, what was expected, what came back and where.
-func (e *Env) Requirement(c checkSpec) {
+func (e *Env) Requirement(c checkSpec) bool {
 	p, selected := e.plan(c)
 	if !selected {
-		return
+		return false
 	}
 	sp := e.declareSpec(p.Name, []PlannedCheck{p})
 	timeout := c.timeout
@@ -160,6 +160,7 @@ func (e *Env) Requirement(c checkSpec) {
 		e.record(sp, rec)
 		failUnlessPassed(rec)
 	})
+	return true
 }
 
 // judge runs one check, planned as p, and grades its outcome.
