@@ -24,8 +24,7 @@ const recordUsage = `Usage: umconform record --upstream URL --out DIR [flags]
 Runs a recording reverse proxy: point a real client at http://LISTEN (same path as on the
 server) and every exchange is relayed to the upstream unchanged and written to DIR as a
 fixture (DIR/ID/ID.request.http, .response.http, .json; format: fixtures/README.md).
-Both APIs of one Exchange host go through one recorder, each told from its path and
-message: the UM web service (GetCallInfo, PlayOnPhone, Disconnect at /EWS/UM2007Legacy.asmx,
+One recorder relays both APIs of an Exchange host, each told from its path and message: the UM web service (GetCallInfo, PlayOnPhone, Disconnect at /EWS/UM2007Legacy.asmx,
 or Exchange 2007's /UnifiedMessaging/Service.asmx) and EWS (PlayOnPhone,
 GetPhoneCallInformation, DisconnectPhoneCall at /EWS/Exchange.asmx).
 Authorization, Proxy-Authorization, Cookie and Set-Cookie headers are dropped before
