@@ -29,10 +29,11 @@ or Exchange 2007's /UnifiedMessaging/Service.asmx) and EWS (PlayOnPhone,
 GetPhoneCallInformation, DisconnectPhoneCall at /EWS/Exchange.asmx).
 Authorization, Proxy-Authorization, Cookie and Set-Cookie headers are dropped before
 anything is written. What names a mailbox or a person goes too: X-AnchorMailbox-style
-headers become REDACTED; in EWS requests the ItemId becomes REDACTED-ITEM-ID, the
-ExchangeImpersonation and SerializedSecurityContext SOAP headers are dropped and the
-dialled number becomes REDACTED-DIAL-STRING (--keep-dial-string keeps it); a recorded
-success binds them, so the replay uses the run's --entry-id and --dial-string.
+headers become REDACTED; the voice mail item becomes REDACTED-ITEM-ID (EWS ItemId) or
+REDACTED-ENTRY-ID (UM entryId), EWS's ExchangeImpersonation and SerializedSecurityContext
+SOAP headers are dropped and the dialled number becomes REDACTED-DIAL-STRING
+(--keep-dial-string keeps it); a recorded success binds them, so the replay uses the run's
+--entry-id and --dial-string.
 --redact-header and --redact-element remove more. Authentication
 challenges (401, 407) and answers no fixture can expect are relayed but not recorded.
 A client that reads the WSDL can be pointed at http://LISTEN/PATH?wsdl (EWS clients:
@@ -75,7 +76,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	ef.String(&tlsKey, "tls-key", "RECORD_TLS_KEY", "", "PEM private key `file` of --tls-cert")
 	ef.List(&opts.RedactHeaders, "redact-header", "REDACT_HEADERS", ",", "header `name` whose value is replaced by REDACTED on disk")
 	ef.List(&opts.RedactElements, "redact-element", "REDACT_ELEMENTS", ",", "XML element local `name` whose text is replaced by REDACTED on disk")
-	ef.Bool(&opts.KeepDialString, "keep-dial-string", "KEEP_DIAL_STRING", "keep the number an EWS PlayOnPhone dialled in the recording (replaced by REDACTED-DIAL-STRING otherwise)")
+	ef.Bool(&opts.KeepDialString, "keep-dial-string", "KEEP_DIAL_STRING", "keep the number a PlayOnPhone (UM or EWS) dialled in the recording (replaced by REDACTED-DIAL-STRING otherwise)")
 	ef.Duration(&timeout, "timeout", "RECORD_TIMEOUT", 2*time.Minute, "bound on one upstream round trip")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, recordUsage)
