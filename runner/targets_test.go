@@ -46,3 +46,14 @@ func TestEWSTargetsPairByName(t *testing.T) {
 		}
 	}
 }
+
+// TestBasicAuthInClearOverEitherEndpoint: an EWS-only target over http is refused basic
+// authentication as a UM one is; a host URL is judged by both endpoints it names.
+func TestBasicAuthInClearOverEitherEndpoint(t *testing.T) {
+	for _, target := range []string{"http://mail.example/EWS/Exchange.asmx", "http://mail.example", "http://mail.example/EWS/UM2007Legacy.asmx"} {
+		c := Config{Targets: []string{target}, Auth: "basic", Username: "u", Password: "p", Timeout: 1}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "clear text") {
+			t.Errorf("%s: %v, want basic auth in clear text refused", target, err)
+		}
+	}
+}
