@@ -23,7 +23,8 @@ func compareCommand(args []string, stdout, stderr io.Writer) int {
 			"Compares two report.json files written by umconform run: regressions (a check that\n"+
 			"did not fail in BASE fails or errors in NEW), fixes, other verdict changes, checks added\n"+
 			"or removed, and the responses of every fixture replayed in both, compared as XML\n"+
-			"(namespace prefixes, whitespace between elements and volatile values ignored).\n"+
+			"(namespace prefixes, whitespace between elements and volatile values ignored). Checks and\n"+
+			"responses of both APIs, the UM web service's and EWS's, are compared alike.\n"+
 			"Exit 0 no regression, 1 a regression, 2 a report could not be read.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}

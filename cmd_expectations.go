@@ -23,7 +23,8 @@ func expectationsCommand(args []string, stdout, stderr io.Writer, now time.Time)
 			"Prints an expectations file (YAML) with one entry for every requirement and fixture or\n"+
 			"scenario that failed in REPORT.json; umconform run --expectations FILE then accepts them\n"+
 			"until they expire. Entries of checks that were already expected failures are kept as they\n"+
-			"were. Replace each reason with why the deviation is accepted.\n"+
+			"were. Checks of both APIs (the UM web service and EWS) are handled alike. Replace each\n"+
+			"reason with why the deviation is accepted.\n"+
 			"Exit 0 written, 2 the report could not be read.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}

@@ -12,7 +12,11 @@ import (
 const fixturesUsage = `Usage: umconform fixtures lint [DIR...]
 
 Checks fixture directories (format: fixtures/README.md) and prints every problem as
-FILE: field "NAME": problem; fix. Without DIR it checks the corpus built into umconform.
+FILE: field "NAME": problem; fix. Without DIR it checks the corpora built into umconform.
+A folder may hold recordings of both APIs, the UM web service's and EWS's, as "umconform
+record" writes them; each is told from its request (path, operation) and held to its
+API's outcomes and bindings. "umconform run --fixtures DIR" replays each against its own
+endpoint.
 Exit 0 no problems, 1 problems found, 2 a directory could not be read or bad usage.
 `
 
@@ -69,7 +73,13 @@ func fixturesCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "umconform fixtures lint: %v\n", err)
 			code = 2
 		default:
-			fmt.Fprintf(stdout, "%s: %d fixtures, no problems\n", s.name, len(c))
+			ews := 0
+			for _, f := range c {
+				if f.API() == fixtures.EWS {
+					ews++
+				}
+			}
+			fmt.Fprintf(stdout, "%s: %d fixtures, no problems (%d UM, %d EWS)\n", s.name, len(c), len(c)-ews, ews)
 		}
 	}
 	return code

@@ -25,8 +25,9 @@ func mergeCommand(args []string, stdout, stderr io.Writer) int {
 			"the reports of the whole run: OUT/junit.xml, report.json and report.html, or per target\n"+
 			"with the matrix for a run of several targets. Folders are searched for report.json files.\n"+
 			"It refuses reports of different harness or catalogue versions, targets or filters, and\n"+
-			"shards that overlap or leave a gap. --bundle writes a conformance bundle of the merged\n"+
-			"reports (see umconform run --help). Exit 0 every MUST check passed, 1 a check failed, 2 the\n"+
+			"shards that overlap or leave a gap. Checks of both APIs (the UM web service and EWS) are\n"+
+			"merged alike. --bundle writes a conformance bundle of the merged reports (see umconform\n"+
+			"run --help). Exit 0 every MUST check passed, 1 a check failed, 2 the\n"+
 			"reports could not be merged or a check could not be judged.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}

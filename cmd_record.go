@@ -24,12 +24,22 @@ const recordUsage = `Usage: umconform record --upstream URL --out DIR [flags]
 Runs a recording reverse proxy: point a real client at http://LISTEN (same path as on the
 server) and every exchange is relayed to the upstream unchanged and written to DIR as a
 fixture (DIR/ID/ID.request.http, .response.http, .json; format: fixtures/README.md).
+One recorder relays both APIs of an Exchange host, each told from its path and message: the UM web service (GetCallInfo, PlayOnPhone, Disconnect at /EWS/UM2007Legacy.asmx,
+or Exchange 2007's /UnifiedMessaging/Service.asmx) and EWS (PlayOnPhone,
+GetPhoneCallInformation, DisconnectPhoneCall at /EWS/Exchange.asmx).
 Authorization, Proxy-Authorization, Cookie and Set-Cookie headers are dropped before
-anything is written; --redact-header and --redact-element remove more. Authentication
+anything is written. What names a mailbox or a person goes too: X-AnchorMailbox-style
+headers become REDACTED; the voice mail item becomes REDACTED-ITEM-ID (EWS ItemId) or
+REDACTED-ENTRY-ID (UM entryId), EWS's ExchangeImpersonation and SerializedSecurityContext
+SOAP headers are dropped and the dialled number becomes REDACTED-DIAL-STRING
+(--keep-dial-string keeps it); a recorded success binds them, so the replay uses the run's
+--entry-id and --dial-string.
+--redact-header and --redact-element remove more. Authentication
 challenges (401, 407) and answers no fixture can expect are relayed but not recorded.
-A client that reads the WSDL can be pointed at http://LISTEN/PATH?wsdl: addresses that
-name the upstream in the WSDL and XSD documents relayed to it are replaced by the
-recorder's, so its calls come back through the recorder.
+A client that reads the WSDL can be pointed at http://LISTEN/PATH?wsdl (EWS clients:
+http://LISTEN/EWS/Services.wsdl): addresses that name the upstream in the WSDL and XSD
+documents relayed to it (EWS's Services.wsdl, messages.xsd, types.xsd included) are
+replaced by the recorder's, so its calls come back through the recorder.
 Stop with Ctrl-C or SIGTERM: exchanges in flight finish and are written first.
 Replay the recording with 'umconform run --fixtures DIR'; check it with
 'umconform fixtures lint DIR'. Exit 0 stopped cleanly, 2 bad usage or a fixture could not
@@ -58,7 +68,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	ef := envflag.New(fs)
 	ef.String(&listen, "listen", "RECORD_LISTEN", "127.0.0.1:8081", "`address` the client connects to")
-	ef.String(&upstream, "upstream", "UPSTREAM", "", "`URL` of the real server, such as https://HOST/EWS/UM2007Legacy.asmx (its scheme and host are used)")
+	ef.String(&upstream, "upstream", "UPSTREAM", "", "`URL` of the real server, such as https://HOST (only its scheme and host are used: one recorder relays both /EWS/UM2007Legacy.asmx and /EWS/Exchange.asmx)")
 	ef.String(&out, "out", "RECORD_OUT", "", "`folder` the fixtures are written to (created when missing)")
 	ef.String(&caFile, "ca-file", "CA_FILE", "", "PEM `file` of CA certificates to trust for an https upstream")
 	ef.Bool(&insecure, "insecure-skip-verify", "INSECURE_SKIP_VERIFY", "do not verify the upstream's TLS certificate")
@@ -66,6 +76,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	ef.String(&tlsKey, "tls-key", "RECORD_TLS_KEY", "", "PEM private key `file` of --tls-cert")
 	ef.List(&opts.RedactHeaders, "redact-header", "REDACT_HEADERS", ",", "header `name` whose value is replaced by REDACTED on disk")
 	ef.List(&opts.RedactElements, "redact-element", "REDACT_ELEMENTS", ",", "XML element local `name` whose text is replaced by REDACTED on disk")
+	ef.Bool(&opts.KeepDialString, "keep-dial-string", "KEEP_DIAL_STRING", "keep the number a PlayOnPhone (UM or EWS) dialled in the recording (replaced by REDACTED-DIAL-STRING otherwise)")
 	ef.Duration(&timeout, "timeout", "RECORD_TIMEOUT", 2*time.Minute, "bound on one upstream round trip")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, recordUsage)

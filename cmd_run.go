@@ -24,7 +24,9 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "Usage: umconform run [flags]\n\n"+
 			"Replays the recorded fixtures against the target, validates every response against the\n"+
 			"XSD, checks the protocol rules and writes REPORT-DIR/junit.xml. Without --target it starts\n"+
-			"the embedded reference server. Exit 0 every selected MUST check passed (SHOULD too with\n"+
+			"the embedded reference server. Both APIs: the UM web service and EWS's phone-call\n"+
+			"operations; --target https://HOST checks both endpoints of an Exchange 2010+ host, and\n"+
+			"--fixtures DIR replays each recording against its own API's endpoint. Exit 0 every selected MUST check passed (SHOULD too with\n"+
 			"--strict), 1 a check failed, 2 the run could not be made or a check could not be judged.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}

@@ -20,10 +20,14 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	kindFlag := fs.String("kind", "auto", "expected message `kind`: auto, request or response")
 	maxSize := fs.Int64("max-size", schema.DefaultMaxSize, "largest document to parse, in `bytes`")
+	apiFlag := fs.String("api", "auto", "schema to judge against: auto (from each message), um or ews")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: umconform validate [--kind auto|request|response] [--max-size BYTES] FILE...\n\n"+
-			"Validates SOAP 1.1 messages of the UM web service (GetCallInfo, PlayOnPhone, Disconnect,\n"+
-			"their responses and faults) against the embedded XSD. FILE - reads standard input.\n"+
+		fmt.Fprint(stderr, "Usage: umconform validate [--kind auto|request|response] [--api auto|um|ews] [--max-size BYTES] FILE...\n\n"+
+			"Validates SOAP 1.1 messages of both APIs against the embedded XSD: the UM web service\n"+
+			"(GetCallInfo, PlayOnPhone, Disconnect at /EWS/UM2007Legacy.asmx) and EWS (PlayOnPhone,\n"+
+			"GetPhoneCallInformation, DisconnectPhoneCall at /EWS/Exchange.asmx), their responses and\n"+
+			"faults. Each message is judged against its own API's schema, told from its element and\n"+
+			"SOAP headers (--api forces one). FILE - reads standard input.\n"+
 			"Prints FILE:LINE: NODE-PATH: message for each violation. Exit 0 all valid, 1 any invalid,\n"+
 			"2 a file could not be read or the flags are wrong.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -39,11 +43,16 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "umconform validate: %v\n", err)
 		return 2
 	}
+	api, err := parseAPI(*apiFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "umconform validate: %v\n", err)
+		return 2
+	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "umconform validate: no FILE given; pass one or more files, or - for standard input")
 		return 2
 	}
-	v, err := schema.Load(schema.WithMaxSize(*maxSize))
+	v, err := schema.Load(schema.WithMaxSize(*maxSize), schema.For(api))
 	if err != nil {
 		fmt.Fprintf(stderr, "umconform validate: %v\n", err)
 		return 2
@@ -128,4 +137,17 @@ func readInput(name string, stdin io.Reader, limit int64) ([]byte, error) {
 		return readfile.ReadAll(name, stdin, limit)
 	}
 	return readfile.Read(name, limit)
+}
+
+// parseAPI turns the --api flag into the schema to judge against.
+func parseAPI(s string) (schema.API, error) {
+	switch s {
+	case "auto":
+		return schema.Auto, nil
+	case "um":
+		return schema.UM, nil
+	case "ews":
+		return schema.EWS, nil
+	}
+	return "", fmt.Errorf("api %q: want auto (from each message), um or ews", s)
 }

@@ -55,6 +55,17 @@ func TestValidateCommand(t *testing.T) {
 		{"no file", nil, "", 2, nil, []string{"no FILE given"}},
 		{"size cap", []string{"--max-size", "100", goodPath}, "", 1, []string{"over the 100-byte limit"}, nil},
 		{"a folder", []string{dir}, "", 2, nil, []string{"is a directory"}},
+		{"the EWS documentation's six examples and UM's, no flag", []string{
+			"schema/testdata/ews/playonphone-request.xml", "schema/testdata/ews/playonphone-response.xml",
+			"schema/testdata/ews/getphonecallinformation-request.xml", "schema/testdata/ews/getphonecallinformation-response.xml",
+			"schema/testdata/ews/disconnectphonecall-request.xml", "schema/testdata/ews/disconnectphonecall-response.xml",
+			"schema/testdata/getcallinfo-request.xml", "schema/testdata/playonphone-request.xml"}, "", 0, nil,
+			[]string{"8 file(s): 8 valid, 0 invalid, 0 unreadable"}},
+		{"--api um forces the UM schema on EWS", []string{"--api", "um", "schema/testdata/ews/playonphone-request.xml"}, "", 1,
+			[]string{"ItemId': This element is not expected"}, nil},
+		{"--api ews forces the EWS schema on UM", []string{"--api=ews", "schema/testdata/playonphone-request.xml"}, "", 1,
+			[]string{"entryId': This element is not expected"}, nil},
+		{"bad api", []string{"--api", "owa", goodPath}, "", 2, nil, []string{`api "owa": want auto`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -100,8 +100,10 @@ func (c *Config) Validate() error {
 	for _, t := range targets {
 		if !t.Embedded() {
 			real = true
-			if c.Auth == "basic" && strings.HasPrefix(t.URL, "http://") {
-				add("--auth basic over %s would send the password in clear text: use an https:// target", t.URL)
+			for _, u := range []string{t.URL, t.EWSURL} { // an EWS-only target has no UM URL
+				if c.Auth == "basic" && strings.HasPrefix(u, "http://") {
+					add("--auth basic over %s would send the password in clear text: use an https:// target", u)
+				}
 			}
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // password is read from UMCONFORM_PASSWORD (or --password-file), never from a flag.
 func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef := envflag.New(fs)
-	ef.List(&c.Targets, "target", "TARGET", ",", "endpoint `URL`, such as https://HOST/EWS/UM2007Legacy.asmx, or NAME=URL for several targets (NAME=embedded[:PROFILE] names the reference server); none starts the embedded reference server")
+	ef.List(&c.Targets, "target", "TARGET", ",", "endpoint `URL`: https://HOST for both APIs of an Exchange 2010+ host (/EWS/UM2007Legacy.asmx and /EWS/Exchange.asmx), or one endpoint such as https://HOST/EWS/UM2007Legacy.asmx, https://HOST/EWS/Exchange.asmx or Exchange 2007's https://HOST/UnifiedMessaging/Service.asmx; NAME=URL for several targets (NAME=embedded[:PROFILE] names the reference server); none starts the embedded reference server")
 	ef.List(&c.EWSTargets, "ews-target", "EWS_TARGET", ",", "EWS endpoint `URL`, such as https://HOST/EWS/Exchange.asmx, or NAME=URL: the same NAME as a --target pairs the two endpoints of one server (and adds the cross-API checks); none with --target checks the UM web service alone")
 	ef.String(&c.TargetsFile, "targets-file", "TARGETS_FILE", "", "`file` of targets, one NAME=URL a line")
 	ef.String(&c.Profile, "profile", "PROFILE", "", "reference server `profile` to run against when there is no --target (see umconform serve --list-profiles)")

@@ -273,8 +273,13 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 				}
 			}
 		}
+		// One folder of recordings may hold both APIs' exchanges: each is replayed against
+		// its own endpoint (fixtures.DetectAPI), and an EWS one with no EWS endpoint to go
+		// to is a broken fixture, never silently dropped.
+		orphan, fix := orphanEWS(ewsEndpoint)
+		sc.Fixtures = fixtures.Filter(corpus, fixtures.UM, true, orphan, fix)
 		if ewsEndpoint != "" {
-			sc.EWS = suites.EWSConfig{Validator: ewsValidator, Fixtures: ewsCorpus}
+			sc.EWS = suites.EWSConfig{Validator: ewsValidator, Fixtures: fixtures.Merge(ewsCorpus, fixtures.Filter(corpus, fixtures.EWS, false, "", ""))}
 			if sc.EWS.Target, err = url.Parse(ewsEndpoint); err != nil {
 				return nil, cleanup, fmt.Errorf("EWS target %q: %w", ewsEndpoint, err)
 			}
@@ -307,6 +312,16 @@ func embeddedLifecycleDials() []string {
 		}
 	}
 	return dials
+}
+
+// orphanEWS is the problem of an EWS recording given to a target without an EWS
+// endpoint, and its fix; empty when the target has one.
+func orphanEWS(ewsEndpoint string) (string, string) {
+	if ewsEndpoint != "" {
+		return "", ""
+	}
+	return "an EWS recording (PlayOnPhone, GetPhoneCallInformation or DisconnectPhoneCall for /EWS/Exchange.asmx), and this target has no EWS endpoint to replay it against",
+		"pass --target https://HOST (both endpoints of one Exchange host) or --ews-target NAME=https://HOST/EWS/Exchange.asmx with the target's NAME"
 }
 
 // startCorpus starts loading the embedded corpus and the users' folders, as one corpus.

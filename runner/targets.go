@@ -48,7 +48,7 @@ func parseTarget(s string) (Target, error) {
 		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 			return t, fmt.Errorf("target %q: want a full URL such as https://HOST/EWS/UM2007Legacy.asmx, or NAME=URL", s)
 		}
-		t.URL = s
+		t.URL, t.EWSURL = endpoints(s, u)
 		if t.Name == "" {
 			t.Name = u.Hostname()
 		}
@@ -127,21 +127,41 @@ func pairEWS(targets []Target, ews []string) ([]Target, error) {
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("--ews-target: %w", err)
-		case t.URL == "":
+		case t.Embedded():
 			return nil, fmt.Errorf("--ews-target %q: want a full URL such as https://HOST/EWS/Exchange.asmx; the embedded reference server offers its EWS endpoint already", s)
 		case paired[t.Name]:
 			return nil, fmt.Errorf("EWS target name %q is used twice; name each: --ews-target NAME=URL", t.Name)
 		}
 		paired[t.Name] = true
+		if t.EWSURL != "" { // a host's or an EWS path's URL: the EWS endpoint it names
+			t.URL = t.EWSURL
+		}
 		i := slices.IndexFunc(targets, func(u Target) bool { return u.Name == t.Name })
 		switch {
 		case i < 0:
 			targets = append(targets, Target{Name: t.Name, EWSURL: t.URL})
-		case targets[i].URL == "":
+		case targets[i].Embedded():
 			return nil, fmt.Errorf("--ews-target %q: target %q is the embedded reference server, which has its own EWS endpoint", s, t.Name)
 		default:
 			targets[i].EWSURL = t.URL
 		}
 	}
 	return targets, nil
+}
+
+// endpoints tells a target URL's endpoints from its path, so that nobody has to say which
+// API a URL belongs to: a bare host (https://HOST or https://HOST/) is an Exchange 2010+
+// server offering both, /EWS/UM2007Legacy.asmx for the UM web service and
+// /EWS/Exchange.asmx for EWS; a URL ending in /EWS/Exchange.asmx is EWS alone; any other
+// path (Exchange 2007's /UnifiedMessaging/Service.asmx) is the UM web service.
+func endpoints(raw string, u *url.URL) (um, ews string) {
+	path := strings.ToLower(strings.TrimRight(u.Path, "/"))
+	switch {
+	case path == "" && u.RawQuery == "" && u.Fragment == "":
+		base := strings.TrimRight(raw, "/")
+		return base + reference.LegacyPath, base + reference.EWSPath
+	case strings.HasSuffix(path, strings.ToLower(reference.EWSPath)):
+		return "", raw
+	}
+	return raw, ""
 }

@@ -137,6 +137,9 @@ type Result struct {
 	// HeaderBlocks are the SOAP Header's child elements as {namespace}local, such as
 	// EWS's {...types}ServerVersionInfo.
 	HeaderBlocks []string
+	// API is the schema the document was judged against: the Validator's, or with
+	// For(Auto) the one DetectAPI chose. Empty when the document was refused unparsed.
+	API API
 }
 
 // Valid reports whether the document had no violation. Findings do not make it invalid.
@@ -197,7 +200,7 @@ func WithMaxSize(n int64) Option { return func(v *Validator) { v.maxSize = n } }
 // WithMaxMarkup sets the most '<' and '=' characters a document Validate parses may hold.
 func WithMaxMarkup(n int) Option { return func(v *Validator) { v.maxMarkup = n } }
 
-// For validates against api's schema; the default is UM.
+// For validates against api's schema; the default is UM. Auto chooses per document.
 func For(api API) Option { return func(v *Validator) { v.api = api } }
 
 // Validator checks documents against the compiled schema. It is safe for concurrent use.
@@ -206,6 +209,7 @@ type Validator struct {
 	maxMarkup int
 	api       API
 	ctx       *contexts
+	ews       *contexts // with For(Auto): the EWS schema's, beside ctx (UM's)
 }
 
 var (
@@ -233,7 +237,16 @@ func Load(opts ...Option) (*Validator, error) {
 	if v.maxMarkup <= 0 {
 		return nil, fmt.Errorf("schema: max markup %d: must be positive", v.maxMarkup)
 	}
-	s, err := compile(v.api)
+	api := v.api
+	if api == Auto {
+		api = UM
+		s, err := compile(EWS)
+		if err != nil {
+			return nil, err
+		}
+		v.ews = newContexts(s, 2*runtime.GOMAXPROCS(0))
+	}
+	s, err := compile(api)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +327,7 @@ func (v *Validator) ValidateAs(doc []byte, kind Kind) Result {
 	case r.Message == "":
 		r.Violations = append(r.Violations, Violation{Line: 1, Message: "the Body holds no message"})
 	case got == KindAuto:
-		r.Violations = append(r.Violations, Violation{Line: 1, Message: fmt.Sprintf("the Body holds {%s}%s, which is not a UM web service message", r.Namespace, r.Message)})
+		r.Violations = append(r.Violations, Violation{Line: 1, Message: fmt.Sprintf("the Body holds {%s}%s, which is not a UM web service or EWS phone-call message", r.Namespace, r.Message)})
 	case kind != KindAuto && got != kind:
 		r.Violations = append(r.Violations, Violation{Line: 1, Message: fmt.Sprintf("the Body holds %s, a %s, where a %s was expected", r.Message, got, kind)})
 	}
@@ -329,7 +342,19 @@ func (v *Validator) check(c *cContext, d uintptr) Result {
 	}
 	var r Result
 	f.fill(&r)
-	valid, violations, err := validateDoc(c, d)
+	r.API = v.api
+	vc := c
+	if v.ews != nil { // For(Auto): one parse, validated against the message's own API
+		if r.API = DetectAPI(r); r.API == EWS {
+			ec, err := v.ews.get()
+			if err != nil {
+				return Result{Violations: []Violation{{Message: err.Error()}}}
+			}
+			defer v.ews.put(ec)
+			vc = ec
+		}
+	}
+	valid, violations, err := validateDoc(vc, d)
 	if err != nil {
 		r.Violations = []Violation{{Message: err.Error()}}
 		return r
