@@ -81,13 +81,17 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
-	if cfg.expectations != nil {
-		// Every entry must be about a check the filters select. Which checks exist is
+	if cfg.expectations != nil || needsPreflight(&cfg) {
+		// Every entry must be about a check the filters select, and the pre-flight tries a
+		// PlayOnPhone only where a selected check places calls. Which checks exist is
 		// known once they are declared, which Ginkgo does as a run starts: so the run is
 		// previewed first, which declares them and contacts nothing.
-		ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg)
+		preview := ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg)
 		if err := cfg.unmatchedExpectations(); err != nil {
 			fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
+			return ExitCannotRun
+		}
+		if !preflightSettings(ctx, &cfg, envs, suites.Planned(preview, envs...), stderr) {
 			return ExitCannotRun
 		}
 	}
