@@ -133,6 +133,12 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "Reports: %s/junit.xml, %s/report.json, %s/report.html%s\n", dir, dir, dir, also)
 	}
+	if ctx.Err() != nil {
+		// Interrupted (Ctrl-C, SIGTERM): the run is incomplete whatever it found before, so
+		// its exit code says so, the same every time (README, Exit codes).
+		fmt.Fprintln(stderr, "umconform run: interrupted; the reports hold the checks made before it (exit 2)")
+		return ExitCannotRun
+	}
 	if checks == 0 {
 		switch {
 		case cfg.RerunFailed != "":
@@ -329,7 +335,9 @@ func startCorpus(dirs []string) (*fixtures.Stream, error) {
 // preflight makes one request to learn whether anything answers at the target; any HTTP
 // answer will do.
 func preflight(ctx context.Context, client *http.Client, u *url.URL, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	// A target that answers, however late, is reachable: the checks then tell a late one
+	// (X5) from a silent one, with the same grace (suites/late.go).
+	ctx, cancel := context.WithTimeout(ctx, 5*timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
