@@ -17,6 +17,11 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef.List(&c.Targets, "target", "TARGET", ",", "endpoint `URL`: https://HOST for both APIs of an Exchange 2010+ host (/EWS/UM2007Legacy.asmx and /EWS/Exchange.asmx), or one endpoint such as https://HOST/EWS/UM2007Legacy.asmx, https://HOST/EWS/Exchange.asmx or Exchange 2007's https://HOST/UnifiedMessaging/Service.asmx; NAME=URL for several targets (NAME=embedded[:PROFILE] names the reference server); none starts the embedded reference server")
 	ef.List(&c.EWSTargets, "ews-target", "EWS_TARGET", ",", "EWS endpoint `URL`, such as https://HOST/EWS/Exchange.asmx, or NAME=URL: the same NAME as a --target pairs the two endpoints of one server (and adds the cross-API checks); none with --target checks the UM web service alone")
 	ef.String(&c.TargetsFile, "targets-file", "TARGETS_FILE", "", "`file` of targets, one NAME=URL a line")
+	// A target set but empty is an error, never the embedded server: a CI job whose target
+	// variable is not defined would otherwise go green having tested nothing.
+	ef.NotEmpty("target", "TARGET", "give the endpoint URL (https://HOST/EWS/UM2007Legacy.asmx), or leave the setting out altogether to check the embedded reference server")
+	ef.NotEmpty("ews-target", "EWS_TARGET", "give the EWS endpoint URL (https://HOST/EWS/Exchange.asmx), or leave the setting out altogether")
+	ef.NotEmpty("targets-file", "TARGETS_FILE", "give a file of NAME=URL lines, or leave the setting out altogether")
 	ef.String(&c.Profile, "profile", "PROFILE", "", "reference server `profile` to run against when there is no --target (see umconform serve --list-profiles)")
 	ef.String(&c.DialString, "dial-string", "DIAL_STRING", "", "`number` PlayOnPhone calls to create live calls (required with --target)")
 	ef.String(&c.EntryID, "entry-id", "ENTRY_ID", "", "`id` of the voice mail item PlayOnPhone plays (required with --target)")

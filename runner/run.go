@@ -87,13 +87,17 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
-	if cfg.expectations != nil {
-		// Every entry must be about a check the filters select. Which checks exist is
+	if cfg.expectations != nil || needsPreflight(&cfg) {
+		// Every entry must be about a check the filters select, and the pre-flight tries a
+		// PlayOnPhone only where a selected check places calls. Which checks exist is
 		// known once they are declared, which Ginkgo does as a run starts: so the run is
 		// previewed first, which declares them and contacts nothing.
-		ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg)
+		preview := ginkgo.PreviewSpecs("umconform GetCallInfo conformance", suiteCfg, reporterCfg)
 		if err := cfg.unmatchedExpectations(); err != nil {
 			fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
+			return ExitCannotRun
+		}
+		if !preflightSettings(ctx, &cfg, envs, suites.Planned(preview, envs...), stderr) {
 			return ExitCannotRun
 		}
 	}
@@ -134,6 +138,12 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Reports: %s/NAME/{junit.xml,report.json,report.html} per target; %s/matrix.json and %s/matrix.html%s\n", dir, dir, dir, also)
 	} else {
 		fmt.Fprintf(stdout, "Reports: %s/junit.xml, %s/report.json, %s/report.html%s\n", dir, dir, dir, also)
+	}
+	if ctx.Err() != nil {
+		// Interrupted (Ctrl-C, SIGTERM): the run is incomplete whatever it found before, so
+		// its exit code says so, the same every time (README, Exit codes).
+		fmt.Fprintln(stderr, "umconform run: interrupted; the reports hold the checks made before it (exit 2)")
+		return ExitCannotRun
 	}
 	if checks == 0 {
 		switch {
@@ -346,7 +356,9 @@ func startCorpus(dirs []string) (*fixtures.Stream, error) {
 // preflight makes one request to learn whether anything answers at the target; any HTTP
 // answer will do.
 func preflight(ctx context.Context, client *http.Client, u *url.URL, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	// A target that answers, however late, is reachable: the checks then tell a late one
+	// (X5) from a silent one, with the same grace (suites/late.go).
+	ctx, cancel := context.WithTimeout(ctx, 5*timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

@@ -198,6 +198,7 @@ func NewEnv(cfg Config) (*Env, error) {
 	}
 	e.runCtx, e.stopRun = context.WithCancel(context.Background())
 	e.breaker.limit = breakerLimit
+	e.sender.late = &e.breaker.late
 	e.calls.max = cfg.MaxCalls
 	e.breaker.err = cfg.Preflight
 	return e, nil
@@ -414,12 +415,17 @@ type breaker struct {
 	streak map[string]int // kind of transport failure → how many in the current run of them
 	n      int            // the current run's length
 	err    error
+	// late tells late answers from silence; the endpoint's Sender reports to it.
+	late lateness
 }
 
 // open returns why requests are no longer sent, or nil while they are.
 func (b *breaker) open() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.err == nil {
+		return b.late.stopped() // a target whose answers arrive late: late.go
+	}
 	return b.err
 }
 
@@ -489,7 +495,10 @@ func (e *Env) Stopped() string {
 
 // stopped says why the breaker stopped the requests, "" when it did not.
 func (b *breaker) stopped() string {
-	if err := b.open(); err != nil {
+	b.mu.Lock()
+	err := b.err // a target that answers late is answering: not stopped (late.go)
+	b.mu.Unlock()
+	if err != nil {
 		var te *TransportError
 		if errors.As(err, &te) && te.Kind == "stopped" {
 			return te.Err.Error()

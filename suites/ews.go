@@ -71,6 +71,7 @@ func newEWSEnv(c Config) (*ewsEnv, error) {
 	w := &ewsEnv{cfg: c.EWS, exchanges: map[string]*ewsMemo{},
 		sender: &Sender{Target: c.EWS.Target, Client: c.Client, Headers: c.Headers, Timeout: c.Timeout, Validator: c.EWS.Validator}}
 	w.breaker.limit = breakerLimit
+	w.sender.late = &w.breaker.late
 	w.breaker.err = c.EWS.Preflight
 	return w, nil
 }

@@ -60,9 +60,12 @@ type Exchange struct {
 	// when Body is whole or the run stopped reading the body.
 	BodySHA256 string
 	Duration   time.Duration
-	Result     schema.Result // the response validated as a response message
-	validated  bool          // Result is set: an answer is validated once
-	Err        error         // set when no complete response arrived: see TransportError
+	// Timeout is the --timeout the exchange was sent with: an answer that completed later
+	// (in the grace, see lateness) is late, which X5 alone judges.
+	Timeout   time.Duration
+	Result    schema.Result // the response validated as a response message
+	validated bool          // Result is set: an answer is validated once
+	Err       error         // set when no complete response arrived: see TransportError
 
 	// Encoding is the response's Content-Encoding when it had one (gzip, deflate); Body is
 	// then the decoded answer and WireBytes its length as sent. EncodingProblem says why the
@@ -128,6 +131,9 @@ type Sender struct {
 	Headers   http.Header  // extra headers for every request; their values are redacted in evidence
 	Timeout   time.Duration
 	Validator *schema.Validator
+	// late, when set, lets an exchange that outlives Timeout read on for a grace, to tell a
+	// late answer from silence (late.go).
+	late *lateness
 }
 
 // Send renders f with v, posts it and validates the response. Transport problems are
@@ -215,7 +221,10 @@ func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 		ex.Err = &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s: %w", f.ID, err)}
 		return ex
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
+	ex.Timeout = s.Timeout
+	grace := s.late.grace(s.Timeout)
+	defer func() { s.late.record(ex, s.Timeout, grace) }()
+	ctx, cancel := context.WithTimeout(ctx, s.Timeout+grace)
 	defer cancel()
 	start := time.Now()
 	resp, err := s.Client.Do(req.WithContext(ctx))

@@ -84,15 +84,22 @@ func judgeX5(ex *Exchange) Outcome {
 	if errors.As(ex.Err, &te) && te.Kind == "timeout" {
 		return fail("a complete response within the timeout", te.Error(), "the whole exchange")
 	}
+	if o, ok := judgeLateStop(ex); ok {
+		return o
+	}
 	if ex.Err != nil {
 		return cannotJudge("no complete response: %v", ex.Err)
+	}
+	if late, ok := lateAnswer(ex); ok { // X5's business alone: the answer is judged by the rest
+		return fail(fmt.Sprintf("a complete response within --timeout %v", ex.Timeout), late, "the whole exchange")
 	}
 	return pass("")
 }
 
-// judgeX2: an entity-expansion bomb is refused within the timeout: a timeout fails it.
+// judgeX2: an entity-expansion bomb is refused: a target that never answers it fails. One
+// that refuses it late is X5's failure, not X2's.
 func judgeX2(ex *Exchange) Outcome {
-	if o := judgeX5(ex); !o.Pass {
+	if o, stop := hangs(ex); stop {
 		return o
 	}
 	return judgeExpectation(ex)

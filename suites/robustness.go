@@ -307,7 +307,7 @@ func judgeNotExpanded(file string, telltale *regexp.Regexp) func(*Exchange) Outc
 // judgeX4: a 10 MiB request is refused with a 4xx (413; IIS answers 404.13) or a Fault,
 // and not by hanging.
 func judgeX4(ex *Exchange) Outcome {
-	if o := judgeX5(ex); !o.Pass {
+	if o, stop := hangs(ex); stop {
 		return o
 	}
 	if (ex.Status >= 400 && ex.Status < 500) || ex.Result.IsFault() {

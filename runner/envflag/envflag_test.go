@@ -63,3 +63,36 @@ func TestBadVariablesAreReported(t *testing.T) {
 		}
 	}
 }
+
+// TestNotEmpty: a setting NotEmpty names may be left out, but a variable or flag that gives
+// it empty is an error naming it.
+func TestNotEmpty(t *testing.T) {
+	parse := func(args ...string) []string {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		var list []string
+		var file string
+		s := New(fs)
+		s.List(&list, "target", "T_LIST", ",", "targets")
+		s.String(&file, "file", "T_FILE", "", "a file")
+		s.NotEmpty("target", "T_LIST", "give a URL")
+		s.NotEmpty("file", "T_FILE", "give a file")
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return s.Errs()
+	}
+	if errs := parse("--target", "https://x", "--file", "f"); len(errs) != 0 {
+		t.Errorf("set settings: %v", errs)
+	}
+	if errs := parse(); len(errs) != 0 {
+		t.Errorf("settings left out: %v", errs)
+	}
+	if errs := strings.Join(parse("--target", " ", "--file="), "\n"); !strings.Contains(errs, "--target is given but empty: give a URL") || !strings.Contains(errs, "--file is given but empty: give a file") {
+		t.Errorf("empty flags: %s", errs)
+	}
+	t.Setenv("UMCONFORM_T_LIST", "")
+	t.Setenv("UMCONFORM_T_FILE", "")
+	if errs := strings.Join(parse(), "\n"); !strings.Contains(errs, "UMCONFORM_T_LIST is set but empty") || !strings.Contains(errs, "UMCONFORM_T_FILE is set but empty") {
+		t.Errorf("empty variables: %s", errs)
+	}
+}
