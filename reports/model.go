@@ -3,8 +3,8 @@
 package reports
 
 import (
-	"maps"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"

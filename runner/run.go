@@ -106,7 +106,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		if err := reports.WriteSummary(stdout, run, order, cfg.Verbose); err != nil {
 			fmt.Fprintf(stderr, "umconform run: summary: %v\n", err)
 		}
-		checks += len(run.Checks)
+		checks += run.Total()
 		code = worse(code, run.ExitCode())
 	}
 	var also string

@@ -96,6 +96,7 @@ type Env struct {
 
 	mu        sync.Mutex
 	exchanges map[string]*memo
+	readers   map[string]int // the specs still to read each exchange (stream.go)
 
 	breaker breaker
 	calls   calls
@@ -105,6 +106,9 @@ type Env struct {
 	path, pathLabels []string
 	selects          func(labels []string, text string) bool
 	plans            map[string]*specPlan
+	// spool holds the checks of the specs that have ended, when the run writes reports
+	// (stream.go); nil keeps them in their plans to the end.
+	spool *reports.Spool
 	// parallel is set when Ginkgo runs the specs in several processes: see record.
 	parallel bool
 

@@ -151,12 +151,17 @@ func (e *Env) declareExchange(f fixtures.Fixture) bool {
 	}
 	name := exchangeSpecName(f)
 	sp := e.declareSpec(name, planned)
+	reads := e.willRead(f, checks)
 	It(name, Label(labels...), SpecTimeout(timeout), func(ctx SpecContext) {
 		recs := make([]reports.Check, len(checks))
 		for i, c := range checks {
 			recs[i] = e.judge(ctx, c, planned[i])
 			e.record(sp, recs[i])
 		}
+		if e.spoolEnded(ctx, sp) {
+			checks, planned = nil, nil // the body runs once: what it judged is in the spool
+		}
+		e.doneReading(reads)
 		failUnlessPassed(recs...)
 	})
 	return true

@@ -99,6 +99,7 @@ type specPlan struct {
 
 	mu       sync.Mutex // a spec that timed out may still be recording
 	recorded []reports.Check
+	spooled  bool // the checks went to the Env's spool as the spec ended (stream.go)
 }
 
 // declareSpec records which checks a spec will report, keyed by the spec's full text as
@@ -158,6 +159,7 @@ func (e *Env) Requirement(c checkSpec) {
 	It(p.Name, Label(own...), SpecTimeout(timeout), func(ctx SpecContext) {
 		rec := e.judge(ctx, c, p)
 		e.record(sp, rec)
+		e.spoolEnded(ctx, sp)
 		failUnlessPassed(rec)
 	})
 }
@@ -341,6 +343,15 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 					i = j
 				}
 			}
+		}
+		if sp.isSpooled() {
+			continue // its checks are in the spool already
+		}
+		if spool := envs[i].spool; spool != nil {
+			for _, c := range envs[i].checksFrom(s, sp) {
+				spool.Add(c)
+			}
+			continue
 		}
 		runs[i].Checks = append(runs[i].Checks, envs[i].checksFrom(s, sp)...)
 	}
