@@ -94,6 +94,10 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	defer consoleOutput(stdout, cfg.Verbose)()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&failer{}, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
+	timing := newTiming(runs)
+	for i := range runs {
+		runs[i].Duration = timing.all // the console's is the whole run, reports written
+	}
 
 	code, checks := ExitOK, 0
 	dir := strings.TrimRight(cfg.ReportDir, "/")
@@ -119,6 +123,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		for _, p := range paths {
 			also += ", " + p
 		}
+	}
+	if timing.all > 0 {
+		fmt.Fprintln(stdout, timing)
 	}
 	if len(runs) > 1 {
 		fmt.Fprintln(stdout)
@@ -197,6 +204,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 	var once sync.Once // a run previewed first (see Run) comes here twice
 	ginkgo.ReportBeforeSuite(func(ginkgo.Report) {
 		_, broken := corpus.Wait()
+		loaded.Store(time.Now())
 		once.Do(func() {
 			for _, p := range broken {
 				fmt.Fprintf(stderr, "umconform run: broken fixture (reported as an error, not replayed): %s\n", p)
@@ -222,7 +230,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			DialString: cfg.DialString, EntryID: cfg.EntryID, Timeout: cfg.Timeout, Strict: cfg.Strict,
 			PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit, LifecycleDialStrings: cfg.LifecycleDialStrings,
 			Fixtures: corpus, Validator: validator,
-			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion,
+			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, Started: processStart,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 			MaxCalls: cfg.MaxCalls, Preview: cfg.List,
 			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),

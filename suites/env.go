@@ -53,6 +53,10 @@ type Config struct {
 	Validator      *schema.Validator
 	Catalogue      catalogue.Catalogue
 	HarnessVersion string
+	// Started is when the run began (the process, before loading anything): the reports'
+	// start and duration count from it, so that they are the whole run's. Zero counts from
+	// Ginkgo's start of the specs.
+	Started time.Time
 
 	// Preflight, when set, is the reason the target cannot be reached: every check then
 	// errors at once with it instead of waiting for timeouts.

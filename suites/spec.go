@@ -310,6 +310,9 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 	for i, e := range envs {
 		runs[i] = e.newRun()
 		runs[i].Started, runs[i].Duration = r.StartTime, r.RunTime
+		if !e.cfg.Started.IsZero() { // the whole run so far: loading and checks
+			runs[i].Started, runs[i].Duration = e.cfg.Started, time.Since(e.cfg.Started)
+		}
 		byLabel[e.targetLabel()] = i
 		n := 0
 		for _, sp := range e.plans {
