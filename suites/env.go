@@ -101,6 +101,7 @@ type Env struct {
 	mu        sync.Mutex
 	exchanges map[string]*memo
 	readers   map[string]int // the specs still to read each exchange (stream.go)
+	ahead     chan struct{}  // one place per answer sent ahead and not yet forgotten
 
 	breaker breaker
 	calls   calls
@@ -133,6 +134,9 @@ type memo struct {
 	done    chan struct{}
 	ex      *Exchange
 	checked sync.Once // Sender.Check, by the first check to read the exchange
+	// prefetched: sent ahead of its checks, it holds a place in Env.ahead until it is
+	// forgotten (doneReading).
+	prefetched bool
 }
 
 // exchange returns the memo's exchange, validated.
@@ -262,6 +266,7 @@ func (e *Env) await(ctx context.Context, id string, m *memo) *Exchange {
 // goroutine that runs the checks: the schema stays off the path every request waits on.
 func (e *Env) startPrefetch(capacity int) chan<- string {
 	queue := make(chan string, capacity)
+	e.ahead = make(chan struct{}, prefetchAhead)
 	ctx, cancel := context.WithCancel(context.Background())
 	e.mu.Lock()
 	e.stopPrefetch = cancel
@@ -272,14 +277,23 @@ func (e *Env) startPrefetch(capacity int) chan<- string {
 			if ctx.Err() != nil {
 				return
 			}
+			// At most prefetchAhead answers wait for their checks: the replay runs
+			// ahead of the checks, and every answer held is memory (stream.go).
+			select {
+			case e.ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			m, first := e.claim(id)
 			if !first { // a check got there first: wait, so that one request is in flight
+				<-e.ahead
 				select {
 				case <-m.done:
 				case <-ctx.Done():
 				}
 				continue
 			}
+			m.prefetched = true
 			m.ex = e.replay(ctx, id)
 			close(m.done)
 		}

@@ -76,6 +76,11 @@ func spoolsOf(envs []*Env) []*reports.Spool {
 	return spools
 }
 
+// prefetchAhead bounds the answers the replay keeps ahead of their checks. A few dozen
+// keep the replay from waiting on the checks; unbounded, the replay ran thousands of
+// exchanges ahead and the run held every one (18 MB at 10 000 exchanges).
+const prefetchAhead = 64
+
 // willRead counts the spec of fixture f among the readers of the exchanges its checks
 // read: its own, and the canonical fixture's for a variant's R1 and R2. It returns them,
 // for doneReading once the spec has ended.
@@ -114,6 +119,9 @@ func (e *Env) doneReading(ids []string) {
 			select {
 			case <-m.done: // sent and answered: nobody waits for it
 				delete(e.exchanges, id)
+				if m.prefetched {
+					<-e.ahead
+				}
 			default:
 			}
 		}
