@@ -173,3 +173,49 @@ func TestWriteSpooledBoundsThePassedList(t *testing.T) {
 		t.Error("report.html does not count the passing checks it does not name")
 	}
 }
+
+// TestWriteSpooledBoundsTheFailures: past maxFullChecks, only each group's samples keep
+// their evidence in memory; the summaries show the same groups and samples, and
+// report.json keeps every check's evidence.
+func TestWriteSpooledBoundsTheFailures(t *testing.T) {
+	sp, err := NewSpool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	run := benchRun(300) // 2 100 checks
+	for i := range run.Checks {
+		c := &run.Checks[i]
+		c.Verdict, c.Message = Failed, c.Requirements[0]+" (MUST) broken: x\n  expected: a\n  actual:   b\n  where:    response line 1"
+		c.Evidence = Evidence{Status: 500, Response: "<fault " + c.Name + "/>"}
+		sp.Add(*c)
+	}
+	dir := t.TempDir()
+	summary, err := WriteSpooled(dir, run, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 0
+	for _, c := range summary.Checks {
+		if c.Evidence.Response != "" {
+			kept++
+		}
+	}
+	// seven groups, one per requirement, 300 checks each in name order: the first 1 000
+	// whole, then the first of each of the three groups that start after them
+	if len(summary.Checks) != len(run.Checks) || kept != maxFullChecks+3 {
+		t.Errorf("kept %d checks, %d with evidence; want %d, %d", len(summary.Checks), kept, len(run.Checks), maxFullChecks+3)
+	}
+	all := run
+	sortStable(all.Checks)
+	var a, b bytes.Buffer
+	WriteSummary(&a, all, nil, false)
+	WriteSummary(&b, summary, nil, false)
+	if a.String() != b.String() {
+		t.Errorf("console summary differs:\n%s", firstDiff(a.Bytes(), b.Bytes()))
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	if n := bytes.Count(data, []byte(`"response": "<fault`)); n != len(run.Checks) {
+		t.Errorf("report.json has the evidence of %d checks, want %d", n, len(run.Checks))
+	}
+}

@@ -33,6 +33,12 @@ type passedItem struct {
 	duration time.Duration
 }
 
+// maxFullChecks is how many checks that did not pass a spooled run keeps whole, evidence
+// included, for the console, Markdown and HTML summaries; past it only each group's samples
+// keep theirs (a target that breaks every exchange would otherwise hold every response).
+// report.json and junit.xml have every check's evidence.
+const maxFullChecks = 1000
+
 // maxPassedListed bounds the passing checks report.html names one by one; it counts the
 // others and points to report.json and junit.xml, which list every check. Seven checks
 // an exchange, so about 1 400 exchanges are named in full.
@@ -119,6 +125,7 @@ func WriteSpooled(dir string, run Run, sp *Spool) (Run, error) {
 	}()
 	var cb []byte
 	var junitErr error
+	samples := map[string]uint8{} // per group of the checks that did not pass: 1 a sample kept, 2 one with a fixture
 	err = sp.each(func(c Check) error {
 		k := t.total
 		t.add(c)
@@ -158,6 +165,18 @@ func WriteSpooled(dir string, run Run, sp *Spool) (Run, error) {
 				t.passed = append(t.passed, passedItem{k, c.Name, c.Duration})
 			}
 			return nil
+		}
+		// Past the first maxFullChecks, a check that did not pass keeps its evidence only
+		// as its group's sample (the first member, and the first with a fixture): the
+		// pages show the others by name, message and place.
+		key, _ := groupKey(c)
+		has := samples[key]
+		if len(run.Checks) >= maxFullChecks && has&1 != 0 && (c.Fixture == "" || has&2 != 0) {
+			c.Evidence, full.Evidence = Evidence{}, Evidence{}
+		} else if c.Fixture != "" {
+			samples[key] = has | 3
+		} else {
+			samples[key] = has | 1
 		}
 		run.Checks = append(run.Checks, c)
 		filled = append(filled, full)
