@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"slices"
 
 	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/reports"
@@ -43,6 +44,33 @@ func (e *Env) spoolEnded(ctx context.Context, sp *specPlan) bool {
 	}
 	sp.recorded, sp.checks, sp.spooled = nil, nil, true
 	return true
+}
+
+// spoolUnit files the first n planned checks of a replay spec once it recorded each of
+// them, not cut short, and drops them from the plan: what runsFrom finds at the end is the
+// rest, which it judges as before (checks not reached become errors). When the plan is
+// empty the spec is done with.
+func (e *Env) spoolUnit(ctx context.Context, sp *specPlan, n int) {
+	if e.spool == nil || ctx.Err() != nil {
+		return
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if len(sp.recorded) < n || len(sp.checks) < n {
+		return
+	}
+	for i, rec := range sp.recorded[:n] {
+		if rec.Name != sp.checks[i].Name {
+			return
+		}
+	}
+	for _, c := range sp.recorded[:n] {
+		e.spool.Add(c)
+	}
+	sp.recorded, sp.checks = slices.Clone(sp.recorded[n:]), sp.checks[n:]
+	if len(sp.checks) == 0 {
+		sp.recorded, sp.checks, sp.spooled = nil, nil, true
+	}
 }
 
 // isSpooled says whether the spec's checks are in the spool already.
