@@ -27,7 +27,10 @@ Run 'umconform COMMAND --help' for the flags of a command.
 `
 
 func main() {
-	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	stop := startProfile()
+	code := dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // dispatch runs one subcommand and returns the process exit code: 0 success, 1 a check

@@ -6,6 +6,7 @@
 # new ID bench-NNNNNN-ORIGINAL), then times, as whole processes with start-up included and
 # in turns (harness, floor, floor, harness, ...):
 #   harness: umconform run --fixtures DIR --label-filter '/^bench-/'   (embedded reference server)
+# and reports the medians of wall and CPU time (user + system) and the worst peak RSS of each.
 #   floor:   bench/floor -fixtures DIR   (same request bytes, same server code in-process,
 #            same schema package validating every answer it reads; nothing else)
 # The label filter selects exactly the N generated fixtures' checks (no embedded-corpus or
@@ -22,13 +23,14 @@ cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
 for n in "${sizes[@]}"; do
-	[[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -ge 100 ] && [ "$n" -le 20000 ] || { echo "usage: bench/run.sh [N...] with 100 <= N <= 20000 (the reference server keeps at most 10000 calls)" >&2; exit 2; }
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -ge 100 ] && [ "$n" -le 100000 ] || { echo "usage: bench/run.sh [N...] with 100 <= N <= 100000" >&2; exit 2; }
 done
 runs=${RUNS:-9}
 out=${OUT:-$(mktemp -d /tmp/umconform-bench.XXXXXX)}
 mkdir -p "$out"
 
 need_cgo
+need_pkgs /usr/bin/time:time # GNU time: peak RSS beside the times
 
 echo "== building (not timed)"
 go build -o "$out/umconform" .
@@ -68,7 +70,7 @@ generate() {
 		[ ${#targets[@]} -eq 0 ] || tee "${targets[@]}" <"fixtures/corpus/$id.request.http" >/dev/null
 	done
 	local bound
-	bound=$(grep -l '"bind_call_id"' "$dir"/*.json | wc -l)
+	bound=$(grep -rl --include='*.json' '"bind_call_id"' "$dir" | wc -l) # 100 000 names are too many for one command line
 	echo "generated $n exchanges in $dir from $k corpus fixtures: $bound bind a live call (3 requests each), $((n - bound)) do not (1 request)"
 }
 
@@ -87,10 +89,10 @@ for n in "${sizes[@]}"; do
 	harness=("$out/umconform" run --fixtures "$dir" --label-filter '/^bench-/' --report-dir "$out/reports-$n")
 	floor=("$out/floor" -fixtures "$dir" -corpus fixtures/corpus)
 	# One untimed run of each proves every check passes, shows the counts and warms the caches.
-	timeout 600 "${harness[@]}" >"$out/harness-$n.log" 2>&1 || { echo "harness run failed (exit $?), see $out/harness-$n.log" >&2; tail -20 "$out/harness-$n.log" >&2; exit 1; }
+	timeout 1200 "${harness[@]}" >"$out/harness-$n.log" 2>&1 || { echo "harness run failed (exit $?), see $out/harness-$n.log" >&2; tail -20 "$out/harness-$n.log" >&2; exit 1; }
 	if grep -q "broken fixture" "$out/harness-$n.log"; then echo "bench: generated fixtures did not load, see $out/harness-$n.log" >&2; exit 1; fi
 	grep -E '^[0-9]+ checks against' "$out/harness-$n.log" | tee -a "$summary"
-	timeout 600 "${floor[@]}" | tee -a "$summary"
+	timeout 1200 "${floor[@]}" | tee -a "$summary"
 	# The timed runs interleave the two commands, swapping which goes first each round. This
 	# VM drifts by a fifth over minutes; timing every harness run before every floor run (as
 	# hyperfine does) put that drift into the ratio: 1.44x in blocks against 1.30x
@@ -102,16 +104,18 @@ for n in "${sizes[@]}"; do
 		((r % 2 == 0)) || order=(floor harness)
 		for which in "${order[@]}"; do
 			if [ "$which" = harness ]; then cmd=("${harness[@]}"); else cmd=("${floor[@]}"); fi
-			TIMEFORMAT="$which %R %U %S" # wall, user and system seconds, start-up included
-			{ time timeout 600 "${cmd[@]}" >/dev/null 2>&1; } 2>>"$times" || { echo "bench: $which run failed: ${cmd[*]}" >&2; exit 1; }
+			# wall, user and system seconds (start-up included) and peak RSS in KiB
+			/usr/bin/time -a -o "$times" -f "$which %e %U %S %M" timeout 1200 "${cmd[@]}" >/dev/null 2>&1 || { echo "bench: $which run failed: ${cmd[*]}" >&2; exit 1; }
 		done
 	done
 	h=$(awk '$1 == "harness" { print $2 }' "$times" | median)
 	f=$(awk '$1 == "floor" { print $2 }' "$times" | median)
 	hcpu=$(awk '$1 == "harness" { print $3 + $4 }' "$times" | median)
 	fcpu=$(awk '$1 == "floor" { print $3 + $4 }' "$times" | median)
-	awk -v n="$n" -v h="$h" -v f="$f" -v hc="$hcpu" -v fc="$fcpu" -v runs="$runs" 'BEGIN {
-		printf "N=%d  harness median %.3f s (%.1f µs/exchange, CPU %.2f s)  floor median %.3f s (%.1f µs/exchange, CPU %.2f s)  ratio %.2fx (target <= 1.3x: %s; %d interleaved runs each)\n",
-			n, h, h / n * 1e6, hc, f, f / n * 1e6, fc, h / f, (h / f <= 1.3 ? "met" : "MISSED"), runs }' | tee -a "$summary"
+	hrss=$(awk '$1 == "harness" { print $5 }' "$times" | sort -n | tail -1)
+	frss=$(awk '$1 == "floor" { print $5 }' "$times" | sort -n | tail -1)
+	awk -v n="$n" -v h="$h" -v f="$f" -v hc="$hcpu" -v fc="$fcpu" -v hr="$hrss" -v fr="$frss" -v runs="$runs" 'BEGIN {
+		printf "N=%d  harness median %.3f s (%.1f µs/exchange, CPU %.2f s, peak RSS %.0f MiB)  floor median %.3f s (%.1f µs/exchange, CPU %.2f s, peak RSS %.0f MiB)  wall ratio %.2fx (target <= 1.3x: %s)  CPU ratio %.2fx (target <= 1.5x: %s; %d interleaved runs each)\n",
+			n, h, h / n * 1e6, hc, hr / 1024, f, f / n * 1e6, fc, fr / 1024, h / f, (h / f <= 1.3 ? "met" : "MISSED"), hc / fc, (hc / fc <= 1.5 ? "met" : "MISSED"), runs }' | tee -a "$summary"
 done
 echo "results: $out (summary: $summary)"

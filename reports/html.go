@@ -138,7 +138,7 @@ func newRunView(i int, run Run, order []string) runView {
 		v.Counts = append(v.Counts, verdictCount{verdict, n[verdict]})
 	}
 	v.Summary = fmt.Sprintf("%d checks: %d passed, %d failed, %d warnings, %d info, %d errors",
-		len(run.Checks), n[Passed], n[Failed], n[Warning], n[Info], n[Error])
+		run.Total(), n[Passed], n[Failed], n[Warning], n[Info], n[Error])
 	v.Partial = run.Selection.Partial()
 	for _, x := range run.Expectations {
 		if x.Expired {
@@ -150,10 +150,10 @@ func newRunView(i int, run Run, order []string) runView {
 	}
 	for gi, g := range run.Groups(order) {
 		gv := groupView{Anchor: "run" + strconv.Itoa(i) + "-group" + strconv.Itoa(gi), Verdict: g.Verdict, Title: g.Title(),
-			Open: g.Verdict == Failed || g.Verdict == Error, Sample: newCheckView(i, g.Checks[0], run.Checks[g.Checks[0]])}
+			Open: g.Verdict == Failed || g.Verdict == Error, Sample: newCheckView(i, run.position(g.Checks[0]), run.Checks[g.Checks[0]])}
 		for _, k := range g.Checks[1:] {
 			c := run.Checks[k]
-			gv.Others = append(gv.Others, memberView{Anchor: checkAnchor(i, k), Name: c.Name, Where: parseMessage(c.Message).get("where")})
+			gv.Others = append(gv.Others, memberView{Anchor: checkAnchor(i, run.position(k)), Name: c.Name, Where: parseMessage(c.Message).get("where")})
 		}
 		v.Groups = append(v.Groups, gv)
 		v.Problem += len(g.Checks)
@@ -166,6 +166,11 @@ func newRunView(i int, run Run, order []string) runView {
 			}
 			v.byRequirement[id] = append(v.byRequirement[id], groupLink{gv.Anchor, fmt.Sprintf("%d %s", n, g.Verdict)})
 		}
+	}
+	if run.spooled != nil { // the passing checks were written out: the first are named
+		v.PassedCount = run.spooled.counts[Passed]
+		v.PassedList = template.HTML(appendPassedList(nil, i, run.spooled))
+		return v
 	}
 	b := make([]byte, 0, 160*len(run.Checks))
 	for k, c := range run.Checks {
@@ -246,18 +251,10 @@ func areas(runs []runView, cat catalogue.Catalogue) []areaView {
 	per := make([]map[string]map[Verdict]int, len(runs))
 	var unknown []string
 	for i, r := range runs {
-		per[i] = map[string]map[Verdict]int{}
-		for _, c := range r.Checks {
-			for _, id := range c.Requirements {
-				t := per[i][id]
-				if t == nil {
-					t = map[Verdict]int{}
-					per[i][id] = t
-				}
-				t[c.Verdict]++
-				if _, ok := cat.Lookup(id); !ok && !slices.Contains(unknown, id) {
-					unknown = append(unknown, id)
-				}
+		per[i] = r.requirementVerdicts()
+		for id := range per[i] {
+			if _, ok := cat.Lookup(id); !ok && !slices.Contains(unknown, id) {
+				unknown = append(unknown, id)
 			}
 		}
 	}

@@ -213,40 +213,44 @@ func withCatalogue(run Run, cat catalogue.Catalogue) Run {
 	}
 	checks := make([]Check, len(run.Checks))
 	for i, c := range run.Checks {
-		if len(c.Requirements) == 1 && c.RequirementText == "" { // the usual case, without a slice
-			if req, ok := cat.Lookup(c.Requirements[0]); ok {
-				c.RequirementText = req.Text
-				c.Level = cmp.Or(c.Level, string(req.Level))
-				c.Area = cmp.Or(c.Area, req.Area)
-				checks[i] = c
-				continue
-			}
-		}
-		var texts []string
-		for _, id := range c.Requirements {
-			req, ok := cat.Lookup(id)
-			if !ok {
-				texts = append(texts, "(not in catalogue "+run.CatalogueVersion+")")
-				continue
-			}
-			texts = append(texts, req.Text)
-			if c.Level == "" {
-				c.Level = string(req.Level)
-			}
-			if c.Area == "" {
-				c.Area = req.Area
-			}
-		}
-		if c.Requirements == nil {
-			c.Requirements = []string{} // the schema wants an array, never null
-		}
-		if c.RequirementText == "" {
-			c.RequirementText = strings.Join(texts, "\n")
-		}
-		checks[i] = c
+		checks[i] = fillCheck(c, cat, run.CatalogueVersion)
 	}
 	run.Checks = checks
 	return run
+}
+
+// fillCheck is withCatalogue for one check.
+func fillCheck(c Check, cat catalogue.Catalogue, version string) Check {
+	if len(c.Requirements) == 1 && c.RequirementText == "" { // the usual case, without a slice
+		if req, ok := cat.Lookup(c.Requirements[0]); ok {
+			c.RequirementText = req.Text
+			c.Level = cmp.Or(c.Level, string(req.Level))
+			c.Area = cmp.Or(c.Area, req.Area)
+			return c
+		}
+	}
+	var texts []string
+	for _, id := range c.Requirements {
+		req, ok := cat.Lookup(id)
+		if !ok {
+			texts = append(texts, "(not in catalogue "+version+")")
+			continue
+		}
+		texts = append(texts, req.Text)
+		if c.Level == "" {
+			c.Level = string(req.Level)
+		}
+		if c.Area == "" {
+			c.Area = req.Area
+		}
+	}
+	if c.Requirements == nil {
+		c.Requirements = []string{} // the schema wants an array, never null
+	}
+	if c.RequirementText == "" {
+		c.RequirementText = strings.Join(texts, "\n")
+	}
+	return c
 }
 
 // needCatalogue says whether withCatalogue would change any of checks.

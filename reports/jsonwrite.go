@@ -15,6 +15,36 @@ import (
 // a field added to the model must be added here too, and that test says so.
 func writeRunJSON(w io.Writer, r Run) error {
 	b := make([]byte, 0, 64<<10) // written out whenever it holds 32 KiB: a run can be large
+	b = appendRunJSONHead(b, r)
+	b = jsonField(b, 1, "checks", false)
+	if len(r.Checks) == 0 {
+		b = append(b, "[]"...)
+	} else {
+		b = append(b, "[\n"...)
+		for i, c := range r.Checks {
+			if i > 0 {
+				b = append(b, ",\n"...)
+			}
+			b = appendCheckJSON(b, c)
+			if len(b) >= 32<<10 {
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+				b = b[:0]
+			}
+		}
+		b = append(b, '\n')
+		b = jsonIndent(b, 1)
+		b = append(b, ']')
+	}
+	b = appendRunJSONTail(b, r)
+	_, err := w.Write(b)
+	return err
+}
+
+// appendRunJSONHead writes the run's fields before its checks; a streamed run
+// (WriteSpooled) writes its checks between this and appendRunJSONTail, as writeRunJSON does.
+func appendRunJSONHead(b []byte, r Run) []byte {
 	b = append(b, '{')
 	b = jsonField(b, 1, "format", true)
 	b = appendJSONString(b, Format)
@@ -60,32 +90,13 @@ func writeRunJSON(w io.Writer, r Run) error {
 		b = jsonField(b, 1, "stopped", false)
 		b = appendJSONString(b, r.Stopped)
 	}
-	b = jsonField(b, 1, "checks", false)
-	if len(r.Checks) == 0 {
-		b = append(b, "[]"...)
-	} else {
-		b = append(b, "[\n"...)
-		for i, c := range r.Checks {
-			if i > 0 {
-				b = append(b, ",\n"...)
-			}
-			b = appendCheckJSON(b, c)
-			if len(b) >= 32<<10 {
-				if _, err := w.Write(b); err != nil {
-					return err
-				}
-				b = b[:0]
-			}
-		}
-		b = append(b, '\n')
-		b = jsonIndent(b, 1)
-		b = append(b, ']')
-	}
+	return b
+}
+
+func appendRunJSONTail(b []byte, r Run) []byte {
 	b = jsonField(b, 1, "duration_seconds", false)
 	b = appendJSONFloat(b, durationSeconds(r.Duration))
-	b = append(b, "\n}\n"...)
-	_, err := w.Write(b)
-	return err
+	return append(b, "\n}\n"...)
 }
 
 func appendCheckJSON(b []byte, c Check) []byte {

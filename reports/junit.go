@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,11 +81,44 @@ func WriteJUnit(w io.Writer, run Run) error {
 // junitRoot maps the run onto the JUnit layout.
 func junitRoot(run Run) junitSuites {
 	root := junitSuites{Name: "umconform", Time: seconds(run.Duration)}
-	index := map[string]int{}
-	var spent []time.Duration // per suite, formatted once at the end
-	type classKey struct{ area, ids string }
-	classes := map[classKey]string{}
-	suiteProps := []junitProperty{
+	j := newJUnitBuilder(run)
+	for _, c := range run.Checks {
+		i, tc := j.add(c)
+		if i == len(root.Suites) {
+			root.Suites = append(root.Suites, j.suites[i])
+		}
+		root.Suites[i].Cases = append(root.Suites[i].Cases, tc)
+	}
+	for i := range root.Suites {
+		s := j.finish(i)
+		s.Cases = root.Suites[i].Cases
+		root.Suites[i] = s
+		root.Tests += s.Tests
+		root.Failures += s.Failures
+		root.Errors += s.Errors
+	}
+	return root
+}
+
+// junitBuilder maps checks onto the JUnit layout one at a time: the suites (one per area,
+// in order of first appearance) with their counts, and each check's testcase. The suites
+// hold no cases: junitRoot keeps them, a streamed run (WriteSpooled) writes them out.
+type junitBuilder struct {
+	suites    []junitSuite
+	spent     []time.Duration // per suite, formatted once at the end
+	index     map[string]int
+	classes   map[junitClassKey]string
+	props     []junitProperty
+	stopped   string
+	timestamp string
+}
+
+type junitClassKey struct{ area, ids string }
+
+func newJUnitBuilder(run Run) *junitBuilder {
+	j := &junitBuilder{index: map[string]int{}, classes: map[junitClassKey]string{}, stopped: run.Stopped,
+		timestamp: run.Started.UTC().Format("2006-01-02T15:04:05")}
+	j.props = []junitProperty{
 		{"target", run.Target},
 		{"harness.version", run.HarnessVersion},
 		{"catalogue.version", run.CatalogueVersion},
@@ -93,81 +127,84 @@ func junitRoot(run Run) junitSuites {
 		{"calls.max", strconv.Itoa(run.MaxCalls)},
 	}
 	if partial := run.Selection.Partial(); partial != "" {
-		suiteProps = append(suiteProps, junitProperty{"selection", partial})
+		j.props = append(j.props, junitProperty{"selection", partial})
 	}
-	for _, c := range run.Checks {
-		area := c.Area
-		if area == "" {
-			area = "other"
-		}
-		i, ok := index[area]
-		if !ok {
-			i = len(root.Suites)
-			index[area] = i
-			spent = append(spent, 0)
-			root.Suites = append(root.Suites, junitSuite{
-				Name:       "umconform." + area,
-				Timestamp:  run.Started.UTC().Format("2006-01-02T15:04:05"),
-				Properties: suiteProps,
-			})
-			if run.Stopped != "" {
-				root.Suites[i].Properties = append(root.Suites[i].Properties, junitProperty{"stopped", run.Stopped})
-			}
-		}
-		s := &root.Suites[i]
-		ids := strings.Join(c.Requirements, " ")
-		// One classname per area and requirement, not one string per testcase.
-		key := classKey{area, ids}
-		class, ok := classes[key]
-		if !ok {
-			class = s.Name
-			if len(c.Requirements) > 0 {
-				class += "." + strings.Join(c.Requirements, "_")
-			}
-			classes[key] = class
-		}
-		tc := junitCase{Name: c.Name, Classname: class, Time: seconds(c.Duration)}
-		detail := ""
-		first := firstLine(c.Message)
-		switch c.Verdict {
-		case Passed:
-		case Failed:
-			tc.Failure = &junitProblem{Message: first, Type: ids, Text: c.Message}
-			s.Failures++
-		case Error:
-			tc.Error = &junitProblem{Message: first, Type: "cannot-judge", Text: c.Message}
-			s.Errors++
-		case Skipped:
-			tc.Skipped = &junitProblem{Message: first, Type: string(Skipped)}
-			s.Skipped++
-		case ExpectedFailure:
-			tc.Skipped = &junitProblem{Message: "expected failure: " + c.Expectation.Summary(), Type: string(ExpectedFailure), Text: c.Message}
-			s.Skipped++
-		default: // a warning, information, or a verdict added later: it passes, and says so
-			detail = strings.ToUpper(string(c.Verdict)) + " (" + c.Level + "): " + c.Message
-		}
-		// Evidence is for a person reading why a check did not pass; passing checks
-		// would only repeat the same exchange once per requirement.
-		if c.Verdict != Passed {
-			if ev := c.Evidence.text(); ev != "" {
-				if detail != "" {
-					detail += "\n\n"
-				}
-				detail += ev
-			}
-		}
-		tc.SystemOut = junitSystemOut(ids, c.Level, string(c.Verdict), c.Fixture, c.FixtureFile, detail)
-		s.Cases = append(s.Cases, tc)
-		s.Tests++
-		spent[i] += c.Duration
+	return j
+}
+
+// add counts c in its area's suite and returns the suite's index and c's testcase.
+func (j *junitBuilder) add(c Check) (int, junitCase) {
+	area := c.Area
+	if area == "" {
+		area = "other"
 	}
-	for i, s := range root.Suites {
-		root.Suites[i].Time = seconds(spent[i])
-		root.Tests += s.Tests
-		root.Failures += s.Failures
-		root.Errors += s.Errors
+	i, ok := j.index[area]
+	if !ok {
+		i = len(j.suites)
+		j.index[area] = i
+		j.spent = append(j.spent, 0)
+		j.suites = append(j.suites, junitSuite{
+			Name:       "umconform." + area,
+			Timestamp:  j.timestamp,
+			Properties: j.props,
+		})
+		if j.stopped != "" {
+			j.suites[i].Properties = append(slices.Clip(j.suites[i].Properties), junitProperty{"stopped", j.stopped})
+		}
 	}
-	return root
+	s := &j.suites[i]
+	ids := strings.Join(c.Requirements, " ")
+	// One classname per area and requirement, not one string per testcase.
+	key := junitClassKey{area, ids}
+	class, ok := j.classes[key]
+	if !ok {
+		class = s.Name
+		if len(c.Requirements) > 0 {
+			class += "." + strings.Join(c.Requirements, "_")
+		}
+		j.classes[key] = class
+	}
+	tc := junitCase{Name: c.Name, Classname: class, Time: seconds(c.Duration)}
+	detail := ""
+	first := firstLine(c.Message)
+	switch c.Verdict {
+	case Passed:
+	case Failed:
+		tc.Failure = &junitProblem{Message: first, Type: ids, Text: c.Message}
+		s.Failures++
+	case Error:
+		tc.Error = &junitProblem{Message: first, Type: "cannot-judge", Text: c.Message}
+		s.Errors++
+	case Skipped:
+		tc.Skipped = &junitProblem{Message: first, Type: string(Skipped)}
+		s.Skipped++
+	case ExpectedFailure:
+		tc.Skipped = &junitProblem{Message: "expected failure: " + c.Expectation.Summary(), Type: string(ExpectedFailure), Text: c.Message}
+		s.Skipped++
+	default: // a warning, information, or a verdict added later: it passes, and says so
+		detail = strings.ToUpper(string(c.Verdict)) + " (" + c.Level + "): " + c.Message
+	}
+	// Evidence is for a person reading why a check did not pass; passing checks
+	// would only repeat the same exchange once per requirement.
+	if c.Verdict != Passed {
+		if ev := c.Evidence.text(); ev != "" {
+			if detail != "" {
+				detail += "\n\n"
+			}
+			detail += ev
+		}
+	}
+	tc.SystemOut = junitSystemOut(ids, c.Level, string(c.Verdict), c.Fixture, c.FixtureFile, detail)
+	s.Tests++
+	j.spent[i] += c.Duration
+	return i, tc
+}
+
+// finish returns suite i with its time, once every check is added.
+func (j *junitBuilder) finish(i int) junitSuite {
+	s := j.suites[i]
+	s.Time = seconds(j.spent[i])
+	return s
 }
 
 // junitSystemOut is a testcase's system-out: its requirement, level, verdict and fixture

@@ -21,34 +21,9 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 	b = xmlAttr(b, "time", root.Time)
 	b = append(b, '>')
 	for _, s := range root.Suites {
-		b = xmlLine(b, 1)
-		b = append(b, `<testsuite`...)
-		b = xmlAttr(b, "name", s.Name)
-		b = xmlCounts(b, s.Tests, s.Failures, s.Errors, s.Skipped)
-		b = xmlAttr(b, "time", s.Time)
-		b = xmlAttr(b, "timestamp", s.Timestamp)
-		b = append(b, '>')
-		b = xmlProperties(b, 2, s.Properties)
+		b = appendJUnitSuiteStart(b, s)
 		for _, c := range s.Cases {
-			b = xmlLine(b, 2)
-			b = append(b, `<testcase`...)
-			b = xmlAttr(b, "name", c.Name)
-			b = xmlAttr(b, "classname", c.Classname)
-			b = xmlAttr(b, "time", c.Time)
-			b = append(b, '>')
-			b = xmlProblem(b, "skipped", c.Skipped)
-			b = xmlProblem(b, "failure", c.Failure)
-			b = xmlProblem(b, "error", c.Error)
-			if c.SystemOut != "" {
-				b = xmlLine(b, 3)
-				b = append(b, `<system-out>`...)
-				b = xmlEscape(b, c.SystemOut)
-				b = append(b, `</system-out>`...)
-			}
-			if c.Failure != nil || c.Error != nil || c.SystemOut != "" {
-				b = xmlLine(b, 2) // encoding/xml ends an element on its own line only after a child
-			}
-			b = append(b, `</testcase>`...)
+			b = appendJUnitCase(b, c)
 			if len(b) >= 32<<10 {
 				if _, err := w.Write(b); err != nil {
 					return err
@@ -56,8 +31,7 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 				b = b[:0]
 			}
 		}
-		b = xmlLine(b, 1)
-		b = append(b, `</testsuite>`...)
+		b = appendJUnitSuiteEnd(b)
 	}
 	if len(root.Suites) > 0 {
 		b = xmlLine(b, 0)
@@ -65,6 +39,47 @@ func writeJUnitXML(w io.Writer, root junitSuites) error {
 	b = append(b, `</testsuites>`...)
 	_, err := w.Write(b)
 	return err
+}
+
+// appendJUnitSuiteStart writes a testsuite's start tag and properties; its cases follow
+// (appendJUnitCase), then appendJUnitSuiteEnd. A streamed run (WriteSpooled) writes its
+// suites with the same three.
+func appendJUnitSuiteStart(b []byte, s junitSuite) []byte {
+	b = xmlLine(b, 1)
+	b = append(b, `<testsuite`...)
+	b = xmlAttr(b, "name", s.Name)
+	b = xmlCounts(b, s.Tests, s.Failures, s.Errors, s.Skipped)
+	b = xmlAttr(b, "time", s.Time)
+	b = xmlAttr(b, "timestamp", s.Timestamp)
+	b = append(b, '>')
+	return xmlProperties(b, 2, s.Properties)
+}
+
+func appendJUnitSuiteEnd(b []byte) []byte {
+	b = xmlLine(b, 1)
+	return append(b, `</testsuite>`...)
+}
+
+func appendJUnitCase(b []byte, c junitCase) []byte {
+	b = xmlLine(b, 2)
+	b = append(b, `<testcase`...)
+	b = xmlAttr(b, "name", c.Name)
+	b = xmlAttr(b, "classname", c.Classname)
+	b = xmlAttr(b, "time", c.Time)
+	b = append(b, '>')
+	b = xmlProblem(b, "skipped", c.Skipped)
+	b = xmlProblem(b, "failure", c.Failure)
+	b = xmlProblem(b, "error", c.Error)
+	if c.SystemOut != "" {
+		b = xmlLine(b, 3)
+		b = append(b, `<system-out>`...)
+		b = xmlEscape(b, c.SystemOut)
+		b = append(b, `</system-out>`...)
+	}
+	if c.Failure != nil || c.Error != nil || c.SystemOut != "" {
+		b = xmlLine(b, 2) // encoding/xml ends an element on its own line only after a child
+	}
+	return append(b, `</testcase>`...)
 }
 
 // xmlProperties writes the properties element, present even when empty as encoding/xml

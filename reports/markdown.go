@@ -41,7 +41,7 @@ func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 		title += " · " + run.Name
 	}
 	fmt.Fprintf(b, "## %s: %s\n\n", mdText(title), verdict)
-	fmt.Fprintf(b, "%d checks against %s: %s (%.1f s)\n\n", len(run.Checks), mdCode(run.Target), countsLine(run.Counts()), run.Duration.Seconds())
+	fmt.Fprintf(b, "%d checks against %s: %s (%.1f s)\n\n", run.Total(), mdCode(run.Target), countsLine(run.Counts()), run.Duration.Seconds())
 
 	b.WriteString("| Requirement | Level | Verdict | Passed | Failed | Warnings | Errors |\n|---|---|---|--:|--:|--:|--:|\n")
 	for _, s := range run.ByRequirement(order) {

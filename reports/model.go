@@ -4,6 +4,7 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -156,10 +157,24 @@ type Run struct {
 	// unreachable, or stopped answering); the checks it could not make are errors.
 	Stopped string  `json:"stopped,omitempty"`
 	Checks  []Check `json:"checks"`
+	// spooled, in a run written by WriteSpooled, counts every check while Checks holds
+	// only those that did not pass: the others were written to the reports and dropped.
+	spooled *tally
+}
+
+// Total is the number of checks the run made.
+func (r Run) Total() int {
+	if r.spooled != nil {
+		return r.spooled.total
+	}
+	return len(r.Checks)
 }
 
 // Counts tallies the checks by verdict.
 func (r Run) Counts() map[Verdict]int {
+	if r.spooled != nil {
+		return maps.Clone(r.spooled.counts)
+	}
 	n := map[Verdict]int{}
 	for _, c := range r.Checks {
 		n[c.Verdict]++
@@ -208,7 +223,17 @@ func (s RequirementSummary) Verdict() Verdict {
 // then any other ID in sorted order.
 func (r Run) ByRequirement(ids []string) []RequirementSummary {
 	m := map[string]*RequirementSummary{}
+	if r.spooled != nil {
+		for id, s := range r.spooled.requirements {
+			c := *s
+			c.Counts = maps.Clone(s.Counts)
+			m[id] = &c
+		}
+	}
 	for _, c := range r.Checks {
+		if r.spooled != nil {
+			break // counted already
+		}
 		for _, id := range c.Requirements {
 			s := m[id]
 			if s == nil {

@@ -62,7 +62,7 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 		fmt.Fprintf(w, "\nThe run stopped sending requests: %s\n", run.Stopped)
 	}
 	n := run.Counts()
-	if _, err := fmt.Fprintf(w, "\n%d checks against %s: %s (%.1fs)\n", len(run.Checks), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
+	if _, err := fmt.Fprintf(w, "\n%d checks against %s: %s (%.1fs)\n", run.Total(), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintln(w, CallsLine(run))

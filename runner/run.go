@@ -104,6 +104,10 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	defer consoleOutput(stdout, cfg.Verbose)()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&failer{}, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
+	timing := newTiming(runs)
+	for i := range runs {
+		runs[i].Duration = timing.all // the console's is the whole run, reports written
+	}
 
 	code, checks := ExitOK, 0
 	dir := strings.TrimRight(cfg.ReportDir, "/")
@@ -116,7 +120,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		if err := reports.WriteSummary(stdout, run, order, cfg.Verbose); err != nil {
 			fmt.Fprintf(stderr, "umconform run: summary: %v\n", err)
 		}
-		checks += len(run.Checks)
+		checks += run.Total()
 		code = worse(code, run.ExitCode())
 	}
 	var also string
@@ -129,6 +133,9 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		for _, p := range paths {
 			also += ", " + p
 		}
+	}
+	if timing.all > 0 {
+		fmt.Fprintln(stdout, timing)
 	}
 	if len(runs) > 1 {
 		fmt.Fprintln(stdout)
@@ -213,6 +220,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 	var once sync.Once // a run previewed first (see Run) comes here twice
 	ginkgo.ReportBeforeSuite(func(ginkgo.Report) {
 		_, broken := corpus.Wait()
+		loaded.Store(time.Now())
 		once.Do(func() {
 			for _, p := range broken {
 				fmt.Fprintf(stderr, "umconform run: broken fixture (reported as an error, not replayed): %s\n", p)
@@ -238,7 +246,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			DialString: cfg.DialString, EntryID: cfg.EntryID, Timeout: cfg.Timeout, Strict: cfg.Strict,
 			PollInterval: cfg.PollInterval, PollLimit: cfg.PollLimit, LifecycleDialStrings: cfg.LifecycleDialStrings,
 			Fixtures: corpus, Validator: validator,
-			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir,
+			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir, Started: processStart,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 			MaxCalls: cfg.MaxCalls, Preview: cfg.List,
 			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),

@@ -27,6 +27,9 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 		})
 		e.startTraces()
 	}
+	if reportDir != "" {
+		startSpools(envs)
+	}
 	ReportAfterSuite("umconform reports", func(r Report) {
 		for _, e := range envs { // an interrupted run sends nothing more
 			e.haltPrefetch()
@@ -45,7 +48,14 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 			}
 		}
 		if reportDir != "" {
-			if err := reports.WriteRuns(reportDir, runs); err != nil {
+			var err error
+			if spools := spoolsOf(envs); spools != nil {
+				runs, err = reports.WriteRunsSpooled(reportDir, runs, spools)
+				closeSpools(envs)
+			} else {
+				err = reports.WriteRuns(reportDir, runs)
+			}
+			if err != nil {
 				Fail(fmt.Sprintf("writing the reports: %v", err))
 			}
 		}

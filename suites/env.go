@@ -53,6 +53,10 @@ type Config struct {
 	Validator      *schema.Validator
 	Catalogue      catalogue.Catalogue
 	HarnessVersion string
+	// Started is when the run began (the process, before loading anything): the reports'
+	// start and duration count from it, so that they are the whole run's. Zero counts from
+	// Ginkgo's start of the specs.
+	Started time.Time
 
 	// WorkDir is where the run may write the files a check needs (the X1 canary): the
 	// report folder, since a container's root may be read-only and have no /tmp. Empty
@@ -101,6 +105,8 @@ type Env struct {
 
 	mu        sync.Mutex
 	exchanges map[string]*memo
+	readers   map[string]int // the specs still to read each exchange (stream.go)
+	ahead     chan struct{}  // one place per answer sent ahead and not yet forgotten
 
 	breaker breaker
 	calls   calls
@@ -110,6 +116,9 @@ type Env struct {
 	path, pathLabels []string
 	selects          func(labels []string, text string) bool
 	plans            map[string]*specPlan
+	// spool holds the checks of the specs that have ended, when the run writes reports
+	// (stream.go); nil keeps them in their plans to the end.
+	spool *reports.Spool
 	// parallel is set when Ginkgo runs the specs in several processes: see record.
 	parallel bool
 
@@ -130,6 +139,9 @@ type memo struct {
 	done    chan struct{}
 	ex      *Exchange
 	checked sync.Once // Sender.Check, by the first check to read the exchange
+	// prefetched: sent ahead of its checks, it holds a place in Env.ahead until it is
+	// forgotten (doneReading).
+	prefetched bool
 }
 
 // exchange returns the memo's exchange, validated.
@@ -260,6 +272,7 @@ func (e *Env) await(ctx context.Context, id string, m *memo) *Exchange {
 // goroutine that runs the checks: the schema stays off the path every request waits on.
 func (e *Env) startPrefetch(capacity int) chan<- string {
 	queue := make(chan string, capacity)
+	e.ahead = make(chan struct{}, prefetchAhead)
 	ctx, cancel := context.WithCancel(context.Background())
 	e.mu.Lock()
 	e.stopPrefetch = cancel
@@ -270,14 +283,23 @@ func (e *Env) startPrefetch(capacity int) chan<- string {
 			if ctx.Err() != nil {
 				return
 			}
+			// At most prefetchAhead answers wait for their checks: the replay runs
+			// ahead of the checks, and every answer held is memory (stream.go).
+			select {
+			case e.ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			m, first := e.claim(id)
 			if !first { // a check got there first: wait, so that one request is in flight
+				<-e.ahead
 				select {
 				case <-m.done:
 				case <-ctx.Done():
 				}
 				continue
 			}
+			m.prefetched = true
 			m.ex = e.replay(ctx, id)
 			close(m.done)
 		}

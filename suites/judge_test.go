@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -352,25 +351,5 @@ func TestSortByNameIsStable(t *testing.T) {
 			t.Fatalf("not sorted by name at %d", k)
 		}
 		last[c.Name] = i
-	}
-}
-
-// TestSpecNamesSortInFixtureOrder: Ginkgo runs the exchange specs in the order of their
-// names, the prefetcher replays in the order of fixture IDs; the two must agree.
-func TestSpecNamesSortInFixtureOrder(t *testing.T) {
-	corpus, err := fixtures.LoadEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []string{"a", "a-b", "a1", "a-1", "ab", "b"} {
-		corpus = append(corpus, fixtures.Fixture{ID: id, Title: "Zz: a title"})
-	}
-	slices.SortFunc(corpus, func(a, b fixtures.Fixture) int { return strings.Compare(a.ID, b.ID) })
-	names := make([]string, len(corpus))
-	for i, f := range corpus {
-		names[i] = exchangeSpecName(f)
-	}
-	if !slices.IsSorted(names) {
-		t.Errorf("spec names sort in another order than fixture IDs: %q", names)
 	}
 }

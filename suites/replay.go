@@ -102,11 +102,16 @@ func (e *Env) declareReplay() {
 			return
 		}
 		e.container(fmt.Sprintf("replay fixtures %06d-%06d", n+1, n+len(part)), nil, func() {
+			var units []exchangeUnit
 			for _, f := range part {
-				if e.declareExchange(f) && prefetch != nil {
-					prefetch <- f.ID
+				if u, ok := e.planExchange(f); ok {
+					units = append(units, u)
+					if prefetch != nil {
+						prefetch <- f.ID
+					}
 				}
 			}
+			e.declareExchanges(units)
 		})
 		n += len(part)
 		part = make([]fixtures.Fixture, 0, group)
@@ -122,13 +127,18 @@ func (e *Env) declareReplay() {
 	}
 }
 
-// declareExchange declares the spec of one fixture, with the checks the run selects; it
-// reports false when the run selects none.
-func (e *Env) declareExchange(f fixtures.Fixture) bool {
-	var checks []checkSpec
-	var planned []PlannedCheck
-	var labels []string
-	timeout := e.specTimeout()
+// exchangeUnit is one fixture's share of a replay spec: the checks the run selects on it.
+type exchangeUnit struct {
+	checks  []checkSpec
+	planned []PlannedCheck
+	timeout time.Duration
+	reads   []string // the exchanges its checks read (willRead)
+}
+
+// planExchange plans the checks the run selects on fixture f; it reports false when the
+// run selects none.
+func (e *Env) planExchange(f fixtures.Fixture) (exchangeUnit, bool) {
+	u := exchangeUnit{timeout: e.specTimeout()}
 	for _, id := range e.replayRequirements(f) {
 		c := checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f.ID, f.VariantOf, id), keepEvidence: id == "T1",
 			placesCall: placesCall(f, e.cfg.Fixtures)}
@@ -136,30 +146,52 @@ func (e *Env) declareExchange(f fixtures.Fixture) bool {
 		if !selected {
 			continue
 		}
-		checks, planned = append(checks, c), append(planned, p)
-		for _, l := range p.Labels[len(e.pathLabels):] { // the containers carry theirs
-			if !slices.Contains(labels, l) {
-				labels = append(labels, l)
-			}
-		}
+		u.checks, u.planned = append(u.checks, c), append(u.planned, p)
 		if id == "R1" || id == "R2" {
-			timeout = 2 * e.specTimeout() // the canonical fixture may have to be replayed too
+			u.timeout = 2 * e.specTimeout() // the canonical fixture may have to be replayed too
 		}
 	}
-	if len(checks) == 0 {
-		return false
+	if len(u.checks) == 0 {
+		return u, false
 	}
-	name := exchangeSpecName(f)
-	sp := e.declareSpec(name, planned)
-	It(name, Label(labels...), SpecTimeout(timeout), func(ctx SpecContext) {
-		recs := make([]reports.Check, len(checks))
-		for i, c := range checks {
-			recs[i] = e.judge(ctx, c, planned[i])
-			e.record(sp, recs[i])
+	u.reads = e.willRead(f, u.checks)
+	return u, true
+}
+
+// declareExchanges declares one spec replaying the fixtures of units in turn, each
+// judged and filed (spoolUnit) before the next is read. One spec per fixture cost more
+// than the fixture's own exchange: Ginkgo copies a spec's nodes several times as it runs
+// it and keeps a report of each (docs/PERFORMANCE.md). The reports are made of checks, so
+// they do not change; a spec cut short (a timeout, an interrupt) leaves the checks it did
+// not reach as errors, as a fixture's spec did.
+func (e *Env) declareExchanges(units []exchangeUnit) {
+	if len(units) == 0 {
+		return
+	}
+	var planned []PlannedCheck
+	var timeout time.Duration
+	for _, u := range units {
+		planned = append(planned, u.planned...)
+		timeout += u.timeout
+	}
+	sp := e.declareSpec("replay", planned)
+	It("replay", SpecTimeout(timeout), func(ctx SpecContext) {
+		var failed []reports.Check
+		for i := range units {
+			u := &units[i]
+			for j, c := range u.checks {
+				rec := e.judge(ctx, c, u.planned[j])
+				e.record(sp, rec)
+				if rec.Verdict == reports.Failed || rec.Verdict == reports.Error {
+					failed = append(failed, rec)
+				}
+			}
+			e.spoolUnit(ctx, sp, len(u.checks))
+			e.doneReading(u.reads)
+			*u = exchangeUnit{} // the body runs once: what it judged is recorded or filed
 		}
-		failUnlessPassed(recs...)
+		failUnlessPassed(failed...)
 	})
-	return true
 }
 
 // placesCall says whether replaying f may place a phone call: it is a PlayOnPhone (even
@@ -174,12 +206,6 @@ func placesCall(f fixtures.Fixture, corpus *fixtures.Stream) bool {
 	}
 	return false
 }
-
-// exchangeSpecName names a fixture's spec. Ginkgo orders specs of one source line by their
-// text, and the prefetch replays fixtures in ID order: a space right after the ID sorts
-// before every character an ID may hold, so both orders agree even when one ID is the
-// start of another (with "a: …", "a1: …" would come first).
-func exchangeSpecName(f fixtures.Fixture) string { return f.ID + " (" + f.Title + ")" }
 
 // prefetchAllowed says whether fixtures may be replayed ahead of their checks: not in
 // Ginkgo's parallel processes (each runs a share of the specs, and each would replay every

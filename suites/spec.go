@@ -99,11 +99,17 @@ type specPlan struct {
 
 	mu       sync.Mutex // a spec that timed out may still be recording
 	recorded []reports.Check
+	spooled  bool // the checks went to the Env's spool as the spec ended (stream.go)
 }
 
 // declareSpec records which checks a spec will report, keyed by the spec's full text as
 // Ginkgo reports it.
 func (e *Env) declareSpec(leaf string, checks []PlannedCheck) *specPlan {
+	if !e.cfg.Preview { // only a preview lists the labels; a run holds 70 000 plans
+		for i := range checks {
+			checks[i].Labels = nil
+		}
+	}
 	sp := &specPlan{checks: checks}
 	e.plans[strings.Join(append(slices.Clone(e.path), leaf), " ")] = sp
 	return sp
@@ -158,6 +164,7 @@ func (e *Env) Requirement(c checkSpec) bool {
 	It(p.Name, Label(own...), SpecTimeout(timeout), func(ctx SpecContext) {
 		rec := e.judge(ctx, c, p)
 		e.record(sp, rec)
+		e.spoolEnded(ctx, sp)
 		failUnlessPassed(rec)
 	})
 	return true
@@ -309,6 +316,9 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 	for i, e := range envs {
 		runs[i] = e.newRun()
 		runs[i].Started, runs[i].Duration = r.StartTime, r.RunTime
+		if !e.cfg.Started.IsZero() { // the whole run so far: loading and checks
+			runs[i].Started, runs[i].Duration = e.cfg.Started, time.Since(e.cfg.Started)
+		}
 		byLabel[e.targetLabel()] = i
 		n := 0
 		for _, sp := range e.plans {
@@ -342,6 +352,15 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 					i = j
 				}
 			}
+		}
+		if sp.isSpooled() {
+			continue // its checks are in the spool already
+		}
+		if spool := envs[i].spool; spool != nil {
+			for _, c := range envs[i].checksFrom(s, sp) {
+				spool.Add(c)
+			}
+			continue
 		}
 		runs[i].Checks = append(runs[i].Checks, envs[i].checksFrom(s, sp)...)
 	}

@@ -1,0 +1,157 @@
+package suites
+
+import (
+	"context"
+	"slices"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/reports"
+)
+
+// startSpools gives each Env a spool for its checks, so that the run's memory does not
+// grow with its checks (docs/PERFORMANCE.md). An Env without one (the temporary folder
+// could not be made) keeps its checks in memory to the end, as before.
+func startSpools(envs []*Env) {
+	for _, e := range envs {
+		if e.parallel {
+			continue // the results travel in Ginkgo's report to the first process
+		}
+		sp, err := reports.NewSpool()
+		if err != nil { // all or none: the reports are written one way
+			closeSpools(envs)
+			for _, e := range envs {
+				e.spool = nil
+			}
+			return
+		}
+		e.spool = sp
+	}
+}
+
+// spoolEnded files the checks of a spec whose body recorded each of its planned checks
+// and was not cut short: the common case, whose checks runsFrom would take as recorded,
+// and drops them from memory. Any other spec (one that timed out or was interrupted, a
+// broken fixture's) is left to runsFrom at the end of the run, which judges it as before.
+// It reports whether it filed them.
+func (e *Env) spoolEnded(ctx context.Context, sp *specPlan) bool {
+	if e.spool == nil || ctx.Err() != nil || !sp.recordedAsPlanned() {
+		return false
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	for _, c := range sp.recorded {
+		e.spool.Add(c)
+	}
+	sp.recorded, sp.checks, sp.spooled = nil, nil, true
+	return true
+}
+
+// spoolUnit files the first n planned checks of a replay spec once it recorded each of
+// them, not cut short, and drops them from the plan: what runsFrom finds at the end is the
+// rest, which it judges as before (checks not reached become errors). When the plan is
+// empty the spec is done with.
+func (e *Env) spoolUnit(ctx context.Context, sp *specPlan, n int) {
+	if e.spool == nil || ctx.Err() != nil {
+		return
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if len(sp.recorded) < n || len(sp.checks) < n {
+		return
+	}
+	for i, rec := range sp.recorded[:n] {
+		if rec.Name != sp.checks[i].Name {
+			return
+		}
+	}
+	for _, c := range sp.recorded[:n] {
+		e.spool.Add(c)
+	}
+	sp.recorded, sp.checks = slices.Clone(sp.recorded[n:]), sp.checks[n:]
+	if len(sp.checks) == 0 {
+		sp.recorded, sp.checks, sp.spooled = nil, nil, true
+	}
+}
+
+// isSpooled says whether the spec's checks are in the spool already.
+func (sp *specPlan) isSpooled() bool {
+	if sp == nil {
+		return false
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return sp.spooled
+}
+
+// closeSpools removes the spools' files.
+func closeSpools(envs []*Env) {
+	for _, e := range envs {
+		if e.spool != nil {
+			e.spool.Close()
+		}
+	}
+}
+
+// spoolsOf is the Envs' spools, or nil unless every Env has one.
+func spoolsOf(envs []*Env) []*reports.Spool {
+	var spools []*reports.Spool
+	for _, e := range envs {
+		if e.spool == nil {
+			return nil
+		}
+		spools = append(spools, e.spool)
+	}
+	return spools
+}
+
+// prefetchAhead bounds the answers the replay keeps ahead of their checks. A few dozen
+// keep the replay from waiting on the checks; unbounded, the replay ran thousands of
+// exchanges ahead and the run held every one (18 MB at 10 000 exchanges).
+const prefetchAhead = 64
+
+// willRead counts the spec of fixture f among the readers of the exchanges its checks
+// read: its own, and the canonical fixture's for a variant's R1 and R2. It returns them,
+// for doneReading once the spec has ended.
+func (e *Env) willRead(f fixtures.Fixture, checks []checkSpec) []string {
+	ids := []string{f.ID}
+	for _, c := range checks {
+		if (c.id == "R1" || c.id == "R2") && f.VariantOf != "" {
+			ids = append(ids, f.VariantOf)
+			break
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.readers == nil {
+		e.readers = map[string]int{}
+	}
+	for _, id := range ids {
+		e.readers[id]++
+	}
+	return ids
+}
+
+// doneReading forgets an exchange once the last spec that reads it has ended: its checks
+// are judged and their evidence copied, so a run holds only the exchanges still to be
+// read, not every one it made. An exchange asked for again after that (which the counts
+// rule out) would be sent again, never read as missing.
+func (e *Env) doneReading(ids []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range ids {
+		if e.readers[id]--; e.readers[id] > 0 {
+			continue
+		}
+		delete(e.readers, id)
+		if m := e.exchanges[id]; m != nil {
+			select {
+			case <-m.done: // sent and answered: nobody waits for it
+				delete(e.exchanges, id)
+				if m.prefetched {
+					<-e.ahead
+				}
+			default:
+			}
+		}
+	}
+}
