@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/umconform/umconform/internal/termsafe"
 )
 
 const usage = `umconform: conformance harness for the Exchange UM GetCallInfo operation
@@ -25,7 +27,9 @@ Run 'umconform COMMAND --help' for the flags of a command.
 `
 
 func main() {
-	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	// Every command writes text for a person or a log, some of it a target's or a
+	// client's bytes: their control characters are escaped (package termsafe).
+	os.Exit(dispatch(os.Args[1:], os.Stdin, termsafe.NewWriter(os.Stdout), termsafe.NewWriter(os.Stderr)))
 }
 
 // dispatch runs one subcommand and returns the process exit code: 0 success, 1 a check

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/umconform/umconform/internal/termsafe"
 )
 
 // CallsLine says how many calls the run placed, and under which budget: against Exchange
@@ -32,6 +34,7 @@ const (
 // one check in full as the sample and the others named on one line; then the totals.
 // verbose writes every check of each group in full instead.
 func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) error {
+	w = termsafe.NewWriter(w) // a target's bytes, escaped: see package termsafe
 	if err := writeRequirementTable(w, run, catalogueOrder); err != nil {
 		return err
 	}

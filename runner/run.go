@@ -18,6 +18,7 @@ import (
 
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/termsafe"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
@@ -35,6 +36,9 @@ const (
 // suite per process, so Run may be called only once per process; tests run it in a child
 // process.
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
+	// A target's bytes reach the console (responses, violations, Ginkgo's -v output):
+	// their control characters are escaped before a terminal or a CI log acts on them.
+	stdout, stderr = termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
 		return ExitCannotRun
