@@ -150,7 +150,7 @@ func TestHTMLShowsExpectedAndSelection(t *testing.T) {
 		`<strong>Covered by an expectation</strong>, accepted until 2027-01-01: old schema bug`,
 		`<dt>Selection</dt><dd>partial run: shard 2 of 4</dd>`,
 		`<dt>Expired expectation</dt><dd>expectations.yaml:10: T2 on lifecycle-call-0001 expired after 2026-01-31`,
-		`1 expected-failure</span>`,
+		`1 expected-failure</a>`, // a chip that links to the group
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report.html lacks %s", want)

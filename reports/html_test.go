@@ -85,7 +85,7 @@ func TestHTMLShowsVerdictsItDoesNotKnow(t *testing.T) {
 	}
 	for _, want := range []string{
 		"6 checks: 2 passed, 1 failed, 1 warnings, 0 info, 1 errors, 1 skipped",
-		`<span class="chip v-skipped">1 skipped</span>`,
+		`<a class="chip v-skipped" href="#run0-group3">1 skipped</a>`, // a chip that links to its group
 		`<details class="check skipped" id="run0-group3">`,
 		"L1, 1 check: not run: the call budget is spent",
 		"1 error, 1 skipped",
