@@ -144,6 +144,9 @@ func (c *Config) Validate() error {
 	if _, err := c.headers(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := checkLabelFilter(c.LabelFilter); err != nil {
+		errs = append(errs, err)
+	}
 	if c.ReportDir == "" {
 		add("--report-dir is empty: pass a folder such as reports")
 	}
