@@ -1,8 +1,11 @@
 package main
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/umconform/umconform/reference"
 )
 
 // The rough edges a newcomer meets on a first run: each is a usage error (exit 2) said in
@@ -18,5 +21,29 @@ func TestBadLabelFilterIsCheckedFirst(t *testing.T) {
 	}
 	if strings.Contains(out, "{{") || strings.Contains(out, "Started the embedded") || !strings.Contains(res.stderr, `--label-filter "((": `) {
 		t.Errorf("want one plain line about the filter, before anything starts:\n%s", out)
+	}
+}
+
+// TestSchemeMismatchIsOneLine: an http:// URL to a TLS server (Go's answers 400, IIS
+// resets) and an https:// URL to a plain one are a wrong setting, not a target's failure:
+// one line saying which and the URL to use, then exit 2.
+func TestSchemeMismatchIsOneLine(t *testing.T) {
+	h, err := reference.NewHandler(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsSrv := httptest.NewTLSServer(h)
+	defer tlsSrv.Close()
+	plain := httptest.NewServer(h)
+	defer plain.Close()
+	for _, c := range []struct{ url, want string }{
+		{strings.Replace(tlsSrv.URL, "https://", "http://", 1) + reference.LegacyPath, "speaks TLS: use " + tlsSrv.URL + reference.LegacyPath},
+		{strings.Replace(plain.URL, "http://", "https://", 1) + reference.LegacyPath, "answers plain HTTP, not TLS: use " + plain.URL + reference.LegacyPath},
+	} {
+		res := umconform(t, nil, "run", "--target", c.url, "--dial-string", reference.DefaultDialString,
+			"--entry-id", reference.DefaultEntryID, "--report-dir", t.TempDir())
+		if res.code != 2 || strings.Count(res.stderr, "\n") != 1 || !strings.Contains(res.stderr, c.want) || strings.Contains(res.stdout, "FAILED") {
+			t.Errorf("%s: exit %d, want 2 and one line saying %q\nstderr:\n%s\nstdout:\n%s", c.url, res.code, c.want, res.stderr, tail(res.stdout))
+		}
 	}
 }

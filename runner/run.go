@@ -3,6 +3,7 @@ package runner
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -266,7 +267,11 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 				return nil, cleanup, fmt.Errorf("target %q: %w", endpoint, err)
 			}
 			if !cfg.List {
-				if sc.Preflight = preflight(ctx, client, sc.Target, cfg.Timeout); sc.Preflight != nil {
+				sc.Preflight = preflight(ctx, client, sc.Target, cfg.Timeout)
+				if se := (*schemeError)(nil); errors.As(sc.Preflight, &se) {
+					return nil, cleanup, se
+				}
+				if sc.Preflight != nil {
 					fmt.Fprintf(stderr, "umconform run: target %s unreachable: %v\n  every check is reported as an error; check the URL, the network and --ca-file\n", endpoint, sc.Preflight)
 				}
 			}
@@ -277,7 +282,11 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 				return nil, cleanup, fmt.Errorf("EWS target %q: %w", ewsEndpoint, err)
 			}
 			if !cfg.List {
-				if sc.EWS.Preflight = preflight(ctx, client, sc.EWS.Target, cfg.Timeout); sc.EWS.Preflight != nil {
+				sc.EWS.Preflight = preflight(ctx, client, sc.EWS.Target, cfg.Timeout)
+				if se := (*schemeError)(nil); errors.As(sc.EWS.Preflight, &se) {
+					return nil, cleanup, se
+				}
+				if sc.EWS.Preflight != nil {
 					fmt.Fprintf(stderr, "umconform run: EWS target %s unreachable: %v\n  every EWS check is reported as an error; check the URL, the network and --ca-file\n", ewsEndpoint, sc.EWS.Preflight)
 				}
 			}
@@ -328,19 +337,21 @@ func startCorpus(dirs []string) (*fixtures.Stream, error) {
 
 // preflight makes one request to learn whether anything answers at the target; any HTTP
 // answer will do.
+// A URL whose scheme the server does not speak is a *schemeError (see wrongScheme).
 func preflight(ctx context.Context, client *http.Client, u *url.URL, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return cmp.Or(wrongScheme(ctx, u, 0, err, timeout), err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return resp.Body.Close()
+	resp.Body.Close()
+	return wrongScheme(ctx, u, resp.StatusCode, nil, timeout)
 }
 
 // list prints the checks the filters select, with their labels, without running them.
