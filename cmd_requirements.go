@@ -22,7 +22,7 @@ func requirementsCommand(args []string, stdout, stderr io.Writer) int {
 			"requirement has no check or no profile breaks it (and it is not marked untestable).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}

@@ -32,7 +32,7 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 			"2 a file could not be read or the flags are wrong.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}

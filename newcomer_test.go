@@ -47,3 +47,22 @@ func TestSchemeMismatchIsOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestBadFlagIsTwoLines: a mistyped flag is said with where to look, not buried under the
+// whole usage; --help still prints it.
+func TestBadFlagIsTwoLines(t *testing.T) {
+	for _, cmd := range []string{"run", "serve", "validate", "record", "requirements", "merge", "compare", "expectations"} {
+		var stdout, stderr strings.Builder
+		if code := dispatch([]string{cmd, "--no-such-flag"}, nil, &stdout, &stderr); code != 2 {
+			t.Errorf("%s: exit %d, want 2", cmd, code)
+		}
+		want := "umconform " + cmd + ": flag provided but not defined: -no-such-flag\nRun 'umconform " + cmd + " --help' for the flags.\n"
+		if stderr.String() != want {
+			t.Errorf("%s: stderr\n%s\nwant\n%s", cmd, stderr.String(), want)
+		}
+	}
+	var stdout, stderr strings.Builder
+	if code := dispatch([]string{"run", "--help"}, nil, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "-label-filter") {
+		t.Errorf("run --help: exit %d, %d bytes of usage", code, stderr.Len())
+	}
+}
