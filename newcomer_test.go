@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,5 +66,40 @@ func TestBadFlagIsTwoLines(t *testing.T) {
 	var stdout, stderr strings.Builder
 	if code := dispatch([]string{"run", "--help"}, nil, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "-label-filter") {
 		t.Errorf("run --help: exit %d, %d bytes of usage", code, stderr.Len())
+	}
+}
+
+// TestExpectationsFromAFullRunServeAFilteredRun: the expectations file of a full run (its
+// entries about calls placed too) serves the run the README recommends for production
+// servers, !places-call: an entry a filter leaves out is no error. An entry about nothing
+// the catalogue and corpus could produce still is.
+func TestExpectationsFromAFullRunServeAFilteredRun(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "expectations.yaml")
+	write := func(body string) {
+		if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`- requirement: L2
+  scenario: lifecycle-apart
+  reason: the lab's server reports Other while ringing
+  expires: 2999-01-01
+- requirement: S2
+  fixture: gci-doc-request
+  reason: vendor ticket 1
+  expires: 2999-01-01
+`)
+	args := []string{"run", "--label-filter", "!places-call && !ews && (S2 || L2)", "--list", "--expectations", file}
+	if res := umconform(t, nil, args...); res.code != 0 {
+		t.Errorf("an entry the filter leaves out: exit %d, want 0\n%s", res.code, res.stderr)
+	}
+	write(`- requirement: S2
+  fixture: gci-no-such-fixture
+  reason: a typo
+  expires: 2999-01-01
+`)
+	if res := umconform(t, nil, args...); res.code != 2 || !strings.Contains(res.stderr, "S2 on fixture gci-no-such-fixture matches no") {
+		t.Errorf("an entry about no check there is: exit %d, want 2 naming it\n%s", res.code, res.stderr)
 	}
 }

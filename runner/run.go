@@ -234,6 +234,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 		}
 		if x := cfg.expectations; x != nil {
 			sc.Seen = func(p suites.PlannedCheck) { x.See(p.Requirements, p.Fixture, p.Scenario) }
+			sc.Declared = func(p suites.PlannedCheck) { x.Declare(p.Requirements, p.Fixture, p.Scenario) }
 			sc.Grade = x.Grader(cfg.day, cfg.Strict).Grade
 		}
 		endpoint, ewsEndpoint := t.URL, t.EWSURL

@@ -79,6 +79,9 @@ type Config struct {
 	// Seen, when set, is told of every check the filters select, as it is declared, whether
 	// Subset keeps it or not: the runner checks the expectations file against them.
 	Seen func(PlannedCheck)
+	// Declared, when set, is told of every check as it is declared, whether the filters
+	// select it or not: an expectation about a check a filter leaves out is no error.
+	Declared func(PlannedCheck)
 	// Grade, when set, may change a check's verdict once it is judged: the runner applies
 	// the expectations file here, so that an expected failure does not fail its spec.
 	Grade func(*reports.Check)

@@ -83,6 +83,9 @@ func (e *Env) plan(c checkSpec) (PlannedCheck, bool) {
 		text = strings.Join(append(slices.Clone(e.path), name), " ")
 	}
 	p := PlannedCheck{Name: name, Labels: all, Requirements: []string{c.id}, Fixture: c.fixture, Scenario: c.scenario, File: c.file}
+	if e.cfg.Declared != nil {
+		e.cfg.Declared(p)
+	}
 	if !e.selects(all, text) {
 		return p, false
 	}
