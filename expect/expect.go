@@ -60,7 +60,7 @@ type File struct {
 	Path    string
 	Entries []Entry
 
-	mu   sync.Mutex
+	mu       sync.Mutex
 	seen     []bool // by entry: a check the filters select
 	declared []bool // by entry: a check the catalogue and corpus produce, selected or not
 }
