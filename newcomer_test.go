@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/xml"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/umconform/umconform/reference"
 )
@@ -101,5 +104,46 @@ func TestExpectationsFromAFullRunServeAFilteredRun(t *testing.T) {
 `)
 	if res := umconform(t, nil, args...); res.code != 2 || !strings.Contains(res.stderr, "S2 on fixture gci-no-such-fixture matches no") {
 		t.Errorf("an entry about no check there is: exit %d, want 2 naming it\n%s", res.code, res.stderr)
+	}
+}
+
+// TestJUnitTimeIsTheExchangeTime: each testcase takes the time of the exchange its check
+// judged, not the microseconds of judging it.
+func TestJUnitTimeIsTheExchangeTime(t *testing.T) {
+	h, err := reference.NewHandler(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			time.Sleep(150 * time.Millisecond)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	res := umconform(t, nil, "run", "--target", srv.URL+reference.LegacyPath, "--dial-string", reference.DefaultDialString,
+		"--entry-id", reference.DefaultEntryID, "--label-filter", "(T1 || T2 || T3) && !places-call && !ews", "--report-dir", dir)
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var suites struct {
+		Cases []struct {
+			Name string  `xml:"name,attr"`
+			Time float64 `xml:"time,attr"`
+		} `xml:"testsuite>testcase"`
+	}
+	if err := xml.Unmarshal(mustRead(t, filepath.Join(dir, "junit.xml")), &suites); err != nil {
+		t.Fatal(err)
+	}
+	// Three checks judge each exchange, fetched ahead of them: the first to judge it
+	// once waited for it, the others found it ready.
+	if len(suites.Cases) < 9 {
+		t.Fatalf("%d testcases, want many", len(suites.Cases))
+	}
+	for _, c := range suites.Cases {
+		if c.Time < 0.150 || c.Time > 5 {
+			t.Errorf("%s: time %.3f s, want its exchange's (at least 0.150 s)", c.Name, c.Time)
+		}
 	}
 }

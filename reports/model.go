@@ -41,6 +41,10 @@ type Evidence struct {
 	ResponseSHA256 string   `json:"response_sha256,omitempty"`
 	Violations     []string `json:"-"`                // "LINE: PATH: message"; JSON splits them: see json.go
 	States         []string `json:"states,omitempty"` // observed CallState sequence
+	// Elapsed is the time of the exchange the check judged (request sent to response
+	// read), when it judged one: exchanges are fetched ahead of their checks and shared,
+	// so the time spent judging says nothing of the target. The check's Duration takes it.
+	Elapsed time.Duration `json:"-"`
 }
 
 // Check is the result of one check: one requirement (or a few proven together) on one
