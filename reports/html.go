@@ -141,8 +141,8 @@ func newRunView(i int, run Run, order []string) runView {
 	for _, verdict := range otherVerdicts(n) {
 		v.Counts = append(v.Counts, verdictCount{Verdict: verdict, N: n[verdict]})
 	}
-	v.Summary = fmt.Sprintf("%d checks: %d passed, %d failed, %d warnings, %d info, %d errors",
-		len(run.Checks), n[Passed], n[Failed], n[Warning], n[Info], n[Error])
+	v.Summary = fmt.Sprintf("%s: %d passed, %d failed, %s, %d info, %s",
+		plural(len(run.Checks), "check", "checks"), n[Passed], n[Failed], counted(n[Warning], Warning), n[Info], counted(n[Error], Error))
 	v.Partial = run.Selection.Partial()
 	for _, x := range run.Expectations {
 		if x.Expired {
@@ -150,7 +150,7 @@ func newRunView(i int, run Run, order []string) runView {
 		}
 	}
 	for _, verdict := range otherVerdicts(n) {
-		v.Summary += fmt.Sprintf(", %d %s", n[verdict], verdict)
+		v.Summary += ", " + counted(n[verdict], verdict)
 	}
 	for gi, g := range run.Groups(order) {
 		gv := groupView{Anchor: "run" + strconv.Itoa(i) + "-group" + strconv.Itoa(gi), Verdict: g.Verdict, Title: g.Title(),
@@ -173,7 +173,7 @@ func newRunView(i int, run Run, order []string) runView {
 					n++
 				}
 			}
-			v.byRequirement[id] = append(v.byRequirement[id], groupLink{gv.Anchor, fmt.Sprintf("%d %s", n, g.Verdict)})
+			v.byRequirement[id] = append(v.byRequirement[id], groupLink{gv.Anchor, counted(n, g.Verdict)})
 		}
 	}
 	b := make([]byte, 0, 160*len(run.Checks))
@@ -288,7 +288,7 @@ func areas(runs []runView, cat catalogue.Catalogue) (out []areaView, unchecked [
 			var parts []string
 			for _, v := range append([]Verdict{Passed, Failed, Warning, Info, Error}, otherVerdicts(t)...) {
 				if t[v] > 0 {
-					parts = append(parts, fmt.Sprintf("%d %s", t[v], v))
+					parts = append(parts, counted(t[v], v))
 				}
 			}
 			rv.Cells = append(rv.Cells, cellView{Verdict: s.Verdict(), Counts: strings.Join(parts, ", "), Links: r.byRequirement[req.ID]})

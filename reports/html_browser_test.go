@@ -93,7 +93,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		t.Fatalf("chromium returned no DOM:\n%s", dom)
 	}
 	text := visibleText(dom)
-	summary := "8 checks: 2 passed, 4 failed, 1 warnings, 0 info, 1 errors"
+	summary := "8 checks: 2 passed, 4 failed, 1 warning, 0 info, 1 error"
 	i, k, j := strings.Index(text, summary), strings.Index(text, "Checks that did not pass (6, in 4 groups of identical violations)"), strings.Index(text, "Requirements transport ID Level Requirement Verdict")
 	if i < 0 || k < i || j < k {
 		t.Fatalf("the page must show the summary, then the failures, then the requirement table (at %d, %d, %d); page text:\n%s", i, k, j, text)

@@ -75,13 +75,9 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 // countsLine says how many checks ended with each verdict: the four this package always
 // names, then any other there is.
 func countsLine(n map[Verdict]int) string {
-	s := fmt.Sprintf("%d passed, %d failed, %d warnings, %d errors", n[Passed], n[Failed], n[Warning]+n[Info], n[Error])
+	s := fmt.Sprintf("%d passed, %d failed, %s, %s", n[Passed], n[Failed], counted(n[Warning]+n[Info], Warning), counted(n[Error], Error))
 	for _, v := range otherVerdicts(n) {
-		if v == ExpectedFailure {
-			s += fmt.Sprintf(", %d expected failures", n[v])
-			continue
-		}
-		s += fmt.Sprintf(", %d %s", n[v], v)
+		s += ", " + counted(n[v], v)
 	}
 	return s
 }
