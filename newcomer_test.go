@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,5 +146,25 @@ func TestJUnitTimeIsTheExchangeTime(t *testing.T) {
 		if c.Time < 0.150 || c.Time > 5 {
 			t.Errorf("%s: time %.3f s, want its exchange's (at least 0.150 s)", c.Name, c.Time)
 		}
+	}
+}
+
+// TestFailureCarriesItsRerun: a failure on the console carries the request sent and a
+// command that makes that check again, and only it, against the same target.
+func TestFailureCarriesItsRerun(t *testing.T) {
+	res := umconform(t, nil, "run", "--profile", "s2-ringing", "--label-filter", "S2 && !ews", "--report-dir", t.TempDir())
+	if res.code != 1 || !strings.Contains(res.stdout, "    request:  POST /EWS/UM2007Legacy.asmx HTTP/1.1") {
+		t.Fatalf("exit %d, want 1 and the request sent\n%s", res.code, res.stdout)
+	}
+	_, cmd, ok := strings.Cut(res.stdout, "    rerun:    umconform ")
+	cmd, _, _ = strings.Cut(cmd, "\n")
+	if !ok {
+		t.Fatalf("no rerun command:\n%s", res.stdout)
+	}
+	sh := exec.Command("sh", "-c", `"$BIN" `+cmd+` --report-dir "$DIR"`)
+	sh.Env = append(childEnv(), "UMCONFORM_AS_MAIN=1", "BIN="+os.Args[0], "DIR="+t.TempDir())
+	out, err := sh.CombinedOutput()
+	if code := sh.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "\n1 check against ") {
+		t.Errorf("umconform %s: exit %d (%v), want 1 and one check\n%s", cmd, code, err, out)
 	}
 }

@@ -94,6 +94,7 @@ type checkView struct {
 	Pretty   bool // Response is a minified response indented for reading; Raw holds it as sent
 	RawLines int
 	Parsed   []Violation
+	Rerun    string // the command that makes this check again (RerunCommand)
 }
 
 type responseLine struct {
@@ -155,6 +156,7 @@ func newRunView(i int, run Run, order []string) runView {
 	for gi, g := range run.Groups(order) {
 		gv := groupView{Anchor: "run" + strconv.Itoa(i) + "-group" + strconv.Itoa(gi), Verdict: g.Verdict, Title: g.Title(),
 			Open: g.Verdict == Failed || g.Verdict == Error, Sample: newCheckView(i, g.Checks[0], run.Checks[g.Checks[0]])}
+		gv.Sample.Rerun = RerunCommand(run, run.Checks[g.Checks[0]])
 		for _, k := range g.Checks[1:] {
 			c := run.Checks[k]
 			gv.Others = append(gv.Others, memberView{Anchor: checkAnchor(i, k), Name: c.Name, Where: parseMessage(c.Message).get("where")})

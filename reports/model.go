@@ -154,6 +154,10 @@ type Run struct {
 	// unreachable, or stopped answering); the checks it could not make are errors.
 	Stopped string  `json:"stopped,omitempty"`
 	Checks  []Check `json:"checks"`
+	// Rerun is the command that makes this run's checks again against the same target,
+	// without a filter (see RerunCommand); it names credentials only by where they are
+	// read from (UMCONFORM_PASSWORD, --password-file).
+	Rerun string `json:"-"`
 }
 
 // Counts tallies the checks by verdict.

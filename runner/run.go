@@ -230,6 +230,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 			MaxCalls: cfg.MaxCalls, Preview: cfg.List,
+			Rerun:  rerunBase(cfg, t),
 			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),
 		}
 		if x := cfg.expectations; x != nil {
