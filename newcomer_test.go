@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +168,31 @@ func TestFailureCarriesItsRerun(t *testing.T) {
 	out, err := sh.CombinedOutput()
 	if code := sh.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "\n1 check against ") {
 		t.Errorf("umconform %s: exit %d (%v), want 1 and one check\n%s", cmd, code, err, out)
+	}
+}
+
+// TestMatrixNamesTargetsAndTheirOwnTime: the matrix page heads each column with the name
+// the targets file gives, and each target's report has its own duration, not the run's.
+func TestMatrixNamesTargetsAndTheirOwnTime(t *testing.T) {
+	dir := t.TempDir()
+	targets := filepath.Join(t.TempDir(), "targets")
+	os.WriteFile(targets, []byte("vendor-a=embedded\nvendor-b=embedded:t2-text-plain\n"), 0o644)
+	res := umconform(t, nil, "run", "--targets-file", targets, "--report-dir", dir, "--label-filter", "(T1 || T2) && !ews")
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", res.code, res.stderr)
+	}
+	page := string(mustRead(t, filepath.Join(dir, "matrix.html")))
+	for _, name := range []string{"vendor-a", "vendor-b"} {
+		if !regexp.MustCompile(`<th title="http://127\.0\.0\.1:\d+/EWS/UM2007Legacy\.asmx[^"]*">` + name + `</th>`).MatchString(page) {
+			t.Errorf("matrix.html does not head a column %s", name)
+		}
+	}
+	var a, b struct {
+		Duration float64 `json:"duration_seconds"`
+	}
+	json.Unmarshal(mustRead(t, filepath.Join(dir, "vendor-a", "report.json")), &a)
+	json.Unmarshal(mustRead(t, filepath.Join(dir, "vendor-b", "report.json")), &b)
+	if a.Duration <= 0 || b.Duration <= 0 || a.Duration == b.Duration {
+		t.Errorf("durations %v and %v: want each target's own", a.Duration, b.Duration)
 	}
 }

@@ -326,6 +326,7 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 	// a Ginkgo file filter, unless the run ended early (interrupt, timeout), when it is a
 	// case the run owes.
 	endedEarly := len(r.SpecialSuiteFailureReasons) > 0
+	first, last := make([]time.Time, len(runs)), make([]time.Time, len(runs))
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue
@@ -350,6 +351,21 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 			}
 		}
 		runs[i].Checks = append(runs[i].Checks, envs[i].checksFrom(s, sp)...)
+		if !s.StartTime.IsZero() && (first[i].IsZero() || s.StartTime.Before(first[i])) {
+			first[i] = s.StartTime
+		}
+		if s.EndTime.After(last[i]) {
+			last[i] = s.EndTime
+		}
+	}
+	// Of several targets, each run spans its own specs, first start to last end: the
+	// whole run's time on every column of the matrix said nothing of any one target.
+	if len(runs) > 1 {
+		for i := range runs {
+			if !first[i].IsZero() && last[i].After(first[i]) {
+				runs[i].Started, runs[i].Duration = first[i], last[i].Sub(first[i])
+			}
+		}
 	}
 	for _, run := range runs {
 		sortByName(run.Checks)
