@@ -196,3 +196,13 @@ func TestMatrixNamesTargetsAndTheirOwnTime(t *testing.T) {
 		t.Errorf("durations %v and %v: want each target's own", a.Duration, b.Duration)
 	}
 }
+
+// TestEmptyFixturesFolderIsAUsageError: an empty --fixtures folder is a wrong setting
+// said before anything starts, not a "broken fixture" error among the checks.
+func TestEmptyFixturesFolderIsAUsageError(t *testing.T) {
+	empty := t.TempDir()
+	res := umconform(t, nil, "run", "--fixtures", empty, "--report-dir", t.TempDir())
+	if res.code != 2 || !strings.Contains(res.stderr, "holds no fixture") || strings.Contains(res.stderr+res.stdout, "broken fixture") || strings.Contains(res.stdout, "Started") {
+		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}

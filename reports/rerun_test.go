@@ -26,3 +26,12 @@ func TestFailureShowsItsRerunCommand(t *testing.T) {
 		t.Errorf("ShellQuote = %s", got)
 	}
 }
+
+// TestTitleOfAGroupWithoutRequirement: a broken fixture proves no requirement; its group
+// says so without an empty list ("ERROR , 1 check").
+func TestTitleOfAGroupWithoutRequirement(t *testing.T) {
+	g := Group{Verdict: Error, Checks: []int{0}, Summary: "broken fixture, not replayed"}
+	if got := g.Title(); got != "1 check: broken fixture, not replayed" {
+		t.Errorf("Title = %q", got)
+	}
+}

@@ -162,6 +162,8 @@ func (c *Config) Validate() error {
 	for _, d := range c.FixtureDirs {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
 			add("--fixtures %q: not a readable folder", d)
+		} else if !holdsFixture(d) {
+			add("--fixtures %q: the folder holds no fixture (ID.json beside ID.request.http); point it at recorded fixtures (umconform record writes them)", d)
 		}
 	}
 	if c.Expectations != "" {

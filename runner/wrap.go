@@ -1,6 +1,10 @@
 package runner
 
-import "strings"
+import (
+	"io/fs"
+	"path/filepath"
+	"strings"
+)
 
 // consoleWidth is the width the commands' tables fit: a terminal's 100 columns, which
 // leaves room for a scroll bar or a tmux pane's border.
@@ -34,4 +38,18 @@ func wrap(text string, width int, indent string) []string {
 		lines = append(lines, line.String())
 	}
 	return lines
+}
+
+// holdsFixture says whether folder dir, or one below it, holds a .json file: an empty
+// --fixtures folder is a wrong setting, not a broken fixture.
+func holdsFixture(dir string) bool {
+	found := false
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }
