@@ -28,7 +28,7 @@ func compareCommand(args []string, stdout, stderr io.Writer) int {
 			"Exit 0 no regression, 1 a regression, 2 a report could not be read.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}

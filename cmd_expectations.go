@@ -28,7 +28,7 @@ func expectationsCommand(args []string, stdout, stderr io.Writer, now time.Time)
 			"Exit 0 written, 2 the report could not be read.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}

@@ -39,7 +39,7 @@ func fixturesCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fixtures lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, fixturesUsage) }
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

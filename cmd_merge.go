@@ -31,7 +31,7 @@ func mergeCommand(args []string, stdout, stderr io.Writer) int {
 			"reports could not be merged or a check could not be judged.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}

@@ -30,7 +30,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 			"--strict), 1 a check failed, 2 the run could not be made or a check could not be judged.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}

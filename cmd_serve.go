@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
+	"github.com/umconform/umconform/internal/termsafe"
 	"github.com/umconform/umconform/reference"
 )
 
@@ -33,6 +35,10 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 
 // runServe is serveCommand with the shutdown signal as a context, so that tests can stop it.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// What the server logs (net/http's errors, through the standard logger) may quote a
+	// client's bytes: their control characters are escaped (package termsafe).
+	stdout, stderr = termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
+	log.SetOutput(stderr)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", serveEnv("UMCONFORM_LISTEN", "127.0.0.1:8080"), "address to listen on (env UMCONFORM_LISTEN)")
@@ -42,7 +48,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprint(stderr, serveUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

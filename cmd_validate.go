@@ -10,12 +10,16 @@ import (
 	"sync"
 
 	"github.com/umconform/umconform/internal/readfile"
+	"github.com/umconform/umconform/internal/termsafe"
 	"github.com/umconform/umconform/schema"
 )
 
 // validateCommand implements "umconform validate": exit 0 when every file is valid, 1 when
 // any is invalid, 2 when a file cannot be read or the flags are wrong.
 func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// A message quotes the document's values (libxml2's "The value '…' is not …") and a
+	// file's name: their control characters are escaped (package termsafe).
+	stdout, stderr = termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	kindFlag := fs.String("kind", "auto", "expected message `kind`: auto, request or response")
@@ -32,7 +36,7 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 			"2 a file could not be read or the flags are wrong.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/umconform/umconform/internal/termsafe"
 )
 
 const usage = `umconform: conformance harness for the Exchange UM GetCallInfo operation
@@ -28,7 +30,9 @@ Run 'umconform COMMAND --help' for the flags of a command.
 
 func main() {
 	stop := startProfile()
-	code := dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	// Every command writes text for a person or a log, some of it a target's or a
+	// client's bytes: their control characters are escaped (package termsafe).
+	code := dispatch(os.Args[1:], os.Stdin, termsafe.NewWriter(os.Stdout), termsafe.NewWriter(os.Stderr))
 	stop()
 	os.Exit(code)
 }

@@ -606,7 +606,7 @@ func TestListAndFilters(t *testing.T) {
 	if t1 == 0 || t1+notT1 != all {
 		t.Errorf("T1 selects %d checks and !T1 %d; together %d, want all %d", t1, notT1, t1+notT1, all)
 	}
-	if res := umconform(t, nil, "run", "--list", "--label-filter", "T1 &&"); res.code != 2 || !strings.Contains(res.stderr, "label filter") {
+	if res := umconform(t, nil, "run", "--list", "--label-filter", "T1 &&"); res.code != 2 || !strings.Contains(res.stderr, `--label-filter "T1 &&": `) {
 		t.Errorf("a malformed label filter: exit %d, want 2 with a message\n%s", res.code, res.stderr)
 	}
 	if res := umconform(t, nil, "run", "--list", "--focus", "[T1"); res.code != 2 || !strings.Contains(res.stderr, "focus") {

@@ -95,8 +95,8 @@ func TestUnmatchedEntries(t *testing.T) {
 	f.See([]string{"S2"}, "gci-other", "")
 	err = f.Unmatched()
 	if err == nil || strings.Contains(err.Error(), "exp.yaml:7") ||
-		!strings.Contains(err.Error(), "exp.yaml:2: S2 on fixture gci-doc-request matches no selected check: correct the IDs") ||
-		!strings.Contains(err.Error(), "exp.yaml:10: L3 on scenario lifecycle-call-0001 matches no selected check") {
+		!strings.Contains(err.Error(), "exp.yaml:2: S2 on fixture gci-doc-request matches no check there is: correct the IDs") ||
+		!strings.Contains(err.Error(), "exp.yaml:10: L3 on scenario lifecycle-call-0001 matches no check there is") {
 		t.Fatalf("unmatched: %v", err)
 	}
 	f.See([]string{"S2"}, "gci-doc-request", "")

@@ -75,6 +75,9 @@ func (g Group) Title() string {
 	if broken(g.Verdict) {
 		return fmt.Sprintf("%s (%s) broken by %s: %s", ids, g.Level, n, g.Summary)
 	}
+	if ids == "" { // a check about no requirement: a broken fixture
+		return fmt.Sprintf("%s: %s", n, g.Summary)
+	}
 	return fmt.Sprintf("%s, %s: %s", ids, n, g.Summary)
 }
 

@@ -168,7 +168,7 @@ func TestConsoleSummaryGroups(t *testing.T) {
 			"    fixture:  fixtures/corpus/gci-dead.json\n" +
 			"  also 2 others: [T1] gci-dead, [C1] gci-dead\n",
 		"\nSKIPPED L1, 1 check: not run: the call budget is spent\n",
-		"\n39 checks against http://um.example/EWS/UM2007Legacy.asmx: 1 passed, 33 failed, 1 warnings, 3 errors, 1 skipped (2.0s)\n",
+		"\n39 checks against http://um.example/EWS/UM2007Legacy.asmx: 1 passed, 33 failed, 1 warning, 3 errors, 1 skipped (2.0s)\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the summary lacks %q:\n%s", want, out)

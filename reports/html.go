@@ -20,7 +20,10 @@ var htmlTemplate string
 // several targets (one column per run) is the same template with more columns.
 type page struct {
 	Runs  []runView
-	Areas []areaView
+	Areas []areaView // the requirements some run checked
+	// Unchecked are the requirements no run checked: folded below the table, so the rows
+	// that say something come first.
+	Unchecked []requirementView
 }
 
 type runView struct {
@@ -43,6 +46,7 @@ type runView struct {
 type verdictCount struct {
 	Verdict Verdict
 	N       int
+	Anchor  string // the first group of checks with the verdict, which its chip links to
 }
 
 type areaView struct {
@@ -90,6 +94,7 @@ type checkView struct {
 	Pretty   bool // Response is a minified response indented for reading; Raw holds it as sent
 	RawLines int
 	Parsed   []Violation
+	Rerun    string // the command that makes this check again (RerunCommand)
 }
 
 type responseLine struct {
@@ -121,7 +126,7 @@ func writeHTML(w io.Writer, runs []Run, cat catalogue.Catalogue) error {
 	for i, run := range runs {
 		p.Runs = append(p.Runs, newRunView(i, withCatalogue(run, cat), cat.IDs()))
 	}
-	p.Areas = areas(p.Runs, cat)
+	p.Areas, p.Unchecked = areas(p.Runs, cat)
 	if err := tmpl.Execute(w, p); err != nil {
 		return fmt.Errorf("writing HTML report: %w", err)
 	}
@@ -132,13 +137,13 @@ func newRunView(i int, run Run, order []string) runView {
 	v := runView{Run: run, Index: i, byRequirement: map[string][]groupLink{}}
 	n := run.Counts()
 	for _, verdict := range []Verdict{Passed, Failed, Warning, Info, Error} {
-		v.Counts = append(v.Counts, verdictCount{verdict, n[verdict]})
+		v.Counts = append(v.Counts, verdictCount{Verdict: verdict, N: n[verdict]})
 	}
 	for _, verdict := range otherVerdicts(n) {
-		v.Counts = append(v.Counts, verdictCount{verdict, n[verdict]})
+		v.Counts = append(v.Counts, verdictCount{Verdict: verdict, N: n[verdict]})
 	}
-	v.Summary = fmt.Sprintf("%d checks: %d passed, %d failed, %d warnings, %d info, %d errors",
-		run.Total(), n[Passed], n[Failed], n[Warning], n[Info], n[Error])
+	v.Summary = fmt.Sprintf("%s: %d passed, %d failed, %s, %d info, %s",
+		plural(run.Total(), "check", "checks"), n[Passed], n[Failed], counted(n[Warning], Warning), n[Info], counted(n[Error], Error))
 	v.Partial = run.Selection.Partial()
 	for _, x := range run.Expectations {
 		if x.Expired {
@@ -146,16 +151,22 @@ func newRunView(i int, run Run, order []string) runView {
 		}
 	}
 	for _, verdict := range otherVerdicts(n) {
-		v.Summary += fmt.Sprintf(", %d %s", n[verdict], verdict)
+		v.Summary += ", " + counted(n[verdict], verdict)
 	}
 	for gi, g := range run.Groups(order) {
 		gv := groupView{Anchor: "run" + strconv.Itoa(i) + "-group" + strconv.Itoa(gi), Verdict: g.Verdict, Title: g.Title(),
 			Open: g.Verdict == Failed || g.Verdict == Error, Sample: newCheckView(i, run.position(g.Checks[0]), run.Checks[g.Checks[0]])}
+		gv.Sample.Rerun = RerunCommand(run, run.Checks[g.Checks[0]])
 		for _, k := range g.Checks[1:] {
 			c := run.Checks[k]
 			gv.Others = append(gv.Others, memberView{Anchor: checkAnchor(i, run.position(k)), Name: c.Name, Where: parseMessage(c.Message).get("where")})
 		}
 		v.Groups = append(v.Groups, gv)
+		for ci := range v.Counts {
+			if v.Counts[ci].Verdict == g.Verdict && v.Counts[ci].Anchor == "" {
+				v.Counts[ci].Anchor = gv.Anchor
+			}
+		}
 		v.Problem += len(g.Checks)
 		for _, id := range g.Requirements {
 			n := 0
@@ -164,7 +175,7 @@ func newRunView(i int, run Run, order []string) runView {
 					n++
 				}
 			}
-			v.byRequirement[id] = append(v.byRequirement[id], groupLink{gv.Anchor, fmt.Sprintf("%d %s", n, g.Verdict)})
+			v.byRequirement[id] = append(v.byRequirement[id], groupLink{gv.Anchor, counted(n, g.Verdict)})
 		}
 	}
 	if run.spooled != nil { // the passing checks were written out: the first are named
@@ -236,6 +247,11 @@ func newCheckView(run, k int, c Check) checkView {
 			marks[at] = []string{"where: " + v.get("where")}
 		}
 	}
+	if len(marks) == 0 {
+		if at, note := namedNodeLine(lines, v.get("where"), v.get("actual")); at >= 0 {
+			marks[at] = []string{note}
+		}
+	}
 	for i, l := range lines {
 		notes, marked := marks[i]
 		v.Response = append(v.Response, responseLine{N: i + 1, Text: l.Text, Marked: marked && c.Verdict != Passed, Notes: notes})
@@ -245,9 +261,10 @@ func newCheckView(run, k int, c Check) checkView {
 
 func (v checkView) get(name string) string { return message{Fields: v.Fields}.get(name) }
 
-// areas groups the requirements by catalogue area in catalogue order; IDs a run names
-// that the catalogue lacks come last, under "other".
-func areas(runs []runView, cat catalogue.Catalogue) []areaView {
+// areas groups the requirements some run checked by catalogue area in catalogue order;
+// IDs a run names that the catalogue lacks come last, under "other". unchecked are the
+// requirements no run checked.
+func areas(runs []runView, cat catalogue.Catalogue) (out []areaView, unchecked []requirementView) {
 	per := make([]map[string]map[Verdict]int, len(runs))
 	var unknown []string
 	for i, r := range runs {
@@ -270,14 +287,13 @@ func areas(runs []runView, cat catalogue.Catalogue) []areaView {
 			var parts []string
 			for _, v := range append([]Verdict{Passed, Failed, Warning, Info, Error}, otherVerdicts(t)...) {
 				if t[v] > 0 {
-					parts = append(parts, fmt.Sprintf("%d %s", t[v], v))
+					parts = append(parts, counted(t[v], v))
 				}
 			}
 			rv.Cells = append(rv.Cells, cellView{Verdict: s.Verdict(), Counts: strings.Join(parts, ", "), Links: r.byRequirement[req.ID]})
 		}
 		return rv
 	}
-	var out []areaView
 	index := map[string]int{}
 	for _, req := range cat {
 		i, ok := index[req.Area]
@@ -286,7 +302,12 @@ func areas(runs []runView, cat catalogue.Catalogue) []areaView {
 			index[req.Area] = i
 			out = append(out, areaView{Name: req.Area})
 		}
-		out[i].Requirements = append(out[i].Requirements, row(req))
+		r := row(req)
+		if !slices.ContainsFunc(r.Cells, func(c cellView) bool { return c.Verdict != "" }) {
+			unchecked = append(unchecked, r)
+			continue
+		}
+		out[i].Requirements = append(out[i].Requirements, r)
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
@@ -296,7 +317,7 @@ func areas(runs []runView, cat catalogue.Catalogue) []areaView {
 		}
 		out = append(out, other)
 	}
-	return out
+	return out, unchecked
 }
 
 // appendHTMLEscaped appends s escaped as template.HTMLEscapeString escapes it (the test

@@ -29,7 +29,7 @@ func TestHTMLReportIsSelfContained(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"5 checks: 2 passed, 1 failed, 1 warnings, 0 info, 1 errors",
+		"5 checks: 2 passed, 1 failed, 1 warning, 0 info, 1 error",
 		`<details class="check failed" id="run0-group0" open>`,
 		`<div class="sample" id="run0-check1">`,
 		`<a href="#run0-group0">1 failed</a>`,                       // the requirement table links to its failures
@@ -84,8 +84,8 @@ func TestHTMLShowsVerdictsItDoesNotKnow(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"6 checks: 2 passed, 1 failed, 1 warnings, 0 info, 1 errors, 1 skipped",
-		`<span class="chip v-skipped">1 skipped</span>`,
+		"6 checks: 2 passed, 1 failed, 1 warning, 0 info, 1 error, 1 skipped",
+		`<a class="chip v-skipped" href="#run0-group3">1 skipped</a>`, // a chip that links to its group
 		`<details class="check skipped" id="run0-group3">`,
 		"L1, 1 check: not run: the call budget is spent",
 		"1 error, 1 skipped",

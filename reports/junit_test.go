@@ -196,7 +196,7 @@ func TestExitCodeAndSummary(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{"C2           MUST    FAILED", "X5           MUST    ERROR", "R2           SHOULD  WARNING", "FAILED C2 (MUST) broken by 1 check: InvalidObjectIdException", "WARNING R2",
-		"4 checks against https://um.contoso.com/EWS/UM2007Legacy.asmx: 1 passed, 1 failed, 1 warnings, 1 errors (1.5s)"} {
+		"4 checks against https://um.contoso.com/EWS/UM2007Legacy.asmx: 1 passed, 1 failed, 1 warning, 1 error (1.5s)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}

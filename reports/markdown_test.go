@@ -24,7 +24,7 @@ func TestMarkdownSummaryGroups(t *testing.T) {
 	}
 	md := b.String()
 	for _, want := range []string{
-		"## umconform: FAILED\n\n39 checks against `http://um.example/EWS/UM2007Legacy.asmx`: 1 passed, 33 failed, 1 warnings, 3 errors, 1 skipped (2.0 s)\n",
+		"## umconform: FAILED\n\n39 checks against `http://um.example/EWS/UM2007Legacy.asmx`: 1 passed, 33 failed, 1 warning, 3 errors, 1 skipped (2.0 s)\n",
 		"| Requirement | Level | Verdict | Passed | Failed | Warnings | Errors |\n|---|---|---|--:|--:|--:|--:|\n| T1 | MUST | **ERROR** | 1 | 0 | 0 | 1 |\n| S2 | MUST | **FAILED** | 0 | 33 | 0 | 0 |\n",
 		"\n### FAILED S2 (MUST) broken by 31 checks: CallState 'Ringing' is not one of the 8 values\n\nS2: CallState is one of the 8 values; EventCause one of the 5\n\nFor example `[S2] gci-00: a replayed request`\n\n```text\nexpected: CallState one of the 8 values and EventCause one of the 5\n",
 		"<details><summary>Response (HTTP 200)</summary>\n\n```xml\n<soap:Envelope><soap:Body><CallState>Ringing</CallState></soap:Body></soap:Envelope>\n```\n\n</details>\n",

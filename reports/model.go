@@ -48,6 +48,11 @@ type Evidence struct {
 	// as sent.
 	ResponseEncoding  string `json:"response_encoding,omitempty"`
 	ResponseWireBytes int64  `json:"response_wire_bytes,omitempty"`
+
+	// Elapsed is the time of the exchange the check judged (request sent to response
+	// read), when it judged one: exchanges are fetched ahead of their checks and shared,
+	// so the time spent judging says nothing of the target. The check's Duration takes it.
+	Elapsed time.Duration `json:"-"`
 }
 
 // Check is the result of one check: one requirement (or a few proven together) on one
@@ -157,6 +162,11 @@ type Run struct {
 	// unreachable, or stopped answering); the checks it could not make are errors.
 	Stopped string  `json:"stopped,omitempty"`
 	Checks  []Check `json:"checks"`
+	// Rerun is the command that makes this run's checks again against the same target,
+	// without a filter (see RerunCommand); it names credentials only by where they are
+	// read from (UMCONFORM_PASSWORD, --password-file).
+	Rerun string `json:"-"`
+
 	// spooled, in a run written by WriteSpooled, counts every check while Checks holds
 	// only those that did not pass: the others were written to the reports and dropped.
 	spooled *tally

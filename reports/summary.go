@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/umconform/umconform/internal/termsafe"
 )
 
 // CallsLine says how many calls the run placed, and under which budget: against Exchange
@@ -32,6 +34,7 @@ const (
 // one check in full as the sample and the others named on one line; then the totals.
 // verbose writes every check of each group in full instead.
 func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) error {
+	w = termsafe.NewWriter(w) // a target's bytes, escaped: see package termsafe
 	if err := writeRequirementTable(w, run, catalogueOrder); err != nil {
 		return err
 	}
@@ -48,7 +51,7 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 			members = members[:1]
 		}
 		for _, k := range members {
-			writeCheckInFull(w, run.Checks[k], len(members) == 1 && len(g.Checks) > 1, g.Text == "")
+			writeCheckInFull(w, run, run.Checks[k], len(members) == 1 && len(g.Checks) > 1, g.Text == "")
 		}
 		if !verbose && len(g.Checks) > 1 {
 			writeOthers(w, run, g.Checks[1:], len(g.Requirements) > 1)
@@ -62,7 +65,7 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 		fmt.Fprintf(w, "\nThe run stopped sending requests: %s\n", run.Stopped)
 	}
 	n := run.Counts()
-	if _, err := fmt.Fprintf(w, "\n%d checks against %s: %s (%.1fs)\n", run.Total(), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
+	if _, err := fmt.Fprintf(w, "\n%s against %s: %s (%.1fs)\n", plural(run.Total(), "check", "checks"), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintln(w, CallsLine(run))
@@ -72,13 +75,9 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 // countsLine says how many checks ended with each verdict: the four this package always
 // names, then any other there is.
 func countsLine(n map[Verdict]int) string {
-	s := fmt.Sprintf("%d passed, %d failed, %d warnings, %d errors", n[Passed], n[Failed], n[Warning]+n[Info], n[Error])
+	s := fmt.Sprintf("%d passed, %d failed, %s, %s", n[Passed], n[Failed], counted(n[Warning]+n[Info], Warning), counted(n[Error], Error))
 	for _, v := range otherVerdicts(n) {
-		if v == ExpectedFailure {
-			s += fmt.Sprintf(", %d expected failures", n[v])
-			continue
-		}
-		s += fmt.Sprintf(", %d %s", n[v], v)
+		s += ", " + counted(n[v], v)
 	}
 	return s
 }
@@ -122,7 +121,7 @@ func writeRequirementTable(w io.Writer, run Run, order []string) error {
 // writeCheckInFull writes one check: its name, its message (the headline only when the
 // group does not already say it), and its evidence. As a group's sample ("for example")
 // it is one of several.
-func writeCheckInFull(w io.Writer, c Check, sample, headline bool) {
+func writeCheckInFull(w io.Writer, run Run, c Check, sample, headline bool) {
 	lead := "  "
 	if sample {
 		lead = "  for example "
@@ -130,6 +129,12 @@ func writeCheckInFull(w io.Writer, c Check, sample, headline bool) {
 	fmt.Fprintf(w, "%s%s\n", lead, c.Name)
 	writeCheckDetail(w, c, headline, "    ")
 	ev := c.Evidence
+	if first, _, _ := strings.Cut(ev.Request, "\n"); first != "" {
+		fmt.Fprintf(w, "    request:  %s (in full in report.html)\n", strings.TrimSpace(first))
+	}
+	if cmd := RerunCommand(run, c); cmd != "" {
+		fmt.Fprintf(w, "    rerun:    %s\n", cmd)
+	}
 	if ev.Status != 0 || ev.Response != "" {
 		lines := strings.Split(strings.TrimRight(ev.Response, "\n"), "\n")
 		fmt.Fprintf(w, "    response (HTTP %d):", ev.Status)

@@ -150,6 +150,9 @@ func (c *Config) Validate() error {
 	if _, err := c.headers(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := checkLabelFilter(c.LabelFilter); err != nil {
+		errs = append(errs, err)
+	}
 	if c.ReportDir == "" {
 		add("--report-dir is empty: pass a folder such as reports")
 	}
@@ -165,6 +168,8 @@ func (c *Config) Validate() error {
 	for _, d := range c.FixtureDirs {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
 			add("--fixtures %q: not a readable folder", d)
+		} else if !holdsFixture(d) {
+			add("--fixtures %q: the folder holds no fixture (ID.json beside ID.request.http); point it at recorded fixtures (umconform record writes them)", d)
 		}
 	}
 	if c.Expectations != "" {

@@ -129,7 +129,11 @@ func DeclaredChecks() ([]CheckInfo, error) {
 // Requirements prints the catalogue with the checks, fixtures and (with matrix) the
 // broken reference profiles covering each requirement; it returns 1 when coverage has
 // problems.
-func Requirements(w io.Writer, matrix bool) int {
+//
+// Each requirement takes a few lines that fit consoleWidth columns: its ID, level, number
+// of checks and source, then its text and fixtures wrapped below. wide prints one line a
+// requirement instead (and its fixtures on one line each), however long, for scripts.
+func Requirements(w io.Writer, matrix, wide bool) int {
 	checks, err := DeclaredChecks()
 	if err != nil {
 		fmt.Fprintf(w, "umconform requirements: %v\n", err)
@@ -138,13 +142,25 @@ func Requirements(w io.Writer, matrix bool) int {
 	rows, problems := CoverageOf(catalogue.Default(), checks, reference.Profiles())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if matrix {
-		fmt.Fprintln(tw, "REQUIREMENT\tLEVEL\tBROKEN BY (reference profiles; proven by TestEveryProfileIsJudgedRight in make test)")
+		fmt.Fprintln(w, "REQ  LEVEL  BROKEN BY (reference profiles; make test proves each is caught)")
 		for _, r := range rows {
 			broken := strings.Join(r.Profiles, ", ")
 			if broken == "" {
 				broken = "untestable: " + r.Requirement.Untestable
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Requirement.ID, r.Requirement.Level, broken)
+			if !wide {
+				broken = strings.Join(wrap(broken, consoleWidth-12, strings.Repeat(" ", 12)), "\n")
+			}
+			fmt.Fprintf(w, "%-4s %-6s %s\n", r.Requirement.ID, r.Requirement.Level, broken)
+		}
+	} else if !wide {
+		for _, r := range rows {
+			q := r.Requirement
+			fmt.Fprintf(w, "%-4s %-6s %4d checks  %s\n", q.ID, q.Level, len(r.Checks), strings.Join(wrap(q.Source, consoleWidth-25, strings.Repeat(" ", 25)), "\n"))
+			fmt.Fprintf(w, "     %s\n", strings.Join(wrap(q.Text, consoleWidth-5, "     "), "\n"))
+			if len(r.Fixtures) > 0 {
+				fmt.Fprintf(w, "     fixtures: %s\n", strings.Join(wrap(strings.Join(r.Fixtures, ", "), consoleWidth-15, "               "), "\n"))
+			}
 		}
 	} else {
 		fmt.Fprintln(tw, "REQUIREMENT\tLEVEL\tCHECKS\tSOURCE\tTEXT")
@@ -161,6 +177,6 @@ func Requirements(w io.Writer, matrix bool) int {
 		fmt.Fprintf(w, "\n%d coverage problem(s):\n  %s\n", len(problems), strings.Join(problems, "\n  "))
 		return ExitFailed
 	}
-	fmt.Fprintf(w, "\ncatalogue %s: %d requirements, %d checks, every requirement checked and broken by a profile\n", catalogue.Version, len(rows), len(checks))
+	fmt.Fprintf(w, "\ncatalogue %s: %d requirements, %d checks; each checked, and broken by a profile\n", catalogue.Version, len(rows), len(checks))
 	return ExitOK
 }

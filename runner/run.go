@@ -3,6 +3,7 @@ package runner
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/termsafe"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
@@ -35,6 +37,9 @@ const (
 // suite per process, so Run may be called only once per process; tests run it in a child
 // process.
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
+	// A target's bytes reach the console (responses, violations, Ginkgo's -v output):
+	// their control characters are escaped before a terminal or a CI log acts on them.
+	stdout, stderr = termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
 		return ExitCannotRun
@@ -249,10 +254,12 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir, Started: processStart,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 			MaxCalls: cfg.MaxCalls, Preview: cfg.List,
+			Rerun:  rerunBase(cfg, t),
 			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),
 		}
 		if x := cfg.expectations; x != nil {
 			sc.Seen = func(p suites.PlannedCheck) { x.See(p.Requirements, p.Fixture, p.Scenario) }
+			sc.Declared = func(p suites.PlannedCheck) { x.Declare(p.Requirements, p.Fixture, p.Scenario) }
 			sc.Grade = x.Grader(cfg.day, cfg.Strict).Grade
 		}
 		endpoint, ewsEndpoint := t.URL, t.EWSURL
@@ -286,7 +293,11 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 				return nil, cleanup, fmt.Errorf("target %q: %w", endpoint, err)
 			}
 			if !cfg.List {
-				if sc.Preflight = preflight(ctx, client, sc.Target, cfg.Timeout); sc.Preflight != nil {
+				sc.Preflight = preflight(ctx, client, sc.Target, cfg.Timeout)
+				if se := (*schemeError)(nil); errors.As(sc.Preflight, &se) {
+					return nil, cleanup, se
+				}
+				if sc.Preflight != nil {
 					fmt.Fprintf(stderr, "umconform run: target %s unreachable: %v\n  every check is reported as an error; check the URL, the network and --ca-file\n", endpoint, sc.Preflight)
 				}
 			}
@@ -302,7 +313,11 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 				return nil, cleanup, fmt.Errorf("EWS target %q: %w", ewsEndpoint, err)
 			}
 			if !cfg.List {
-				if sc.EWS.Preflight = preflight(ctx, client, sc.EWS.Target, cfg.Timeout); sc.EWS.Preflight != nil {
+				sc.EWS.Preflight = preflight(ctx, client, sc.EWS.Target, cfg.Timeout)
+				if se := (*schemeError)(nil); errors.As(sc.EWS.Preflight, &se) {
+					return nil, cleanup, se
+				}
+				if sc.EWS.Preflight != nil {
 					fmt.Fprintf(stderr, "umconform run: EWS target %s unreachable: %v\n  every EWS check is reported as an error; check the URL, the network and --ca-file\n", ewsEndpoint, sc.EWS.Preflight)
 				}
 			}
@@ -363,21 +378,23 @@ func startCorpus(dirs []string) (*fixtures.Stream, error) {
 
 // preflight makes one request to learn whether anything answers at the target; any HTTP
 // answer will do.
+// A URL whose scheme the server does not speak is a *schemeError (see wrongScheme).
 func preflight(ctx context.Context, client *http.Client, u *url.URL, timeout time.Duration) error {
 	// A target that answers, however late, is reachable: the checks then tell a late one
 	// (X5) from a silent one, with the same grace (suites/late.go).
-	ctx, cancel := context.WithTimeout(ctx, 5*timeout)
+	rctx, cancel := context.WithTimeout(ctx, 5*timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return cmp.Or(wrongScheme(ctx, u, 0, err, timeout), err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return resp.Body.Close()
+	resp.Body.Close()
+	return wrongScheme(ctx, u, resp.StatusCode, nil, timeout)
 }
 
 // list prints the checks the filters select, with their labels, without running them.

@@ -88,6 +88,11 @@ type Config struct {
 	// Seen, when set, is told of every check the filters select, as it is declared, whether
 	// Subset keeps it or not: the runner checks the expectations file against them.
 	Seen func(PlannedCheck)
+	// Declared, when set, is told of every check as it is declared, whether the filters
+	// select it or not: an expectation about a check a filter leaves out is no error.
+	Declared func(PlannedCheck)
+	// Rerun is the command that runs this target again (reports.Run.Rerun).
+	Rerun string
 	// Grade, when set, may change a check's verdict once it is judged: the runner applies
 	// the expectations file here, so that an expected failure does not fail its spec.
 	Grade func(*reports.Check)
@@ -545,5 +550,6 @@ func (e *Env) newRun() reports.Run {
 		CallsPlaced:      e.Placed(),
 		MaxCalls:         e.cfg.MaxCalls,
 		Stopped:          e.Stopped(),
+		Rerun:            e.cfg.Rerun,
 	}
 }

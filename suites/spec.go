@@ -83,6 +83,9 @@ func (e *Env) plan(c checkSpec) (PlannedCheck, bool) {
 		text = strings.Join(append(slices.Clone(e.path), name), " ")
 	}
 	p := PlannedCheck{Name: name, Labels: all, Requirements: []string{c.id}, Fixture: c.fixture, Scenario: c.scenario, File: c.file}
+	if e.cfg.Declared != nil {
+		e.cfg.Declared(p)
+	}
 	if !e.selects(all, text) {
 		return p, false
 	}
@@ -183,6 +186,7 @@ func (e *Env) judge(ctx SpecContext, c checkSpec, p PlannedCheck) reports.Check 
 	rec.Level, rec.Area = string(req.Level), req.Area
 	out, ev := c.judge(ctx)
 	rec.Evidence = ev
+	exchange := ev.Elapsed
 	for _, v := range out.Violations {
 		rec.Evidence.Violations = append(rec.Evidence.Violations, v.String())
 	}
@@ -194,6 +198,9 @@ func (e *Env) judge(ctx SpecContext, c checkSpec, p PlannedCheck) reports.Check 
 		e.cfg.Grade(&rec)
 	}
 	rec.Duration = time.Since(start)
+	if exchange > 0 { // the target's time, not the wait for a fetch started ahead
+		rec.Duration = exchange
+	}
 	return rec
 }
 
@@ -330,6 +337,7 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 	// a Ginkgo file filter, unless the run ended early (interrupt, timeout), when it is a
 	// case the run owes.
 	endedEarly := len(r.SpecialSuiteFailureReasons) > 0
+	first, last := make([]time.Time, len(runs)), make([]time.Time, len(runs))
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue
@@ -363,6 +371,21 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 			continue
 		}
 		runs[i].Checks = append(runs[i].Checks, envs[i].checksFrom(s, sp)...)
+		if !s.StartTime.IsZero() && (first[i].IsZero() || s.StartTime.Before(first[i])) {
+			first[i] = s.StartTime
+		}
+		if s.EndTime.After(last[i]) {
+			last[i] = s.EndTime
+		}
+	}
+	// Of several targets, each run spans its own specs, first start to last end: the
+	// whole run's time on every column of the matrix said nothing of any one target.
+	if len(runs) > 1 {
+		for i := range runs {
+			if !first[i].IsZero() && last[i].After(first[i]) {
+				runs[i].Started, runs[i].Duration = first[i], last[i].Sub(first[i])
+			}
+		}
 	}
 	for _, run := range runs {
 		sortByName(run.Checks)

@@ -1,0 +1,41 @@
+package runner
+
+import (
+	"strings"
+
+	"github.com/umconform/umconform/reports"
+)
+
+// rerunBase is the command that runs target t again with the settings that reach it
+// (reports.Run.Rerun). A secret never enters it: the password is read again from
+// UMCONFORM_PASSWORD or the --password-file named, and --header values, which may carry
+// API keys, are left for the user to give again.
+func rerunBase(cfg *Config, t Target) string {
+	args := []string{"umconform", "run"}
+	add := func(flag, value string) {
+		if value != "" {
+			args = append(args, flag, reports.ShellQuote(value))
+		}
+	}
+	if t.Embedded() {
+		add("--profile", t.Profile)
+	} else {
+		add("--target", t.URL)
+		add("--ews-target", t.EWSURL)
+		add("--dial-string", cfg.DialString)
+		add("--entry-id", cfg.EntryID)
+	}
+	if cfg.Auth != "" && cfg.Auth != "none" {
+		add("--auth", cfg.Auth)
+		add("--username", cfg.Username)
+		add("--password-file", cfg.PasswordFile) // else UMCONFORM_PASSWORD, as in the run
+	}
+	add("--ca-file", cfg.CAFile)
+	if cfg.Insecure {
+		args = append(args, "--insecure-skip-verify")
+	}
+	if cfg.Strict {
+		args = append(args, "--strict")
+	}
+	return strings.Join(args, " ")
+}

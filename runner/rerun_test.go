@@ -1,0 +1,18 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRerunBaseNamesNoSecret: the rerun command names the target and the settings that
+// reach it, and a credential only by where it is read from.
+func TestRerunBaseNamesNoSecret(t *testing.T) {
+	cfg := &Config{DialString: "+15550100", EntryID: "AAMk=", Auth: "ntlm", Username: `LAB\tester`, Password: "s3cret",
+		Headers: []string{"X-Api-Key: k3y"}}
+	got := rerunBase(cfg, Target{URL: "https://um.example/EWS/UM2007Legacy.asmx"})
+	want := `umconform run --target https://um.example/EWS/UM2007Legacy.asmx --dial-string +15550100 --entry-id AAMk= --auth ntlm --username 'LAB\tester'`
+	if got != want || strings.Contains(got, "s3cret") || strings.Contains(got, "k3y") {
+		t.Errorf("rerunBase = %s\nwant         %s", got, want)
+	}
+}
