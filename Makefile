@@ -68,7 +68,7 @@ vet: deps
 
 # The empty-root test (emptyroot_test.go) runs the static binary of make dist, built once.
 test: vet test-deps dist
-	UMCONFORM_DIST_BIN=$(DIST_BIN) $(GO) test -race -count=1 ./...
+	UMCONFORM_DIST_BIN=$(DIST_BIN) $(GO) test -race -count=1 -timeout 30m ./...
 
 bench: deps
 	bash bench/validate.sh

@@ -207,7 +207,10 @@ func appendSpooled(b []byte, c *Check) []byte {
 	b = binary.AppendVarint(b, e.ResponseBytes)
 	b = spoolString(b, e.ResponseSHA256)
 	b = spoolStrings(b, e.Violations)
-	return spoolStrings(b, e.States)
+	b = spoolStrings(b, e.States)
+	b = spoolString(b, e.ResponseEncoding)
+	b = binary.AppendVarint(b, e.ResponseWireBytes)
+	return binary.AppendVarint(b, int64(e.Elapsed))
 }
 
 func spoolString(b []byte, s string) []byte {
@@ -329,6 +332,9 @@ func decodeSpooled(rec string) (Check, error) {
 	e.ResponseSHA256 = r.string()
 	e.Violations = r.strings()
 	e.States = r.strings()
+	e.ResponseEncoding = r.string()
+	e.ResponseWireBytes = r.varint()
+	e.Elapsed = time.Duration(r.varint())
 	if r.err || len(r.s) != 0 {
 		return Check{}, errSpoolCorrupt
 	}

@@ -141,8 +141,8 @@ func TestSpoolKeepsEveryField(t *testing.T) {
 	if n := reflect.TypeFor[Check]().NumField(); n != 13 {
 		t.Errorf("Check has %d fields, the spool encodes 13: add the new one to appendSpooled and decodeSpooled", n)
 	}
-	if n := reflect.TypeFor[Evidence]().NumField(); n != 7 {
-		t.Errorf("Evidence has %d fields, the spool encodes 7", n)
+	if n := reflect.TypeFor[Evidence]().NumField(); n != 10 {
+		t.Errorf("Evidence has %d fields, the spool encodes 10", n)
 	}
 	if _, err := decodeSpooled("\x05ab"); err == nil {
 		t.Error("a damaged record was read")
