@@ -48,12 +48,6 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s; no check run, no report written\n", msg)
 		return ExitOK
 	}
-	if !cfg.List {
-		if err := writableReportDir(cfg.ReportDir); err != nil {
-			fmt.Fprintf(stderr, "umconform run: %v\n", err)
-			return ExitCannotRun
-		}
-	}
 	// A run must fit the container it runs in, which Go's runtime does not ask: a soft
 	// limit of three quarters of the cgroup's memory limit makes the collector work harder
 	// before the kernel kills the process (the last quarter is for libxml2's memory, which
@@ -102,9 +96,18 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
 			return ExitCannotRun
 		}
+		if err := writableReportDir(cfg.ReportDir); err != nil {
+			fmt.Fprintf(stderr, "umconform run: %v\n", err)
+			return ExitCannotRun
+		}
 		if !preflightSettings(ctx, &cfg, envs, suites.Planned(preview, envs...), stderr) {
 			return ExitCannotRun
 		}
+	} else if err := writableReportDir(cfg.ReportDir); err != nil {
+		// Before any request that places a call; after the settings are known good, so
+		// that a usage error leaves no folder behind.
+		fmt.Fprintf(stderr, "umconform run: %v\n", err)
+		return ExitCannotRun
 	}
 	defer consoleOutput(stdout, cfg.Verbose)()
 	gomega.RegisterFailHandler(ginkgo.Fail)
