@@ -514,7 +514,13 @@ func Planned(r Report, envs ...*Env) []PlannedCheck {
 			}
 			planned := []PlannedCheck{{Name: s.LeafNodeText, Labels: s.Labels()}}
 			if sp, ok := e.plans[s.FullText()]; ok {
-				planned = sp.checks
+				// A check carries its own labels; its spec's (the target, a container's
+				// places-call) are added, so that a caller can select by either.
+				planned = make([]PlannedCheck, len(sp.checks))
+				for i, c := range sp.checks {
+					c.Labels = append(slices.Clip(c.Labels), s.Labels()...)
+					planned[i] = c
+				}
 			} // else declared without a plan (a broken fixture's spec)
 			out = append(out, planned...)
 		}
