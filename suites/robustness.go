@@ -206,8 +206,8 @@ func (e *Env) runProbe(ctx context.Context, api callAPI, p probe, withCall bool)
 
 // awaitShared takes the shared live call for a probe and asks about it until the target
 // reports it, so that X3 compares an answer after the hostile request with one before it.
-// A shared call seen live before and found ended now is replaced, once; one never reported
-// is kept, so that a target that never reports calls costs one call, not one per probe.
+// A shared call seen live before, or reported ended now, is replaced, once; one never
+// reported is kept, so that a target that never reports calls costs one call, not one per probe.
 func (e *Env) awaitShared(ctx context.Context, api callAPI, r *robustRun) error {
 	for retried := false; ; retried = true {
 		id, err := e.share(ctx, api.shared, api)
@@ -217,7 +217,11 @@ func (e *Env) awaitShared(ctx context.Context, api callAPI, r *robustRun) error 
 		wasLive := api.shared.seenLive(id)
 		r.callID, r.baseline = id, nil
 		last, err := e.awaitCall(ctx, api, r)
-		if err == nil || retried || !wasLive || len(r.baseline) == 0 || r.baseline[len(r.baseline)-1].Err != nil {
+		// A call reported ended was reported: the target reads calls, so a new one costs
+		// one call, not one per probe (the pre-flight's call is shared before anyone asked
+		// about it, and a server that mixes calls up may have ended it with another).
+		ended := last.Response && last.State == stateDisconnected
+		if err == nil || retried || !(wasLive || ended) || len(r.baseline) == 0 || r.baseline[len(r.baseline)-1].Err != nil {
 			return err
 		}
 		api.shared.retireID(ctx, api, id, last)

@@ -105,12 +105,22 @@ type specPlan struct {
 	spooled  bool // the checks went to the Env's spool as the spec ended (stream.go)
 }
 
+// placesCallOnly is the labels a run keeps of a check that places calls (declareSpec).
+var placesCallOnly = []string{PlacesCallLabel}
+
 // declareSpec records which checks a spec will report, keyed by the spec's full text as
 // Ginkgo reports it.
 func (e *Env) declareSpec(leaf string, checks []PlannedCheck) *specPlan {
-	if !e.cfg.Preview { // only a preview lists the labels; a run holds 70 000 plans
+	if !e.cfg.Preview {
+		// Only a preview lists the labels: a run holds 70 000 plans. The pre-flight
+		// still needs to know which checks place calls (Planned), so that one label is
+		// kept, as one shared slice.
 		for i := range checks {
-			checks[i].Labels = nil
+			if slices.Contains(checks[i].Labels, PlacesCallLabel) {
+				checks[i].Labels = placesCallOnly
+			} else {
+				checks[i].Labels = nil
+			}
 		}
 	}
 	sp := &specPlan{checks: checks}
