@@ -62,6 +62,15 @@ func appendRunJSONHead(b []byte, r Run) []byte {
 	b = appendJSONString(b, r.HarnessVersion)
 	b = jsonField(b, 1, "catalogue_version", false)
 	b = appendJSONString(b, r.CatalogueVersion)
+	for _, f := range [...]struct{ name, value string }{
+		{"harness_commit", r.HarnessCommit}, {"go_version", r.GoVersion},
+		{"libxml2_version", r.Libxml2Version}, {"platform", r.Platform},
+	} {
+		if f.value != "" {
+			b = jsonField(b, 1, f.name, false)
+			b = appendJSONString(b, f.value)
+		}
+	}
 	b = jsonField(b, 1, "calls_placed", false)
 	b = strconv.AppendInt(b, int64(r.CallsPlaced), 10)
 	if r.MaxCalls != 0 {

@@ -126,6 +126,14 @@ func newJUnitBuilder(run Run) *junitBuilder {
 		{"calls.placed", strconv.Itoa(run.CallsPlaced)},
 		{"calls.max", strconv.Itoa(run.MaxCalls)},
 	}
+	for _, p := range []junitProperty{ // a report merged from older ones may lack them
+		{"harness.commit", run.HarnessCommit}, {"go.version", run.GoVersion},
+		{"libxml2.version", run.Libxml2Version}, {"platform", run.Platform},
+	} {
+		if p.Value != "" {
+			j.props = append(j.props, p)
+		}
+	}
 	if partial := run.Selection.Partial(); partial != "" {
 		j.props = append(j.props, junitProperty{"selection", partial})
 	}

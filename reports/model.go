@@ -155,6 +155,12 @@ type Run struct {
 	Strict           bool          `json:"strict"`
 	HarnessVersion   string        `json:"harness_version"`
 	CatalogueVersion string        `json:"catalogue_version"`
+	// The rest of the harness's identity, as umconform version prints it: two builds of
+	// one version may differ in the libxml2 they link, which judges every schema check.
+	HarnessCommit  string `json:"harness_commit,omitempty"`
+	GoVersion      string `json:"go_version,omitempty"`
+	Libxml2Version string `json:"libxml2_version,omitempty"`
+	Platform       string `json:"platform,omitempty"`
 	// CallsPlaced is how many PlayOnPhone requests the run sent to the target: against
 	// Exchange each may ring a real phone. MaxCalls is the budget it ran under, 0 for none.
 	CallsPlaced int `json:"calls_placed"`

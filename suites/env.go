@@ -15,6 +15,7 @@ import (
 
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/version"
 	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
 )
@@ -543,12 +544,17 @@ func (e *Env) targetLabel() string { return "target-" + e.cfg.Name }
 
 // newRun starts the report model of this target's run.
 func (e *Env) newRun() reports.Run {
+	build := version.Get()
 	return reports.Run{
 		Name:             e.cfg.Name,
 		Target:           e.cfg.TargetName,
 		Strict:           e.cfg.Strict,
 		HarnessVersion:   e.cfg.HarnessVersion,
 		CatalogueVersion: catalogue.Version,
+		HarnessCommit:    build.Commit,
+		GoVersion:        build.Go,
+		Libxml2Version:   build.Libxml2,
+		Platform:         build.Platform,
 		CallsPlaced:      e.Placed(),
 		MaxCalls:         e.cfg.MaxCalls,
 		Stopped:          e.Stopped(),
