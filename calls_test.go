@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -24,10 +25,21 @@ import (
 var playOnPhone = regexp.MustCompile(`<([A-Za-z_][\w.-]*:)?PlayOnPhone[\s/>]`)
 
 // countingTarget is the reference server of profile behind a proxy that counts the
-// requests it relays and the PlayOnPhone requests among them: what a phone system sees.
+// requests it relays and the PlayOnPhone requests among them, in all and for each path
+// (the UM web service's and EWS's): what a phone system sees.
 type countingTarget struct {
-	URL            string
+	URL, EWSURL    string
 	requests, pops atomic.Int32
+
+	mu        sync.Mutex
+	popsAtURL map[string]int // request path -> PlayOnPhone requests
+}
+
+// popsAt is the number of PlayOnPhone requests sent to path.
+func (c *countingTarget) popsAt(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.popsAtURL[path]
 }
 
 func newCountingTarget(t *testing.T, profile string) *countingTarget {
@@ -39,18 +51,22 @@ func newCountingTarget(t *testing.T, profile string) *countingTarget {
 	t.Cleanup(func() { ref.Close() })
 	up, _ := url.Parse(ref.URL())
 	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: up.Scheme, Host: up.Host})
-	c := &countingTarget{}
+	c := &countingTarget{popsAtURL: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		c.requests.Add(1)
 		if playOnPhone.Match(body) {
 			c.pops.Add(1)
+			c.mu.Lock()
+			c.popsAtURL[r.URL.Path]++
+			c.mu.Unlock()
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	c.URL = srv.URL + up.Path
+	c.EWSURL = srv.URL + reference.EWSPath
 	return c
 }
 
@@ -169,4 +185,33 @@ func TestCallBudget(t *testing.T) {
 	if n := strings.Count(string(junit), "<skipped message="); n != skipped {
 		t.Errorf("junit.xml has %d <skipped> testcases, report.json %d skipped checks", n, skipped)
 	}
+}
+
+// bothArgs run against c's UM web service and its EWS endpoint together.
+func (c *countingTarget) bothArgs(dir string, more ...string) []string {
+	return c.args(dir, append([]string{"--ews-target", c.EWSURL}, more...)...)
+}
+
+// TestCallEconomyBothAPIs counts, at the target, the PlayOnPhone requests of a run against
+// both APIs, for each path: each API places 1 to 8 by default, none with '!places-call',
+// and --max-calls caps the two together.
+func TestCallEconomyBothAPIs(t *testing.T) {
+	t.Run("default", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		res := umconform(t, nil, c.bothArgs(dir)...)
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath)
+		t.Logf("PlayOnPhone requests: UM %d, EWS %d, of %d requests", um, ews, c.requests.Load())
+		for api, n := range map[string]int{"UM": um, "EWS": ews} {
+			if n < 1 || n > 8 {
+				t.Errorf("%d %s PlayOnPhone requests reached the target, want 1 to 8", n, api)
+			}
+		}
+		if r := readReportCalls(t, dir); r.CallsPlaced != um+ews {
+			t.Errorf("report.json says %d calls placed, the target saw %d", r.CallsPlaced, um+ews)
+		}
+	})
 }

@@ -89,6 +89,21 @@ func (e *Env) claimFixtures(api callAPI, m *traceMemo, nPlaces, nEnds int) {
 	w.lent[m] = l
 }
 
+// forgetDeclared drops the scenarios and loans of an earlier build of the spec tree. Ginkgo
+// runs the container bodies each time it builds the tree: once for the preview that checks
+// the expectations and the pre-flight's settings, once more for the run. A loan left from
+// the preview would make a fixture's checks wait for a scenario that the run never
+// declared, and so start it: every EWS scenario that borrowed a fixture placed its calls
+// twice (12 EWS PlayOnPhone requests in a run against both APIs, 8 without).
+func (e *Env) forgetDeclared() {
+	e.traceMemos = nil
+	if e.ews != nil {
+		e.ews.mu.Lock()
+		e.ews.claims, e.ews.lent = nil, nil
+		e.ews.mu.Unlock()
+	}
+}
+
 // claimant is the scenario that borrowed fixture id, if any.
 func (w *ewsEnv) claimant(id string) *traceMemo {
 	w.mu.Lock()
