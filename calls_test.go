@@ -193,7 +193,7 @@ func (c *countingTarget) bothArgs(dir string, more ...string) []string {
 }
 
 // TestCallEconomyBothAPIs counts, at the target, the PlayOnPhone requests of a run against
-// both APIs, for each path: each API places 1 to 8 by default, none with '!places-call',
+// both APIs, for each path: each API sends 1 to 8 by default, none with '!places-call',
 // and --max-calls caps the two together.
 func TestCallEconomyBothAPIs(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
@@ -212,6 +212,44 @@ func TestCallEconomyBothAPIs(t *testing.T) {
 		}
 		if r := readReportCalls(t, dir); r.CallsPlaced != um+ews {
 			t.Errorf("report.json says %d calls placed, the target saw %d", r.CallsPlaced, um+ews)
+		}
+	})
+	t.Run("no calls", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		res := umconform(t, nil, c.bothArgs(dir, "--label-filter", "!places-call")...)
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		if um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath); um+ews != 0 {
+			t.Errorf("PlayOnPhone requests with --label-filter '!places-call': UM %d, EWS %d; want none", um, ews)
+		}
+		if r := readReportCalls(t, dir); r.CallsPlaced != 0 || len(r.Checks) < 100 {
+			t.Errorf("report: %d calls placed, %d checks; want 0 calls and the checks of both APIs that need none", r.CallsPlaced, len(r.Checks))
+		}
+	})
+	// The budget is the run's, not each API's: 5 is fewer than either API places alone, so
+	// a budget counted per API would let 10 through.
+	t.Run("budget", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		res := umconform(t, nil, c.bothArgs(dir, "--max-calls", "5")...)
+		if res.code != 0 {
+			t.Fatalf("exit %d, want 0: skipped checks do not fail a run\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath)
+		if um+ews > 5 || um == 0 || ews == 0 {
+			t.Errorf("PlayOnPhone requests with --max-calls 5: UM %d, EWS %d; want 5 at most together, some to each", um, ews)
+		}
+		r := readReportCalls(t, dir)
+		skipped := 0
+		for _, ch := range r.Checks {
+			if ch.Verdict == "skipped" {
+				skipped++
+			}
+		}
+		if r.CallsPlaced != um+ews || r.MaxCalls != 5 || skipped == 0 {
+			t.Errorf("report: %d calls placed (target saw %d), max_calls %d, %d skipped checks", r.CallsPlaced, um+ews, r.MaxCalls, skipped)
 		}
 	})
 }
