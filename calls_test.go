@@ -193,8 +193,8 @@ func (c *countingTarget) bothArgs(dir string, more ...string) []string {
 }
 
 // TestCallEconomyBothAPIs counts, at the target, the PlayOnPhone requests of a run against
-// both APIs, for each path: each API sends 1 to 8 by default, none with '!places-call',
-// and --max-calls caps the two together.
+// both APIs, for each path: each API sends 1 to 8 by default (and EWS alone 1 to 8 too),
+// none with '!places-call', and --max-calls caps the two together.
 func TestCallEconomyBothAPIs(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		t.Parallel()
@@ -212,6 +212,20 @@ func TestCallEconomyBothAPIs(t *testing.T) {
 		}
 		if r := readReportCalls(t, dir); r.CallsPlaced != um+ews {
 			t.Errorf("report.json says %d calls placed, the target saw %d", r.CallsPlaced, um+ews)
+		}
+	})
+	t.Run("ews only", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		args := append([]string{"run", "--ews-target", c.EWSURL}, c.args(dir)[3:]...) // no --target
+		res := umconform(t, nil, args...)
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath)
+		t.Logf("PlayOnPhone requests: EWS %d, of %d requests", ews, c.requests.Load())
+		if um != 0 || ews < 1 || ews > 8 {
+			t.Errorf("PlayOnPhone requests: UM %d, EWS %d; want none to UM and 1 to 8 to EWS", um, ews)
 		}
 	})
 	t.Run("no calls", func(t *testing.T) {
