@@ -75,9 +75,7 @@ vet: deps
 # the concurrent paths (replay ahead of the checks, an interrupt, the call budget).
 RACE_E2E := ^(TestReplaysOnlySelectedFixtures|TestInterruptExitsTwoWhateverFailedBefore|TestCallBudget)$$
 test: vet test-deps dist
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -vx 'github.com/umconform/umconform')
-	UMCONFORM_DIST_BIN=$(DIST_BIN) $(GO) test -count=1 -timeout 20m .
-	$(GO) test -race -count=1 -run '$(RACE_E2E)' .
+	bash build/test.sh $(GO) $(DIST_BIN) '$(RACE_E2E)'
 
 bench: deps
 	bash bench/validate.sh

@@ -153,10 +153,46 @@ func TestJUnitTimeIsTheExchangeTime(t *testing.T) {
 
 // TestFailureCarriesItsRerun: a failure on the console carries the request sent and a
 // command that makes that check again, and only it, against the same target.
+//
+// A fixture replayed on the call that read-only requests share is judged on that call as
+// it was then: its failure says when the call was placed and what it was last reported as,
+// on the console, in report.json and in the JUnit failure, since a rerun places a new call.
 func TestFailureCarriesItsRerun(t *testing.T) {
-	res := umconform(t, nil, "run", "--profile", "s2-ringing", "--label-filter", "S2 && !ews", "--report-dir", t.TempDir())
+	dir := t.TempDir()
+	res := umconform(t, nil, "run", "--profile", "s2-ringing", "--label-filter", "S2 && !ews", "--report-dir", dir)
 	if res.code != 1 || !strings.Contains(res.stdout, "    request:  POST /EWS/UM2007Legacy.asmx HTTP/1.1") {
 		t.Fatalf("exit %d, want 1 and the request sent\n%s", res.code, res.stdout)
+	}
+	state := regexp.MustCompile(`^the shared call \S+, placed [0-9.]+(µs|ms|s) before this request, (not yet asked about|last reported \w+/\w+.* [0-9.]+(µs|ms|s) before it)$`)
+	if m := regexp.MustCompile(`(?m)^    call:     (.*)$`).FindStringSubmatch(res.stdout); m == nil || !state.MatchString(m[1]) {
+		t.Errorf("the console does not say the shared call's state with the failure on it:\n%s", tail(res.stdout))
+	}
+	var report struct {
+		Checks []struct {
+			Verdict  string `json:"verdict"`
+			Fixture  string `json:"fixture"`
+			Evidence struct {
+				CallState string `json:"call_state"`
+			} `json:"evidence"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "report.json")), &report); err != nil {
+		t.Fatal(err)
+	}
+	withState := 0
+	for _, c := range report.Checks {
+		if c.Verdict == "failed" && c.Evidence.CallState != "" {
+			withState++
+			if !state.MatchString(c.Evidence.CallState) {
+				t.Errorf("report.json: %s: call_state %q", c.Fixture, c.Evidence.CallState)
+			}
+		}
+	}
+	if withState == 0 {
+		t.Error("report.json: no failed check says the shared call's state")
+	}
+	if !strings.Contains(string(mustRead(t, filepath.Join(dir, "junit.xml"))), "call: the shared call ") {
+		t.Error("junit.xml: no failure says the shared call's state")
 	}
 	_, cmd, ok := strings.Cut(res.stdout, "    rerun:    umconform ")
 	cmd, _, _ = strings.Cut(cmd, "\n")

@@ -49,4 +49,27 @@ func TestREADMENumbersComeFromTheCode(t *testing.T) {
 	if got[1] != string(shown[1]) {
 		t.Errorf("README shows %s calls placed by a default run; a run places %s", shown[1], got[1])
 	}
+	sameTotals(t, readme, "exchange", res.stdout)
+	// The failing run it shows, whose numbers are the same on every run.
+	res = umconform(t, nil, "run", "--profile", "s2-ringing", "--label-filter", "!ews", "--report-dir", t.TempDir())
+	if res.code != 1 {
+		t.Fatalf("the README's failing run: exit %d, want 1\n%s", res.code, res.stdout)
+	}
+	sameTotals(t, readme, "s2-ringing", res.stdout)
+}
+
+// sameTotals: the README's output of a run against the embedded server with profile shows
+// the number of checks and calls placed that such a run prints.
+func sameTotals(t *testing.T, readme []byte, profile, stdout string) {
+	t.Helper()
+	totals := regexp.MustCompile(`\n(\d+) checks against \S+ \(embedded reference server, profile ` + regexp.QuoteMeta(profile) + `\): (\d+) passed, (\d+) failed.*\nCalls placed: (\d+) `)
+	shown, got := totals.FindSubmatch(readme), totals.FindStringSubmatch(stdout)
+	if shown == nil || got == nil {
+		t.Fatalf("no totals of a run with profile %s: in the README %v, in the run's output %v", profile, shown != nil, got != nil)
+	}
+	for i, what := range []string{"", "checks", "passed", "failed", "calls placed"} {
+		if i > 0 && string(shown[i]) != got[i] {
+			t.Errorf("README shows %s %s for a run with profile %s; a run prints %s", shown[i], what, profile, got[i])
+		}
+	}
 }

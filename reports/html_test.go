@@ -32,10 +32,11 @@ func TestHTMLReportIsSelfContained(t *testing.T) {
 		"5 checks: 2 passed, 1 failed, 1 warning, 0 info, 1 error",
 		`<details class="check failed" id="run0-group0" open>`,
 		`<div class="sample" id="run0-check1">`,
-		`<a href="#run0-group0">1 failed</a>`,                       // the requirement table links to its failures
-		"CallState is one of the 8 values; EventCause one of the 5", // requirement text
-		`<tr class="mark"><td class="n">6</td>`,                     // the violation's line
-		"&lt;CallId&gt;AQAAAA==&lt;/CallId&gt;",                     // the request, escaped
+		`<a href="#run0-group0">1 failed</a>`,                          // the requirement table links to its failures
+		"CallState is one of the 8 values; EventCause one of the 5",    // requirement text
+		`<tr class="mark"><td class="n">6</td>`,                        // the violation's line
+		"&lt;CallId&gt;AQAAAA==&lt;/CallId&gt;",                        // the request, escaped
+		"<strong>Call:</strong> the shared call AQAAAA==, placed 40ms", // the call as the request went out
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the HTML report lacks %q", want)

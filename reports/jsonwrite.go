@@ -185,6 +185,10 @@ func appendEvidenceJSON(b []byte, d int, e Evidence) []byte {
 		field("response_wire_bytes")
 		b = strconv.AppendInt(b, e.ResponseWireBytes, 10)
 	}
+	if e.CallState != "" {
+		field("call_state")
+		b = appendJSONString(b, e.CallState)
+	}
 	if len(e.Violations) > 0 {
 		field("violations")
 		b = append(b, "[\n"...)

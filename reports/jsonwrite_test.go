@@ -35,7 +35,7 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 		Check{Name: tricky, Requirements: []string{"T1", tricky}, Level: "MUST", Area: tricky, Verdict: Failed,
 			Message: tricky, Fixture: tricky, FixtureFile: tricky, Duration: 3 * time.Nanosecond,
 			Evidence: Evidence{Request: tricky, Status: 599, Response: tricky, ResponseBytes: 1 << 40, ResponseSHA256: tricky, States: []string{"Idle", tricky},
-				ResponseEncoding: tricky, ResponseWireBytes: 1 << 33,
+				ResponseEncoding: tricky, ResponseWireBytes: 1 << 33, CallState: tricky,
 				Violations: []string{"6: /a/b: " + tricky, tricky, "0: : no path"}}},
 		Check{Name: "empty evidence", Verdict: Passed},
 		Check{Name: "expected", Requirements: []string{"L3"}, Scenario: tricky, Verdict: ExpectedFailure, Message: tricky,

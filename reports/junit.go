@@ -258,6 +258,9 @@ func (e Evidence) text() string {
 	if len(e.States) > 0 {
 		fmt.Fprintf(&b, "observed states: %s\n", strings.Join(e.States, " → "))
 	}
+	if e.CallState != "" {
+		fmt.Fprintf(&b, "call: %s\n", e.CallState)
+	}
 	if len(e.Violations) > 0 {
 		b.WriteString("violations:\n")
 		for _, v := range e.Violations {

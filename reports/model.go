@@ -49,6 +49,12 @@ type Evidence struct {
 	ResponseEncoding  string `json:"response_encoding,omitempty"`
 	ResponseWireBytes int64  `json:"response_wire_bytes,omitempty"`
 
+	// CallState is, for a request about the call that read-only requests share, what the
+	// run knew of that call as the request went out: when it was placed, and what it was
+	// last reported as. A verdict may hang on it (a fixture replayed while the call still
+	// rang), and a rerun places a new call.
+	CallState string `json:"call_state,omitempty"`
+
 	// Elapsed is the time of the exchange the check judged (request sent to response
 	// read), when it judged one: exchanges are fetched ahead of their checks and shared,
 	// so the time spent judging says nothing of the target. The check's Duration takes it.

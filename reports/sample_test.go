@@ -82,6 +82,7 @@ func sampleRun() Run {
 					"  where:    response line 6 /soap:Envelope/soap:Body/GetCallInfoResponse/GetCallInfoResponse/CallState\n" +
 					"  fixture:  fixtures/getcallinfo-ringing.xml",
 				Evidence: Evidence{Request: sampleRequest, Status: 200, Response: sampleResponse,
+					CallState: "the shared call AQAAAA==, placed 40ms before this request, last reported Connected/None 12ms before it",
 					Violations: []string{"6: /soap:Envelope/soap:Body/GetCallInfoResponse/GetCallInfoResponse/CallState: 'Ringing' is not a valid value of the atomic type 'CallStateType'"}},
 			},
 			{

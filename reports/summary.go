@@ -167,6 +167,9 @@ func writeCheckDetail(w io.Writer, c Check, headline bool, indent string) {
 	if len(ev.States) > 0 {
 		fmt.Fprintf(w, "%sstates:   %s\n", indent, strings.Join(ev.States, " → "))
 	}
+	if ev.CallState != "" {
+		fmt.Fprintf(w, "%scall:     %s\n", indent, ev.CallState)
+	}
 	for i, v := range ev.Violations {
 		if i == consoleViolations && len(ev.Violations) > consoleViolations+1 {
 			fmt.Fprintf(w, "%s… and %d more violations\n", indent, len(ev.Violations)-i)

@@ -54,6 +54,43 @@ type shared struct {
 	id      string // the call's id; "" when there is none
 	live    bool   // an answer has reported the call live
 	suspect bool   // a hostile request went out since the call was last seen live
+
+	placed   time.Time // when the call was placed
+	last     string    // what the last answer about it said (answer.String), "" for none yet
+	lastSeen time.Time
+}
+
+// take makes id, a call just placed, the shared call; s.mu is held.
+func (s *shared) take(id string) {
+	s.id, s.live, s.suspect = id, false, false
+	s.placed, s.last = time.Now(), ""
+}
+
+// heard keeps what an answer about the shared call said, for state; s.mu is held.
+func (s *shared) heard(a answer) {
+	if a.isInfo() || a.Exception != "" || a.Other != "" {
+		s.last, s.lastSeen = a.String(), time.Now()
+	}
+}
+
+// state describes what the run knew of s's call id as a request about it goes out: how long
+// ago it was placed and what it was last reported as. A check of a request on the shared
+// call may pass or fail with the call's state (a server that answers differently while a
+// call rings), and the state is not the fixture's: it carries this in its evidence.
+func (s *shared) state(id string, now time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.id != id || s.placed.IsZero() {
+		return ""
+	}
+	d := fmt.Sprintf("the shared call %s, placed %s before this request", id, now.Sub(s.placed).Round(time.Millisecond))
+	switch {
+	case s.last == "":
+		return d + ", not yet asked about"
+	case s.suspect:
+		return fmt.Sprintf("%s, last reported %s %s before it, and a hostile request went out since", d, s.last, now.Sub(s.lastSeen).Round(time.Millisecond))
+	}
+	return fmt.Sprintf("%s, last reported %s %s before it", d, s.last, now.Sub(s.lastSeen).Round(time.Millisecond))
 }
 
 // spend counts one PlayOnPhone request against the budget, or says that the budget is spent.
@@ -121,7 +158,9 @@ func (e *Env) share(ctx context.Context, s *shared, api callAPI) (string, error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.id != "" && s.suspect {
-		if ex, a := api.query(ctx, s.id, 0); ex.Err == nil && a.isInfo() && a.State != stateDisconnected {
+		ex, a := api.query(ctx, s.id, 0)
+		s.heard(a)
+		if ex.Err == nil && a.isInfo() && a.State != stateDisconnected {
 			s.suspect = false
 		} else {
 			s.retire(ctx, api, a)
@@ -134,7 +173,7 @@ func (e *Env) share(ctx context.Context, s *shared, api callAPI) (string, error)
 	if err != nil {
 		return "", err
 	}
-	s.id, s.live, s.suspect = id, false, false
+	s.take(id)
 	return id, nil
 }
 
@@ -148,6 +187,7 @@ func (s *shared) observe(ctx context.Context, api callAPI, id string, a answer) 
 	if s.id != id {
 		return false
 	}
+	s.heard(a)
 	switch {
 	case a.isInfo() && a.State != stateDisconnected:
 		s.live, s.suspect = true, false

@@ -373,7 +373,9 @@ func (e *Env) replay(ctx context.Context, id string) *Exchange {
 			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
 		}
 		v.CallID = call
+		state := e.calls.um.state(call, time.Now())
 		ex := e.sender.Post(ctx, f, v)
+		ex.CallState = state
 		e.breaker.record(ex.Err)
 		if hostileToCalls(f) {
 			e.suspectShared()

@@ -187,7 +187,9 @@ func (e *Env) ewsOnSharedCall(ctx context.Context, f fixtures.Fixture, v fixture
 			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
 		}
 		v.PhoneCallID = id
+		state := e.calls.ews.state(id, time.Now())
 		ex := e.ews.sender.Send(ctx, f, v)
+		ex.CallState = state
 		e.ews.breaker.record(ex.Err)
 		if ex.Err != nil || f.Expect.Outcome != fixtures.Success {
 			return ex

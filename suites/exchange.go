@@ -74,6 +74,11 @@ type Exchange struct {
 	WireBytes       int64
 	EncodingProblem string
 
+	// CallState says, for a request about the call read-only requests share, what the run
+	// knew of that call when the request went out (shared.state): a verdict may hang on it,
+	// so a rerun that passes is no mystery.
+	CallState string
+
 	rendered []byte // the request as sent, until Check redacts it into Request
 	// requestBytes is the length of the request once Check has shortened Request.
 	requestBytes int

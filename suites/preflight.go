@@ -138,7 +138,7 @@ func (s *shared) adopt(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.id == "" {
-		s.id, s.live, s.suspect = id, false, false
+		s.take(id)
 	}
 }
 
