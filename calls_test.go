@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -24,10 +25,21 @@ import (
 var playOnPhone = regexp.MustCompile(`<([A-Za-z_][\w.-]*:)?PlayOnPhone[\s/>]`)
 
 // countingTarget is the reference server of profile behind a proxy that counts the
-// requests it relays and the PlayOnPhone requests among them: what a phone system sees.
+// requests it relays and the PlayOnPhone requests among them, in all and for each path
+// (the UM web service's and EWS's): what a phone system sees.
 type countingTarget struct {
-	URL            string
+	URL, EWSURL    string
 	requests, pops atomic.Int32
+
+	mu        sync.Mutex
+	popsAtURL map[string]int // request path -> PlayOnPhone requests
+}
+
+// popsAt is the number of PlayOnPhone requests sent to path.
+func (c *countingTarget) popsAt(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.popsAtURL[path]
 }
 
 func newCountingTarget(t *testing.T, profile string) *countingTarget {
@@ -39,18 +51,22 @@ func newCountingTarget(t *testing.T, profile string) *countingTarget {
 	t.Cleanup(func() { ref.Close() })
 	up, _ := url.Parse(ref.URL())
 	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: up.Scheme, Host: up.Host})
-	c := &countingTarget{}
+	c := &countingTarget{popsAtURL: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		c.requests.Add(1)
 		if playOnPhone.Match(body) {
 			c.pops.Add(1)
+			c.mu.Lock()
+			c.popsAtURL[r.URL.Path]++
+			c.mu.Unlock()
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	c.URL = srv.URL + up.Path
+	c.EWSURL = srv.URL + reference.EWSPath
 	return c
 }
 
@@ -169,4 +185,85 @@ func TestCallBudget(t *testing.T) {
 	if n := strings.Count(string(junit), "<skipped message="); n != skipped {
 		t.Errorf("junit.xml has %d <skipped> testcases, report.json %d skipped checks", n, skipped)
 	}
+}
+
+// bothArgs run against c's UM web service and its EWS endpoint together.
+func (c *countingTarget) bothArgs(dir string, more ...string) []string {
+	return c.args(dir, append([]string{"--ews-target", c.EWSURL}, more...)...)
+}
+
+// TestCallEconomyBothAPIs counts, at the target, the PlayOnPhone requests of a run against
+// both APIs, for each path: each API sends 1 to 8 by default (and EWS alone 1 to 8 too),
+// none with '!places-call', and --max-calls caps the two together.
+func TestCallEconomyBothAPIs(t *testing.T) {
+	t.Run("default", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		res := umconform(t, nil, c.bothArgs(dir)...)
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath)
+		t.Logf("PlayOnPhone requests: UM %d, EWS %d, of %d requests", um, ews, c.requests.Load())
+		for api, n := range map[string]int{"UM": um, "EWS": ews} {
+			if n < 1 || n > 8 {
+				t.Errorf("%d %s PlayOnPhone requests reached the target, want 1 to 8", n, api)
+			}
+		}
+		if r := readReportCalls(t, dir); r.CallsPlaced != um+ews {
+			t.Errorf("report.json says %d calls placed, the target saw %d", r.CallsPlaced, um+ews)
+		}
+	})
+	t.Run("ews only", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		args := append([]string{"run", "--ews-target", c.EWSURL}, c.args(dir)[3:]...) // no --target
+		res := umconform(t, nil, args...)
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath)
+		t.Logf("PlayOnPhone requests: EWS %d, of %d requests", ews, c.requests.Load())
+		if um != 0 || ews < 1 || ews > 8 {
+			t.Errorf("PlayOnPhone requests: UM %d, EWS %d; want none to UM and 1 to 8 to EWS", um, ews)
+		}
+	})
+	t.Run("no calls", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		res := umconform(t, nil, c.bothArgs(dir, "--label-filter", "!places-call")...)
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		if um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath); um+ews != 0 {
+			t.Errorf("PlayOnPhone requests with --label-filter '!places-call': UM %d, EWS %d; want none", um, ews)
+		}
+		if r := readReportCalls(t, dir); r.CallsPlaced != 0 || len(r.Checks) < 100 {
+			t.Errorf("report: %d calls placed, %d checks; want 0 calls and the checks of both APIs that need none", r.CallsPlaced, len(r.Checks))
+		}
+	})
+	// The budget is the run's, not each API's: 5 is fewer than either API places alone, so
+	// a budget counted per API would let 10 through.
+	t.Run("budget", func(t *testing.T) {
+		t.Parallel()
+		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+		res := umconform(t, nil, c.bothArgs(dir, "--max-calls", "5")...)
+		if res.code != 0 {
+			t.Fatalf("exit %d, want 0: skipped checks do not fail a run\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+		}
+		um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath)
+		if um+ews > 5 || um == 0 || ews == 0 {
+			t.Errorf("PlayOnPhone requests with --max-calls 5: UM %d, EWS %d; want 5 at most together, some to each", um, ews)
+		}
+		r := readReportCalls(t, dir)
+		skipped := 0
+		for _, ch := range r.Checks {
+			if ch.Verdict == "skipped" {
+				skipped++
+			}
+		}
+		if r.CallsPlaced != um+ews || r.MaxCalls != 5 || skipped == 0 {
+			t.Errorf("report: %d calls placed (target saw %d), max_calls %d, %d skipped checks", r.CallsPlaced, um+ews, r.MaxCalls, skipped)
+		}
+	})
 }

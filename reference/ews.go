@@ -55,6 +55,7 @@ type ewsBehaviour struct {
 	newestCall                bool // E18: GetPhoneCallInformation answers about the newest EWS call
 	badPlayOnPhoneSucceeds    bool // E19: a bad ItemId or DialString still places a call
 	genericPlayOnPhoneError   bool // E20: PlayOnPhone's input errors all say ErrorInternalServerError
+	emptyDialStringAccepted   bool // E19: an empty DialString places a call (it checks digits only, and none is none)
 
 	// The robustness rules broken at the EWS endpoint alone, so that the probes sent there
 	// are shown to catch them (the UM endpoint stays correct).
@@ -201,6 +202,9 @@ func (h *handler) ewsPlayOnPhone(op *element) ewsAnswer {
 		return schemaError("PlayOnPhone needs an ItemId with an Id and a DialString.")
 	}
 	scenario, dialable := scenarioFor(dial)
+	if dial == "" && h.b.ews.emptyDialStringAccepted {
+		scenario, dialable = scenarioFor(DefaultDialString)
+	}
 	bad := !validEntryID(itemID) || !h.items[itemID] || !dialable
 	switch {
 	case bad && h.b.ews.badPlayOnPhoneSucceeds:

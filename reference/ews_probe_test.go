@@ -222,6 +222,7 @@ func (p *probe) runEWSScenarios() {
 		{"not an id", DefaultDialString, []string{"ErrorInvalidIdMalformed"}},
 		{unknownItemID, DefaultDialString, []string{"ErrorItemNotFound", "ErrorInvalidIdMalformed"}},
 		{DefaultEntryID, "dial me", []string{"ErrorPhoneNumberNotDialable", "ErrorInvalidPhoneNumber"}},
+		{DefaultEntryID, "", []string{"ErrorInvalidPhoneNumber", "ErrorPhoneNumberNotDialable"}},
 	} {
 		r, class := p.ewsSend("PlayOnPhone", ewsPlayReq(c.item, c.dial))
 		switch {

@@ -18,6 +18,7 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 	for _, e := range envs {
 		e.parallel = cfg.ParallelTotal > 1
 		e.container("target "+e.cfg.Name, []string{e.targetLabel()}, func() {
+			e.forgetDeclared()
 			if e.cfg.Target != nil { // a target may offer the EWS endpoint alone
 				e.declareReplay()
 				e.declareLifecycle()

@@ -137,6 +137,10 @@ type Env struct {
 	// stopPrefetch halts the goroutine that replays fixtures ahead of their checks; see
 	// startPrefetch.
 	stopPrefetch context.CancelFunc
+
+	// umLent is taken by the one UM replay that may place its call with the corpus's
+	// PlayOnPhone fixture (umLentCall).
+	umLent sync.Once
 }
 
 // memo is one fixture's exchange: sent by whoever asks first, awaited by the others.
@@ -349,9 +353,12 @@ func (e *Env) replay(ctx context.Context, id string) *Exchange {
 		e.breaker.record(ex.Err)
 		return ex
 	case changesCall(f):
-		call, _, err := e.ownCall(ctx, e.cfg.DialString)
-		if err != nil {
-			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+		call, ok := e.umLentCall(ctx)
+		if !ok {
+			var err error
+			if call, _, err = e.ownCall(ctx, e.cfg.DialString); err != nil {
+				return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+			}
 		}
 		v.CallID = call
 		ex := e.sender.Post(ctx, f, v)

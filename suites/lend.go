@@ -89,6 +89,27 @@ func (e *Env) claimFixtures(api callAPI, m *traceMemo, nPlaces, nEnds int) {
 	w.lent[m] = l
 }
 
+// forgetDeclared drops the scenarios and loans of an earlier build of the spec tree. Ginkgo
+// runs the container bodies each time it builds the tree: once for the preview that checks
+// the expectations and the pre-flight's settings, once more for the run. A loan left from
+// the preview would make a fixture's checks wait for a scenario that the run never
+// declared, and so start it: every EWS scenario that borrowed a fixture placed its calls
+// twice (12 EWS PlayOnPhone requests in a run against both APIs, 8 without).
+func (e *Env) forgetDeclared() {
+	e.traceMemos = nil
+	// The same holds for the count of specs that will read each exchange (stream.go): the
+	// preview's, kept, made every count twice what the run reads, so no exchange was ever
+	// released and a run with a pre-flight held every answer to its end.
+	e.mu.Lock()
+	clear(e.readers)
+	e.mu.Unlock()
+	if e.ews != nil {
+		e.ews.mu.Lock()
+		e.ews.claims, e.ews.lent = nil, nil
+		e.ews.mu.Unlock()
+	}
+}
+
 // claimant is the scenario that borrowed fixture id, if any.
 func (w *ewsEnv) claimant(id string) *traceMemo {
 	w.mu.Lock()
