@@ -90,6 +90,10 @@ func appendRunJSONHead(b []byte, r Run) []byte {
 		b = jsonField(b, 1, "stopped", false)
 		b = appendJSONString(b, r.Stopped)
 	}
+	if r.Retries != "" {
+		b = jsonField(b, 1, "retries", false)
+		b = appendJSONString(b, r.Retries)
+	}
 	return b
 }
 
@@ -184,6 +188,10 @@ func appendEvidenceJSON(b []byte, d int, e Evidence) []byte {
 	if e.ResponseWireBytes != 0 {
 		field("response_wire_bytes")
 		b = strconv.AppendInt(b, e.ResponseWireBytes, 10)
+	}
+	if len(e.Retries) > 0 {
+		field("retries")
+		b = appendJSONStrings(b, d, e.Retries)
 	}
 	if len(e.Violations) > 0 {
 		field("violations")

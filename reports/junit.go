@@ -264,6 +264,9 @@ func (e Evidence) text() string {
 			fmt.Fprintf(&b, "  %s\n", v)
 		}
 	}
+	if len(e.Retries) > 0 {
+		fmt.Fprintf(&b, "transient faults and retries:\n  %s\n", strings.Join(e.Retries, "\n  "))
+	}
 	if e.Request != "" {
 		fmt.Fprintf(&b, "request sent:\n%s\n", e.Request)
 	}

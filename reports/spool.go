@@ -210,6 +210,7 @@ func appendSpooled(b []byte, c *Check) []byte {
 	b = spoolStrings(b, e.States)
 	b = spoolString(b, e.ResponseEncoding)
 	b = binary.AppendVarint(b, e.ResponseWireBytes)
+	b = spoolStrings(b, e.Retries)
 	return binary.AppendVarint(b, int64(e.Elapsed))
 }
 
@@ -334,6 +335,7 @@ func decodeSpooled(rec string) (Check, error) {
 	e.States = r.strings()
 	e.ResponseEncoding = r.string()
 	e.ResponseWireBytes = r.varint()
+	e.Retries = r.strings()
 	e.Elapsed = time.Duration(r.varint())
 	if r.err || len(r.s) != 0 {
 		return Check{}, errSpoolCorrupt
