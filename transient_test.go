@@ -78,7 +78,7 @@ func TestTransientFaults(t *testing.T) {
 			p, dir := newFaultProxy(t, reference.ProfileExchange, c.fault), t.TempDir()
 			target, filter := []string{"--target", p.URL}, "lifecycle && !ews"
 			if c.ews {
-				target, filter = []string{"--ews-target", p.EWSURL}, "E10 || E11 || E12"
+				target, filter = []string{"--ews-target", p.EWSURL}, "E4 || E8"
 			}
 			args := append(append([]string{"run"}, target...), "--dial-string", reference.DefaultDialString, "--entry-id", reference.DefaultEntryID,
 				"--report-dir", dir, "--poll-interval", "10ms", "--poll-limit", "20", "--label-filter", filter)
