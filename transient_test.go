@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/umconform/umconform/reference"
 )
@@ -156,5 +157,31 @@ func TestThrottledTooLong(t *testing.T) {
 	}
 	if int(p.pops.Load()) != r.CallsPlaced {
 		t.Errorf("the target saw %d PlayOnPhone requests, the report says %d placed: one was sent again", p.pops.Load(), r.CallsPlaced)
+	}
+}
+
+// TestRestartSurvived: a target whose listener goes down for 2 s in the middle of a run
+// (connections refused, as while a server restarts) is waited for: the requests that met
+// it are sent again once it listens again, nothing fails or errs, and the run says what
+// it cost.
+func TestRestartSurvived(t *testing.T) {
+	t.Parallel()
+	var p *faultProxy
+	var once atomic.Bool
+	p, dir := newFaultProxy(t, reference.ProfileExchange, func(w http.ResponseWriter, r *http.Request, body []byte, n int) bool {
+		if !readQuestion.Match(body) || once.Swap(true) {
+			return false
+		}
+		p.down(2 * time.Second)
+		reset(w) // the question that met the restart: a reset, sent again
+		return true
+	}), t.TempDir()
+	res := umconform(t, nil, "run", "--target", p.URL, "--dial-string", reference.DefaultDialString, "--entry-id", reference.DefaultEntryID,
+		"--report-dir", dir, "--poll-interval", "10ms", "--poll-limit", "20", "--label-filter", "lifecycle && !ews")
+	if res.code != 0 {
+		t.Errorf("exit %d, want 0\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+	}
+	if !strings.Contains(res.stdout, "Transient faults: ") || !strings.Contains(res.stdout, "refused connections") {
+		t.Errorf("the console does not account for the refused connections:\n%s", tail(res.stdout))
 	}
 }
