@@ -185,3 +185,35 @@ func TestRestartSurvived(t *testing.T) {
 		t.Errorf("the console does not account for the refused connections:\n%s", tail(res.stdout))
 	}
 }
+
+// TestX3AsksAgain: when the question about the live call after a hostile request gets no
+// complete response once (here an answer cut short, which is not sent again by itself),
+// X3 asks again before it blames the hostile request: a correct server passes.
+func TestX3AsksAgain(t *testing.T) {
+	t.Parallel()
+	var hostile, cut atomic.Bool
+	p, dir := newFaultProxy(t, reference.ProfileExchange, func(w http.ResponseWriter, r *http.Request, body []byte, n int) bool {
+		if strings.Contains(string(body), "<!DOCTYPE") {
+			hostile.Store(true)
+			return false
+		}
+		if !hostile.Load() || !readQuestion.Match(body) || cut.Swap(true) {
+			return false
+		}
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err == nil { // an answer cut short: 40 bytes of the 400 it declares
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: 400\r\n\r\n<?xml version=\"1.0\" encoding=\"utf-8\"?>")
+			buf.Flush()
+			conn.Close()
+		}
+		return true
+	}), t.TempDir()
+	res := umconform(t, nil, "run", "--target", p.URL, "--dial-string", reference.DefaultDialString, "--entry-id", reference.DefaultEntryID,
+		"--report-dir", dir, "--label-filter", "X3 && !ews", "--focus", `after xxe-canary`)
+	if res.code != 0 || !cut.Load() {
+		t.Errorf("exit %d, want 0 (answer cut: %v)\n%s\n%s", res.code, cut.Load(), tail(res.stdout), res.stderr)
+	}
+	if !strings.Contains(string(mustRead(t, filepath.Join(dir, "report.json"))), "asked again before judging X3") {
+		t.Errorf("the X3 check's evidence does not say the question was asked again")
+	}
+}
