@@ -110,6 +110,9 @@ func TestTransientFaults(t *testing.T) {
 			if !strings.Contains(res.stdout, "Transient faults: ") || !strings.Contains(res.stdout, c.want) {
 				t.Errorf("the console does not account for the retries:\n%s", tail(res.stdout))
 			}
+			if junit := string(mustRead(t, filepath.Join(dir, "junit.xml"))); !strings.Contains(junit, `<property name="retries" value="`) {
+				t.Errorf("junit.xml has no retries property")
+			}
 			shown := 0
 			for _, ch := range report.Checks {
 				if strings.Contains(strings.Join(ch.Evidence.Retries, "\n"), "sent it again") {

@@ -129,6 +129,9 @@ func newJUnitBuilder(run Run) *junitBuilder {
 	if partial := run.Selection.Partial(); partial != "" {
 		j.props = append(j.props, junitProperty{"selection", partial})
 	}
+	if run.Retries != "" { // what a busy or restarting target cost: retry.go in suites
+		j.props = append(j.props, junitProperty{"retries", run.Retries})
+	}
 	return j
 }
 
