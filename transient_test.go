@@ -169,16 +169,17 @@ func TestThrottledTooLong(t *testing.T) {
 // it cost.
 func TestRestartSurvived(t *testing.T) {
 	t.Parallel()
-	var p *faultProxy
+	var proxy atomic.Pointer[faultProxy] // set once started, read by its handler
 	var once atomic.Bool
 	p, dir := newFaultProxy(t, reference.ProfileExchange, func(w http.ResponseWriter, r *http.Request, body []byte, n int) bool {
 		if !readQuestion.Match(body) || once.Swap(true) {
 			return false
 		}
-		p.down(2 * time.Second)
+		proxy.Load().down(2 * time.Second)
 		reset(w) // the question that met the restart: a reset, sent again
 		return true
 	}), t.TempDir()
+	proxy.Store(p)
 	res := umconform(t, nil, "run", "--target", p.URL, "--dial-string", reference.DefaultDialString, "--entry-id", reference.DefaultEntryID,
 		"--report-dir", dir, "--poll-interval", "10ms", "--poll-limit", "20", "--label-filter", "lifecycle && !ews")
 	if res.code != 0 {
