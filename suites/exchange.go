@@ -225,7 +225,10 @@ func (s *Sender) validate(ex *Exchange) {
 // A transient fault (a busy answer, a refused or reset connection) is met by sending the
 // request again when that is safe, and a busy answer that persists is an error: retry.go.
 func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values) *Exchange {
-	held := s.retry.hold(ctx)
+	held, err := s.retry.hold(ctx)
+	if err != nil {
+		return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+	}
 	ex := s.retry.after(ctx, s.post(ctx, f, v), f, func() *Exchange { return s.post(ctx, f, v) })
 	if held != "" {
 		ex.Retries = append([]string{held}, ex.Retries...)

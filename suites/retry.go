@@ -154,9 +154,9 @@ func streakBackoff(n int) time.Duration {
 // hold waits, before a request, until the wait the last busy answer asked for is over, and
 // backs off while the exchanges before it met transient faults; it says so, for the
 // exchange's evidence ("" when it did not wait).
-func (r *retrier) hold(ctx context.Context) string {
+func (r *retrier) hold(ctx context.Context) (string, error) {
 	if r == nil {
-		return ""
+		return "", nil
 	}
 	r.mu.Lock()
 	asked := time.Until(r.holdUntil)
@@ -166,13 +166,15 @@ func (r *retrier) hold(ctx context.Context) string {
 	}
 	r.mu.Unlock()
 	if wait <= 0 {
-		return ""
+		return "", nil
 	}
-	sleep(ctx, wait)
+	if !sleep(ctx, wait) { // not sent: a request sent with no time left would be judged a timeout
+		return "", &TransportError{Kind: "interrupted", Err: fmt.Errorf("not sent: the check's time ran out while it waited %v for a busy or restarting target: %w", wait.Round(time.Millisecond), context.Cause(ctx))}
+	}
 	if wait == asked {
-		return fmt.Sprintf("waited %s before sending it, as an earlier busy answer asked", wait.Round(time.Millisecond))
+		return fmt.Sprintf("waited %s before sending it, as an earlier busy answer asked", wait.Round(time.Millisecond)), nil
 	}
-	return fmt.Sprintf("waited %s before sending it: the requests before it met transient faults", wait.Round(time.Millisecond))
+	return fmt.Sprintf("waited %s before sending it: the requests before it met transient faults", wait.Round(time.Millisecond)), nil
 }
 
 // take books a wait against the budget: false when maxWait or the budget forbids it.
@@ -247,6 +249,8 @@ func (r *retrier) after(ctx context.Context, ex *Exchange, f fixtures.Fixture, a
 			why = "not sent again: it places or ends a call, or is a hostile probe, and the server may have received it"
 		case attempt > maxRetries:
 			why = fmt.Sprintf("sent %d times, %d of them after waiting", attempt, maxRetries)
+		case pastDeadline(ctx, wait):
+			why = fmt.Sprintf("not sent again: the wait, %v, is past the time the check has left", wait)
 		case !r.take(wait):
 			why = fmt.Sprintf("not sent again: the wait, %v, is past what a run waits (%v at a time, %v in all)", wait, maxWait, waitBudget)
 		default:
@@ -293,6 +297,12 @@ type busyError struct{ answer string }
 
 func (e *busyError) Error() string {
 	return fmt.Sprintf("the target is busy or throttling requests (%s), which breaks no rule: %s", e.answer, throttledAdvice)
+}
+
+// pastDeadline says whether waiting d would outlast ctx.
+func pastDeadline(ctx context.Context, d time.Duration) bool {
+	end, ok := ctx.Deadline()
+	return ok && time.Until(end) < d
 }
 
 // cmp0 is a, or b when a is 0.

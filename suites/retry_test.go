@@ -93,6 +93,21 @@ func TestRetrierSendsAgainOnlyWhatIsSafe(t *testing.T) {
 			t.Errorf("%s: sent again %d times, error %q, retries %q; want %d, %q and the retries said", c.name, sent, gotKind, ex.Retries, c.sent, c.errKind)
 		}
 	}
+	// A wait past the time the check has left is not made: the exchange is an error at once.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if ex := (&retrier{}).after(ctx, &Exchange{Status: 503, Header: http.Header{"Retry-After": {"5"}}}, question, func() *Exchange { t.Error("sent again past the deadline"); return ok() }); ex.Err == nil {
+		t.Error("a busy answer with no time left to wait is no error")
+	}
+	// A request held for a busy target with no time left is not sent: sent late, it would
+	// be judged a timeout (X5).
+	held := &retrier{}
+	held.holdFor(time.Second)
+	hctx, hcancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer hcancel()
+	if _, err := held.hold(hctx); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("held past the check's time: %v, want an interrupted exchange", err)
+	}
 	// A fault that persists: three attempts, then an error that says it was throttled.
 	r := &retrier{}
 	sent := 0
