@@ -110,6 +110,9 @@ func TestTransientFaults(t *testing.T) {
 			if !strings.Contains(res.stdout, "Transient faults: ") || !strings.Contains(res.stdout, c.want) {
 				t.Errorf("the console does not account for the retries:\n%s", tail(res.stdout))
 			}
+			if html := string(mustRead(t, filepath.Join(dir, "report.html"))); !strings.Contains(html, "<dt>Transient faults</dt>") {
+				t.Errorf("report.html does not account for the retries")
+			}
 			if junit := string(mustRead(t, filepath.Join(dir, "junit.xml"))); !strings.Contains(junit, `<property name="retries" value="`) {
 				t.Errorf("junit.xml has no retries property")
 			}
