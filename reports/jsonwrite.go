@@ -99,6 +99,10 @@ func appendRunJSONHead(b []byte, r Run) []byte {
 		b = jsonField(b, 1, "stopped", false)
 		b = appendJSONString(b, r.Stopped)
 	}
+	if r.Retries != "" {
+		b = jsonField(b, 1, "retries", false)
+		b = appendJSONString(b, r.Retries)
+	}
 	return b
 }
 
@@ -197,6 +201,10 @@ func appendEvidenceJSON(b []byte, d int, e Evidence) []byte {
 	if e.CallState != "" {
 		field("call_state")
 		b = appendJSONString(b, e.CallState)
+	}
+	if len(e.Retries) > 0 {
+		field("retries")
+		b = appendJSONStrings(b, d, e.Retries)
 	}
 	if len(e.Violations) > 0 {
 		field("violations")

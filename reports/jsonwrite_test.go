@@ -28,14 +28,14 @@ const tricky = "quote \" backslash \\ <tag> & \x00\x01\x1f\x7f \b\f\n\r\t invali
 func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 	full := sampleRun()
 	odd := full
-	odd.Name, odd.Target, odd.Stopped = tricky, tricky, tricky
+	odd.Name, odd.Target, odd.Stopped, odd.Retries = tricky, tricky, tricky, tricky
 	odd.Duration = 500 * time.Nanosecond // below 1e-6 s: exponent form
 	odd.Checks = append([]Check(nil), full.Checks...)
 	odd.Checks = append(odd.Checks,
 		Check{Name: tricky, Requirements: []string{"T1", tricky}, Level: "MUST", Area: tricky, Verdict: Failed,
 			Message: tricky, Fixture: tricky, FixtureFile: tricky, Duration: 3 * time.Nanosecond,
 			Evidence: Evidence{Request: tricky, Status: 599, Response: tricky, ResponseBytes: 1 << 40, ResponseSHA256: tricky, States: []string{"Idle", tricky},
-				ResponseEncoding: tricky, ResponseWireBytes: 1 << 33, CallState: tricky,
+				ResponseEncoding: tricky, ResponseWireBytes: 1 << 33, CallState: tricky, Retries: []string{tricky, "attempt 2"},
 				Violations: []string{"6: /a/b: " + tricky, tricky, "0: : no path"}}},
 		Check{Name: "empty evidence", Verdict: Passed},
 		Check{Name: "expected", Requirements: []string{"L3"}, Scenario: tricky, Verdict: ExpectedFailure, Message: tricky,

@@ -137,6 +137,9 @@ func newJUnitBuilder(run Run) *junitBuilder {
 	if partial := run.Selection.Partial(); partial != "" {
 		j.props = append(j.props, junitProperty{"selection", partial})
 	}
+	if run.Retries != "" { // what a busy or restarting target cost: retry.go in suites
+		j.props = append(j.props, junitProperty{"retries", run.Retries})
+	}
 	return j
 }
 
@@ -274,6 +277,9 @@ func (e Evidence) text() string {
 		for _, v := range e.Violations {
 			fmt.Fprintf(&b, "  %s\n", v)
 		}
+	}
+	if len(e.Retries) > 0 {
+		fmt.Fprintf(&b, "transient faults and retries:\n  %s\n", strings.Join(e.Retries, "\n  "))
 	}
 	if e.Request != "" {
 		fmt.Fprintf(&b, "request sent:\n%s\n", e.Request)

@@ -85,6 +85,7 @@ func Merge(parts []Part) (Run, error) {
 	merged.Expectations = nil
 	merged.CallsPlaced = 0 // every shard placed its own: the sum is what the target saw
 	total := 0
+	var retries []string
 	end := first.Run.Started.Add(first.Run.Duration)
 	for _, p := range parts {
 		total += len(p.Run.Checks)
@@ -94,7 +95,11 @@ func Merge(parts []Part) (Run, error) {
 		}
 		merged.Expectations = mergeExpectations(merged.Expectations, p.Run.Expectations)
 		merged.CallsPlaced += p.Run.CallsPlaced
+		if p.Run.Retries != "" { // each shard's own account, named by its report
+			retries = append(retries, p.Path+": "+p.Run.Retries)
+		}
 	}
+	merged.Retries = strings.Join(retries, "; ")
 	merged.Duration = end.Sub(merged.Started) // the wall time from the first shard's start to the last one's end
 	// A run lists its checks by name (suites.sortByName), and names are unique within a
 	// run: merging the shards' sorted lists gives the unsharded run's order without

@@ -40,6 +40,7 @@ func TestMergeGivesTheUnshardedRun(t *testing.T) {
 	parts := shardsOf(whole, 4, byFixture)
 	parts[1].Run.Expectations = []Expectation{{Requirement: "S2", Reason: "r", Expires: "2027-01-01", Source: "e.yaml:1"}}
 	parts[3].Run.Expectations = []Expectation{{Requirement: "S2", Reason: "r", Expires: "2027-01-01", Source: "e.yaml:1", Expired: true}}
+	parts[3].Run.Retries = "1 requests sent again after transient faults (1 reset connections); 100ms spent waiting"
 	slices.Reverse(parts)               // the order given does not matter
 	slices.Reverse(parts[2].Run.Checks) // nor a shard's own order
 
@@ -69,6 +70,9 @@ func TestMergeGivesTheUnshardedRun(t *testing.T) {
 	}
 	if len(merged.Expectations) != 1 || !merged.Expectations[0].Expired {
 		t.Errorf("expectations %+v, want the one entry, expired (one shard ran after its day)", merged.Expectations)
+	}
+	if merged.Retries != "shard-4/report.json: "+parts[0].Run.Retries {
+		t.Errorf("retries %q, want shard 4's account, named", merged.Retries)
 	}
 	if p := merged.Selection.Partial(); !strings.HasPrefix(p, "merged from 4 shards: shard-1/report.json") {
 		t.Errorf("Partial() = %q", p)

@@ -55,6 +55,11 @@ type Evidence struct {
 	// rang), and a rerun places a new call.
 	CallState string `json:"call_state,omitempty"`
 
+	// Retries says how the exchange met transient faults (a busy answer, a refused or
+	// reset connection), attempt by attempt, and was sent again or not, and any wait
+	// before it was sent: the cost of a busy target, shown where it was paid.
+	Retries []string `json:"retries,omitempty"`
+
 	// Elapsed is the time of the exchange the check judged (request sent to response
 	// read), when it judged one: exchanges are fetched ahead of their checks and shared,
 	// so the time spent judging says nothing of the target. The check's Duration takes it.
@@ -172,7 +177,11 @@ type Run struct {
 	Expectations []Expectation `json:"expectations,omitempty"`
 	// Stopped says why the run stopped sending requests before its end (the target was
 	// unreachable, or stopped answering); the checks it could not make are errors.
-	Stopped string  `json:"stopped,omitempty"`
+	Stopped string `json:"stopped,omitempty"`
+	// Retries accounts for the requests sent again after transient faults (a busy
+	// answer, a refused or reset connection) and the time spent waiting for the target;
+	// "" when there were none.
+	Retries string  `json:"retries,omitempty"`
 	Checks  []Check `json:"checks"`
 	// Rerun is the command that makes this run's checks again against the same target,
 	// without a filter (see RerunCommand); it names credentials only by where they are

@@ -211,6 +211,7 @@ func appendSpooled(b []byte, c *Check) []byte {
 	b = spoolString(b, e.ResponseEncoding)
 	b = binary.AppendVarint(b, e.ResponseWireBytes)
 	b = spoolString(b, e.CallState)
+	b = spoolStrings(b, e.Retries)
 	return binary.AppendVarint(b, int64(e.Elapsed))
 }
 
@@ -336,6 +337,7 @@ func decodeSpooled(rec string) (Check, error) {
 	e.ResponseEncoding = r.string()
 	e.ResponseWireBytes = r.varint()
 	e.CallState = r.string()
+	e.Retries = r.strings()
 	e.Elapsed = time.Duration(r.varint())
 	if r.err || len(r.s) != 0 {
 		return Check{}, errSpoolCorrupt

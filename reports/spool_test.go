@@ -26,7 +26,7 @@ func spoolRun() Run {
 		{Name: "[C1 C2] both", Requirements: []string{"C1", "C2"}, Verdict: Info, Message: "m"},
 		{Name: "no bracket at all", Verdict: Error, Message: "broken fixture"},
 		{Name: "[Z9] unknown requirement", Requirements: []string{"Z9"}, Verdict: Skipped, Message: "budget"},
-		{Name: "[S1] a-first: ok", Requirements: []string{"S1"}, Level: "MUST", Area: "schema", Verdict: Passed, Evidence: Evidence{Violations: []string{}, States: []string{"Idle"}, ResponseBytes: 1 << 40, ResponseSHA256: "ab"}},
+		{Name: "[S1] a-first: ok", Requirements: []string{"S1"}, Level: "MUST", Area: "schema", Verdict: Passed, Evidence: Evidence{Violations: []string{}, States: []string{"Idle"}, ResponseBytes: 1 << 40, ResponseSHA256: "ab", Retries: []string{"attempt 1: HTTP 503; waited 1s and sent it again"}}},
 		{Name: "[S1] a-first: ok", Requirements: []string{}, Level: "MUST", Area: "schema", Verdict: Passed, Message: "same name, later"},
 		{Name: "[T2] \x00<&>\"' unicode é ☎", Requirements: []string{"T2"}, Verdict: Failed, Message: "line\r\nnext\u2028", Evidence: Evidence{CallState: "the shared call Q0FMTA==, placed 12ms before this request, not yet asked about"}},
 	}
@@ -141,8 +141,8 @@ func TestSpoolKeepsEveryField(t *testing.T) {
 	if n := reflect.TypeFor[Check]().NumField(); n != 13 {
 		t.Errorf("Check has %d fields, the spool encodes 13: add the new one to appendSpooled and decodeSpooled", n)
 	}
-	if n := reflect.TypeFor[Evidence]().NumField(); n != 11 {
-		t.Errorf("Evidence has %d fields, the spool encodes 11", n)
+	if n := reflect.TypeFor[Evidence]().NumField(); n != 12 {
+		t.Errorf("Evidence has %d fields, the spool encodes 12", n)
 	}
 	if _, err := decodeSpooled("\x05ab"); err == nil {
 		t.Error("a damaged record was read")

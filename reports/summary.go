@@ -64,6 +64,9 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 	if run.Stopped != "" {
 		fmt.Fprintf(w, "\nThe run stopped sending requests: %s\n", run.Stopped)
 	}
+	if run.Retries != "" {
+		fmt.Fprintf(w, "\nTransient faults: %s\n", run.Retries)
+	}
 	n := run.Counts()
 	if _, err := fmt.Fprintf(w, "\n%s against %s: %s (%.1fs)\n", plural(run.Total(), "check", "checks"), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
 		return err
@@ -164,6 +167,9 @@ func writeCheckDetail(w io.Writer, c Check, headline bool, indent string) {
 		fmt.Fprintf(w, "%s%-9s %s\n", indent, f.Name+":", f.Value)
 	}
 	ev := c.Evidence
+	if len(ev.Retries) > 0 {
+		fmt.Fprintf(w, "%sretries:  %s\n", indent, strings.Join(ev.Retries, "; "))
+	}
 	if len(ev.States) > 0 {
 		fmt.Fprintf(w, "%sstates:   %s\n", indent, strings.Join(ev.States, " → "))
 	}

@@ -221,6 +221,7 @@ func NewEnv(cfg Config) (*Env, error) {
 	e.runCtx, e.stopRun = context.WithCancel(context.Background())
 	e.breaker.limit = breakerLimit
 	e.sender.late = &e.breaker.late
+	e.sender.retry = &retrier{}
 	e.calls.max = cfg.MaxCalls
 	e.breaker.err = cfg.Preflight
 	return e, nil
@@ -479,7 +480,7 @@ func (b *breaker) record(err error) {
 		return
 	}
 	switch te.Kind {
-	case "timeout", "refused", "reset", "truncated", "tls", "other":
+	case "timeout", "refused", "reset", "truncated", "tls", "busy", "other":
 	default: // the harness's own trouble, or the breaker's own error
 		return
 	}
@@ -490,13 +491,16 @@ func (b *breaker) record(err error) {
 	b.streak[te.Kind]++
 	if b.n >= b.limit && b.err == nil {
 		b.err = &TransportError{Kind: "stopped", Err: fmt.Errorf("the target stopped answering: %s in a row (the last: %v); not sent", b.describe(), te)}
+		if be := (*busyError)(nil); b.streak["busy"] == b.n && errors.As(te, &be) { // answering, but throttled: retry.go
+			b.err = &TransportError{Kind: "stopped", Err: fmt.Errorf("the target is throttling the run: %s in a row, after retries and the waits it asked for (the last: %s); not sent: %s", b.describe(), be.answer, throttledAdvice)}
+		}
 	}
 }
 
 // failureNames name each kind of transport failure in the plural, for the breaker's message.
 var failureNames = map[string]string{
 	"timeout": "timeouts", "refused": "refused connections", "reset": "reset connections",
-	"truncated": "truncated or oversized responses", "tls": "TLS failures", "other": "transport failures",
+	"truncated": "truncated or oversized responses", "tls": "TLS failures", "busy": "busy or throttling answers", "other": "transport failures",
 }
 
 // describe says what the current run of failures was: "5 timeouts", or "5 requests without
@@ -508,7 +512,7 @@ func (b *breaker) describe() string {
 		}
 	}
 	var parts []string
-	for _, kind := range []string{"timeout", "refused", "reset", "truncated", "tls", "other"} {
+	for _, kind := range []string{"timeout", "refused", "reset", "truncated", "tls", "busy", "other"} {
 		if n := b.streak[kind]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, failureNames[kind]))
 		}
@@ -565,6 +569,7 @@ func (e *Env) newRun() reports.Run {
 		CallsPlaced:      e.Placed(),
 		MaxCalls:         e.cfg.MaxCalls,
 		Stopped:          e.Stopped(),
+		Retries:          e.Retries(),
 		Rerun:            e.cfg.Rerun,
 	}
 }

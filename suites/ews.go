@@ -72,6 +72,7 @@ func newEWSEnv(c Config) (*ewsEnv, error) {
 		sender: &Sender{Target: c.EWS.Target, Client: c.Client, Headers: c.Headers, Timeout: c.Timeout, Validator: c.EWS.Validator}}
 	w.breaker.limit = breakerLimit
 	w.sender.late = &w.breaker.late
+	w.sender.retry = &retrier{}
 	w.breaker.err = c.EWS.Preflight
 	return w, nil
 }

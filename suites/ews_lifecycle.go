@@ -217,7 +217,7 @@ func (e *Env) declareCrossAPI() {
 							cut.callTrace = t
 							return judgeE14(&cut)
 						})("E14", ct.callTrace); ex != nil {
-							ev = exchangeEvidence(ex, ev.States)
+							ev = exchangeEvidence(ex, ev.States, ev.Retries...)
 						}
 					}
 					ev.States = crossStates(ct)

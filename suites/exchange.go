@@ -79,6 +79,11 @@ type Exchange struct {
 	// so a rerun that passes is no mystery.
 	CallState string
 
+	// Retries says, attempt by attempt, how the request met transient faults (a busy
+	// answer, a refused or reset connection) and was sent again, or why not, and any wait
+	// before it was sent: retry.go. Empty when it was sent once, at once.
+	Retries []string
+
 	rendered []byte // the request as sent, until Check redacts it into Request
 	// requestBytes is the length of the request once Check has shortened Request.
 	requestBytes int
@@ -95,7 +100,7 @@ type Exchange struct {
 // TransportError says why an exchange has no complete response. Except for the timeout
 // requirement (X5), it means the run cannot judge the target.
 type TransportError struct {
-	Kind string // "timeout", "refused", "reset", "truncated", "tls", "interrupted", "stopped" (by the breaker), "other"
+	Kind string // "timeout", "refused", "reset", "truncated", "tls", "interrupted", "stopped" (by the breaker), "busy" (throttled: retry.go), "other"
 	Err  error
 }
 
@@ -139,6 +144,9 @@ type Sender struct {
 	// late, when set, lets an exchange that outlives Timeout read on for a grace, to tell a
 	// late answer from silence (late.go).
 	late *lateness
+	// retry, when set, sends a request again after a transient fault when that is safe,
+	// and holds requests while the target asks to wait (retry.go).
+	retry *retrier
 }
 
 // Send renders f with v, posts it and validates the response. Transport problems are
@@ -219,7 +227,22 @@ func (s *Sender) validate(ex *Exchange) {
 
 // Post is Send without Check: Exchange.Request and Result stay empty until Check, which
 // renders the request for the evidence then (Fixture.Build sends it without rendering).
+// A transient fault (a busy answer, a refused or reset connection) is met by sending the
+// request again when that is safe, and a busy answer that persists is an error: retry.go.
 func (s *Sender) Post(ctx context.Context, f fixtures.Fixture, v fixtures.Values) *Exchange {
+	held, err := s.retry.hold(ctx)
+	if err != nil {
+		return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+	}
+	ex := s.retry.after(ctx, s.post(ctx, f, v), f, func() *Exchange { return s.post(ctx, f, v) })
+	if held != "" {
+		ex.Retries = append([]string{held}, ex.Retries...)
+	}
+	return ex
+}
+
+// post sends the request once.
+func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values) *Exchange {
 	ex := &Exchange{Fixture: f, Operation: f.Operation(), values: &v}
 	req, err := f.Build(s.Target, v, s.Headers)
 	if err != nil {

@@ -618,7 +618,7 @@ func apartJudge(api callAPI, id string, run func(context.Context) ([]*callTrace,
 		if err != nil {
 			return cannotJudge("the calls were not followed to their end: %v", err), reports.Evidence{}
 		}
-		var ev reports.Evidence
+		ev := reports.Evidence{Retries: traceRetries(traces...)}
 		for i, t := range traces {
 			ev.States = append(ev.States, fmt.Sprintf("call %d (%s): %s", i+1, t.CallID, strings.Join(t.states(), " → ")))
 		}
@@ -714,7 +714,7 @@ func traceJudgeBy(id string, run func(context.Context) ([]*callTrace, error), ju
 				}
 			case !o.Pass:
 				if ex := breaking(id, t); ex != nil {
-					ev = exchangeEvidence(ex, ev.States)
+					ev = exchangeEvidence(ex, ev.States, ev.Retries...)
 				}
 				return o, ev
 			default:
@@ -724,7 +724,7 @@ func traceJudgeBy(id string, run func(context.Context) ([]*callTrace, error), ju
 		if unjudged != nil {
 			return *unjudged, unjudgedEv
 		}
-		ev := reports.Evidence{}
+		ev := reports.Evidence{Retries: traceRetries(traces...)}
 		if len(traces) == 1 {
 			ev = traceEvidence(traces[0])
 		}
@@ -771,17 +771,40 @@ func breakingExchange(id string, t *callTrace) *Exchange {
 	return nil
 }
 
-// exchangeEvidence is an exchange's evidence with a call's states.
-func exchangeEvidence(ex *Exchange, states []string) reports.Evidence {
+// exchangeEvidence is an exchange's evidence with a call's states, and with the retries of
+// the call's exchanges when given (traceRetries) in place of the exchange's own.
+func exchangeEvidence(ex *Exchange, states []string, retries ...string) reports.Evidence {
 	ev := evidence(ex) // a copy: the exchange keeps its own
 	ev.States = states
+	if len(retries) > 0 {
+		ev.Retries = retries
+	}
 	return ev
 }
 
-// traceEvidence shows the call's states and its last GetCallInfo exchange.
+// traceEvidence shows the call's states and its last GetCallInfo exchange, and the retries
+// of any of its exchanges.
 func traceEvidence(t *callTrace) reports.Evidence {
 	if n := len(t.Polls); n > 0 {
-		return exchangeEvidence(t.Polls[n-1], t.states())
+		return exchangeEvidence(t.Polls[n-1], t.states(), traceRetries(t)...)
 	}
-	return reports.Evidence{States: t.states()}
+	return reports.Evidence{States: t.states(), Retries: traceRetries(t)}
+}
+
+// traceRetries are the retries and waits of every exchange of the calls' traces, each named
+// by its operation and place: what a busy target cost, shown on the checks of its calls.
+func traceRetries(traces ...*callTrace) []string {
+	var out []string
+	for k, t := range traces {
+		for i, ex := range t.All {
+			for _, r := range ex.Retries {
+				where := fmt.Sprintf("request %d of the call", i+1)
+				if len(traces) > 1 {
+					where = fmt.Sprintf("request %d of call %d", i+1, k+1)
+				}
+				out = append(out, fmt.Sprintf("%s (%s): %s", ex.Operation, where, r))
+			}
+		}
+	}
+	return out
 }

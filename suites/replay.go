@@ -277,7 +277,7 @@ func (e *Env) replayJudge(fixtureID, variantOf, id string) func(SpecContext) (Ou
 func evidence(ex *Exchange) reports.Evidence {
 	ex.evidenceOnce.Do(func() {
 		ex.evidence = reports.Evidence{Request: excerpt(ex.Request, keptRequestBytes, int64(ex.requestLen())), Status: ex.Status,
-			Response: excerpt(ex.Body, keptBodyBytes, ex.bodyLen()), Elapsed: ex.Duration, CallState: ex.CallState}
+			Response: excerpt(ex.Body, keptBodyBytes, ex.bodyLen()), Elapsed: ex.Duration, CallState: ex.CallState, Retries: ex.Retries}
 		if n := ex.bodyLen(); n != int64(len(ex.Body)) || len(ex.Body) > keptBodyBytes {
 			ex.evidence.ResponseBytes = max(n, 0) // 0, left out, when unknown
 			ex.evidence.ResponseSHA256 = ex.BodySHA256

@@ -195,6 +195,13 @@ func (e *Env) runProbe(ctx context.Context, api callAPI, p probe, withCall bool)
 	if r.callErr == nil {
 		var a answer
 		r.healthy, a = api.query(ctx, r.callID, len(r.baseline))
+		// A follow-up that met no complete response is asked once more before X3 blames
+		// the hostile request for it: a reset or a timeout may be the network's (a
+		// balancer's idle close), and the question changes nothing.
+		if first := r.healthy; noAnswer(first) {
+			r.healthy, a = api.query(ctx, r.callID, len(r.baseline))
+			r.healthy.Retries = append([]string{fmt.Sprintf("the first %s after the hostile request got no complete response (%v): asked again before judging X3", api.ask, first.Err)}, r.healthy.Retries...)
+		}
 		// A call the hostile request spoiled is no call to share: the next probe places
 		// a new one. A healthy answer keeps it for the next.
 		if r.healthy.Err != nil || !a.isInfo() || a.State == stateDisconnected {
@@ -253,9 +260,23 @@ func (e *Env) awaitCall(ctx context.Context, api callAPI, r *robustRun) (answer,
 	return a, fmt.Errorf("the new call was never reported: %d %s answers without call information (last: %s)", baselinePolls, api.ask, a)
 }
 
+// noAnswer says whether ex met a transport failure X3 would blame on the hostile request.
+func noAnswer(ex *Exchange) bool {
+	var te *TransportError
+	if !errors.As(ex.Err, &te) {
+		return false
+	}
+	switch te.Kind {
+	case "timeout", "refused", "reset", "truncated":
+		return true
+	}
+	return false
+}
+
 // judgeX3: the GetCallInfo after the hostile request is valid call information. The server
-// answered the same question before it, so a timeout or a refused or dropped connection now
-// is the hostile request's doing: a failure, not a reason not to judge.
+// answered the same question before it, so a timeout or a refused or dropped connection now,
+// when asking again met one too, is the hostile request's doing: a failure, not a reason not
+// to judge. A busy answer is not: the target is throttling, and X3 cannot be judged.
 func judgeX3(r *robustRun) Outcome {
 	switch {
 	case r.err != nil:
@@ -266,12 +287,8 @@ func judgeX3(r *robustRun) Outcome {
 		return cannotJudge("no question about the call was sent after the hostile request")
 	}
 	ex := r.healthy
-	var te *TransportError
-	if errors.As(ex.Err, &te) {
-		switch te.Kind {
-		case "timeout", "refused", "reset", "truncated":
-			return fail("call information for the live call, as before the hostile request", te.Error(), "the "+r.api.ask+" after the hostile request")
-		}
+	if noAnswer(ex) { // asked twice (runProbe), sent again after resets (retry.go)
+		return fail("call information for the live call, as before the hostile request", ex.Err.Error(), "the "+r.api.ask+"s after the hostile request")
 	}
 	if o, stop := transportProblem(ex); stop {
 		return o

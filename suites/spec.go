@@ -202,7 +202,7 @@ func (e *Env) judge(ctx SpecContext, c checkSpec, p PlannedCheck) reports.Check 
 	}
 	rec.Verdict, rec.Message = e.verdict(req, c, out)
 	if rec.Verdict == reports.Passed && !c.keepEvidence {
-		rec.Evidence = reports.Evidence{States: rec.Evidence.States}
+		rec.Evidence = reports.Evidence{States: rec.Evidence.States, Retries: rec.Evidence.Retries} // the cost of a busy target stays visible
 	}
 	if e.cfg.Grade != nil {
 		e.cfg.Grade(&rec)
