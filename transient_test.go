@@ -224,3 +224,41 @@ func TestX3AsksAgain(t *testing.T) {
 		t.Errorf("the X3 check's evidence does not say the question was asked again")
 	}
 }
+
+// TestLegalHTTPBehavioursStayClean: what HTTP allows a server to do with its connections is
+// no fault. A server that closes every connection after its answer (Connection: close), and
+// one that closes a kept-alive connection just as a question about a call crosses it (the
+// question then meets the close with no answer byte, as behind a balancer's idle timeout),
+// both pass a run with nothing failed or erred: the harness opens a new connection, and
+// sends such a question again.
+func TestLegalHTTPBehavioursStayClean(t *testing.T) {
+	closing := func(w http.ResponseWriter, r *http.Request, body []byte, n int) bool {
+		w.Header().Set("Connection", "close")
+		return false
+	}
+	var questions atomic.Int32
+	idleClose := func(w http.ResponseWriter, r *http.Request, body []byte, n int) bool {
+		if !readQuestion.Match(body) || questions.Add(1)%4 != 0 {
+			return false
+		}
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close() // a close, not a reset: what a server's idle timeout does
+		}
+		return true
+	}
+	for name, fault := range map[string]faultFunc{"connection close": closing, "idle keep-alive close": idleClose} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p, dir := newFaultProxy(t, reference.ProfileExchange, fault), t.TempDir()
+			res := umconform(t, nil, "run", "--target", p.URL, "--ews-target", p.EWSURL, "--dial-string", reference.DefaultDialString,
+				"--entry-id", reference.DefaultEntryID, "--report-dir", dir, "--poll-interval", "10ms", "--poll-limit", "20",
+				"--label-filter", "lifecycle || L7 || L8 || E7 || E8 || E9 || E10 || E11 || E12 || E17 || E18")
+			if res.code != 0 {
+				t.Errorf("exit %d, want 0\n%s\n%s", res.code, tail(res.stdout), res.stderr)
+			}
+			if n := p.faulted.Load(); name != "connection close" && n == 0 {
+				t.Error("no question crossed a close: the case proves nothing")
+			}
+		})
+	}
+}

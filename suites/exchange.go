@@ -259,6 +259,12 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	if err != nil {
 		ex.Duration = time.Since(start)
 		ex.Err = classify(err)
+		if ex.Err.(*TransportError).Kind == "truncated" {
+			// The connection closed before a whole status line and header arrived: no
+			// answer, as after a reset (a kept-alive connection the server closed as the
+			// request crossed it reads so), and a question is sent again (retry.go).
+			ex.Err = &TransportError{Kind: "reset", Err: err}
+		}
 		return ex
 	}
 	// Closing a body not read to its end closes the connection: the rest of an oversized
