@@ -165,47 +165,36 @@ func appendEvidenceJSON(b []byte, d int, e Evidence) []byte {
 		b = jsonField(b, d, name, first)
 		first = false
 	}
+	// Each field is left out when empty or zero, as encoding/json's omitempty does.
+	str := func(name, v string) {
+		if v != "" {
+			field(name)
+			b = appendJSONString(b, v)
+		}
+	}
+	num := func(name string, v int64) {
+		if v != 0 {
+			field(name)
+			b = strconv.AppendInt(b, v, 10)
+		}
+	}
+	strs := func(name string, v []string) {
+		if len(v) > 0 {
+			field(name)
+			b = appendJSONStrings(b, d, v)
+		}
+	}
 	b = append(b, '{')
-	if e.Request != "" {
-		field("request")
-		b = appendJSONString(b, e.Request)
-	}
-	if e.Status != 0 {
-		field("status")
-		b = strconv.AppendInt(b, int64(e.Status), 10)
-	}
-	if e.Response != "" {
-		field("response")
-		b = appendJSONString(b, e.Response)
-	}
-	if e.ResponseBytes != 0 {
-		field("response_bytes")
-		b = strconv.AppendInt(b, e.ResponseBytes, 10)
-	}
-	if e.ResponseSHA256 != "" {
-		field("response_sha256")
-		b = appendJSONString(b, e.ResponseSHA256)
-	}
-	if len(e.States) > 0 {
-		field("states")
-		b = appendJSONStrings(b, d, e.States)
-	}
-	if e.ResponseEncoding != "" {
-		field("response_encoding")
-		b = appendJSONString(b, e.ResponseEncoding)
-	}
-	if e.ResponseWireBytes != 0 {
-		field("response_wire_bytes")
-		b = strconv.AppendInt(b, e.ResponseWireBytes, 10)
-	}
-	if e.CallState != "" {
-		field("call_state")
-		b = appendJSONString(b, e.CallState)
-	}
-	if len(e.Retries) > 0 {
-		field("retries")
-		b = appendJSONStrings(b, d, e.Retries)
-	}
+	str("request", e.Request)
+	num("status", int64(e.Status))
+	str("response", e.Response)
+	num("response_bytes", e.ResponseBytes)
+	str("response_sha256", e.ResponseSHA256)
+	strs("states", e.States)
+	str("response_encoding", e.ResponseEncoding)
+	num("response_wire_bytes", e.ResponseWireBytes)
+	str("call_state", e.CallState)
+	strs("retries", e.Retries)
 	if len(e.Violations) > 0 {
 		field("violations")
 		b = append(b, "[\n"...)
