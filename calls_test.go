@@ -108,11 +108,7 @@ func readReportCalls(t *testing.T, dir string) reportCalls {
 func TestCallEconomy(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		t.Parallel()
-		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
-		res := umconform(t, nil, c.args(dir)...)
-		if res.code != 0 {
-			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
-		}
+		c, dir, res := passingRun(t, "", nil, func(c *countingTarget, dir string) []string { return c.args(dir) })
 		placed := int(c.pops.Load())
 		t.Logf("%d PlayOnPhone requests of %d requests", placed, c.requests.Load())
 		if placed > 8 || placed == 0 {
@@ -132,11 +128,7 @@ func TestCallEconomy(t *testing.T) {
 	})
 	t.Run("no calls", func(t *testing.T) {
 		t.Parallel()
-		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
-		res := umconform(t, nil, c.args(dir, "--label-filter", "!places-call")...)
-		if res.code != 0 {
-			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
-		}
+		c, dir, _ := passingRun(t, "", nil, func(c *countingTarget, dir string) []string { return c.args(dir, "--label-filter", "!places-call") })
 		if n := c.pops.Load(); n != 0 {
 			t.Errorf("%d PlayOnPhone requests with --label-filter '!places-call', want 0", n)
 		}
@@ -160,11 +152,8 @@ func TestCallEconomy(t *testing.T) {
 // TestCallBudget: --max-calls caps the PlayOnPhone requests the target sees; the checks
 // past the budget are reported as skipped with the reason, not failed, and the run passes.
 func TestCallBudget(t *testing.T) {
-	c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
-	res := umconform(t, []string{"UMCONFORM_MAX_CALLS=3"}, c.args(dir)...)
-	if res.code != 0 {
-		t.Fatalf("exit %d, want 0: skipped checks do not fail a run\n%s\n%s", res.code, tail(res.stdout), res.stderr)
-	}
+	c, dir, _ := passingRun(t, ": skipped checks do not fail a run", []string{"UMCONFORM_MAX_CALLS=3"},
+		func(c *countingTarget, dir string) []string { return c.args(dir) })
 	if n := c.pops.Load(); n > 3 {
 		t.Errorf("%d PlayOnPhone requests with a budget of 3", n)
 	}
@@ -187,9 +176,30 @@ func TestCallBudget(t *testing.T) {
 	}
 }
 
+// passingRun starts a counting target in front of the reference server, runs umconform
+// against it with the arguments args gives for the target and a new report folder, and
+// stops the test unless the run exits 0: each call-economy case counts what a passing run
+// sent. why says why exit 0 is expected when it is not obvious.
+func passingRun(t *testing.T, why string, env []string, args func(c *countingTarget, dir string) []string) (*countingTarget, string, childResult) {
+	t.Helper()
+	c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
+	res := umconform(t, env, args(c, dir)...)
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0%s\n%s\n%s", res.code, why, tail(res.stdout), res.stderr)
+	}
+	return c, dir, res
+}
+
 // bothArgs run against c's UM web service and its EWS endpoint together.
 func (c *countingTarget) bothArgs(dir string, more ...string) []string {
 	return c.args(dir, append([]string{"--ews-target", c.EWSURL}, more...)...)
+}
+
+// ewsArgs run against c's EWS endpoint alone.
+func (c *countingTarget) ewsArgs(dir string) []string {
+	return []string{"run", "--ews-target", c.EWSURL, "--dial-string", reference.DefaultDialString,
+		"--entry-id", reference.DefaultEntryID, "--report-dir", dir, "--timeout", "8s",
+		"--poll-interval", "10ms", "--poll-limit", "20"}
 }
 
 // TestCallEconomyBothAPIs counts, at the target, the PlayOnPhone requests of a run against
@@ -198,11 +208,7 @@ func (c *countingTarget) bothArgs(dir string, more ...string) []string {
 func TestCallEconomyBothAPIs(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		t.Parallel()
-		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
-		res := umconform(t, nil, c.bothArgs(dir)...)
-		if res.code != 0 {
-			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
-		}
+		c, dir, _ := passingRun(t, "", nil, func(c *countingTarget, dir string) []string { return c.bothArgs(dir) })
 		um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath)
 		t.Logf("PlayOnPhone requests: UM %d, EWS %d, of %d requests", um, ews, c.requests.Load())
 		for api, n := range map[string]int{"UM": um, "EWS": ews} {
@@ -216,12 +222,7 @@ func TestCallEconomyBothAPIs(t *testing.T) {
 	})
 	t.Run("ews only", func(t *testing.T) {
 		t.Parallel()
-		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
-		args := append([]string{"run", "--ews-target", c.EWSURL}, c.args(dir)[3:]...) // no --target
-		res := umconform(t, nil, args...)
-		if res.code != 0 {
-			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
-		}
+		c, _, _ := passingRun(t, "", nil, func(c *countingTarget, dir string) []string { return c.ewsArgs(dir) })
 		um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath)
 		t.Logf("PlayOnPhone requests: EWS %d, of %d requests", ews, c.requests.Load())
 		if um != 0 || ews < 1 || ews > 8 {
@@ -230,11 +231,7 @@ func TestCallEconomyBothAPIs(t *testing.T) {
 	})
 	t.Run("no calls", func(t *testing.T) {
 		t.Parallel()
-		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
-		res := umconform(t, nil, c.bothArgs(dir, "--label-filter", "!places-call")...)
-		if res.code != 0 {
-			t.Fatalf("exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
-		}
+		c, dir, _ := passingRun(t, "", nil, func(c *countingTarget, dir string) []string { return c.bothArgs(dir, "--label-filter", "!places-call") })
 		if um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath); um+ews != 0 {
 			t.Errorf("PlayOnPhone requests with --label-filter '!places-call': UM %d, EWS %d; want none", um, ews)
 		}
@@ -246,11 +243,7 @@ func TestCallEconomyBothAPIs(t *testing.T) {
 	// a budget counted per API would let 10 through.
 	t.Run("budget", func(t *testing.T) {
 		t.Parallel()
-		c, dir := newCountingTarget(t, reference.ProfileExchange), t.TempDir()
-		res := umconform(t, nil, c.bothArgs(dir, "--max-calls", "5")...)
-		if res.code != 0 {
-			t.Fatalf("exit %d, want 0: skipped checks do not fail a run\n%s\n%s", res.code, tail(res.stdout), res.stderr)
-		}
+		c, dir, _ := passingRun(t, ": skipped checks do not fail a run", nil, func(c *countingTarget, dir string) []string { return c.bothArgs(dir, "--max-calls", "5") })
 		um, ews := c.popsAt(reference.LegacyPath), c.popsAt(reference.EWSPath)
 		if um+ews > 5 || um == 0 || ews == 0 {
 			t.Errorf("PlayOnPhone requests with --max-calls 5: UM %d, EWS %d; want 5 at most together, some to each", um, ews)
