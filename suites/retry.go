@@ -2,6 +2,7 @@ package suites
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -241,9 +242,9 @@ func (r *retrier) after(ctx context.Context, ex *Exchange, f fixtures.Fixture, a
 		if !ok {
 			break
 		}
-		wait := cmp0(asked, backoff(kind, attempt))
+		wait := cmp.Or(asked, backoff(kind, attempt)) // the target's wait, never negative (retryAfter, busyBackOff)
 		repeatable := kind == "refused" || readOnly(f)
-		why := ""
+		var why string
 		switch {
 		case !repeatable:
 			why = "not sent again: it places or ends a call, or is a hostile probe, and the server may have received it"
@@ -262,14 +263,13 @@ func (r *retrier) after(ctx context.Context, ex *Exchange, f fixtures.Fixture, a
 			}
 			why = "interrupted while waiting to send it again"
 		}
-		if why != "" {
-			r.count(kind, false)
-			r.holdFor(asked)
-			notes = append(notes, fmt.Sprintf("attempt %d: %s; %s", attempt, desc, why))
-			giveUp(ex, kind, desc, why)
-			persisted = true
-			break
-		}
+		// Not sent again (every case but a completed wait ends here).
+		r.count(kind, false)
+		r.holdFor(asked)
+		notes = append(notes, fmt.Sprintf("attempt %d: %s; %s", attempt, desc, why))
+		giveUp(ex, kind, desc, why)
+		persisted = true
+		break
 	}
 	r.ended(ex, persisted)
 	ex.Retries = append(notes, ex.Retries...)
@@ -303,14 +303,6 @@ func (e *busyError) Error() string {
 func pastDeadline(ctx context.Context, d time.Duration) bool {
 	end, ok := ctx.Deadline()
 	return ok && time.Until(end) < d
-}
-
-// cmp0 is a, or b when a is 0.
-func cmp0(a, b time.Duration) time.Duration {
-	if a > 0 {
-		return a
-	}
-	return b
 }
 
 // summary is the account of the endpoint's retries and waits, "" when there were none.
