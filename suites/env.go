@@ -111,8 +111,9 @@ type Env struct {
 
 	mu        sync.Mutex
 	exchanges map[string]*memo
-	readers   map[string]int // the specs still to read each exchange (stream.go)
-	ahead     chan struct{}  // one place per answer sent ahead and not yet forgotten
+	readers   map[string]int      // the specs still to read each exchange (stream.go)
+	idLists   map[string][]string // shared lists of requirement IDs (internIDs)
+	ahead     chan struct{}       // one place per answer sent ahead and not yet forgotten
 
 	breaker breaker
 	calls   calls

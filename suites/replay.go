@@ -103,15 +103,16 @@ func (e *Env) declareReplay() {
 		}
 		e.container(fmt.Sprintf("replay fixtures %06d-%06d", n+1, n+len(part)), nil, func() {
 			var units []exchangeUnit
+			var planned []PlannedCheck
 			for _, f := range part {
-				if u, ok := e.planExchange(f); ok {
-					units = append(units, u)
+				if u, p, ok := e.planExchange(f); ok {
+					units, planned = append(units, u), append(planned, p...)
 					if prefetch != nil {
 						prefetch <- f.ID
 					}
 				}
 			}
-			e.declareExchanges(units)
+			e.declareExchanges(units, planned)
 		})
 		n += len(part)
 		part = make([]fixtures.Fixture, 0, group)
@@ -127,35 +128,77 @@ func (e *Env) declareReplay() {
 	}
 }
 
-// exchangeUnit is one fixture's share of a replay spec: the checks the run selects on it.
+// exchangeUnit is one fixture's share of a replay spec: what its checks are made from
+// when the spec runs (unitChecks). It holds the fixture's IDs and the requirements the run
+// selects on it, not the checks themselves: seven names, label lists, closures and plans
+// per recording were half of what a 10 000-exchange run held at its peak (issue 25).
 type exchangeUnit struct {
-	checks  []checkSpec
-	planned []PlannedCheck
-	timeout time.Duration
-	reads   []string // the exchanges its checks read (willRead)
+	fixture, variantOf, file, title string
+	ids                             []string // the selected requirements, in catalogue order; shared (internIDs)
+	placesCall                      bool
+	timeout                         time.Duration
+	reads                           []string // the exchanges its checks read (willRead)
+}
+
+// check is the unit's check of requirement id, as planExchange declared it.
+func (e *Env) check(u *exchangeUnit, id string) checkSpec {
+	return checkSpec{id: id, fixture: u.fixture, file: u.file, title: u.title, judge: e.replayJudge(u.fixture, u.variantOf, id),
+		keepEvidence: id == "T1", placesCall: u.placesCall}
+}
+
+// unitChecks makes the unit's checks and what each is reported as, as planExchange
+// planned them: the filters chose the requirements then, so nothing is filtered again.
+func (e *Env) unitChecks(u *exchangeUnit) ([]checkSpec, []PlannedCheck) {
+	checks, planned := make([]checkSpec, len(u.ids)), make([]PlannedCheck, len(u.ids))
+	for i, id := range u.ids {
+		checks[i] = e.check(u, id)
+		name, _ := e.nameAndLabels(checks[i])
+		planned[i] = PlannedCheck{Name: name, Labels: runLabels(u.placesCall), Requirements: []string{id}, Fixture: u.fixture, File: u.file}
+	}
+	return checks, planned
 }
 
 // planExchange plans the checks the run selects on fixture f; it reports false when the
-// run selects none.
-func (e *Env) planExchange(f fixtures.Fixture) (exchangeUnit, bool) {
-	u := exchangeUnit{timeout: e.specTimeout()}
+// run selects none. A preview (--list) gets the checks as planned, with every label.
+func (e *Env) planExchange(f fixtures.Fixture) (exchangeUnit, []PlannedCheck, bool) {
+	u := exchangeUnit{fixture: f.ID, variantOf: f.VariantOf, file: f.File, title: f.Title,
+		placesCall: placesCall(f, e.cfg.Fixtures), timeout: e.specTimeout()}
+	var ids []string
+	var planned []PlannedCheck
 	for _, id := range e.replayRequirements(f) {
-		c := checkSpec{id: id, fixture: f.ID, file: f.File, title: f.Title, judge: e.replayJudge(f.ID, f.VariantOf, id), keepEvidence: id == "T1",
-			placesCall: placesCall(f, e.cfg.Fixtures)}
-		p, selected := e.plan(c)
+		// No judge: planning only names and labels the check.
+		p, selected := e.plan(checkSpec{id: id, fixture: u.fixture, file: u.file, title: u.title, placesCall: u.placesCall})
 		if !selected {
 			continue
 		}
-		u.checks, u.planned = append(u.checks, c), append(u.planned, p)
+		ids = append(ids, id)
+		if e.cfg.Preview {
+			planned = append(planned, p)
+		}
 		if id == "R1" || id == "R2" {
 			u.timeout = 2 * e.specTimeout() // the canonical fixture may have to be replayed too
 		}
 	}
-	if len(u.checks) == 0 {
-		return u, false
+	if len(ids) == 0 {
+		return u, nil, false
 	}
-	u.reads = e.willRead(f, u.checks)
-	return u, true
+	u.ids = e.internIDs(ids)
+	u.reads = e.willRead(f, ids)
+	return u, planned, true
+}
+
+// internIDs returns one shared copy of each list of requirement IDs: a corpus has a few
+// dozen distinct lists, and a run tens of thousands of fixtures.
+func (e *Env) internIDs(ids []string) []string {
+	key := strings.Join(ids, " ")
+	if shared, ok := e.idLists[key]; ok {
+		return shared
+	}
+	if e.idLists == nil {
+		e.idLists = map[string][]string{}
+	}
+	e.idLists[key] = ids
+	return ids
 }
 
 // declareExchanges declares one spec replaying the fixtures of units in turn, each
@@ -163,32 +206,36 @@ func (e *Env) planExchange(f fixtures.Fixture) (exchangeUnit, bool) {
 // than the fixture's own exchange: Ginkgo copies a spec's nodes several times as it runs
 // it and keeps a report of each (docs/PERFORMANCE.md). The reports are made of checks, so
 // they do not change; a spec cut short (a timeout, an interrupt) leaves the checks it did
-// not reach as errors, as a fixture's spec did.
-func (e *Env) declareExchanges(units []exchangeUnit) {
+// not reach as errors, as a fixture's spec did. planned is the preview's list of the
+// checks (planExchange); a run makes them from the units when it needs them.
+func (e *Env) declareExchanges(units []exchangeUnit, planned []PlannedCheck) {
 	if len(units) == 0 {
 		return
 	}
-	var planned []PlannedCheck
 	var timeout time.Duration
 	for _, u := range units {
-		planned = append(planned, u.planned...)
 		timeout += u.timeout
 	}
 	sp := e.declareSpec("replay", planned)
+	if !e.cfg.Preview {
+		sp.units = units
+	}
 	It("replay", SpecTimeout(timeout), func(ctx SpecContext) {
 		var failed []reports.Check
 		for i := range units {
 			u := &units[i]
-			for j, c := range u.checks {
-				rec := e.judge(ctx, c, u.planned[j])
+			checks, planned := e.unitChecks(u)
+			for j, c := range checks {
+				rec := e.judge(ctx, c, planned[j])
 				e.record(sp, rec)
 				if rec.Verdict == reports.Failed || rec.Verdict == reports.Error {
 					failed = append(failed, rec)
 				}
 			}
-			e.spoolUnit(ctx, sp, len(u.checks))
 			e.doneReading(u.reads)
-			*u = exchangeUnit{} // the body runs once: what it judged is recorded or filed
+			if e.spoolUnit(ctx, sp, u, planned) {
+				*u = exchangeUnit{} // filed: the body runs once
+			}
 		}
 		failUnlessPassed(failed...)
 	})

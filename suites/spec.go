@@ -99,6 +99,9 @@ func (e *Env) plan(c checkSpec) (PlannedCheck, bool) {
 // the results it recorded.
 type specPlan struct {
 	checks []PlannedCheck
+	// units are a replay spec's fixtures not filed yet, whose checks are made when they
+	// are needed (plannedLocked); a preview lists its checks in checks instead.
+	units []exchangeUnit
 
 	mu       sync.Mutex // a spec that timed out may still be recording
 	recorded []reports.Check
@@ -108,6 +111,14 @@ type specPlan struct {
 // placesCallOnly is the labels a run keeps of a check that places calls (declareSpec).
 var placesCallOnly = []string{PlacesCallLabel}
 
+// runLabels is the labels a run (not a preview) keeps of a check.
+func runLabels(placesCall bool) []string {
+	if placesCall {
+		return placesCallOnly
+	}
+	return nil
+}
+
 // declareSpec records which checks a spec will report, keyed by the spec's full text as
 // Ginkgo reports it.
 func (e *Env) declareSpec(leaf string, checks []PlannedCheck) *specPlan {
@@ -116,11 +127,7 @@ func (e *Env) declareSpec(leaf string, checks []PlannedCheck) *specPlan {
 		// still needs to know which checks place calls (Planned), so that one label is
 		// kept, as one shared slice.
 		for i := range checks {
-			if slices.Contains(checks[i].Labels, PlacesCallLabel) {
-				checks[i].Labels = placesCallOnly
-			} else {
-				checks[i].Labels = nil
-			}
+			checks[i].Labels = runLabels(slices.Contains(checks[i].Labels, PlacesCallLabel))
 		}
 	}
 	sp := &specPlan{checks: checks}
@@ -129,18 +136,48 @@ func (e *Env) declareSpec(leaf string, checks []PlannedCheck) *specPlan {
 }
 
 // recordedAsPlanned says whether the spec recorded each planned check once, in plan order.
-func (sp *specPlan) recordedAsPlanned() bool {
+func (e *Env) recordedAsPlanned(sp *specPlan) bool {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
-	if len(sp.recorded) != len(sp.checks) {
+	if len(sp.recorded) != sp.countLocked() {
 		return false
 	}
-	for i, rec := range sp.recorded {
-		if rec.Name != sp.checks[i].Name {
+	for i, p := range e.plannedLocked(sp) {
+		if sp.recorded[i].Name != p.Name {
 			return false
 		}
 	}
 	return true
+}
+
+// plannedLocked is the checks the spec will report that are not filed yet, made from its
+// units for a replay spec; sp.mu is held.
+func (e *Env) plannedLocked(sp *specPlan) []PlannedCheck {
+	if len(sp.units) == 0 {
+		return sp.checks
+	}
+	out := slices.Clone(sp.checks)
+	for i := range sp.units {
+		_, planned := e.unitChecks(&sp.units[i])
+		out = append(out, planned...)
+	}
+	return out
+}
+
+// countLocked is the number of checks plannedLocked returns; sp.mu is held.
+func (sp *specPlan) countLocked() int {
+	n := len(sp.checks)
+	for _, u := range sp.units {
+		n += len(u.ids)
+	}
+	return n
+}
+
+// planned is plannedLocked for a caller that does not hold sp.mu.
+func (e *Env) planned(sp *specPlan) []PlannedCheck {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return e.plannedLocked(sp)
 }
 
 // record keeps a check's result for the reports. In one process the spec's plan holds it.
@@ -154,7 +191,7 @@ func (e *Env) record(sp *specPlan, rec reports.Check) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	if sp.recorded == nil {
-		sp.recorded = make([]reports.Check, 0, len(sp.checks))
+		sp.recorded = make([]reports.Check, 0, min(sp.countLocked(), 64))
 	}
 	sp.recorded = append(sp.recorded, rec)
 }
@@ -339,7 +376,11 @@ func runsFrom(r Report, envs []*Env) []reports.Run {
 		byLabel[e.targetLabel()] = i
 		n := 0
 		for _, sp := range e.plans {
-			n += len(sp.checks)
+			if !sp.isSpooled() {
+				sp.mu.Lock()
+				n += sp.countLocked()
+				sp.mu.Unlock()
+			}
 		}
 		runs[i].Checks = make([]reports.Check, 0, n)
 	}
@@ -440,7 +481,7 @@ func sortByName(checks []reports.Check) {
 // makes an erroring one for each check it was declared with but did not record.
 func (e *Env) checksFrom(s types.SpecReport, sp *specPlan) []reports.Check {
 	endedBadly := s.State.Is(types.SpecStateTimedout | types.SpecStateInterrupted | types.SpecStateAborted | types.SpecStatePanicked)
-	if sp != nil && !endedBadly && len(s.ReportEntries) == 0 && sp.recordedAsPlanned() {
+	if sp != nil && !endedBadly && len(s.ReportEntries) == 0 && e.recordedAsPlanned(sp) {
 		return sp.recorded // the common case: every planned check recorded once, in order
 	}
 	recorded := map[string]reports.Check{}
@@ -470,7 +511,7 @@ func (e *Env) checksFrom(s types.SpecReport, sp *specPlan) []reports.Check {
 	}
 	var planned []PlannedCheck
 	if sp != nil {
-		planned = sp.checks
+		planned = e.planned(sp)
 	} else { // a spec declared without a plan (a broken fixture's): what it recorded
 		planned = nil
 		for _, name := range order {
@@ -526,8 +567,9 @@ func Planned(r Report, envs ...*Env) []PlannedCheck {
 			if sp, ok := e.plans[s.FullText()]; ok {
 				// A check carries its own labels; its spec's (the target, a container's
 				// places-call) are added, so that a caller can select by either.
-				planned = make([]PlannedCheck, len(sp.checks))
-				for i, c := range sp.checks {
+				checks := e.planned(sp)
+				planned = make([]PlannedCheck, len(checks))
+				for i, c := range checks {
 					c.Labels = append(slices.Clip(c.Labels), s.Labels()...)
 					planned[i] = c
 				}

@@ -34,7 +34,7 @@ func startSpools(envs []*Env) {
 // broken fixture's) is left to runsFrom at the end of the run, which judges it as before.
 // It reports whether it filed them.
 func (e *Env) spoolEnded(ctx context.Context, sp *specPlan) bool {
-	if e.spool == nil || ctx.Err() != nil || !sp.recordedAsPlanned() {
+	if e.spool == nil || ctx.Err() != nil || !e.recordedAsPlanned(sp) {
 		return false
 	}
 	sp.mu.Lock()
@@ -46,31 +46,34 @@ func (e *Env) spoolEnded(ctx context.Context, sp *specPlan) bool {
 	return true
 }
 
-// spoolUnit files the first n planned checks of a replay spec once it recorded each of
-// them, not cut short, and drops them from the plan: what runsFrom finds at the end is the
-// rest, which it judges as before (checks not reached become errors). When the plan is
-// empty the spec is done with.
-func (e *Env) spoolUnit(ctx context.Context, sp *specPlan, n int) {
+// spoolUnit files the checks of unit u of a replay spec, planned as planned, once it
+// recorded each of them, not cut short, and drops them and the unit from the plan: what
+// runsFrom finds at the end is the rest, which it judges as before (checks not reached
+// become errors). When no unit is left the spec is done with. It reports whether it
+// filed them.
+func (e *Env) spoolUnit(ctx context.Context, sp *specPlan, u *exchangeUnit, planned []PlannedCheck) bool {
 	if e.spool == nil || ctx.Err() != nil {
-		return
+		return false
 	}
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
-	if len(sp.recorded) < n || len(sp.checks) < n {
-		return
+	n := len(planned)
+	if len(sp.checks) > 0 || len(sp.units) == 0 || &sp.units[0] != u || len(sp.recorded) < n {
+		return false // an earlier unit was not filed: the rest waits for runsFrom
 	}
 	for i, rec := range sp.recorded[:n] {
-		if rec.Name != sp.checks[i].Name {
-			return
+		if rec.Name != planned[i].Name {
+			return false
 		}
 	}
 	for _, c := range sp.recorded[:n] {
 		e.spool.Add(c)
 	}
-	sp.recorded, sp.checks = slices.Clone(sp.recorded[n:]), sp.checks[n:]
-	if len(sp.checks) == 0 {
-		sp.recorded, sp.checks, sp.spooled = nil, nil, true
+	sp.recorded, sp.units = slices.Clone(sp.recorded[n:]), sp.units[1:]
+	if len(sp.units) == 0 {
+		sp.recorded, sp.units, sp.spooled = nil, nil, true
 	}
+	return true
 }
 
 // isSpooled says whether the spec's checks are in the spool already.
@@ -109,13 +112,13 @@ func spoolsOf(envs []*Env) []*reports.Spool {
 // exchanges ahead and the run held every one (18 MB at 10 000 exchanges).
 const prefetchAhead = 64
 
-// willRead counts the spec of fixture f among the readers of the exchanges its checks
-// read: its own, and the canonical fixture's for a variant's R1 and R2. It returns them,
+// willRead counts the spec of fixture f, judging requirements, among the readers of the
+// exchanges its checks read: its own, and the canonical fixture's for a variant's R1 and R2. It returns them,
 // for doneReading once the spec has ended.
-func (e *Env) willRead(f fixtures.Fixture, checks []checkSpec) []string {
+func (e *Env) willRead(f fixtures.Fixture, requirements []string) []string {
 	ids := []string{f.ID}
-	for _, c := range checks {
-		if (c.id == "R1" || c.id == "R2") && f.VariantOf != "" {
+	for _, id := range requirements {
+		if (id == "R1" || id == "R2") && f.VariantOf != "" {
 			ids = append(ids, f.VariantOf)
 			break
 		}
