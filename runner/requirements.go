@@ -97,7 +97,7 @@ func DeclaredChecks() ([]CheckInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, broken := corpus.Wait(); len(broken) > 0 {
+	if broken := corpus.Problems(); len(broken) > 0 {
 		return nil, fmt.Errorf("the embedded corpus has problems: %v", broken)
 	}
 	ewsValidator, err := schema.Load(schema.For(schema.EWS))

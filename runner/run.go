@@ -227,7 +227,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 	// first spec runs; Ginkgo runs this once, in its first process.
 	var once sync.Once // a run previewed first (see Run) comes here twice
 	ginkgo.ReportBeforeSuite(func(ginkgo.Report) {
-		_, broken := corpus.Wait()
+		broken := corpus.Problems()
 		loaded.Store(time.Now())
 		once.Do(func() {
 			for _, p := range broken {

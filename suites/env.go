@@ -113,7 +113,11 @@ type Env struct {
 	exchanges map[string]*memo
 	readers   map[string]int      // the specs still to read each exchange (stream.go)
 	idLists   map[string][]string // shared lists of requirement IDs (internIDs)
-	ahead     chan struct{}       // one place per answer sent ahead and not yet forgotten
+	// x3Fixtures are the corpus's X3 probes, listed by the replay's declaration
+	// (x3Listed) for the robustness suite's (probes).
+	x3Fixtures []fixtures.Fixture
+	x3Listed   bool
+	ahead      chan struct{} // one place per answer sent ahead and not yet forgotten
 
 	breaker breaker
 	calls   calls

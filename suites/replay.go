@@ -96,7 +96,7 @@ func (e *Env) declareReplay() {
 	}
 	// One container level, not "replay" around the groups: Ginkgo copies a spec's list of
 	// nodes several times as it runs it. The specs' full texts are as they were.
-	part, n := make([]fixtures.Fixture, 0, group), 0
+	part, n := make([]fixtures.Fixture, 0, group), 0 // a group's fixtures until declared
 	flush := func() {
 		if len(part) == 0 {
 			return
@@ -111,6 +111,11 @@ func (e *Env) declareReplay() {
 						prefetch <- f.ID
 					}
 				}
+				if isX3Probe(f) { // the robustness suite's, kept: see probes
+					e.x3Fixtures = append(e.x3Fixtures, f)
+				}
+				// Planned: a large corpus may let it go until it is replayed (Stream.Park).
+				e.cfg.Fixtures.Park(f.ID)
 			}
 			e.declareExchanges(units, planned)
 		})
@@ -123,7 +128,8 @@ func (e *Env) declareReplay() {
 		}
 	}
 	flush()
-	if _, broken := e.cfg.Fixtures.Wait(); len(broken) > 0 {
+	e.x3Listed = true
+	if broken := e.cfg.Fixtures.Problems(); len(broken) > 0 {
 		e.container("replay", nil, func() { e.declareBrokenFixtures(broken) })
 	}
 }
@@ -304,7 +310,7 @@ func (e *Env) replayJudge(fixtureID, variantOf, id string) func(SpecContext) (Ou
 		ev := evidence(ex)
 		if id == "R1" || id == "R2" {
 			var canonical *Exchange
-			if _, ok := e.cfg.Fixtures.Lookup(variantOf); ok {
+			if e.cfg.Fixtures.Has(variantOf) {
 				canonical = e.exchange(ctx, variantOf)
 				if isBudget(canonical.Err) {
 					return cannotJudgeFor(canonical.Err, ""), ev

@@ -146,6 +146,7 @@ func (e *Env) doneReading(ids []string) {
 			continue
 		}
 		delete(e.readers, id)
+		e.cfg.Fixtures.Release(id)
 		if m := e.exchanges[id]; m != nil {
 			select {
 			case <-m.done: // sent and answered: nobody waits for it
