@@ -122,6 +122,7 @@ func (e *Env) declareReplay() {
 		n += len(part)
 		part = make([]fixtures.Fixture, 0, group)
 	}
+	e.x3Fixtures, e.x3Listed = nil, false // a run previewed first declares twice
 	for f := range e.cfg.Fixtures.All() {
 		if part = append(part, f); len(part) == group {
 			flush()
