@@ -268,7 +268,7 @@ func (e *engine) place(scenario int, now time.Time) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.prune(now)
-	if len(e.calls) >= e.max {
+	if len(e.calls) >= e.max && !e.forgetEnded(now) {
 		return "", errTooManyCalls
 	}
 	if e.pol.sameCallID {
@@ -281,8 +281,59 @@ func (e *engine) place(scenario int, now time.Time) (string, error) {
 	c := &call{seq: e.nextSeq, scenario: scenario, created: now, expires: now.Add(e.ttl)}
 	e.nextSeq++
 	e.calls[guid] = c
+	if len(e.queue) > 2*len(e.calls)+64 {
+		e.compact()
+	}
 	e.queue = append(e.queue, queued{guid, c.seq, c.expires})
 	return base64.StdEncoding.EncodeToString([]byte(guid + "|" + e.fqdn)), nil
+}
+
+// current reports whether q is the queue entry of a call still remembered: a call forgotten
+// before its expiry (an ended call that made room, forgetOnDisconnect, a session reused by
+// sameCallID) leaves its entry behind. The caller holds mu.
+func (e *engine) current(q queued) bool {
+	c, ok := e.calls[q.key]
+	return ok && c.seq == q.seq
+}
+
+// forgetEnded makes room for a new call by forgetting the oldest remembered call that has
+// ended (by Disconnect or by its schedule), and reports whether there was one. The cap is
+// on calls in progress, as Exchange's is: a client that ends each call before placing the
+// next may place any number within CallTTL, and the table still holds at most max calls.
+// The caller holds mu.
+//
+// The queue is in creation order, so the first ended entry is the oldest; entries of
+// forgotten calls at its front are dropped on the way. In the usual case (calls ended
+// in the order placed) the first current entry is the one, and this costs O(1); calls in
+// progress ahead of it are walked past.
+func (e *engine) forgetEnded(now time.Time) bool {
+	for len(e.queue) > 0 && !e.current(e.queue[0]) {
+		e.queue = e.queue[1:]
+	}
+	for i, q := range e.queue {
+		if !e.current(q) || e.natural(e.calls[q.key], now).State != StateDisconnected {
+			continue
+		}
+		delete(e.calls, q.key)
+		if i == 0 {
+			e.queue = e.queue[1:]
+		} // else the entry stays behind until compact or prune passes it
+		return true
+	}
+	return false
+}
+
+// compact drops the queue entries of calls forgotten before their expiry, so that the
+// queue, like the table, stays within a constant factor of max; place calls it once the
+// queue holds twice as many entries as the table has calls. The caller holds mu.
+func (e *engine) compact() {
+	q := make([]queued, 0, len(e.calls)+len(e.calls)/2+64)
+	for _, x := range e.queue {
+		if e.current(x) {
+			q = append(q, x)
+		}
+	}
+	e.queue = q
 }
 
 // lookup returns the live call for a CallId; the caller holds mu.
