@@ -289,8 +289,8 @@ func (e *engine) place(scenario int, now time.Time) (string, error) {
 }
 
 // current reports whether q is the queue entry of a call still remembered: a call forgotten
-// before its expiry (an ended call that made room, forgetOnDisconnect, a session reused by
-// sameCallID) leaves its entry behind. The caller holds mu.
+// before its expiry by forgetOnDisconnect, or a session reused by sameCallID, leaves its
+// entry behind. The caller holds mu.
 func (e *engine) current(q queued) bool {
 	c, ok := e.calls[q.key]
 	return ok && c.seq == q.seq
@@ -302,24 +302,26 @@ func (e *engine) current(q queued) bool {
 // next may place any number within CallTTL, and the table still holds at most max calls.
 // The caller holds mu.
 //
-// The queue is in creation order, so the first ended entry is the oldest; entries of
-// forgotten calls at its front are dropped on the way. In the usual case (calls ended
-// in the order placed) the first current entry is the one, and this costs O(1); calls in
-// progress ahead of it are walked past.
+// The queue is in creation order, so the first ended entry is the oldest. The calls in
+// progress ahead of it (a harness's shared call) move up one place, and the entries of
+// forgotten calls met on the way are dropped, so each call costs O(1) plus the calls in
+// progress placed before it, however many ended calls it has replaced.
 func (e *engine) forgetEnded(now time.Time) bool {
-	for len(e.queue) > 0 && !e.current(e.queue[0]) {
-		e.queue = e.queue[1:]
-	}
+	keep := 0 // e.queue[:keep] are the current entries passed so far, calls in progress
 	for i, q := range e.queue {
-		if !e.current(q) || e.natural(e.calls[q.key], now).State != StateDisconnected {
+		if !e.current(q) {
 			continue
 		}
-		delete(e.calls, q.key)
-		if i == 0 {
-			e.queue = e.queue[1:]
-		} // else the entry stays behind until compact or prune passes it
-		return true
+		if e.natural(e.calls[q.key], now).State == StateDisconnected {
+			delete(e.calls, q.key)
+			copy(e.queue[i+1-keep:i+1], e.queue[:keep])
+			e.queue = e.queue[i+1-keep:]
+			return true
+		}
+		e.queue[keep] = q
+		keep++
 	}
+	e.queue = e.queue[:keep]
 	return false
 }
 

@@ -453,4 +453,54 @@ func TestEndedCallsMakeRoom(t *testing.T) {
 			t.Errorf("live call: got %s ok=%v, want it still in progress", st, ok)
 		}
 	}
+
+	// A call in progress ahead of many ended ones (a harness's shared call) keeps its place,
+	// and the expiry queue does not grow with the calls that made room.
+	h, err = newHandler(Options{MaxCalls: 3, CallTTL: time.Minute, Step: testStep, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = newClient(t, h)
+	live = c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
+	for i := range 100 {
+		id := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
+		if id == "" {
+			t.Fatalf("sequential call %d beside a live one refused", i+1)
+		}
+		c.post(discReq(id))
+	}
+	if st, _, ok := c.post(infoReq(live)).callInfo(); !ok || st == StateDisconnected {
+		t.Errorf("the live call placed first: got %s ok=%v, want it still in progress", st, ok)
+	}
+	h.eng.mu.Lock()
+	n, q := len(h.eng.calls), len(h.eng.queue)
+	h.eng.mu.Unlock()
+	if n != 3 || q != n {
+		t.Errorf("%d calls and %d queue entries remembered, want 3 of each", n, q)
+	}
+}
+
+// BenchmarkPlaceEndFullTable is the cost of a PlayOnPhone and its Disconnect on a table
+// full of ended calls, behind one call in progress (the harness's shared call).
+func BenchmarkPlaceEndFullTable(b *testing.B) {
+	now := time.Now()
+	e := newEngine(DefaultFQDN, testStep, time.Hour, DefaultMaxCalls, policy{})
+	if _, err := e.place(0, now); err != nil {
+		b.Fatal(err)
+	}
+	cycle := func() {
+		id, err := e.place(0, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.disconnect(id, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range DefaultMaxCalls {
+		cycle()
+	}
+	for b.Loop() {
+		cycle()
+	}
 }
