@@ -38,6 +38,9 @@
 // Disconnected with EventCause None, or with the scheduled cause when the call had already
 // ended by itself. The call is remembered until CallTTL after its creation (default 10 minutes)
 // and then forgotten: GetCallInfo answers InvalidCallIdException. At most MaxCalls calls are
-// remembered (default 10000); PlayOnPhone beyond that is answered with an
-// OverPlayOnPhoneCallLimitException fault.
+// remembered (default 10000). When the table is full, PlayOnPhone forgets the oldest call that
+// has ended (by Disconnect or by its schedule) to make room; only when all MaxCalls are still
+// in progress is it answered with an OverPlayOnPhoneCallLimitException fault. So the cap is
+// on calls in progress, as Exchange's is, and memory stays bounded however many calls a
+// client places and ends within CallTTL.
 package reference

@@ -268,7 +268,7 @@ func (e *engine) place(scenario int, now time.Time) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.prune(now)
-	if len(e.calls) >= e.max {
+	if len(e.calls) >= e.max && !e.forgetEnded(now) {
 		return "", errTooManyCalls
 	}
 	if e.pol.sameCallID {
@@ -281,8 +281,61 @@ func (e *engine) place(scenario int, now time.Time) (string, error) {
 	c := &call{seq: e.nextSeq, scenario: scenario, created: now, expires: now.Add(e.ttl)}
 	e.nextSeq++
 	e.calls[guid] = c
+	if len(e.queue) > 2*len(e.calls)+64 {
+		e.compact()
+	}
 	e.queue = append(e.queue, queued{guid, c.seq, c.expires})
 	return base64.StdEncoding.EncodeToString([]byte(guid + "|" + e.fqdn)), nil
+}
+
+// current reports whether q is the queue entry of a call still remembered: a call forgotten
+// before its expiry by forgetOnDisconnect, or a session reused by sameCallID, leaves its
+// entry behind. The caller holds mu.
+func (e *engine) current(q queued) bool {
+	c, ok := e.calls[q.key]
+	return ok && c.seq == q.seq
+}
+
+// forgetEnded makes room for a new call by forgetting the oldest remembered call that has
+// ended (by Disconnect or by its schedule), and reports whether there was one. The cap is
+// on calls in progress, as Exchange's is: a client that ends each call before placing the
+// next may place any number within CallTTL, and the table still holds at most max calls.
+// The caller holds mu.
+//
+// The queue is in creation order, so the first ended entry is the oldest. The calls in
+// progress ahead of it (a harness's shared call) move up one place, and the entries of
+// forgotten calls met on the way are dropped, so each call costs O(1) plus the calls in
+// progress placed before it, however many ended calls it has replaced.
+func (e *engine) forgetEnded(now time.Time) bool {
+	keep := 0 // e.queue[:keep] are the current entries passed so far, calls in progress
+	for i, q := range e.queue {
+		if !e.current(q) {
+			continue
+		}
+		if e.natural(e.calls[q.key], now).State == StateDisconnected {
+			delete(e.calls, q.key)
+			copy(e.queue[i+1-keep:i+1], e.queue[:keep])
+			e.queue = e.queue[i+1-keep:]
+			return true
+		}
+		e.queue[keep] = q
+		keep++
+	}
+	e.queue = e.queue[:keep]
+	return false
+}
+
+// compact drops the queue entries of calls forgotten before their expiry, so that the
+// queue, like the table, stays within a constant factor of max; place calls it once the
+// queue holds twice as many entries as the table has calls. The caller holds mu.
+func (e *engine) compact() {
+	q := make([]queued, 0, len(e.calls)+len(e.calls)/2+64)
+	for _, x := range e.queue {
+		if e.current(x) {
+			q = append(q, x)
+		}
+	}
+	e.queue = q
 }
 
 // lookup returns the live call for a CallId; the caller holds mu.

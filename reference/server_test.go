@@ -392,3 +392,115 @@ func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEndedCallsMakeRoom: the cap is on calls in progress. A client that ends each call
+// before it places the next (the bench's floor, a long harness run) may place any number
+// within CallTTL; the table still holds at most MaxCalls, forgetting the oldest ended calls.
+// Until 2026-12-05 ended calls held their place until CallTTL, and the fourth sequential
+// call here was refused.
+func TestEndedCallsMakeRoom(t *testing.T) {
+	clk := newClock(0)
+	h, err := newHandler(Options{MaxCalls: 3, CallTTL: time.Minute, Step: testStep, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, h)
+	var ids []string
+	for i := range 10 {
+		id := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
+		if id == "" {
+			t.Fatalf("sequential call %d refused", i+1)
+		}
+		if r := c.post(discReq(id)); r.status != 200 || r.isFault() {
+			t.Fatalf("Disconnect of call %d: status %d exception %q", i+1, r.status, r.exception())
+		}
+		ids = append(ids, id)
+	}
+	if n := h.eng.size(clk.Now()); n != 3 {
+		t.Fatalf("%d calls remembered, want 3 (MaxCalls)", n)
+	}
+	// The newest ended calls still answer Disconnected; the oldest were forgotten.
+	for _, id := range ids[7:] {
+		if st, cause, ok := c.post(infoReq(id)).callInfo(); !ok || st != StateDisconnected || cause != CauseNone {
+			t.Errorf("recent ended call: got %s/%s ok=%v, want Disconnected/None", st, cause, ok)
+		}
+	}
+	if r := c.post(infoReq(ids[0])); r.exception() != excInvalidCallID {
+		t.Errorf("oldest ended call: status %d exception %q, want %s", r.status, r.exception(), excInvalidCallID)
+	}
+
+	// Calls in progress keep their place: with two live and one ended, a new call takes the
+	// ended one's place (wherever it is in the table), and the next is refused.
+	h, err = newHandler(Options{MaxCalls: 3, CallTTL: time.Minute, Step: testStep, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = newClient(t, h)
+	live := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
+	ended := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
+	live2 := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
+	if r := c.post(discReq(ended)); r.status != 200 {
+		t.Fatalf("Disconnect: status %d exception %q", r.status, r.exception())
+	}
+	if id := c.post(playReq(DefaultEntryID, DefaultDialString)).callID(); id == "" {
+		t.Fatal("no room for a call in place of an ended one")
+	}
+	if r := c.post(playReq(DefaultEntryID, DefaultDialString)); r.status != 500 || r.exception() != excCallLimit {
+		t.Fatalf("fourth live call: status %d exception %q, want %s", r.status, r.exception(), excCallLimit)
+	}
+	for _, id := range []string{live, live2} {
+		if st, _, ok := c.post(infoReq(id)).callInfo(); !ok || st == StateDisconnected {
+			t.Errorf("live call: got %s ok=%v, want it still in progress", st, ok)
+		}
+	}
+
+	// A call in progress ahead of many ended ones (a harness's shared call) keeps its place,
+	// and the expiry queue does not grow with the calls that made room.
+	h, err = newHandler(Options{MaxCalls: 3, CallTTL: time.Minute, Step: testStep, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = newClient(t, h)
+	live = c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
+	for i := range 100 {
+		id := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
+		if id == "" {
+			t.Fatalf("sequential call %d beside a live one refused", i+1)
+		}
+		c.post(discReq(id))
+	}
+	if st, _, ok := c.post(infoReq(live)).callInfo(); !ok || st == StateDisconnected {
+		t.Errorf("the live call placed first: got %s ok=%v, want it still in progress", st, ok)
+	}
+	h.eng.mu.Lock()
+	n, q := len(h.eng.calls), len(h.eng.queue)
+	h.eng.mu.Unlock()
+	if n != 3 || q != n {
+		t.Errorf("%d calls and %d queue entries remembered, want 3 of each", n, q)
+	}
+}
+
+// BenchmarkPlaceEndFullTable is the cost of a PlayOnPhone and its Disconnect on a table
+// full of ended calls, behind one call in progress (the harness's shared call).
+func BenchmarkPlaceEndFullTable(b *testing.B) {
+	now := time.Now()
+	e := newEngine(DefaultFQDN, testStep, time.Hour, DefaultMaxCalls, policy{})
+	if _, err := e.place(0, now); err != nil {
+		b.Fatal(err)
+	}
+	cycle := func() {
+		id, err := e.place(0, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.disconnect(id, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range DefaultMaxCalls {
+		cycle()
+	}
+	for b.Loop() {
+		cycle()
+	}
+}
