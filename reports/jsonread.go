@@ -131,13 +131,21 @@ func (r *JSONReader) fail(err error) error {
 func (r *JSONReader) token() (json.Token, error) {
 	r.in.mark = r.dec.InputOffset()
 	t, err := r.dec.Token()
+	if err == nil && r.dec.InputOffset()-r.in.mark > maxJSONValue {
+		err = errValueTooLarge
+	}
 	return t, ended(err)
 }
 
-// decode reads the next value into v, bounded.
+// decode reads the next value into v, bounded: the reader stops giving the decoder bytes
+// past the bound, and a value that fitted in what it had read already is measured.
 func (r *JSONReader) decode(v any) error {
 	r.in.mark = r.dec.InputOffset()
-	return ended(r.dec.Decode(v))
+	err := r.dec.Decode(v)
+	if err == nil && r.dec.InputOffset()-r.in.mark > maxJSONValue {
+		err = errValueTooLarge
+	}
+	return ended(err)
 }
 
 // ended says what a file that ends too early is: encoding/json says only "EOF".
