@@ -235,10 +235,13 @@ func TestMergeFilesRefusesAsMergeDoes(t *testing.T) {
 	whole := benchRun(12)
 	pick := func(c Check) int { return exchangeOf(c) % 3 }
 	spoilers := map[string]func([]Part) []Part{
-		"gap":                   func(p []Part) []Part { return append(p[:1], p[2:]...) },
-		"a check in two shards": func(p []Part) []Part { p[2].Run.Checks = append(slices.Clone(p[2].Run.Checks), p[0].Run.Checks[0]); return p },
-		"harness version":       func(p []Part) []Part { p[1].Run.HarnessVersion = "v9"; return p },
-		"not a shard":           func(p []Part) []Part { p[0].Run.Selection = nil; return p },
+		"gap": func(p []Part) []Part { return append(p[:1], p[2:]...) },
+		"a check in two shards": func(p []Part) []Part {
+			p[2].Run.Checks = append(slices.Clone(p[2].Run.Checks), p[0].Run.Checks[0])
+			return p
+		},
+		"harness version": func(p []Part) []Part { p[1].Run.HarnessVersion = "v9"; return p },
+		"not a shard":     func(p []Part) []Part { p[0].Run.Selection = nil; return p },
 	}
 	for name, spoil := range spoilers {
 		t.Run(name, func(t *testing.T) {
