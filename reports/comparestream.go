@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"container/heap"
+	"crypto/sha256"
 	"errors"
 	"slices"
 	"strings"
@@ -17,8 +18,8 @@ const maxListed = 1000
 // CompareFiles is Compare for two report.json files, streamed: each file lists its checks
 // in name order, so the two are joined by name a check at a time, and each pair's
 // responses are compared as the pair is met. What it keeps is bounded (maxListed per list,
-// the rest counted) but for the names of the fixtures whose responses were compared, one
-// string per fixture, which the rule "the first check of each fixture" needs. The Diff's
+// the rest counted) but for a 16-byte key per fixture whose responses were compared, which the
+// rule "the first check of each fixture" needs (fixtureKey). The Diff's
 // runs are the files' fields without their checks. A file whose checks are out of order
 // (written by hand, or by an older version) is read through a spool, which sorts it; the
 // result is Compare's.
@@ -36,7 +37,7 @@ func compareFiles(basePath, newPath string, volatile []string, sorted bool) (Dif
 		return Diff{}, err
 	}
 	defer closeSources()
-	j := &diffJoin{volatile: volatile, seen: map[string]struct{}{}}
+	j := &diffJoin{volatile: volatile, seen: map[fixtureKey]struct{}{}}
 	base, next := sources[0], sources[1]
 	b, bok, err := base()
 	if err != nil {
@@ -88,7 +89,7 @@ func compareFiles(basePath, newPath string, volatile []string, sorted bool) (Dif
 type diffJoin struct {
 	d         Diff
 	volatile  []string
-	seen      map[string]struct{} // fixtures whose response has been compared
+	seen      map[fixtureKey]struct{} // fixtures whose response has been compared
 	responses responseHeap
 }
 
@@ -133,10 +134,11 @@ func (j *diffJoin) matched(b Check, withResponse *Check, c Check) {
 	if withResponse == nil || c.Evidence.Response == "" {
 		return
 	}
-	if _, done := j.seen[c.Fixture]; done {
+	key := fixtureKeyOf(c.Fixture)
+	if _, done := j.seen[key]; done {
 		return
 	}
-	j.seen[strings.Clone(c.Fixture)] = struct{}{} // not a slice of the check's record
+	j.seen[key] = struct{}{}
 	lines := diffLines(CanonicalResponse(withResponse.Evidence, j.volatile), CanonicalResponse(c.Evidence, j.volatile))
 	if lines == nil {
 		return
@@ -153,6 +155,16 @@ func (j *diffJoin) matched(b Check, withResponse *Check, c Check) {
 		j.responses[0] = r // the last by fixture is dropped (counted above) for r
 		heap.Fix(&j.responses, 0)
 	}
+}
+
+// fixtureKey stands for a fixture's name in the set of those compared: 128 bits of its
+// SHA-256 are a third of the name and its string header in a map (100 000 fixtures took
+// 12 MB as names, 3 MB so), and two names that share them are not to be met.
+type fixtureKey [16]byte
+
+func fixtureKeyOf(name string) fixtureKey {
+	sum := sha256.Sum256([]byte(name))
+	return fixtureKey(sum[:16])
 }
 
 func byFixture(a, b ResponseDiff) int {
