@@ -81,6 +81,19 @@ func TestCompareCommandExitCodes(t *testing.T) {
 	if err := reports.WriteFile(junit, pass, reports.WriteJUnit); err != nil {
 		t.Fatal(err)
 	}
+	// A report cut off inside its checks (a disk that filled, a copy that stopped) is
+	// refused naming the file and the check, never compared as far as it goes.
+	whole, err := os.ReadFile(broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(t.TempDir(), "report.json")
+	if err := os.WriteFile(truncated, whole[:bytes.Index(whole, []byte(`"[S1]`))+20], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := compareFiles(t, base, truncated); code != 2 || !strings.Contains(stderr, truncated+": reading report: checks[1]: the file ends early") {
+		t.Errorf("a truncated report: exit %d with %q, want 2 and the file and check named", code, stderr)
+	}
 	for name, args := range map[string][]string{
 		"missing file": {base, filepath.Join(t.TempDir(), "none.json")},
 		"JUnit file":   {junit, base},

@@ -13,7 +13,7 @@ import (
 	"github.com/umconform/umconform/reports"
 )
 
-// readRun reads a report.json the way compare and merge do.
+// readRun reads a whole report.json (compare and merge stream theirs: reports.JSONReader).
 func readRun(t *testing.T, path string) reports.Run {
 	t.Helper()
 	run, err := reports.ReadJSONFile(path)

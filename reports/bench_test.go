@@ -5,8 +5,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -131,4 +133,137 @@ func exchangeOf(c Check) int {
 		panic(err)
 	}
 	return n
+}
+
+// benchExchanges is the size of the reports BenchmarkCompareFiles and BenchmarkMergeFiles
+// generate: 10 000 exchanges (70 000 checks), and 100 000 with
+// UMCONFORM_BENCH_EXCHANGES=100000 (700 000 checks, about 450 MB of report.json each).
+func benchExchanges(b *testing.B) int {
+	n := 10_000
+	if s := os.Getenv("UMCONFORM_BENCH_EXCHANGES"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n <= 0 {
+			b.Fatalf("UMCONFORM_BENCH_EXCHANGES=%q: want a number of exchanges", s)
+		}
+	}
+	return n
+}
+
+// writeBenchReport writes report.json of n exchanges shaped like benchRun's into dir,
+// through a spool and WriteSpooled as a run writes it, so that generating a large report
+// does not hold it; change alters a check per thousand, pick keeps some exchanges only.
+func writeBenchReport(b *testing.B, dir string, n int, sel *Selection, change bool, pick func(int) bool) string {
+	sp, err := NewSpool()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sp.Close()
+	for chunk := 0; chunk < n; chunk += 1000 {
+		run := benchRun(min(1000, n-chunk)) // exchanges numbered from 0 in each chunk
+		for i, c := range run.Checks {
+			k := chunk + i/7
+			if !pick(k) {
+				continue
+			}
+			fixture := fmt.Sprintf("bench-%06d-gci-doc-request", k)
+			c.Name = strings.Replace(c.Name, c.Fixture, fixture, 1)
+			c.Fixture = fixture
+			if change && k%1000 == 3 && i%7 == 2 {
+				c.Verdict = Failed
+			}
+			if change && k%1000 == 7 && c.Evidence.Status != 0 {
+				c.Evidence.Status = 500
+			}
+			sp.Add(c)
+		}
+	}
+	run := benchRun(0)
+	run.Selection = sel
+	if sel != nil {
+		run.Started = run.Started.Add(time.Duration(sel.Shard) * time.Second)
+	}
+	if _, err := WriteSpooled(dir, run, sp); err != nil {
+		b.Fatal(err)
+	}
+	return filepath.Join(dir, "report.json")
+}
+
+// peakHeap samples the heap in use while fn runs and reports its peak in MiB: what
+// streaming must keep flat as reports grow.
+func peakHeap(b *testing.B, fn func()) {
+	runtime.GC()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	fn()
+	close(done)
+	<-stopped
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkCompareFiles compares two reports of benchExchanges exchanges that differ in a
+// check and a response per thousand, as umconform compare does.
+func BenchmarkCompareFiles(b *testing.B) {
+	n := benchExchanges(b)
+	dir := b.TempDir()
+	all := func(int) bool { return true }
+	base := writeBenchReport(b, filepath.Join(dir, "base"), n, nil, false, all)
+	next := writeBenchReport(b, filepath.Join(dir, "new"), n, nil, true, all)
+	b.ResetTimer()
+	peakHeap(b, func() {
+		for b.Loop() {
+			d, err := CompareFiles(base, next, DefaultVolatile())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if got := d.Totals(); got.Regressions != (n+996)/1000 {
+				b.Fatalf("%d regressions, want %d", got.Regressions, (n+996)/1000)
+			}
+		}
+	})
+}
+
+// BenchmarkMergeFiles merges four shards of benchExchanges exchanges in all and writes
+// the three reports, as umconform merge does.
+func BenchmarkMergeFiles(b *testing.B) {
+	n := benchExchanges(b)
+	dir := b.TempDir()
+	var paths []string
+	for k := 1; k <= 4; k++ {
+		sel := &Selection{Shard: k, Shards: 4}
+		paths = append(paths, writeBenchReport(b, filepath.Join(dir, fmt.Sprint(k)), n, sel, false, func(i int) bool { return i%4 == k-1 }))
+	}
+	out := filepath.Join(dir, "merged")
+	b.ResetTimer()
+	peakHeap(b, func() {
+		for b.Loop() {
+			run, sp, err := MergeFiles(paths)
+			if err != nil {
+				b.Fatal(err)
+			}
+			merged, err := WriteSpooled(out, run, sp)
+			sp.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if merged.Total() != 7*n {
+				b.Fatalf("%d checks merged, want %d", merged.Total(), 7*n)
+			}
+		}
+	})
 }

@@ -49,6 +49,22 @@ type Diff struct {
 	Added       []Change // checks only in the new run
 	Removed     []Change // checks only in the base run
 	Responses   []ResponseDiff
+	// Omitted counts, per list, the entries past the first maxListed that a streamed
+	// comparison (CompareFiles) counted but did not keep: the totals are the lists'
+	// lengths plus these. Zero for Compare, which keeps every entry.
+	Omitted DiffCounts
+}
+
+// DiffCounts counts the entries of each list of a Diff.
+type DiffCounts struct {
+	Regressions, Fixes, Changed, Added, Removed, Responses int
+}
+
+// Totals counts every entry of each list, those kept and those omitted.
+func (d Diff) Totals() DiffCounts {
+	o := d.Omitted
+	return DiffCounts{len(d.Regressions) + o.Regressions, len(d.Fixes) + o.Fixes, len(d.Changed) + o.Changed,
+		len(d.Added) + o.Added, len(d.Removed) + o.Removed, len(d.Responses) + o.Responses}
 }
 
 func failing(v Verdict) bool { return v == Failed || v == Error }
@@ -203,11 +219,11 @@ func WriteDiff(w io.Writer, d Diff) error {
 	if d.Base.CatalogueVersion != d.New.CatalogueVersion {
 		b.WriteString("note: the catalogue versions differ; added and removed checks may be catalogue changes\n")
 	}
-	section := func(title, tag string, changes []Change, withMessage bool) {
-		if len(changes) == 0 {
+	section := func(title, tag string, changes []Change, omitted int, withMessage bool) {
+		if len(changes)+omitted == 0 {
 			return
 		}
-		fmt.Fprintf(&b, "\n%s (%d):\n", title, len(changes))
+		fmt.Fprintf(&b, "\n%s (%d):\n", title, len(changes)+omitted)
 		for _, c := range changes {
 			switch {
 			case c.Base == "":
@@ -221,23 +237,30 @@ func WriteDiff(w io.Writer, d Diff) error {
 				fmt.Fprintf(&b, "      %s\n", strings.ReplaceAll(strings.TrimSpace(c.Message), "\n", "\n      "))
 			}
 		}
+		if omitted > 0 {
+			fmt.Fprintf(&b, "  and %d more\n", omitted)
+		}
 	}
-	section("regressions", "REGRESSION", d.Regressions, true)
-	section("fixes", "FIXED", d.Fixes, false)
-	section("other verdict changes", "CHANGED", d.Changed, true)
-	section("checks added", "ADDED", d.Added, false)
-	section("checks removed", "REMOVED", d.Removed, false)
-	if len(d.Responses) > 0 {
-		fmt.Fprintf(&b, "\nresponses that differ (%d fixtures; namespace prefixes, whitespace between elements and volatile values ignored):\n", len(d.Responses))
+	o, n := d.Omitted, d.Totals()
+	section("regressions", "REGRESSION", d.Regressions, o.Regressions, true)
+	section("fixes", "FIXED", d.Fixes, o.Fixes, false)
+	section("other verdict changes", "CHANGED", d.Changed, o.Changed, true)
+	section("checks added", "ADDED", d.Added, o.Added, false)
+	section("checks removed", "REMOVED", d.Removed, o.Removed, false)
+	if n.Responses > 0 {
+		fmt.Fprintf(&b, "\nresponses that differ (%d fixtures; namespace prefixes, whitespace between elements and volatile values ignored):\n", n.Responses)
 		for _, r := range d.Responses {
 			fmt.Fprintf(&b, "  fixture %s (%s):\n", r.Fixture, r.Check)
 			for _, l := range r.Lines {
 				fmt.Fprintf(&b, "    %s\n", l)
 			}
 		}
+		if o.Responses > 0 {
+			fmt.Fprintf(&b, "  and %d more fixtures\n", o.Responses)
+		}
 	}
 	fmt.Fprintf(&b, "\n%d regressions, %d fixes, %d other changes, %d checks added, %d removed, %d responses differ\n",
-		len(d.Regressions), len(d.Fixes), len(d.Changed), len(d.Added), len(d.Removed), len(d.Responses))
+		n.Regressions, n.Fixes, n.Changed, n.Added, n.Removed, n.Responses)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

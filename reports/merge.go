@@ -22,8 +22,59 @@ type Part struct {
 // of different splits, harness or catalogue versions, targets, strictness or filters,
 // two shards with the same K or the same check (an overlap), and a missing K (a gap).
 func Merge(parts []Part) (Run, error) {
+	parts, err := checkShards(parts)
+	if err != nil {
+		return Run{}, err
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	merged := mergedHead(parts)
+	total := 0
+	for _, p := range parts {
+		total += len(p.Run.Checks)
+	}
+	// A run lists its checks by name (suites.sortByName), and names are unique within a
+	// run: merging the shards' sorted lists gives the unsharded run's order without
+	// sorting 70 000 names again. A list out of order (written by hand) is sorted first.
+	lists := make([][]Check, len(parts))
+	for i, p := range parts {
+		lists[i] = p.Run.Checks
+		if !slices.IsSortedFunc(lists[i], byName) {
+			lists[i] = slices.SortedStableFunc(slices.Values(lists[i]), byName)
+		}
+	}
+	merged.Checks = make([]Check, 0, total)
+	last := -1 // the part of the check appended last
+	for {
+		next := -1
+		for i, l := range lists {
+			if len(l) > 0 && (next < 0 || l[0].Name < lists[next][0].Name) {
+				next = i
+			}
+		}
+		if next < 0 {
+			break
+		}
+		c := lists[next][0]
+		lists[next] = lists[next][1:]
+		if n := len(merged.Checks); n > 0 && merged.Checks[n-1].Name == c.Name {
+			bad("check %q is in %s and %s: the shards overlap", c.Name, parts[last].Path, parts[next].Path)
+		}
+		merged.Checks = append(merged.Checks, c)
+		last = next
+	}
+	if len(errs) > 0 {
+		return Run{}, errors.Join(errs...)
+	}
+	return merged, nil
+}
+
+// checkShards refuses parts that are not the shards of one run (see Merge), naming the
+// files, and returns them in shard order. It reads the runs' fields only, not their
+// checks: a streamed merge (MergeFiles) calls it before reading any check.
+func checkShards(parts []Part) ([]Part, error) {
 	if len(parts) == 0 {
-		return Run{}, errors.New("no report to merge")
+		return nil, errors.New("no report to merge")
 	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -39,7 +90,7 @@ func Merge(parts []Part) (Run, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return Run{}, errors.Join(errs...)
+		return nil, errors.Join(errs...)
 	}
 	parts = slices.Clone(parts)
 	slices.SortStableFunc(parts, func(a, b Part) int { return cmp.Compare(a.Run.Selection.Shard, b.Run.Selection.Shard) })
@@ -77,18 +128,25 @@ func Merge(parts []Part) (Run, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return Run{}, errors.Join(errs...)
+		return nil, errors.Join(errs...)
 	}
+	return parts, nil
+}
 
+// mergedHead is the merged run's fields, without checks, of parts in shard order.
+func mergedHead(parts []Part) Run {
+	first := parts[0]
 	merged := first.Run
+	var paths []string
+	for _, p := range parts {
+		paths = append(paths, p.Path)
+	}
 	merged.Selection = &Selection{LabelFilter: first.Run.Selection.LabelFilter, Focus: first.Run.Selection.Focus, MergedFrom: paths}
 	merged.Expectations = nil
 	merged.CallsPlaced = 0 // every shard placed its own: the sum is what the target saw
-	total := 0
 	var retries []string
 	end := first.Run.Started.Add(first.Run.Duration)
 	for _, p := range parts {
-		total += len(p.Run.Checks)
 		merged.Started = minTime(merged.Started, p.Run.Started)
 		if e := p.Run.Started.Add(p.Run.Duration); e.After(end) {
 			end = e
@@ -101,40 +159,8 @@ func Merge(parts []Part) (Run, error) {
 	}
 	merged.Retries = strings.Join(retries, "; ")
 	merged.Duration = end.Sub(merged.Started) // the wall time from the first shard's start to the last one's end
-	// A run lists its checks by name (suites.sortByName), and names are unique within a
-	// run: merging the shards' sorted lists gives the unsharded run's order without
-	// sorting 70 000 names again. A list out of order (written by hand) is sorted first.
-	lists := make([][]Check, len(parts))
-	for i, p := range parts {
-		lists[i] = p.Run.Checks
-		if !slices.IsSortedFunc(lists[i], byName) {
-			lists[i] = slices.SortedStableFunc(slices.Values(lists[i]), byName)
-		}
-	}
-	merged.Checks = make([]Check, 0, total)
-	last := -1 // the part of the check appended last
-	for {
-		next := -1
-		for i, l := range lists {
-			if len(l) > 0 && (next < 0 || l[0].Name < lists[next][0].Name) {
-				next = i
-			}
-		}
-		if next < 0 {
-			break
-		}
-		c := lists[next][0]
-		lists[next] = lists[next][1:]
-		if n := len(merged.Checks); n > 0 && merged.Checks[n-1].Name == c.Name {
-			bad("check %q is in %s and %s: the shards overlap", c.Name, parts[last].Path, parts[next].Path)
-		}
-		merged.Checks = append(merged.Checks, c)
-		last = next
-	}
-	if len(errs) > 0 {
-		return Run{}, errors.Join(errs...)
-	}
-	return merged, nil
+	merged.Checks = nil
+	return merged
 }
 
 func byName(a, b Check) int { return strings.Compare(a.Name, b.Name) }

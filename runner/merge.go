@@ -36,24 +36,33 @@ func Merge(cfg MergeConfig, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	// Grouped by target: a run of several targets writes one report.json for each.
-	groups := map[string][]reports.Part{}
+	// Grouped by target: a run of several targets writes one report.json for each. Only
+	// the runs' fields are read here; MergeFiles streams the checks.
+	groups := map[string][]string{}
 	var names []string
 	for _, p := range paths {
-		run, err := reports.ReadJSONFile(p)
+		r, err := reports.OpenJSONFile(p)
 		if err != nil {
 			return fail(err)
 		}
-		if groups[run.Name] == nil {
-			names = append(names, run.Name)
+		name := r.Run().Name
+		r.Close()
+		if groups[name] == nil {
+			names = append(names, name)
 		}
-		groups[run.Name] = append(groups[run.Name], reports.Part{Path: p, Run: run})
+		groups[name] = append(groups[name], p)
 	}
 	slices.Sort(names)
 	var runs []reports.Run
+	var spools []*reports.Spool
+	defer func() {
+		for _, sp := range spools {
+			sp.Close()
+		}
+	}()
 	var errs []error
 	for _, name := range names {
-		run, err := reports.Merge(groups[name])
+		run, sp, err := reports.MergeFiles(groups[name])
 		if err != nil {
 			if len(names) > 1 {
 				err = fmt.Errorf("target %s: %w", name, err)
@@ -62,11 +71,15 @@ func Merge(cfg MergeConfig, stdout, stderr io.Writer) int {
 			continue
 		}
 		runs = append(runs, run)
+		spools = append(spools, sp)
 	}
 	if len(errs) > 0 {
 		return fail(errors.Join(errs...))
 	}
-	if err := reports.WriteRuns(cfg.ReportDir, runs); err != nil {
+	// The reports are written from the spools a check at a time; runs come back holding
+	// the checks that did not pass and the counts of all, for the summary and the matrix.
+	runs, err = reports.WriteRunsSpooled(cfg.ReportDir, runs, spools)
+	if err != nil {
 		return fail(err)
 	}
 	code := ExitOK
