@@ -262,6 +262,27 @@ func (e *Env) claim(id string) (*memo, bool) {
 	return m, first
 }
 
+// claimUnread is claim for the prefetcher, which goes ahead of the checks: unread is
+// false, and nothing is claimed, once the checks that read fixture id are done with it.
+// Their exchange is then forgotten (doneReading), and claim would make a new memo and send
+// the fixture a second time: on a loaded machine the checks overtook the prefetcher, and a
+// run rang the phone up to three times more than it needed.
+func (e *Env) claimUnread(id string) (m *memo, first, unread bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.readers[id] == 0 {
+		return nil, false, false
+	}
+	m = e.exchanges[id]
+	if m == nil {
+		m = &memo{done: make(chan struct{})}
+		e.exchanges[id] = m
+	}
+	first = !m.started
+	m.started = true
+	return m, first, true
+}
+
 // await waits for another goroutine's exchange of fixture id.
 func (e *Env) await(ctx context.Context, id string, m *memo) *Exchange {
 	select {
@@ -306,7 +327,11 @@ func (e *Env) startPrefetch(capacity int) chan<- string {
 			case <-ctx.Done():
 				return
 			}
-			m, first := e.claim(id)
+			m, first, unread := e.claimUnread(id)
+			if !unread { // its checks overtook the prefetcher and are done with it
+				<-e.ahead
+				continue
+			}
 			if !first { // a check got there first: wait, so that one request is in flight
 				<-e.ahead
 				select {

@@ -303,6 +303,8 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	}
 	queue := e.startPrefetch(3)
 	for _, id := range []string{"gci-callid-unknown", "gci-callid-empty", "gci-callid-whitespace"} {
+		f, _ := e.cfg.Fixtures.Lookup(id)
+		e.willRead(f, []string{"S1"}) // declared with a check, as a run queues it
 		queue <- id
 	}
 	close(queue)
@@ -324,6 +326,53 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	e.exchange(t.Context(), "gci-callid-unknown") // answered from the memo
 	if n := posts.Load(); n != 1 {
 		t.Errorf("%d requests: the fixture was sent again", n)
+	}
+}
+
+// TestPrefetchBehindTheChecksSendsNothingTwice: on a loaded machine the checks can overtake
+// the prefetcher. A fixture whose checks have read and forgotten its exchange (doneReading)
+// must not be sent again when the prefetcher reaches it: against a phone system a
+// PlayOnPhone fixture sent twice rings the phone twice (seen as 9 to 11 UM PlayOnPhone
+// requests, where a run places 8, in TestCallEconomyBothAPIs under load).
+func TestPrefetchBehindTheChecksSendsNothingTwice(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL + "/EWS/UM2007Legacy.asmx")
+	corpus, err := fixtures.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEnv(Config{Target: u, Validator: validator(t), Fixtures: fixtures.Loaded(corpus, nil), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"gci-callid-empty", "gci-callid-unknown"}
+	f, _ := e.cfg.Fixtures.Lookup(ids[0])
+	reads := e.willRead(f, []string{"S1"}) // declared: one spec reads it
+	g, _ := e.cfg.Fixtures.Lookup(ids[1])
+	e.willRead(g, []string{"S1"}) // declared, not read yet: the prefetcher sends it
+	e.exchange(t.Context(), ids[0]) // its check ran before the prefetcher reached it
+	e.doneReading(reads)
+	if n := posts.Load(); n != 1 {
+		t.Fatalf("%d requests for the check's exchange, want 1", n)
+	}
+	queue := e.startPrefetch(len(ids))
+	for _, id := range ids {
+		queue <- id
+	}
+	close(queue)
+	deadline := time.Now().Add(5 * time.Second)
+	for posts.Load() < 2 && time.Now().Before(deadline) { // the second fixture, still to be read, is sent
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := posts.Load(); n != 2 {
+		t.Errorf("%d requests, want 2: %s once (read before the prefetcher reached it) and %s once (prefetched)", n, ids[0], ids[1])
 	}
 }
 
