@@ -355,7 +355,7 @@ func TestPrefetchBehindTheChecksSendsNothingTwice(t *testing.T) {
 	f, _ := e.cfg.Fixtures.Lookup(ids[0])
 	reads := e.willRead(f, []string{"S1"}) // declared: one spec reads it
 	g, _ := e.cfg.Fixtures.Lookup(ids[1])
-	e.willRead(g, []string{"S1"}) // declared, not read yet: the prefetcher sends it
+	e.willRead(g, []string{"S1"})   // declared, not read yet: the prefetcher sends it
 	e.exchange(t.Context(), ids[0]) // its check ran before the prefetcher reached it
 	e.doneReading(reads)
 	if n := posts.Load(); n != 1 {
