@@ -303,8 +303,7 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	}
 	queue := e.startPrefetch(3)
 	for _, id := range []string{"gci-callid-unknown", "gci-callid-empty", "gci-callid-whitespace"} {
-		f, _ := e.cfg.Fixtures.Lookup(id)
-		e.willRead(f, []string{"S1"}) // declared with a check, as a run queues it
+		e.willRead([]string{id}) // declared with a check, as a run queues it
 		queue <- id
 	}
 	close(queue)
@@ -352,12 +351,10 @@ func TestPrefetchBehindTheChecksSendsNothingTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := []string{"gci-callid-empty", "gci-callid-unknown"}
-	f, _ := e.cfg.Fixtures.Lookup(ids[0])
-	reads := e.willRead(f, []string{"S1"}) // declared: one spec reads it
-	g, _ := e.cfg.Fixtures.Lookup(ids[1])
-	e.willRead(g, []string{"S1"})   // declared, not read yet: the prefetcher sends it
+	e.willRead(ids[:1])             // declared: one spec reads it
+	e.willRead(ids[1:])             // declared, not read yet: the prefetcher sends it
 	e.exchange(t.Context(), ids[0]) // its check ran before the prefetcher reached it
-	e.doneReading(reads)
+	e.doneReading(ids[:1])
 	if n := posts.Load(); n != 1 {
 		t.Fatalf("%d requests for the check's exchange, want 1", n)
 	}

@@ -20,7 +20,7 @@ func TestASecondBuildForgetsTheFirst(t *testing.T) {
 	build := func() *traceMemo {
 		m := e.newTraceMemo(nil)
 		e.claimReplays(api, m, 1)
-		e.willRead(f, nil)
+		e.willRead([]string{f.ID})
 		return m
 	}
 

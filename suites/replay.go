@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unique"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -112,7 +113,7 @@ func (e *Env) declareReplay() {
 					}
 				}
 				if isX3Probe(f) { // the robustness suite's, kept: see probes
-					e.x3Fixtures = append(e.x3Fixtures, f)
+					e.x3Fixtures = append(e.x3Fixtures, f.ID)
 				}
 				// Planned: a large corpus may let it go until it is replayed (Stream.Park).
 				e.cfg.Fixtures.Park(f.ID)
@@ -140,16 +141,37 @@ func (e *Env) declareReplay() {
 // selects on it, not the checks themselves: seven names, label lists, closures and plans
 // per recording were half of what a 10 000-exchange run held at its peak (issue 25).
 type exchangeUnit struct {
-	fixture, variantOf, file, title string
-	ids                             []string // the selected requirements, in catalogue order; shared (internIDs)
-	placesCall                      bool
-	timeout                         time.Duration
-	reads                           []string // the exchanges its checks read (willRead)
+	fixture, variantOf string
+	// title is interned: recordings share a few dozen titles (record writes them from a
+	// template), and a run of 100 000 held one copy each. The file is asked of the corpus
+	// (Stream.File) for the same reason.
+	title      unique.Handle[string]
+	ids        []string // the selected requirements, in catalogue order; shared (internIDs)
+	placesCall bool
 }
 
-// check is the unit's check of requirement id, as planExchange declared it.
-func (e *Env) check(u *exchangeUnit, id string) checkSpec {
-	return checkSpec{id: id, fixture: u.fixture, file: u.file, title: u.title, judge: e.replayJudge(u.fixture, u.variantOf, id),
+// reads are the exchanges the unit's checks read (willRead): its own, and the canonical
+// fixture's for a variant's R1 and R2.
+func (u *exchangeUnit) reads() []string {
+	if u.variantOf != "" && (slices.Contains(u.ids, "R1") || slices.Contains(u.ids, "R2")) {
+		return []string{u.fixture, u.variantOf}
+	}
+	return []string{u.fixture}
+}
+
+// timeout is the unit's share of its spec's time: twice a check's for a variant judged
+// against its canonical fixture, which may have to be replayed too.
+func (e *Env) unitTimeout(u *exchangeUnit) time.Duration {
+	if len(u.reads()) > 1 {
+		return 2 * e.specTimeout()
+	}
+	return e.specTimeout()
+}
+
+// check is the unit's check of requirement id, as planExchange declared it; file is the
+// fixture's (Stream.File).
+func (e *Env) check(u *exchangeUnit, file, id string) checkSpec {
+	return checkSpec{id: id, fixture: u.fixture, file: file, title: u.title.Value(), judge: e.replayJudge(u.fixture, u.variantOf, id),
 		keepEvidence: id == "T1", placesCall: u.placesCall}
 }
 
@@ -157,10 +179,11 @@ func (e *Env) check(u *exchangeUnit, id string) checkSpec {
 // planned them: the filters chose the requirements then, so nothing is filtered again.
 func (e *Env) unitChecks(u *exchangeUnit) ([]checkSpec, []PlannedCheck) {
 	checks, planned := make([]checkSpec, len(u.ids)), make([]PlannedCheck, len(u.ids))
+	file := e.cfg.Fixtures.File(u.fixture)
 	for i, id := range u.ids {
-		checks[i] = e.check(u, id)
+		checks[i] = e.check(u, file, id)
 		name, _ := e.nameAndLabels(checks[i])
-		planned[i] = PlannedCheck{Name: name, Labels: runLabels(u.placesCall), Requirements: []string{id}, Fixture: u.fixture, File: u.file}
+		planned[i] = PlannedCheck{Name: name, Labels: runLabels(u.placesCall), Requirements: []string{id}, Fixture: u.fixture, File: file}
 	}
 	return checks, planned
 }
@@ -168,13 +191,12 @@ func (e *Env) unitChecks(u *exchangeUnit) ([]checkSpec, []PlannedCheck) {
 // planExchange plans the checks the run selects on fixture f; it reports false when the
 // run selects none. A preview (--list) gets the checks as planned, with every label.
 func (e *Env) planExchange(f fixtures.Fixture) (exchangeUnit, []PlannedCheck, bool) {
-	u := exchangeUnit{fixture: f.ID, variantOf: f.VariantOf, file: f.File, title: f.Title,
-		placesCall: placesCall(f, e.cfg.Fixtures), timeout: e.specTimeout()}
+	u := exchangeUnit{fixture: f.ID, variantOf: f.VariantOf, placesCall: placesCall(f, e.cfg.Fixtures)}
 	var ids []string
 	var planned []PlannedCheck
 	for _, id := range e.replayRequirements(f) {
 		// No judge: planning only names and labels the check.
-		p, selected := e.plan(checkSpec{id: id, fixture: u.fixture, file: u.file, title: u.title, placesCall: u.placesCall})
+		p, selected := e.plan(checkSpec{id: id, fixture: u.fixture, file: f.File, title: f.Title, placesCall: u.placesCall})
 		if !selected {
 			continue
 		}
@@ -182,15 +204,12 @@ func (e *Env) planExchange(f fixtures.Fixture) (exchangeUnit, []PlannedCheck, bo
 		if e.cfg.Preview {
 			planned = append(planned, p)
 		}
-		if id == "R1" || id == "R2" {
-			u.timeout = 2 * e.specTimeout() // the canonical fixture may have to be replayed too
-		}
 	}
 	if len(ids) == 0 {
 		return u, nil, false
 	}
-	u.ids = e.internIDs(ids)
-	u.reads = e.willRead(f, ids)
+	u.title, u.ids = unique.Make(f.Title), e.internIDs(ids)
+	e.willRead(u.reads())
 	return u, planned, true
 }
 
@@ -220,8 +239,8 @@ func (e *Env) declareExchanges(units []exchangeUnit, planned []PlannedCheck) {
 		return
 	}
 	var timeout time.Duration
-	for _, u := range units {
-		timeout += u.timeout
+	for i := range units {
+		timeout += e.unitTimeout(&units[i])
 	}
 	sp := e.declareSpec("replay", planned)
 	if !e.cfg.Preview {
@@ -239,7 +258,7 @@ func (e *Env) declareExchanges(units []exchangeUnit, planned []PlannedCheck) {
 					failed = append(failed, rec)
 				}
 			}
-			e.doneReading(u.reads)
+			e.doneReading(u.reads())
 			if e.spoolUnit(ctx, sp, u, planned) {
 				*u = exchangeUnit{} // filed: the body runs once
 			}

@@ -104,12 +104,21 @@ func (e *Env) probes(api callAPI) []probe {
 	if !e.x3Listed {
 		for f := range e.cfg.Fixtures.All() {
 			if isX3Probe(f) {
-				x3 = append(x3, f)
+				x3 = append(x3, f.ID)
 			}
 		}
 	}
-	for _, f := range x3 {
-		ps = append(ps, probe{id: f.ID, title: f.Title, needsCall: f.BindCallID != "", make: func(callAPI) (hostile, error) { return hostile{f: f}, nil }})
+	for _, id := range x3 {
+		f, _ := e.cfg.Fixtures.Lookup(id) // listed from this corpus
+		// The probe looks its fixture up when it is sent: held until then, a large
+		// corpus's probes kept their recordings for the whole run.
+		ps = append(ps, probe{id: id, title: f.Title, needsCall: f.BindCallID != "", make: func(callAPI) (hostile, error) {
+			f, ok := e.cfg.Fixtures.Lookup(id)
+			if !ok {
+				return hostile{}, fmt.Errorf("fixture %s is not in the corpus", id)
+			}
+			return hostile{f: f}, nil
+		}})
 	}
 	return ps
 }

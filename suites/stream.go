@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/reports"
 )
 
@@ -112,17 +111,9 @@ func spoolsOf(envs []*Env) []*reports.Spool {
 // exchanges ahead and the run held every one (18 MB at 10 000 exchanges).
 const prefetchAhead = 64
 
-// willRead counts the spec of fixture f, judging requirements, among the readers of the
-// exchanges its checks read: its own, and the canonical fixture's for a variant's R1 and R2. It returns them,
-// for doneReading once the spec has ended.
-func (e *Env) willRead(f fixtures.Fixture, requirements []string) []string {
-	ids := []string{f.ID}
-	for _, id := range requirements {
-		if (id == "R1" || id == "R2") && f.VariantOf != "" {
-			ids = append(ids, f.VariantOf)
-			break
-		}
-	}
+// willRead counts a spec among the readers of the exchanges its checks read
+// (exchangeUnit.reads), for doneReading once the spec has ended.
+func (e *Env) willRead(ids []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.readers == nil {
@@ -131,7 +122,6 @@ func (e *Env) willRead(f fixtures.Fixture, requirements []string) []string {
 	for _, id := range ids {
 		e.readers[id]++
 	}
-	return ids
 }
 
 // doneReading forgets an exchange once the last spec that reads it has ended: its checks
