@@ -10,8 +10,10 @@
 #   floor:   bench/floor -fixtures DIR   (same request bytes, same server code in-process,
 #            same schema package validating every answer it reads; nothing else)
 # The label filter selects exactly the N generated fixtures' checks (no embedded-corpus or
-# scenario checks). Copies of fixtures that bind a live CallId cost a PlayOnPhone and a
-# Disconnect more, in the harness and in the floor alike.
+# scenario checks). The floor places and ends a call for each copy of a fixture that binds
+# a live CallId (3 requests); the harness shares one call among the copies that only read
+# it, as it does against a real server, so it sends fewer requests than its floor and the
+# ratios flatter it (docs/PERFORMANCE.md).
 #
 # Environment: RUNS (timed runs per command, default 9), OUT (results folder, default a new
 # temporary folder). Loopback only. Run from the repository root.

@@ -151,21 +151,18 @@ func freshRuns(dir string, since time.Time) ([]foundRun, error) {
 	var out []foundRun
 	var stale []string
 	for _, d := range candidates {
-		run, err := reports.ReadJSONFile(filepath.Join(d, "report.json"))
-		if errors.Is(err, os.ErrNotExist) {
+		rel, _ := filepath.Rel(dir, d)
+		summary, fresh, err := summariseFile(path.Join(ReportsDir, filepath.ToSlash(rel)), filepath.Join(d, "report.json"), since)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
 			continue
-		}
-		if err != nil {
+		case err != nil:
 			return nil, err
-		}
-		// A run's reports start after it; a merge's were written after it started.
-		st, err := os.Stat(filepath.Join(d, "report.json"))
-		if run.Started.Before(since) && (err != nil || st.ModTime().Before(since.Truncate(time.Second))) {
+		case !fresh:
 			stale = append(stale, d)
 			continue
 		}
-		rel, _ := filepath.Rel(dir, d)
-		out = append(out, foundRun{dir: d, summary: summarise(path.Join(ReportsDir, filepath.ToSlash(rel)), run)})
+		out = append(out, foundRun{dir: d, summary: summary})
 	}
 	if len(out) == 0 {
 		if len(stale) > 0 {
@@ -177,15 +174,47 @@ func freshRuns(dir string, since time.Time) ([]foundRun, error) {
 	return out, nil
 }
 
+// summariseFile is what the manifest says about the report.json at file, read a check at
+// a time (a merged run of 100 000 exchanges is hundreds of megabytes), and whether the run
+// that began at since wrote it: a run's reports start after it, a merge's were written
+// after it started. A stale report is not read past its run's fields.
+func summariseFile(dir, file string, since time.Time) (s RunSummary, fresh bool, err error) {
+	r, err := reports.OpenJSONFile(file)
+	if err != nil {
+		return RunSummary{}, false, err
+	}
+	defer r.Close()
+	if st, err := os.Stat(file); r.Run().Started.Before(since) && (err != nil || st.ModTime().Before(since.Truncate(time.Second))) {
+		return RunSummary{}, false, nil
+	}
+	n, verdicts := 0, map[reports.Verdict]int{}
+	for {
+		c, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return RunSummary{}, false, err
+		}
+		n++
+		verdicts[c.Verdict]++
+	}
+	return summaryOf(dir, r.Run(), n, verdicts), true, nil
+}
+
 // summarise is what the manifest says about a run's report.
 func summarise(dir string, run reports.Run) RunSummary {
-	s := RunSummary{
+	return summaryOf(dir, run, len(run.Checks), run.Counts())
+}
+
+// summaryOf is what the manifest says about a run of the given checks and verdicts.
+func summaryOf(dir string, run reports.Run, checks int, verdicts map[reports.Verdict]int) RunSummary {
+	return RunSummary{
 		Dir: dir, Name: run.Name, Target: redactURLs(run.Target), Started: run.Started.UTC(),
 		DurationSeconds: run.Duration.Seconds(), Strict: run.Strict,
 		HarnessVersion: run.HarnessVersion, CatalogueVersion: run.CatalogueVersion,
-		CallsPlaced: run.CallsPlaced, MaxCalls: run.MaxCalls, Checks: len(run.Checks),
-		Verdicts: run.Counts(), Selection: run.Selection, Expectations: len(run.Expectations),
+		CallsPlaced: run.CallsPlaced, MaxCalls: run.MaxCalls, Checks: checks,
+		Verdicts: verdicts, Selection: run.Selection, Expectations: len(run.Expectations),
 		Stopped: run.Stopped,
 	}
-	return s
 }
