@@ -308,11 +308,7 @@ func TestWireVariantsAgree(t *testing.T) {
 
 func TestCallCapAndExpiry(t *testing.T) {
 	clk := newClock(0)
-	h, err := newHandler(Options{MaxCalls: 3, CallTTL: time.Minute, Step: testStep, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClient(t, h)
+	h, c := threeCallServer(t, clk)
 	var ids []string
 	for range 3 {
 		ids = append(ids, c.post(playReq(DefaultEntryID, DefaultDialString)).callID())
@@ -393,6 +389,17 @@ func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
 	}
 }
 
+// threeCallServer is a reference server that remembers at most 3 calls, each for a
+// minute of clk, and a client of it.
+func threeCallServer(t *testing.T, clk *fakeClock) (*handler, *client) {
+	t.Helper()
+	h, err := newHandler(Options{MaxCalls: 3, CallTTL: time.Minute, Step: testStep, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, newClient(t, h)
+}
+
 // TestEndedCallsMakeRoom: the cap is on calls in progress. A client that ends each call
 // before it places the next (the bench's floor, a long harness run) may place any number
 // within CallTTL; the table still holds at most MaxCalls, forgetting the oldest ended calls.
@@ -400,11 +407,7 @@ func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
 // call here was refused.
 func TestEndedCallsMakeRoom(t *testing.T) {
 	clk := newClock(0)
-	h, err := newHandler(Options{MaxCalls: 3, CallTTL: time.Minute, Step: testStep, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClient(t, h)
+	h, c := threeCallServer(t, clk)
 	var ids []string
 	for i := range 10 {
 		id := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
@@ -431,11 +434,7 @@ func TestEndedCallsMakeRoom(t *testing.T) {
 
 	// Calls in progress keep their place: with two live and one ended, a new call takes the
 	// ended one's place (wherever it is in the table), and the next is refused.
-	h, err = newHandler(Options{MaxCalls: 3, CallTTL: time.Minute, Step: testStep, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c = newClient(t, h)
+	h, c = threeCallServer(t, clk)
 	live := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
 	ended := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
 	live2 := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
@@ -456,11 +455,7 @@ func TestEndedCallsMakeRoom(t *testing.T) {
 
 	// A call in progress ahead of many ended ones (a harness's shared call) keeps its place,
 	// and the expiry queue does not grow with the calls that made room.
-	h, err = newHandler(Options{MaxCalls: 3, CallTTL: time.Minute, Step: testStep, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c = newClient(t, h)
+	h, c = threeCallServer(t, clk)
 	live = c.post(playReq(DefaultEntryID, DefaultDialString)).callID()
 	for i := range 100 {
 		id := c.post(playReq(DefaultEntryID, DefaultDialString)).callID()

@@ -251,3 +251,30 @@ func (r *JSONReader) Next() (Check, error) {
 	r.n++
 	return w.check(), nil
 }
+
+// ReadJSONFileKeeping reads the report.json at path a check at a time, as OpenJSONFile,
+// and returns its run with only the checks keep selects: a command that needs the
+// failures of a run of 700 000 checks holds those, not the run.
+func ReadJSONFileKeeping(path string, keep func(Check) bool) (Run, error) {
+	r, err := OpenJSONFile(path)
+	if err != nil {
+		return Run{}, err
+	}
+	defer r.Close()
+	var kept []Check
+	for {
+		c, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Run{}, err
+		}
+		if keep(c) {
+			kept = append(kept, c)
+		}
+	}
+	run := r.Run()
+	run.Checks = kept
+	return run, nil
+}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -63,6 +64,32 @@ func TestJSONReaderReadsWhatReadJSONReads(t *testing.T) {
 	want.Checks = nil
 	if !reflect.DeepEqual(head, want) {
 		t.Errorf("run differs from ReadJSON's:\n%+v\n%+v", head, want)
+	}
+}
+
+// TestReadJSONFileKeepingKeepsWhatItIsAsked: the run as ReadJSONFile reads it, with only
+// the checks selected, in order.
+func TestReadJSONFileKeepingKeepsWhatItIsAsked(t *testing.T) {
+	run := sampleRun()
+	path := writeReport(t, t.TempDir(), "report.json", run)
+	want, err := ReadJSONFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed := func(c Check) bool { return c.Verdict == Passed }
+	got, err := ReadJSONFileKeeping(path, func(c Check) bool { return !passed(c) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Checks = slices.DeleteFunc(want.Checks, passed)
+	if len(want.Checks) == 0 || len(want.Checks) == len(run.Checks) {
+		t.Fatalf("the sample run should have checks that passed and others: %d of %d", len(want.Checks), len(run.Checks))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("kept:\n%+v\nwant\n%+v", got, want)
+	}
+	if _, err := ReadJSONFileKeeping(filepath.Join(t.TempDir(), "none.json"), passed); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing file: %v", err)
 	}
 }
 

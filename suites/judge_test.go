@@ -278,20 +278,18 @@ func TestParseLabels(t *testing.T) {
 	}
 }
 
-// TestPrefetchIsAwaitedAndStopped: a check whose fixture the prefetcher is sending gets
-// that one exchange (the fixture is not sent twice); a check that ends while waiting stops
-// the prefetcher, so an interrupted run sends nothing more.
-func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
-	release := make(chan struct{})
+// countingEnv is an Env over the embedded corpus whose target counts the requests it gets
+// and answers each with HTTP 500 once answer returns.
+func countingEnv(t *testing.T, answer func()) (*Env, *atomic.Int32) {
+	t.Helper()
 	var posts atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		posts.Add(1)
-		<-release
+		answer()
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
-	defer srv.Close()
-	defer close(release)
+	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL + "/EWS/UM2007Legacy.asmx")
 	corpus, err := fixtures.LoadEmbedded()
 	if err != nil {
@@ -301,6 +299,16 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e, &posts
+}
+
+// TestPrefetchIsAwaitedAndStopped: a check whose fixture the prefetcher is sending gets
+// that one exchange (the fixture is not sent twice); a check that ends while waiting stops
+// the prefetcher, so an interrupted run sends nothing more.
+func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
+	release := make(chan struct{})
+	e, posts := countingEnv(t, func() { <-release })
+	defer close(release)
 	queue := e.startPrefetch(3)
 	for _, id := range []string{"gci-callid-unknown", "gci-callid-empty", "gci-callid-whitespace"} {
 		e.willRead([]string{id}) // declared with a check, as a run queues it
@@ -334,22 +342,7 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 // PlayOnPhone fixture sent twice rings the phone twice (seen as 9 to 11 UM PlayOnPhone
 // requests, where a run places 8, in TestCallEconomyBothAPIs under load).
 func TestPrefetchBehindTheChecksSendsNothingTwice(t *testing.T) {
-	var posts atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		posts.Add(1)
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.WriteHeader(http.StatusInternalServerError)
-	}))
-	defer srv.Close()
-	u, _ := url.Parse(srv.URL + "/EWS/UM2007Legacy.asmx")
-	corpus, err := fixtures.LoadEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewEnv(Config{Target: u, Validator: validator(t), Fixtures: fixtures.Loaded(corpus, nil), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, posts := countingEnv(t, func() {})
 	ids := []string{"gci-callid-empty", "gci-callid-unknown"}
 	e.willRead(ids[:1])             // declared: one spec reads it
 	e.willRead(ids[1:])             // declared, not read yet: the prefetcher sends it
