@@ -159,7 +159,7 @@ func (u *exchangeUnit) reads() []string {
 	return []string{u.fixture}
 }
 
-// timeout is the unit's share of its spec's time: twice a check's for a variant judged
+// unitTimeout is the unit's share of its spec's time: twice a check's for a variant judged
 // against its canonical fixture, which may have to be replayed too.
 func (e *Env) unitTimeout(u *exchangeUnit) time.Duration {
 	if len(u.reads()) > 1 {
