@@ -253,6 +253,11 @@ func (e *Env) exchange(ctx context.Context, id string) *Exchange {
 func (e *Env) claim(id string) (*memo, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.claimLocked(id)
+}
+
+// claimLocked is claim; e.mu is held.
+func (e *Env) claimLocked(id string) (*memo, bool) {
 	m := e.exchanges[id]
 	if m == nil {
 		m = &memo{done: make(chan struct{})}
@@ -274,13 +279,7 @@ func (e *Env) claimUnread(id string) (m *memo, first, unread bool) {
 	if e.readers[id] == 0 {
 		return nil, false, false
 	}
-	m = e.exchanges[id]
-	if m == nil {
-		m = &memo{done: make(chan struct{})}
-		e.exchanges[id] = m
-	}
-	first = !m.started
-	m.started = true
+	m, first = e.claimLocked(id)
 	return m, first, true
 }
 
