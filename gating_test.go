@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/reports"
 )
 
@@ -124,6 +125,31 @@ func listed(t *testing.T, env []string, args ...string) []string {
 		}
 	}
 	return names
+}
+
+// TestRunDeclaresTheCorpusX3Probes: a run follows each of the corpus's malformed requests
+// that name X3 with the healthy question, once. The replay's declaration is the robustness
+// suite's only list of them (suites' probes).
+func TestRunDeclaresTheCorpusX3Probes(t *testing.T) {
+	corpus, err := fixtures.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := listed(t, nil)
+	n := 0
+	for _, f := range corpus {
+		if f.Expect.Outcome == fixtures.Success || !slices.Contains(f.Requirements, "X3") {
+			continue
+		}
+		n++
+		want := "[X3] a live call is still answered correctly after " + f.ID + " ("
+		if got := len(slices.DeleteFunc(slices.Clone(names), func(name string) bool { return !strings.HasPrefix(name, want) })); got != 1 {
+			t.Errorf("%d checks %q..., want 1", got, want)
+		}
+	}
+	if n == 0 {
+		t.Fatal("the embedded corpus has no malformed request naming X3")
+	}
 }
 
 // The shards of --list partition the checks, and keep each fixture's and each scenario's

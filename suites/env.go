@@ -114,10 +114,9 @@ type Env struct {
 	readers   map[string]int      // the specs still to read each exchange (stream.go)
 	idLists   map[string][]string // shared lists of requirement IDs (internIDs)
 	// x3Fixtures are the IDs of the corpus's X3 probes, listed by the replay's
-	// declaration (x3Listed) for the robustness suite's (probes): IDs, not fixtures, which
-	// a large corpus lets go until they are sent (Stream.Park).
+	// declaration for the robustness suite's (probes): IDs, not fixtures, which a large
+	// corpus lets go until they are sent (Stream.Park).
 	x3Fixtures []string
-	x3Listed   bool
 	ahead      chan struct{} // one place per answer sent ahead and not yet forgotten
 
 	breaker breaker

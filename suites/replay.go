@@ -123,14 +123,13 @@ func (e *Env) declareReplay() {
 		n += len(part)
 		part = make([]fixtures.Fixture, 0, group)
 	}
-	e.x3Fixtures, e.x3Listed = nil, false // a run previewed first declares twice
+	e.x3Fixtures = nil // a run previewed first declares twice
 	for f := range e.cfg.Fixtures.All() {
 		if part = append(part, f); len(part) == group {
 			flush()
 		}
 	}
 	flush()
-	e.x3Listed = true
 	if broken := e.cfg.Fixtures.Problems(); len(broken) > 0 {
 		e.container("replay", nil, func() { e.declareBrokenFixtures(broken) })
 	}

@@ -98,17 +98,10 @@ func (e *Env) probes(api callAPI) []probe {
 		return ps
 	}
 	// The corpus's malformed requests that name X3 get the healthy question after them too;
-	// the replay judges only their own answers. The replay's declaration lists them as it
-	// goes: going through the corpus again would read a large one again (Stream.Park).
-	x3 := e.x3Fixtures
-	if !e.x3Listed {
-		for f := range e.cfg.Fixtures.All() {
-			if isX3Probe(f) {
-				x3 = append(x3, f.ID)
-			}
-		}
-	}
-	for _, id := range x3 {
+	// the replay judges only their own answers. The replay's declaration, which comes
+	// first (Declare), lists them as it goes: going through the corpus again would read a
+	// large one again (Stream.Park).
+	for _, id := range e.x3Fixtures {
 		f, _ := e.cfg.Fixtures.Lookup(id) // listed from this corpus
 		// The probe looks its fixture up when it is sent: held until then, a large
 		// corpus's probes kept their recordings for the whole run.

@@ -197,6 +197,7 @@ func TestProbes(t *testing.T) {
 			if tt.ews {
 				api, least = e.ewsAPI(), 5
 			}
+			listX3Probes(e)
 			ps := e.probes(api)
 			if len(ps) < least {
 				t.Fatalf("%d probes, want the canary, two well-known files, the blowup, 10 MiB and (UM) the corpus's X3 fixtures", len(ps))
@@ -245,11 +246,23 @@ func TestFileURI(t *testing.T) {
 	}
 }
 
+// listX3Probes lists the corpus's X3 probes as a run's replay declaration does before the
+// robustness suite is declared (declareReplay), for tests that ask for the probes alone.
+func listX3Probes(e *Env) {
+	e.x3Fixtures = nil
+	for f := range e.cfg.Fixtures.All() {
+		if isX3Probe(f) {
+			e.x3Fixtures = append(e.x3Fixtures, f.ID)
+		}
+	}
+}
+
 // TestCorpusX3Probes: the corpus's malformed requests naming X3 are followed by the healthy
 // question too.
 func TestCorpusX3Probes(t *testing.T) {
 	e := referenceEnv(t, "exchange", 5)
 	var fromCorpus []string
+	listX3Probes(e)
 	for _, p := range e.probes(e.umAPI()) {
 		if _, ok := e.cfg.Fixtures.Lookup(p.id); ok {
 			fromCorpus = append(fromCorpus, p.id)
