@@ -249,8 +249,7 @@ func newEngine(fqdn string, step, ttl time.Duration, maxCalls int, pol policy) *
 func (e *engine) prune(now time.Time) {
 	i := 0
 	for ; i < len(e.queue) && !e.queue[i].expires.After(now); i++ {
-		q := e.queue[i]
-		if c, ok := e.calls[q.key]; ok && c.seq == q.seq {
+		if q := e.queue[i]; e.current(q) {
 			delete(e.calls, q.key)
 		}
 	}
