@@ -188,16 +188,8 @@ func summariseFile(dir, file string, since time.Time) (s RunSummary, fresh bool,
 		return RunSummary{}, false, nil
 	}
 	n, verdicts := 0, map[reports.Verdict]int{}
-	for {
-		c, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return RunSummary{}, false, err
-		}
-		n++
-		verdicts[c.Verdict]++
+	if err := r.Each(func(c reports.Check) error { n++; verdicts[c.Verdict]++; return nil }); err != nil {
+		return RunSummary{}, false, err
 	}
 	return summaryOf(dir, r.Run(), n, verdicts), true, nil
 }

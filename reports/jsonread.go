@@ -252,6 +252,23 @@ func (r *JSONReader) Next() (Check, error) {
 	return w.check(), nil
 }
 
+// Each calls fn with each check left, in the order of the file, until the last (the
+// run's fields after the checks are then read: see Run), fn's first error or the reader's.
+func (r *JSONReader) Each(fn func(Check) error) error {
+	for {
+		c, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err == nil {
+			err = fn(c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 // ReadJSONFileKeeping reads the report.json at path a check at a time, as OpenJSONFile,
 // and returns its run with only the checks keep selects: a command that needs the
 // failures of a run of 700 000 checks holds those, not the run.
@@ -262,17 +279,14 @@ func ReadJSONFileKeeping(path string, keep func(Check) bool) (Run, error) {
 	}
 	defer r.Close()
 	var kept []Check
-	for {
-		c, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return Run{}, err
-		}
+	err = r.Each(func(c Check) error {
 		if keep(c) {
 			kept = append(kept, c)
 		}
+		return nil
+	})
+	if err != nil {
+		return Run{}, err
 	}
 	run := r.Run()
 	run.Checks = kept

@@ -45,17 +45,11 @@ func spoolJSON(r *JSONReader) (*Spool, error) {
 	if err != nil {
 		return nil, err
 	}
-	for {
-		c, err := r.Next()
-		if err == io.EOF {
-			return sp, nil
-		}
-		if err != nil {
-			sp.Close()
-			return nil, err
-		}
-		sp.Add(c)
+	if err := r.Each(func(c Check) error { sp.Add(c); return nil }); err != nil {
+		sp.Close()
+		return nil, err
 	}
+	return sp, nil
 }
 
 // spoolSource gives the checks of sp in name order (equal names in the order added); call
