@@ -560,13 +560,13 @@ func (v *verifier) requirements(r bundledRun) []string {
 	return failed
 }
 
-// apis names the API(s) a requirement is about: the EWS area's are EWS's, but for the one
-// about a target offering both; the others are the UM web service's.
+// apis names the API(s) a requirement is about: the EWS requirements are EWS's, but for the
+// one about a target offering both; the others are the UM web service's.
 func apis(req catalogue.Requirement) string {
 	switch {
-	case req.Area == "ews" && strings.Contains(req.Text, "both APIs"):
+	case req.EWS() && strings.Contains(req.Text, "both APIs"):
 		return "UM+EWS"
-	case req.Area == "ews":
+	case req.EWS():
 		return "EWS"
 	}
 	return "UM"

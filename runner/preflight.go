@@ -34,7 +34,7 @@ func preflightSettings(ctx context.Context, cfg *Config, envs []*suites.Env, pla
 			if !slices.Contains(p.Labels, label) || !slices.Contains(p.Labels, suites.PlacesCallLabel) {
 				continue
 			}
-			if slices.Contains(p.Labels, "ews") {
+			if slices.Contains(p.Labels, suites.EWSLabel) {
 				ews = true
 			} else {
 				um = true

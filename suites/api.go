@@ -15,8 +15,9 @@ import (
 // of an answer's content, its schema, its fixtures) stays in its own files: ews*.go for
 // EWS, judge.go and the corpus for the UM web service.
 type callAPI struct {
-	name string // UM or EWS, for titles
-	ask  string // the operation that asks, for messages: GetCallInfo, GetPhoneCallInformation
+	name  string // UM or EWS, for titles
+	label string // the Ginkgo label of the API's checks: api:um, api:ews
+	ask   string // the operation that asks, for messages: GetCallInfo, GetPhoneCallInformation
 	// prefix starts the scenario ids and titles of the API's checks ("" for UM, whose ids
 	// and titles predate the second API and stay as they were).
 	prefix, titlePrefix string
@@ -49,6 +50,19 @@ type callAPI struct {
 	paddedRequest func(id string, n int) fixtures.Fixture
 }
 
+// The labels of each API's checks: --label-filter api:ews selects the EWS checks, and
+// '!api:ews' leaves every request to the EWS endpoint out. The cross-API checks (E14)
+// carry both. A check's area (lifecycle, callid, ...) is a label too, shared by the APIs'
+// twins: --label-filter lifecycle selects both lifecycles.
+const (
+	UMLabel  = "api:um"
+	EWSLabel = "api:ews"
+)
+
+// legacyEWSLabel is the label every EWS check carried before the API labels: kept beside
+// api:ews so that a filter such as '!ews' selects what it did.
+const legacyEWSLabel = "ews"
+
 // check is a requirement and the words a scenario's check title gives it.
 type check struct{ id, title string }
 
@@ -67,7 +81,7 @@ func (e *Env) apis() []callAPI {
 // umAPI is the UM web service's.
 func (e *Env) umAPI() callAPI {
 	return callAPI{
-		name: "UM", ask: "GetCallInfo",
+		name: "UM", ask: "GetCallInfo", label: UMLabel,
 		place: e.ownCall,
 		query: func(ctx context.Context, id string, _ int) (*Exchange, answer) {
 			f, ok := e.cfg.Fixtures.Lookup(pollFixture)
@@ -99,7 +113,7 @@ func (e *Env) umAPI() callAPI {
 // ewsAPI is the EWS endpoint's.
 func (e *Env) ewsAPI() callAPI {
 	return callAPI{
-		name: "EWS", ask: "GetPhoneCallInformation", prefix: "ews-", titlePrefix: "EWS ",
+		name: "EWS", ask: "GetPhoneCallInformation", label: EWSLabel, prefix: "ews-", titlePrefix: "EWS ",
 		place: e.placeEWSCall,
 		query: func(ctx context.Context, id string, _ int) (*Exchange, answer) {
 			ex := e.ews.send(ctx, ewsPollFixture, fixtures.Values{PhoneCallID: id})

@@ -20,11 +20,14 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 		e.container("target "+e.cfg.Name, []string{e.targetLabel()}, func() {
 			e.forgetDeclared()
 			if e.cfg.Target != nil { // a target may offer the EWS endpoint alone
-				e.declareReplay()
-				e.declareLifecycle()
-				e.declareRobustness()
+				e.container("um", []string{e.umAPI().label}, func() {
+					e.declareReplay()
+					e.declareLifecycle()
+					e.declareRobustness()
+				})
 			}
 			e.declareEWS()
+			e.declareCrossAPI()
 		})
 		e.startTraces()
 	}

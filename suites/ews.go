@@ -234,15 +234,15 @@ func (e *Env) ewsRequirements(f fixtures.Fixture) []string {
 }
 
 // declareEWS declares the EWS checks of a target that offers the EWS endpoint: the replay
-// of the EWS corpus, the lifecycle of calls placed with EWS PlayOnPhone and, when the
-// target offers the UM web service too, the cross-API story. Every check carries the label
-// ews; those that place calls carry places-call too.
+// of the EWS corpus and the lifecycle of calls placed with EWS PlayOnPhone. Every check
+// carries the labels api:ews and ews (the older spelling, which filters written before
+// the API labels keep using); those that place calls carry places-call too.
 func (e *Env) declareEWS() {
 	if e.ews == nil {
 		return
 	}
 	corpus, broken := e.ews.cfg.Fixtures.Wait() // a few dozen fixtures: all before declaring
-	e.container("ews", []string{"ews"}, func() {
+	e.container("ews", []string{e.ewsAPI().label, legacyEWSLabel}, func() {
 		// One container per fixture: Ginkgo builds its spec list in time quadratic in the
 		// specs of one container, and it builds it while the UM fixtures are replayed ahead
 		// (a run's calls then moved on between PlayOnPhone and GetCallInfo).
@@ -259,7 +259,6 @@ func (e *Env) declareEWS() {
 		e.declareEWSRefusals()
 		e.declareEWSLifecycle()
 		e.container("ews robustness", []string{"robustness"}, func() { e.declareProbes(e.ewsAPI()) })
-		e.declareCrossAPI()
 	})
 }
 

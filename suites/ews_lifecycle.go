@@ -115,7 +115,7 @@ func breakingBy(judge func(string, *callTrace) Outcome) func(string, *callTrace)
 // declareEWSLifecycle declares the call scenarios (declareCalls) for calls placed and
 // followed through EWS.
 func (e *Env) declareEWSLifecycle() {
-	e.container("ews lifecycle", []string{"places-call"}, func() { e.declareCalls(e.ewsAPI()) })
+	e.container("ews lifecycle", []string{"lifecycle", PlacesCallLabel}, func() { e.declareCalls(e.ewsAPI()) })
 }
 
 // crossTrace is a call placed through one API and asked about through both, in turn.
@@ -187,12 +187,13 @@ func judgeE14(ct *crossTrace) Outcome {
 }
 
 // declareCrossAPI declares E14 for a target that offers both APIs: a call placed through
-// each, asked about through both.
+// each, asked about through both. It is a scenario of its own, beside the APIs': its checks
+// carry both APIs' labels (and ews, as they did inside the EWS checks).
 func (e *Env) declareCrossAPI() {
-	if e.cfg.Target == nil {
+	if e.cfg.Target == nil || e.ews == nil {
 		return
 	}
-	e.container("ews cross-API", []string{"places-call"}, func() {
+	e.container("cross-API", []string{e.umAPI().label, e.ewsAPI().label, legacyEWSLabel, PlacesCallLabel}, func() {
 		for _, dir := range []struct{ origin, other func() callAPI }{{e.umAPI, e.ewsAPI}, {e.ewsAPI, e.umAPI}} {
 			origin, other := dir.origin(), dir.other()
 			title := fmt.Sprintf("a call placed with %s PlayOnPhone and asked about with %s and %s in turn tells one story",
