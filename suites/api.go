@@ -141,3 +141,28 @@ func judgeApart(id string, traces []*callTrace) Outcome {
 	}
 	return judgeL8(traces)
 }
+
+// answerOf reduces a GetCallInfo exchange to an answer.
+func answerOf(ex *Exchange) answer {
+	r := ex.Result
+	if r.IsFault() {
+		exc, _ := r.Value("ExceptionType")
+		name := fixtures.ExceptionName(exc)
+		if name == "" {
+			code, _ := r.Value("faultcode")
+			return answer{Other: "Fault " + code}
+		}
+		return answer{Other: "Fault " + name, Exception: name}
+	}
+	rawState, ok1 := r.Value("CallState")
+	rawCause, ok2 := r.Value("EventCause")
+	if !isSuccess(ex) || r.Message != "GetCallInfoResponse" || !ok1 || !ok2 {
+		return answer{Other: describe(ex)}
+	}
+	return infoAnswer(rawState, rawCause)
+}
+
+// umDisconnected tells whether a UM Disconnect succeeded.
+func umDisconnected(ex *Exchange) bool {
+	return isSuccess(ex) && ex.Result.Message == "DisconnectResponse"
+}

@@ -1,5 +1,8 @@
 package suites
 
+// The cross-API scenario (E14): a call placed through one API and asked about through
+// both, for a target that offers both.
+
 import (
 	"context"
 	"fmt"
@@ -9,114 +12,6 @@ import (
 
 	"github.com/umconform/umconform/reports"
 )
-
-// follow places a call to dial through api and follows it to its end. A call that does not
-// end by itself within the poll limit is ended by the harness; either way the harness then
-// disconnects it and asks again, so that L5 (E12) is judged on every call.
-func (e *Env) follow(ctx context.Context, api callAPI, dial string) *callTrace {
-	t := e.placeTraced(ctx, api, dial)
-	if t.Err == nil {
-		e.followPlaced(ctx, api, t)
-	}
-	return t
-}
-
-// followPlaced follows t's call, already placed.
-func (e *Env) followPlaced(ctx context.Context, api callAPI, t *callTrace) {
-	defer e.endTraced(ctx, api, t)
-	faults := 0
-	for i := range e.cfg.PollLimit {
-		if !e.ask(ctx, api, t, i > 0) {
-			return
-		}
-		a := t.Answers[len(t.Answers)-1]
-		if a.State == stateDisconnected {
-			t.EndedByItself = true
-			break
-		}
-		if a.Response {
-			faults = 0
-		} else if faults++; faults >= faultRun {
-			break
-		}
-	}
-	for i := 0; t.EndedByItself && i < confirmPolls; i++ {
-		if !e.ask(ctx, api, t, true) {
-			return
-		}
-	}
-	if !e.hangUp(ctx, api, t) {
-		return
-	}
-	for i := range afterPolls {
-		if !e.ask(ctx, api, t, i > 0) {
-			return
-		}
-	}
-}
-
-// ewsLifecycleChecks are judged on every call traced through EWS: the twins of L1-L5 and,
-// since every poll is an EWS answer, its schema, frame, enumerations, header and timing.
-var ewsLifecycleChecks = []check{
-	{"E8", "the first GetPhoneCallInformation right after PlayOnPhone is answered with call information"},
-	{"E9", "ConnectionFailureCause is None until the call is Disconnected"},
-	{"E10", "Disconnected is terminal"},
-	{"E11", "the call never moves backwards and is never Incoming"},
-	{"E12", "after DisconnectPhoneCall, GetPhoneCallInformation answers Disconnected or ErrorInvalidPhoneCallId"},
-	{"E1", "every GetPhoneCallInformation answer validates"},
-	{"E2", "every answer's ResponseClass agrees with its ResponseCode"},
-	{"E3", "every PhoneCallState and ConnectionFailureCause is in its enumeration"},
-	{"E6", "every answer carries ServerVersionInfo"},
-	{"X5", "every answer arrives within the timeout"},
-}
-
-// ewsTwin is the UM lifecycle rule each EWS one repeats.
-var ewsTwin = map[string]string{"E8": "L1", "E9": "L2", "E10": "L3", "E11": "L4", "E12": "L5", "E17": "L7", "E18": "L8"}
-
-// ewsApartChecks are the requirements judged on EWS calls traced together (traceApart).
-var ewsApartChecks = []check{
-	{"E17", "each call gets a PhoneCallId of its own"},
-	{"E18", "each GetPhoneCallInformation reports the call its PhoneCallId names"},
-}
-
-// ewsJudgeTrace judges requirement id on a call traced through EWS, with the UM
-// lifecycle's sequence judges: the rules are the same, only the words differ.
-func ewsJudgeTrace(id string, t *callTrace) Outcome {
-	return ewsWords(traceOutcome(id, ewsTwin[id], t, ewsSucceeded, ewsJudges[id], "GetPhoneCallInformation answer"))
-}
-
-// breakingBy returns, for a trace judge, the finder of the exchange behind a trace's first
-// break: the last exchange of the shortest stretch of the trace that already breaks.
-func breakingBy(judge func(string, *callTrace) Outcome) func(string, *callTrace) *Exchange {
-	return func(id string, t *callTrace) *Exchange {
-		breaks := func(o Outcome) bool { return !o.Pass && !o.CannotJudge }
-		if id == "X5" {
-			for _, ex := range t.All {
-				if breaks(judgeX5(ex)) {
-					return ex
-				}
-			}
-			return nil
-		}
-		for k := 1; k <= len(t.Polls); k++ {
-			cut := *t
-			cut.Answers, cut.Polls, cut.Err = t.Answers[:k], t.Polls[:k], nil
-			if cut.DisconnectAt > k {
-				cut.DisconnectAt, cut.Disconnect = -1, nil
-			}
-			if breaks(judge(id, &cut)) {
-				return t.Polls[k-1]
-			}
-		}
-		return nil
-	}
-}
-
-// declareEWSLifecycle declares the call scenarios (declareCalls) for calls placed and
-// followed through EWS.
-func (e *Env) declareEWSLifecycle() {
-	e.container("ews lifecycle", []string{"lifecycle", PlacesCallLabel}, func() { e.declareCalls(e.ewsAPI()) })
-}
 
 // crossTrace is a call placed through one API and asked about through both, in turn.
 type crossTrace struct {
