@@ -2,42 +2,68 @@ package suites
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/umconform/umconform/fixtures"
 )
 
-// callAPI is one web service as the scenarios see it: how it places, asks about and ends a
-// call, how its answers read, and how its hostile requests are written. Every scenario
-// (the lifecycle of a call, two calls at once, the hostile requests and the shared call
-// they ask about) is written once against it and run for each API the target offers
-// (Env.apis); a new API costs one value of this type. What is truly one API's (the judges
-// of an answer's content, its schema, its fixtures) stays in its own files: ews*.go for
-// EWS, judge.go and the corpus for the UM web service.
+// callAPI is one API's driver: everything that differs between the UM web service and
+// EWS, and nothing else. It says which recorded requests place, ask about and end a call and
+// how a call's id binds into them, how its answers read (a call placed, call information, a
+// call ended, a refusal), which requirements its scenarios judge and with which judges, and
+// how its hostile requests are written. Everything else (sending, the breaker and budget,
+// the memos, the shared call, lending, the pre-flight, tracing calls and the scenarios) is
+// written once and handed a driver; ep is the endpoint it drives in this run. A new API
+// costs one value of this type.
 type callAPI struct {
-	name  string // UM or EWS, for titles
-	label string // the Ginkgo label of the API's checks: api:um, api:ews
+	id    fixtures.API
+	name  string // UM or EWS, for titles and messages
 	ask   string // the operation that asks, for messages: GetCallInfo, GetPhoneCallInformation
+	label string // the Ginkgo label of the API's checks: api:um, api:ews
 	// prefix starts the scenario ids and titles of the API's checks ("" for UM, whose ids
 	// and titles predate the second API and stay as they were).
 	prefix, titlePrefix string
 
+	ep *endpoint
+
+	// The corpus's requests that place, ask about and end the run's calls, and the
+	// operation that ends one (a fixture of it needs a call of its own).
+	placeFixture, pollFixture, endFixture, endOp string
+	// bind sets call id in v where the API's fixtures name their call (bound tells whether
+	// f names one).
+	bind  func(v fixtures.Values, id string) fixtures.Values
+	bound func(f fixtures.Fixture) bool
+	// callOf reads the call a validated PlayOnPhone answer placed; answerOf reduces an
+	// answer to a question to what the lifecycle judges read; ended tells whether an
+	// answer to the request that ends a call is a success; describe words an answer.
+	callOf   func(*Exchange) (string, bool)
+	answerOf func(*Exchange) answer
+	ended    func(*Exchange) bool
+	describe func(*Exchange) string
+	// refusal reads a PlayOnPhone's refusal for the pre-flight: the code and text that name
+	// the setting refused, ok when the answer is one it can read so.
+	refusal func(*Exchange) (code, text string, ok bool)
+	// placeWords and placeSettings word a failure to place a call: "PlayOnPhone" and the
+	// settings the request took. setting and path name the endpoint's flag and documented
+	// path, for the pre-flight's advice.
+	placeWords, placeSettings, setting, path string
+	// lendsToScenarios: the corpus's own PlayOnPhone and ending requests may place and end
+	// the scenarios' calls (lend.go). Not the UM web service's: its replay sends them ahead
+	// of their checks (startPrefetch), which a scenario would race; its replay of the
+	// ending request borrows the PlayOnPhone alone.
+	lendsToScenarios bool
+	// lenders are the corpus's requests that may place (PlayOnPhone with the run's item and
+	// number) and end (about a live call) a call instead of the API's own (lend.go).
+	lenders func() (places, ends []fixtures.Fixture)
+
+	// place, query and end place a call, ask about one (n is the index of the answer in the
+	// trace) and end one: the scenarios' (lend may route them through borrowed fixtures).
 	place func(ctx context.Context, dial string) (string, *Exchange, error)
-	// query asks about call id; n is the index of the answer in the trace.
 	query func(ctx context.Context, id string, n int) (*Exchange, answer)
 	end   func(ctx context.Context, id string) *Exchange
-	// ended tells whether end's exchange is a successful disconnect.
-	ended func(*Exchange) bool
 
-	// shared is the API's call that read-only requests share.
-	shared *shared
-	// sender and breaker send the API's built requests (the hostile ones).
-	sender  *Sender
-	breaker *breaker
-
-	// lifecycle and apart are the requirements judged on a traced call and on calls kept
+	// lifecycle and apartIDs are the requirements judged on a traced call and on calls kept
 	// apart; judgeTrace and breaking judge a trace and find the exchange behind a break;
-	// apart judges the calls kept apart (L7/L8, E17/E18).
+	// judgeApart judges the calls kept apart (L7/L8, E17/E18).
 	lifecycle, apartIDs []check
 	judgeTrace          func(id string, t *callTrace) Outcome
 	breaking            func(id string, t *callTrace) *Exchange
@@ -78,28 +104,44 @@ func (e *Env) apis() []callAPI {
 	return out
 }
 
-// umAPI is the UM web service's.
+// withCalls completes a driver with the scenarios' place, query and end, written once.
+func (e *Env) withCalls(api callAPI) callAPI {
+	api.place = func(ctx context.Context, dial string) (string, *Exchange, error) {
+		return e.placeCall(ctx, api, dial, api.lendsToScenarios)
+	}
+	api.query = func(ctx context.Context, id string, _ int) (*Exchange, answer) { return e.question(ctx, api, id) }
+	api.end = func(ctx context.Context, id string) *Exchange { return e.endCall(ctx, api, id) }
+	return api
+}
+
+// umAPI is the UM web service's driver.
 func (e *Env) umAPI() callAPI {
-	return callAPI{
-		name: "UM", ask: "GetCallInfo", label: UMLabel,
-		place: e.ownCall,
-		query: func(ctx context.Context, id string, _ int) (*Exchange, answer) {
-			f, ok := e.cfg.Fixtures.Lookup(pollFixture)
-			if !ok {
-				return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to poll calls, is not in the corpus", pollFixture)}}, answer{Other: "no answer"}
-			}
-			if err := e.breaker.open(); err != nil { // another call's requests found the target gone
-				return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}, answer{Other: "no answer"}
-			}
-			ex := e.sender.Send(ctx, f, fixtures.Values{CallID: id})
-			e.breaker.record(ex.Err)
-			return ex, answerOf(ex)
+	return e.withCalls(callAPI{
+		id: fixtures.UM, name: "UM", ask: "GetCallInfo", label: UMLabel,
+		ep:           e.um,
+		placeFixture: CreateCallFixture, pollFixture: pollFixture, endFixture: disconnectFixture, endOp: "Disconnect",
+		bind:  func(v fixtures.Values, id string) fixtures.Values { v.CallID = id; return v },
+		bound: func(f fixtures.Fixture) bool { return f.BindCallID != "" },
+		callOf: func(ex *Exchange) (string, bool) {
+			id, ok := ex.Result.Value("PlayOnPhoneResponse")
+			return id, ok && id != "" && ex.Status == 200 && ex.Result.Message == "PlayOnPhoneResponse"
 		},
-		end:           e.disconnect,
-		ended:         umDisconnected,
-		shared:        &e.calls.um,
-		sender:        e.sender,
-		breaker:       &e.breaker,
+		answerOf: answerOf,
+		ended:    umDisconnected,
+		describe: describe,
+		refusal: func(ex *Exchange) (string, string, bool) {
+			exc, _ := ex.Result.Value("ExceptionType")
+			msg, _ := ex.Result.Value("faultstring")
+			return fixtures.ExceptionName(exc), msg, ex.Result.IsFault()
+		},
+		placeWords: "PlayOnPhone", placeSettings: "(entry id and dial string from --entry-id, --dial-string)",
+		setting: "--target", path: "/EWS/UM2007Legacy.asmx",
+		lenders: func() (places, ends []fixtures.Fixture) {
+			if f, ok := e.um.fixtures.Lookup(CreateCallFixture); ok && lends(f) {
+				places = append(places, f)
+			}
+			return places, nil
+		},
 		lifecycle:     lifecycleChecks,
 		apartIDs:      apartChecks,
 		judgeTrace:    judgeTrace,
@@ -107,31 +149,44 @@ func (e *Env) umAPI() callAPI {
 		judgeApart:    judgeApart,
 		probeRequest:  umProbeRequest,
 		paddedRequest: umPaddedRequest,
-	}
+	})
 }
 
-// ewsAPI is the EWS endpoint's.
+// ewsAPI is the EWS endpoint's driver.
 func (e *Env) ewsAPI() callAPI {
-	return callAPI{
-		name: "EWS", ask: "GetPhoneCallInformation", label: EWSLabel, prefix: "ews-", titlePrefix: "EWS ",
-		place: e.placeEWSCall,
-		query: func(ctx context.Context, id string, _ int) (*Exchange, answer) {
-			ex := e.ews.send(ctx, ewsPollFixture, fixtures.Values{PhoneCallID: id})
-			return ex, ewsAnswerOf(ex)
+	return e.withCalls(callAPI{
+		id: fixtures.EWS, name: "EWS", ask: "GetPhoneCallInformation", label: EWSLabel, prefix: "ews-", titlePrefix: "EWS ",
+		ep:           e.ews,
+		placeFixture: ewsPlaceFixture, pollFixture: ewsPollFixture, endFixture: ewsDisconnectFixture, endOp: "DisconnectPhoneCall",
+		bind:  func(v fixtures.Values, id string) fixtures.Values { v.PhoneCallID = id; return v },
+		bound: func(f fixtures.Fixture) bool { return f.BindPhoneCallID != "" },
+		callOf: func(ex *Exchange) (string, bool) {
+			id, _ := ex.Result.Attr("PhoneCallId", "Id")
+			return id, ewsSucceeded(ex) && id != ""
 		},
-		end:           e.endEWSCall,
-		ended:         ewsSucceeded,
-		shared:        &e.calls.ews,
-		sender:        e.ews.sender,
-		breaker:       &e.ews.breaker,
-		lifecycle:     ewsLifecycleChecks,
-		apartIDs:      ewsApartChecks,
-		judgeTrace:    ewsJudgeTrace,
-		breaking:      breakingBy(ewsJudgeTrace),
-		judgeApart:    func(id string, traces []*callTrace) Outcome { return ewsWords(judgeApart(ewsTwin[id], traces)) },
-		probeRequest:  ewsProbeRequest,
-		paddedRequest: ewsPaddedRequest,
-	}
+		answerOf: ewsAnswerOf,
+		ended:    ewsSucceeded,
+		describe: ewsDescribe,
+		refusal: func(ex *Exchange) (string, string, bool) {
+			code, _ := ex.Result.Value("ResponseCode") // in a response message, or a Fault's detail
+			msg, _ := ex.Result.Value("MessageText")
+			if msg == "" {
+				msg, _ = ex.Result.Value("faultstring")
+			}
+			return code, msg, ewsRefused(ex) && ex.Status/100 != 4
+		},
+		placeWords: "EWS PlayOnPhone", placeSettings: "(item id from --entry-id)",
+		setting: "--ews-target", path: "/EWS/Exchange.asmx",
+		lendsToScenarios: true,
+		lenders:          func() (places, ends []fixtures.Fixture) { return corpusLenders(e.ews.fixtures) },
+		lifecycle:        ewsLifecycleChecks,
+		apartIDs:         ewsApartChecks,
+		judgeTrace:       ewsJudgeTrace,
+		breaking:         breakingBy(ewsJudgeTrace),
+		judgeApart:       func(id string, traces []*callTrace) Outcome { return ewsWords(judgeApart(ewsTwin[id], traces)) },
+		probeRequest:     ewsProbeRequest,
+		paddedRequest:    ewsPaddedRequest,
+	})
 }
 
 // judgeApart judges L7 or L8 on the traces of calls kept apart.

@@ -94,7 +94,7 @@ func TestRunStopsSendingToATargetThatStoppedAnswering(t *testing.T) {
 	ids := []string{"gci-callid-unknown", "gci-doc-request", "gci-callid-empty", "gci-minified", "gci-callid-whitespace", "gci-soapui", "gci-tabs", "dc-callid-unknown"}
 	for i, id := range ids {
 		start := time.Now()
-		ex := e.replay(context.Background(), id)
+		ex := e.replay(context.Background(), e.umAPI(), id)
 		var te *TransportError
 		if !errors.As(ex.Err, &te) {
 			t.Fatalf("%s: %v", id, ex.Err)
@@ -115,7 +115,7 @@ func TestRunStopsSendingToATargetThatStoppedAnswering(t *testing.T) {
 	if run := e.newRun(); run.Stopped != e.Stopped() || run.ExitCode() != 2 {
 		t.Errorf("the run's report: stopped %q, exit %d", run.Stopped, run.ExitCode())
 	}
-	if _, _, err := e.ownCall(context.Background(), "1"); err == nil || posts.Load() != breakerLimit {
+	if _, _, err := e.placeCall(context.Background(), e.umAPI(), "1", false); err == nil || posts.Load() != breakerLimit {
 		t.Errorf("a lifecycle call after the breaker opened: %v, %d requests", err, posts.Load())
 	}
 }
@@ -136,7 +136,7 @@ func TestEWSEndpointThatStopsAnsweringStopsTheRun(t *testing.T) {
 	e.ews.sender.Target, _ = url.Parse(silent.URL + "/EWS/Exchange.asmx")
 	e.ews.sender.Timeout = 50 * time.Millisecond
 	for range breakerLimit {
-		if ex := e.ews.send(context.Background(), ewsPollFixture, fixtures.Values{PhoneCallID: "x"}); ex.Err == nil {
+		if ex, _ := e.question(context.Background(), e.ewsAPI(), "x"); ex.Err == nil {
 			t.Fatal("a silent endpoint answered")
 		}
 	}

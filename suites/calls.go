@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/umconform/umconform/fixtures"
 )
 
 // PlacesCallLabel is the label of every check that needs the target to place a phone call
@@ -29,8 +27,8 @@ func isBudget(err error) bool {
 	return errors.As(err, &be)
 }
 
-// calls accounts for the PlayOnPhone requests of one target's run and keeps the calls that
-// read-only requests share, one per API.
+// calls accounts for the PlayOnPhone requests of one target's run, both APIs' together.
+// Each endpoint keeps the call its read-only requests share (shared).
 //
 // Fixtures that only read a live call (GetCallInfo or GetPhoneCallInformation with a bound
 // id, the robustness suite's health questions) share one call; a request that changes its
@@ -42,8 +40,6 @@ type calls struct {
 
 	mu     sync.Mutex
 	placed int // PlayOnPhone requests sent (or being sent)
-
-	um, ews shared
 }
 
 // shared is the call that read-only requests of one API share.
@@ -111,50 +107,11 @@ func (e *Env) Placed() int {
 	return e.calls.placed
 }
 
-// sendPlayOnPhone sends a PlayOnPhone request against the budget. It is the only way the
-// suites send one, so that the count in the reports is every PlayOnPhone the target saw.
-func (e *Env) sendPlayOnPhone(ctx context.Context, f fixtures.Fixture, v fixtures.Values) *Exchange {
-	if err := e.calls.spend(); err != nil {
-		return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
-	}
-	return e.sender.Post(ctx, f, v)
-}
-
-// ownCall places a call that the caller changes (disconnects, follows to its end) and
-// must end itself.
-func (e *Env) ownCall(ctx context.Context, dial string) (string, *Exchange, error) {
-	if err := e.breaker.open(); err != nil {
-		return "", nil, err
-	}
-	f, ok := e.cfg.Fixtures.Lookup(CreateCallFixture)
-	if !ok {
-		return "", nil, &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to create calls, is not in the corpus", CreateCallFixture)}
-	}
-	ex := e.sendPlayOnPhone(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: dial})
-	if isBudget(ex.Err) {
-		return "", nil, ex.Err
-	}
-	e.sender.Check(ex)
-	e.breaker.record(ex.Err)
-	if ex.Err != nil {
-		return "", ex, fmt.Errorf("creating a call to %s with PlayOnPhone: %w", dial, ex.Err)
-	}
-	id, ok := ex.Result.Value("PlayOnPhoneResponse")
-	if ex.Status != 200 || ex.Result.Message != "PlayOnPhoneResponse" || !ok || id == "" {
-		return "", ex, &TransportError{Kind: "setup", Err: fmt.Errorf("creating a call to %s with PlayOnPhone (entry id and dial string from --entry-id, --dial-string) got %s", dial, describe(ex))}
-	}
-	return id, ex, nil
-}
-
-// sharedCall returns the live UM call that read-only requests share (share).
-func (e *Env) sharedCall(ctx context.Context) (string, error) {
-	return e.share(ctx, &e.calls.um, e.umAPI())
-}
-
-// share returns s, api's live call that read-only requests share, placing one when there is
+// share returns api's live call that read-only requests share, placing one when there is
 // none, the last one ended, or a hostile request may have spoiled it (then one question
 // tells, which is cheaper than ringing a phone again).
-func (e *Env) share(ctx context.Context, s *shared, api callAPI) (string, error) {
+func (e *Env) share(ctx context.Context, api callAPI) (string, error) {
+	s := &api.ep.shared
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.id != "" && s.suspect {
@@ -201,11 +158,6 @@ func (s *shared) observe(ctx context.Context, api callAPI, id string, a answer) 
 	return false
 }
 
-// observeShared is observe for the UM shared call.
-func (e *Env) observeShared(ctx context.Context, id string, a answer) bool {
-	return e.calls.um.observe(ctx, e.umAPI(), id, a)
-}
-
 // seenLive says whether id is s's call and an answer has reported it live.
 func (s *shared) seenLive(id string) bool {
 	s.mu.Lock()
@@ -213,21 +165,14 @@ func (s *shared) seenLive(id string) bool {
 	return s.id == id && s.live
 }
 
-// suspectShared marks the UM shared call as possibly spoiled by a hostile request: it is
-// asked about before the next reader uses it.
-func (e *Env) suspectShared() {
-	s := &e.calls.um
+// suspectNow marks the shared call as possibly spoiled by a hostile request: it is asked
+// about before the next reader uses it.
+func (s *shared) suspectNow() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.id != "" {
 		s.suspect = true
 	}
-}
-
-// retireShared drops the UM shared call id (if it still is the shared one) after an answer
-// a showed it gone or spoiled; the next reader places a new one.
-func (e *Env) retireShared(ctx context.Context, id string, a answer) {
-	e.calls.um.retireID(ctx, e.umAPI(), id, a)
 }
 
 // retireID drops s's call id (if it still is s's) after an answer a showed it gone or
@@ -264,8 +209,7 @@ func (s *shared) end(timeout time.Duration, api callAPI) {
 
 // endShared ends the shared calls at the end of the run.
 func (e *Env) endShared() {
-	e.calls.um.end(e.cfg.Timeout, e.umAPI())
-	if e.ews != nil {
-		e.calls.ews.end(e.cfg.Timeout, e.ewsAPI())
+	for _, api := range e.apis() {
+		api.ep.shared.end(e.cfg.Timeout, api)
 	}
 }

@@ -10,11 +10,11 @@ import (
 // replayAnswer replays fixture id and reads the answer.
 func replayAnswer(t *testing.T, e *Env, id string) answer {
 	t.Helper()
-	ex := e.replay(context.Background(), id)
+	ex := e.replay(context.Background(), e.umAPI(), id)
 	if ex.Err != nil {
 		t.Fatalf("replay %s: %v", id, ex.Err)
 	}
-	e.sender.validate(ex)
+	e.um.sender.validate(ex)
 	return answerOf(ex)
 }
 
@@ -22,7 +22,7 @@ func replayAnswer(t *testing.T, e *Env, id string) answer {
 func hangUpShared(t *testing.T, e *Env) {
 	t.Helper()
 	dc, _ := e.cfg.Fixtures.Lookup(disconnectFixture)
-	if ex := e.sender.Send(context.Background(), dc, fixtures.Values{CallID: e.calls.um.id}); ex.Err != nil || ex.Status != 200 {
+	if ex := e.um.sender.Send(context.Background(), dc, fixtures.Values{CallID: e.um.shared.id}); ex.Err != nil || ex.Status != 200 {
 		t.Fatalf("ending the shared call: %v, HTTP %d", ex.Err, ex.Status)
 	}
 }
@@ -78,7 +78,7 @@ func TestSharedCall(t *testing.T) {
 		t.Run("after a hostile request, "+tt.profile, func(t *testing.T) {
 			e := referenceEnv(t, tt.profile, 5)
 			replayAnswer(t, e, pollFixture)
-			e.replay(context.Background(), "gci-malformed-truncated")
+			e.replay(context.Background(), e.umAPI(), "gci-malformed-truncated")
 			if a := replayAnswer(t, e, pollFixture); !a.isInfo() || e.Placed() != tt.placed {
 				t.Errorf("got %s with %d calls placed, want call information and %d", a, e.Placed(), tt.placed)
 			}
@@ -88,7 +88,7 @@ func TestSharedCall(t *testing.T) {
 		e := referenceEnv(t, "exchange", 5)
 		e.calls.max = 1
 		replayAnswer(t, e, pollFixture)
-		ex := e.replay(context.Background(), "dc-request") // needs a call of its own
+		ex := e.replay(context.Background(), e.umAPI(), "dc-request") // needs a call of its own
 		if !isBudget(ex.Err) || e.Placed() != 1 {
 			t.Errorf("second call: %v with %d placed, want the budget error and 1", ex.Err, e.Placed())
 		}
@@ -103,14 +103,14 @@ func TestSharedCall(t *testing.T) {
 // shared one.
 func TestEWSFixturesShareACall(t *testing.T) {
 	e := ewsReferenceEnv(t, "")
-	corpus, _ := e.ews.cfg.Fixtures.Wait()
+	corpus, _ := e.ews.fixtures.Wait()
 	readers := 0
 	for _, f := range corpus {
 		if f.BindPhoneCallID == "" || f.Operation() != "GetPhoneCallInformation" || f.Expect.Outcome != fixtures.Success {
 			continue
 		}
 		readers++
-		if a := ewsAnswerOf(e.ewsExchange(context.Background(), f)); !a.isInfo() {
+		if a := ewsAnswerOf(e.exchange(context.Background(), e.ewsAPI(), f.ID)); !a.isInfo() {
 			t.Errorf("%s: %s, want call information", f.ID, a)
 		}
 	}
@@ -119,7 +119,7 @@ func TestEWSFixturesShareACall(t *testing.T) {
 	}
 	for _, f := range corpus {
 		if f.BindPhoneCallID != "" && f.Operation() == "DisconnectPhoneCall" {
-			e.ewsExchange(context.Background(), f)
+			e.exchange(context.Background(), e.ewsAPI(), f.ID)
 			if e.Placed() != 2 {
 				t.Errorf("%s: %d calls placed, want its own second one", f.ID, e.Placed())
 			}
@@ -127,7 +127,7 @@ func TestEWSFixturesShareACall(t *testing.T) {
 		}
 	}
 	e.endShared()
-	if e.calls.ews.id != "" {
+	if e.ews.shared.id != "" {
 		t.Error("the shared EWS call was not ended")
 	}
 }

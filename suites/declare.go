@@ -20,8 +20,9 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 		e.container("target "+e.cfg.Name, []string{e.targetLabel()}, func() {
 			e.forgetDeclared()
 			if e.cfg.Target != nil { // a target may offer the EWS endpoint alone
-				e.container("um", []string{e.umAPI().label}, func() {
-					e.declareReplay()
+				um := e.umAPI()
+				e.container("um", []string{um.label}, func() {
+					e.declareReplay(&um)
 					e.declareLifecycle()
 					e.declareRobustness()
 				})

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -105,22 +104,20 @@ type Config struct {
 
 // Env is the state shared by the specs of one run.
 type Env struct {
-	cfg    Config
-	sender *Sender
-	ews    *ewsEnv // nil when the target offers no EWS endpoint
+	cfg Config
+	// um and ews are the target's endpoints (endpoint.go): um always (a target may offer
+	// the EWS endpoint alone, and then it sends nothing), ews when the target offers it.
+	um, ews *endpoint
 
-	mu        sync.Mutex
-	exchanges map[string]*memo
-	readers   map[string]int      // the specs still to read each exchange (stream.go)
-	idLists   map[string][]string // shared lists of requirement IDs (internIDs)
+	mu      sync.Mutex
+	idLists map[string][]string // shared lists of requirement IDs (internIDs)
 	// x3Fixtures are the IDs of the corpus's X3 probes, listed by the replay's
 	// declaration for the robustness suite's (probes): IDs, not fixtures, which a large
 	// corpus lets go until they are sent (Stream.Park).
 	x3Fixtures []string
 	ahead      chan struct{} // one place per answer sent ahead and not yet forgotten
 
-	breaker breaker
-	calls   calls
+	calls calls
 
 	// Declaring: the containers around the checks being declared, the run's filter, and
 	// for each spec (by its full text) the checks it reports.
@@ -142,27 +139,6 @@ type Env struct {
 	// stopPrefetch halts the goroutine that replays fixtures ahead of their checks; see
 	// startPrefetch.
 	stopPrefetch context.CancelFunc
-
-	// umLent is taken by the one UM replay that may place its call with the corpus's
-	// PlayOnPhone fixture (umLentCall).
-	umLent sync.Once
-}
-
-// memo is one fixture's exchange: sent by whoever asks first, awaited by the others.
-type memo struct {
-	started bool // under Env.mu
-	done    chan struct{}
-	ex      *Exchange
-	checked sync.Once // Sender.Check, by the first check to read the exchange
-	// prefetched: sent ahead of its checks, it holds a place in Env.ahead until it is
-	// forgotten (doneReading).
-	prefetched bool
-}
-
-// exchange returns the memo's exchange, validated.
-func (m *memo) exchange(s *Sender) *Exchange {
-	m.checked.Do(func() { s.Check(m.ex) })
-	return m.ex
 }
 
 // NewEnv checks cfg and prepares a run.
@@ -204,9 +180,13 @@ func NewEnv(cfg Config) (*Env, error) {
 	if cfg.Target == nil && cfg.EWS.Target != nil {
 		cfg.Name, cfg.TargetName = cmp.Or(cfg.Name, cfg.EWS.Target.Hostname()), cmp.Or(cfg.TargetName, cfg.EWS.Target.String())
 	}
-	ews, err := newEWSEnv(cfg)
-	if err != nil {
-		errs = append(errs, err)
+	if cfg.EWS.Target != nil {
+		if cfg.EWS.Validator == nil {
+			errs = append(errs, errors.New("EWS: no schema validator"))
+		}
+		if cfg.EWS.Fixtures == nil {
+			errs = append(errs, errors.New("EWS: no fixtures"))
+		}
 	}
 	selects, err := selector(cfg.LabelFilter, cfg.Focus, cfg.Skip)
 	if err != nil {
@@ -216,77 +196,40 @@ func NewEnv(cfg Config) (*Env, error) {
 		return nil, errors.Join(errs...)
 	}
 	e := &Env{
-		ews:       ews,
-		cfg:       cfg,
-		selects:   selects,
-		plans:     map[string]*specPlan{},
-		exchanges: map[string]*memo{},
-		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
+		cfg:     cfg,
+		selects: selects,
+		plans:   map[string]*specPlan{},
+		um:      newEndpoint(fixtures.UM, cfg.Target, cfg.Fixtures, cfg.Validator, cfg, cfg.Preflight),
+	}
+	if cfg.EWS.Target != nil {
+		e.ews = newEndpoint(fixtures.EWS, cfg.EWS.Target, cfg.EWS.Fixtures, cfg.EWS.Validator, cfg, cfg.EWS.Preflight)
 	}
 	e.runCtx, e.stopRun = context.WithCancel(context.Background())
-	e.breaker.limit = breakerLimit
-	e.sender.late = &e.breaker.late
-	e.sender.retry = &retrier{}
 	e.calls.max = cfg.MaxCalls
-	e.breaker.err = cfg.Preflight
 	return e, nil
 }
 
 // Config returns the run's configuration.
 func (e *Env) Config() Config { return e.cfg }
 
-// exchange sends fixture id once per run and shares the answer among the checks that judge
-// it, so that each requirement is its own check without replaying the request for each.
-func (e *Env) exchange(ctx context.Context, id string) *Exchange {
-	m, first := e.claim(id)
+// exchange sends api's fixture id once per run and shares the answer among the checks
+// that judge it, so that each requirement is its own check without replaying the request
+// for each.
+func (e *Env) exchange(ctx context.Context, api callAPI, id string) *Exchange {
+	m, first := api.ep.claim(id)
 	if first {
-		m.ex = e.replay(ctx, id)
+		m.ex = e.replay(ctx, api, id)
 		close(m.done)
-		return m.exchange(e.sender)
+		return m.exchange(api.ep.sender)
 	}
-	return e.await(ctx, id, m)
-}
-
-// claim returns the memo of fixture id, and whether the caller is the first to ask and so
-// must send it and close the memo.
-func (e *Env) claim(id string) (*memo, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.claimLocked(id)
-}
-
-// claimLocked is claim; e.mu is held.
-func (e *Env) claimLocked(id string) (*memo, bool) {
-	m := e.exchanges[id]
-	if m == nil {
-		m = &memo{done: make(chan struct{})}
-		e.exchanges[id] = m
-	}
-	first := !m.started
-	m.started = true
-	return m, first
-}
-
-// claimUnread is claim for the prefetcher, which goes ahead of the checks: unread is
-// false, and nothing is claimed, once the checks that read fixture id are done with it.
-// Their exchange is then forgotten (doneReading), and claim would make a new memo and send
-// the fixture a second time: on a loaded machine the checks overtook the prefetcher, and a
-// run rang the phone up to three times more than it needed.
-func (e *Env) claimUnread(id string) (m *memo, first, unread bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.readers[id] == 0 {
-		return nil, false, false
-	}
-	m, first = e.claimLocked(id)
-	return m, first, true
+	return e.await(ctx, api, id, m)
 }
 
 // await waits for another goroutine's exchange of fixture id.
-func (e *Env) await(ctx context.Context, id string, m *memo) *Exchange {
+func (e *Env) await(ctx context.Context, api callAPI, id string, m *memo) *Exchange {
 	select {
 	case <-m.done:
-		return m.exchange(e.sender)
+		return m.exchange(api.ep.sender)
 	case <-ctx.Done():
 		// The check was interrupted or ran out of time while another goroutine sent the
 		// fixture: stop sending ahead, the run is ending.
@@ -306,7 +249,7 @@ func (e *Env) await(ctx context.Context, id string, m *memo) *Exchange {
 //
 // The answers are validated by the checks that read them (memo.exchange), on the
 // goroutine that runs the checks: the schema stays off the path every request waits on.
-func (e *Env) startPrefetch(capacity int) chan<- string {
+func (e *Env) startPrefetch(api callAPI, capacity int) chan<- string {
 	queue := make(chan string, capacity)
 	e.ahead = make(chan struct{}, prefetchAhead)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -326,7 +269,7 @@ func (e *Env) startPrefetch(capacity int) chan<- string {
 			case <-ctx.Done():
 				return
 			}
-			m, first, unread := e.claimUnread(id)
+			m, first, unread := api.ep.claimUnread(id)
 			if !unread { // its checks overtook the prefetcher and are done with it
 				<-e.ahead
 				continue
@@ -340,7 +283,7 @@ func (e *Env) startPrefetch(capacity int) chan<- string {
 				continue
 			}
 			m.prefetched = true
-			m.ex = e.replay(ctx, id)
+			m.ex = e.replay(ctx, api, id)
 			close(m.done)
 		}
 	}()
@@ -358,77 +301,59 @@ func (e *Env) haltPrefetch() {
 	e.stopRun()
 }
 
-// replay sends one fixture. A fixture whose CallId must name a live call is bound to one:
-// the shared call when it only reads it, a call of its own when it changes it (Disconnect).
-// A PlayOnPhone counts against the call budget, and a call it places is ended afterwards:
-// against a real server every PlayOnPhone rings a phone. The answer is not validated here,
-// except to learn whether the shared call is still live: see Sender.Check.
-func (e *Env) replay(ctx context.Context, id string) *Exchange {
-	f, ok := e.cfg.Fixtures.Lookup(id)
-	if !ok {
-		return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s is not in the corpus", id)}}
+// replay sends one fixture of api's corpus. A fixture that names a live call is bound to
+// one: the shared call when it only reads it, a call of its own when it ends it. A call a
+// PlayOnPhone places is ended afterwards (send). The answer is not validated here, except
+// to learn whether the shared call is still live: see Sender.Check.
+func (e *Env) replay(ctx context.Context, api callAPI, id string) *Exchange {
+	f, err := api.ep.fixture(id)
+	if err != nil {
+		return &Exchange{Err: err}
 	}
-	if err := e.breaker.open(); err != nil {
-		return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
+	if err := api.ep.breaker.open(); err != nil {
+		return unsent(f, err)
 	}
 	v := fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
 	switch {
-	case f.Operation() == "PlayOnPhone":
-		ex := e.sendPlayOnPhone(ctx, f, v)
-		e.breaker.record(ex.Err)
-		e.endPlacedCall(ctx, ex)
-		return ex
-	case f.BindCallID == "":
-		ex := e.sender.Post(ctx, f, v) // sent once: a template would cost more than it saves
-		e.breaker.record(ex.Err)
-		return ex
-	case changesCall(f):
-		call, ok := e.umLentCall(ctx)
-		if !ok {
-			var err error
-			if call, _, err = e.ownCall(ctx, e.cfg.DialString); err != nil {
-				return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
-			}
+	case f.Operation() == "PlayOnPhone" || !api.bound(f):
+		// sent once: a template would cost more than it saves
+		return e.send(ctx, api, &request{f: f, v: v, lazy: true})
+	case f.Operation() == api.endOp: // it ends its call: one of its own
+		call, _, err := e.placeCall(ctx, api, e.cfg.DialString, true)
+		if err != nil {
+			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
 		}
-		v.CallID = call
-		ex := e.sender.Post(ctx, f, v)
-		e.breaker.record(ex.Err)
-		if e.sender.validate(ex); ex.Err != nil || !isSuccess(ex) || ex.Result.Message != "DisconnectResponse" {
-			e.disconnect(context.WithoutCancel(ctx), call) // the fixture did not end it
+		ex := e.send(ctx, api, &request{f: f, v: api.bind(v, call), lazy: true})
+		if api.ep.sender.validate(ex); ex.Err != nil || !api.ended(ex) {
+			e.endCall(context.WithoutCancel(ctx), api, call) // the fixture did not end it
 		}
 		return ex
 	}
 	for retried := false; ; retried = true {
-		call, err := e.sharedCall(ctx)
+		call, err := e.share(ctx, api)
 		if err != nil {
 			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
 		}
-		v.CallID = call
-		state := e.calls.um.state(call, time.Now())
-		ex := e.sender.Post(ctx, f, v)
+		state := api.ep.shared.state(call, time.Now())
+		ex := e.send(ctx, api, &request{f: f, v: api.bind(v, call), lazy: true})
 		ex.CallState = state
-		e.breaker.record(ex.Err)
 		if hostileToCalls(f) {
-			e.suspectShared()
+			api.ep.shared.suspectNow()
 			return ex
 		}
-		if ex.Err != nil || f.Expect.Outcome != fixtures.Success || f.Operation() != "GetCallInfo" {
+		if ex.Err != nil || f.Expect.Outcome != fixtures.Success || f.Operation() != api.ask {
 			return ex
 		}
-		e.sender.validate(ex)
-		a := answerOf(ex)
+		api.ep.sender.validate(ex)
+		a := api.answerOf(ex)
 		// A call seen live that is now unknown ended by itself: the fixture was not
 		// answered about a live call, as it must be. It is sent once more, on a new call.
-		if e.observeShared(ctx, call, a) && !a.isInfo() && !retried {
+		if api.ep.shared.observe(ctx, api, call, a) && !a.isInfo() && !retried {
 			continue
 		}
 		return ex
 	}
 }
-
-// changesCall says whether replaying f changes the call it names, so that it needs a call
-// of its own: a Disconnect ends it.
-func changesCall(f fixtures.Fixture) bool { return f.Operation() == "Disconnect" }
 
 // hostileToCalls says whether f is a malformed request that a server is checked to survive
 // (X3): a broken server may spoil the calls it holds, so the shared call is asked about
@@ -437,143 +362,19 @@ func hostileToCalls(f fixtures.Fixture) bool {
 	return f.Expect.Outcome != fixtures.Success && slices.Contains(f.Requirements, "X3")
 }
 
-// endPlacedCall disconnects a call that a replayed PlayOnPhone placed.
-func (e *Env) endPlacedCall(ctx context.Context, ex *Exchange) {
-	if ex.Err != nil || ex.Status != 200 {
-		return
-	}
-	e.sender.validate(ex)
-	if id, ok := ex.Result.Value("PlayOnPhoneResponse"); ok && id != "" && ex.Result.Message == "PlayOnPhoneResponse" {
-		e.disconnect(context.WithoutCancel(ctx), id)
-	}
-}
-
-// disconnect ends a call the run created with the recorded Disconnect, and returns its
-// exchange, validated, for the lifecycle checks that judge it. It is sent even once the
-// breaker is open (a phone may be ringing), and counted.
-func (e *Env) disconnect(ctx context.Context, callID string) *Exchange {
-	f, ok := e.cfg.Fixtures.Lookup(disconnectFixture)
-	if !ok {
-		return &Exchange{Err: &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s, needed to end calls, is not in the corpus", disconnectFixture)}}
-	}
-	ex := e.sender.Send(ctx, f, fixtures.Values{CallID: callID})
-	e.breaker.record(ex.Err)
-	return ex
-}
-
 // disconnectFixture is the recorded Disconnect request used to end calls the run created.
 const disconnectFixture = "dc-request"
-
-// breakerLimit is how many exchanges in a row may end without a complete response before
-// the run stops sending. A few, not one: a target slow on some requests (X5) is judged on
-// those, and on the others; but against a target that has stopped answering each exchange
-// costs a whole --timeout, and a run makes hundreds.
-const breakerLimit = 5
-
-// breaker stops a run once the target is gone: after limit exchanges in a row, whatever
-// their operation, that got no complete response (a timeout, a refused or reset
-// connection, a truncated or oversized body, a TLS failure), every later request is not
-// sent and its checks error at once, naming the cause. Any complete response, whatever
-// its content, resets the count; what the harness itself could not do (a broken fixture,
-// an interrupted check) neither counts nor resets.
-type breaker struct {
-	mu     sync.Mutex
-	limit  int
-	streak map[string]int // kind of transport failure → how many in the current run of them
-	n      int            // the current run's length
-	err    error
-	// late tells late answers from silence; the endpoint's Sender reports to it.
-	late lateness
-}
-
-// open returns why requests are no longer sent, or nil while they are.
-func (b *breaker) open() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.err == nil {
-		return b.late.stopped() // a target whose answers arrive late: late.go
-	}
-	return b.err
-}
-
-// record counts an exchange's outcome: err is its Exchange.Err.
-func (b *breaker) record(err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if err == nil {
-		b.n, b.streak = 0, nil
-		return
-	}
-	var te *TransportError
-	if !errors.As(err, &te) {
-		return
-	}
-	switch te.Kind {
-	case "timeout", "refused", "reset", "truncated", "tls", "busy", "other":
-	default: // the harness's own trouble, or the breaker's own error
-		return
-	}
-	if b.streak == nil {
-		b.streak = map[string]int{}
-	}
-	b.n++
-	b.streak[te.Kind]++
-	if b.n >= b.limit && b.err == nil {
-		b.err = &TransportError{Kind: "stopped", Err: fmt.Errorf("the target stopped answering: %s in a row (the last: %v); not sent", b.describe(), te)}
-		if be := (*busyError)(nil); b.streak["busy"] == b.n && errors.As(te, &be) { // answering, but throttled: retry.go
-			b.err = &TransportError{Kind: "stopped", Err: fmt.Errorf("the target is throttling the run: %s in a row, after retries and the waits it asked for (the last: %s); not sent: %s", b.describe(), be.answer, throttledAdvice)}
-		}
-	}
-}
-
-// failureNames name each kind of transport failure in the plural, for the breaker's message.
-var failureNames = map[string]string{
-	"timeout": "timeouts", "refused": "refused connections", "reset": "reset connections",
-	"truncated": "truncated or oversized responses", "tls": "TLS failures", "busy": "busy or throttling answers", "other": "transport failures",
-}
-
-// describe says what the current run of failures was: "5 timeouts", or "5 requests without
-// a complete response (3 timeouts, 2 refused connections)".
-func (b *breaker) describe() string {
-	if len(b.streak) == 1 {
-		for kind, n := range b.streak {
-			return fmt.Sprintf("%d %s", n, failureNames[kind])
-		}
-	}
-	var parts []string
-	for _, kind := range []string{"timeout", "refused", "reset", "truncated", "tls", "busy", "other"} {
-		if n := b.streak[kind]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, failureNames[kind]))
-		}
-	}
-	return fmt.Sprintf("%d requests without a complete response (%s)", b.n, strings.Join(parts, ", "))
-}
 
 // Stopped is why the run stopped sending requests to this target (it was unreachable, or
 // stopped answering), or "" when it did not.
 func (e *Env) Stopped() string {
-	if why := e.breaker.stopped(); why != "" {
+	if why := e.um.breaker.stopped(); why != "" {
 		return why
 	}
 	if e.ews != nil { // the EWS endpoint has its own breaker: it may be another host
 		if why := e.ews.breaker.stopped(); why != "" {
 			return "the EWS endpoint: " + why
 		}
-	}
-	return ""
-}
-
-// stopped says why the breaker stopped the requests, "" when it did not.
-func (b *breaker) stopped() string {
-	b.mu.Lock()
-	err := b.err // a target that answers late is answering: not stopped (late.go)
-	b.mu.Unlock()
-	if err != nil {
-		var te *TransportError
-		if errors.As(err, &te) && te.Kind == "stopped" {
-			return te.Err.Error()
-		}
-		return "target unreachable: " + err.Error()
 	}
 	return ""
 }

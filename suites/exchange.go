@@ -95,6 +95,9 @@ type Exchange struct {
 	// it, and lifecycle polls, which no check asks about, never pay for it.
 	evidenceOnce sync.Once
 	evidence     reports.Evidence
+	// unsent: the run did not send the request (the breaker was open, the call budget
+	// spent); Err says why.
+	unsent bool
 }
 
 // TransportError says why an exchange has no complete response. Except for the timeout

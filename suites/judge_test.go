@@ -309,9 +309,9 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	release := make(chan struct{})
 	e, posts := countingEnv(t, func() { <-release })
 	defer close(release)
-	queue := e.startPrefetch(3)
+	queue := e.startPrefetch(e.umAPI(), 3)
 	for _, id := range []string{"gci-callid-unknown", "gci-callid-empty", "gci-callid-whitespace"} {
-		e.willRead([]string{id}) // declared with a check, as a run queues it
+		e.um.willRead([]string{id}) // declared with a check, as a run queues it
 		queue <- id
 	}
 	close(queue)
@@ -320,7 +320,7 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // the check is interrupted while the exchange is in flight
-	ex := e.exchange(ctx, "gci-callid-unknown")
+	ex := e.exchange(ctx, e.umAPI(), "gci-callid-unknown")
 	var te *TransportError
 	if !errors.As(ex.Err, &te) || !strings.Contains(te.Error(), "while waiting for fixture gci-callid-unknown") {
 		t.Fatalf("an interrupted wait: %v", ex.Err)
@@ -330,7 +330,7 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 	if n := posts.Load(); n != 1 {
 		t.Errorf("%d requests after the wait was interrupted, want the 1 in flight", n)
 	}
-	e.exchange(t.Context(), "gci-callid-unknown") // answered from the memo
+	e.exchange(t.Context(), e.umAPI(), "gci-callid-unknown") // answered from the memo
 	if n := posts.Load(); n != 1 {
 		t.Errorf("%d requests: the fixture was sent again", n)
 	}
@@ -344,14 +344,14 @@ func TestPrefetchIsAwaitedAndStopped(t *testing.T) {
 func TestPrefetchBehindTheChecksSendsNothingTwice(t *testing.T) {
 	e, posts := countingEnv(t, func() {})
 	ids := []string{"gci-callid-empty", "gci-callid-unknown"}
-	e.willRead(ids[:1])             // declared: one spec reads it
-	e.willRead(ids[1:])             // declared, not read yet: the prefetcher sends it
-	e.exchange(t.Context(), ids[0]) // its check ran before the prefetcher reached it
-	e.doneReading(ids[:1])
+	e.um.willRead(ids[:1])                     // declared: one spec reads it
+	e.um.willRead(ids[1:])                     // declared, not read yet: the prefetcher sends it
+	e.exchange(t.Context(), e.umAPI(), ids[0]) // its check ran before the prefetcher reached it
+	e.doneReading(e.um, ids[:1])
 	if n := posts.Load(); n != 1 {
 		t.Fatalf("%d requests for the check's exchange, want 1", n)
 	}
-	queue := e.startPrefetch(len(ids))
+	queue := e.startPrefetch(e.umAPI(), len(ids))
 	for _, id := range ids {
 		queue <- id
 	}

@@ -15,6 +15,11 @@ import (
 // whose own checks then judge those exchanges. A default run so places as many calls as the
 // scenarios need, not that plus one per replayed fixture.
 //
+// A replayed request that ends a call needs a live call of its own: it is placed the same
+// way, with a PlayOnPhone fixture nobody borrowed or replayed yet (spare). For the UM web
+// service that is its one recorded PlayOnPhone (CreateCallFixture), whose call the
+// Disconnect fixture then ends: 8 UM calls in a default run, not 9.
+//
 // Which scenario borrows which fixture is decided while the checks are declared
 // (claimReplays); the fixture's checks wait for their scenario. A scenario that cannot use
 // a fixture (its wire form is refused, the call already ended) falls back on the documented
@@ -38,13 +43,17 @@ func (l *lent) next(list *[]fixtures.Fixture) (fixtures.Fixture, bool) {
 	return f, true
 }
 
-// lenders are the EWS fixtures a scenario may borrow: the PlayOnPhone fixtures that place a
-// call to the run's number with the run's item, and the DisconnectPhoneCall fixtures that end
-// a live call, both expected to succeed.
-func (w *ewsEnv) lenders() (places, ends []fixtures.Fixture) {
-	corpus, _ := w.cfg.Fixtures.Wait()
-	for _, f := range corpus {
-		if f.Expect.Outcome != fixtures.Success {
+// lends says whether f may place or end a call in another's stead: it is expected to
+// succeed, and binds the run's item and number (a PlayOnPhone) or a live call.
+func lends(f fixtures.Fixture) bool { return f.Expect.Outcome == fixtures.Success }
+
+// corpusLenders are the fixtures of corpus a scenario may borrow: the PlayOnPhone fixtures
+// that place a call to the run's number with the run's item, and the fixtures that end a
+// live call, both expected to succeed.
+func corpusLenders(corpus *fixtures.Stream) (places, ends []fixtures.Fixture) {
+	all, _ := corpus.Wait()
+	for _, f := range all {
+		if !lends(f) {
 			continue
 		}
 		switch {
@@ -58,23 +67,23 @@ func (w *ewsEnv) lenders() (places, ends []fixtures.Fixture) {
 }
 
 // claimReplays lends scenario m up to n fixtures that place a call and n that end one, of
-// those no other scenario borrowed. Only EWS lends: the UM replay keeps its own calls.
+// those no other scenario borrowed, when api lends to scenarios (lendsToScenarios).
 func (e *Env) claimReplays(api callAPI, m *traceMemo, n int) { e.claimFixtures(api, m, n, n) }
 
 // claimEnds lends scenario m up to n fixtures that end a call, none that place one.
 func (e *Env) claimEnds(api callAPI, m *traceMemo, n int) { e.claimFixtures(api, m, 0, n) }
 
 func (e *Env) claimFixtures(api callAPI, m *traceMemo, nPlaces, nEnds int) {
-	if api.name != "EWS" || e.ews == nil {
+	if !api.lendsToScenarios {
 		return
 	}
-	w := e.ews
+	w := api.ep
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.claims == nil {
 		w.claims, w.lent = map[string]*traceMemo{}, map[*traceMemo]*lent{}
 	}
-	places, ends := w.lenders()
+	places, ends := api.lenders()
 	l := &lent{live: map[string]bool{}}
 	take := func(from []fixtures.Fixture, to *[]fixtures.Fixture, n int) {
 		for _, f := range from {
@@ -100,18 +109,18 @@ func (e *Env) forgetDeclared() {
 	// The same holds for the count of specs that will read each exchange (stream.go): the
 	// preview's, kept, made every count twice what the run reads, so no exchange was ever
 	// released and a run with a pre-flight held every answer to its end.
-	e.mu.Lock()
-	clear(e.readers)
-	e.mu.Unlock()
-	if e.ews != nil {
-		e.ews.mu.Lock()
-		e.ews.claims, e.ews.lent = nil, nil
-		e.ews.mu.Unlock()
+	for _, p := range []*endpoint{e.um, e.ews} {
+		if p != nil {
+			p.mu.Lock()
+			clear(p.readers)
+			p.claims, p.lent = nil, nil
+			p.mu.Unlock()
+		}
 	}
 }
 
 // claimant is the scenario that borrowed fixture id, if any.
-func (w *ewsEnv) claimant(id string) *traceMemo {
+func (w *endpoint) claimant(id string) *traceMemo {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.claims[id]
@@ -120,12 +129,12 @@ func (w *ewsEnv) claimant(id string) *traceMemo {
 // lend returns api with its calls placed and ended through the fixtures scenario m
 // borrowed, as long as there are any.
 func (e *Env) lend(api callAPI, m *traceMemo) callAPI {
-	if api.name != "EWS" || e.ews == nil {
+	if !api.lendsToScenarios {
 		return api
 	}
-	e.ews.mu.Lock()
-	l := e.ews.lent[m]
-	e.ews.mu.Unlock()
+	api.ep.mu.Lock()
+	l := api.ep.lent[m]
+	api.ep.mu.Unlock()
 	if l == nil {
 		return api
 	}
@@ -133,7 +142,7 @@ func (e *Env) lend(api callAPI, m *traceMemo) callAPI {
 	api.place = func(ctx context.Context, dial string) (string, *Exchange, error) {
 		if dial == e.cfg.DialString {
 			if f, ok := l.next(&l.places); ok {
-				if id, ex, ok := e.ewsReplayPlace(ctx, f); ok {
+				if id, ex, ok := e.placeByReplay(ctx, api, f); ok {
 					return id, ex, nil
 				}
 			}
@@ -155,7 +164,7 @@ func (e *Env) lend(api callAPI, m *traceMemo) callAPI {
 		// rightly be refused, which would fail the fixture's checks for no fault of the target.
 		if live {
 			if f, ok := l.next(&l.ends); ok {
-				if ex := e.ewsReplayEnd(ctx, f, id); ex != nil && ewsSucceeded(ex) {
+				if ex := e.endByReplay(ctx, api, f, id); ex != nil && api.ended(ex) {
 					return ex
 				}
 			}
@@ -165,73 +174,47 @@ func (e *Env) lend(api callAPI, m *traceMemo) callAPI {
 	return api
 }
 
-// memo returns the replay memo of EWS fixture id.
-func (w *ewsEnv) memo(id string) *ewsMemo {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	m := w.exchanges[id]
-	if m == nil {
-		m = &ewsMemo{}
-		w.exchanges[id] = m
+// placeByReplay replays PlayOnPhone fixture f, unless it was replayed already, and keeps
+// the call it placed: ok when it placed one. Its checks judge the exchange, as they would
+// had the replay sent it.
+func (e *Env) placeByReplay(ctx context.Context, api callAPI, f fixtures.Fixture) (string, *Exchange, bool) {
+	m, first := api.ep.claim(f.ID)
+	if !first {
+		return "", nil, false
 	}
-	return m
-}
-
-// ewsReplayPlace replays PlayOnPhone fixture f, unless it was replayed already, and keeps
-// the call it placed: ok when it placed one.
-func (e *Env) ewsReplayPlace(ctx context.Context, f fixtures.Fixture) (string, *Exchange, bool) {
-	var id string
-	ran := false
-	m := e.ews.memo(f.ID)
-	m.once.Do(func() {
-		ran = true
-		if err := e.ews.breaker.open(); err != nil {
-			m.ex = &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
-			return
-		}
-		if err := e.calls.spend(); err != nil {
-			m.ex = &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
-			return
-		}
-		m.ex = e.ews.sender.Send(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
-		e.ews.breaker.record(m.ex.Err)
-		id, _ = m.ex.Result.Attr("PhoneCallId", "Id")
-	})
-	if !ran || !ewsSucceeded(m.ex) || id == "" {
+	defer close(m.done)
+	m.ex = e.send(ctx, api, &request{f: f, v: fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}, keepCall: true})
+	id, ok := e.placed(api, m.ex)
+	if !ok {
 		return "", nil, false
 	}
 	return id, m.ex, true
 }
 
-// ewsReplayEnd replays DisconnectPhoneCall fixture f about call id, unless it was replayed
+// endByReplay replays fixture f, which ends a call, about call id, unless it was replayed
 // already (then nil).
-func (e *Env) ewsReplayEnd(ctx context.Context, f fixtures.Fixture, id string) *Exchange {
-	var ex *Exchange
-	m := e.ews.memo(f.ID)
-	m.once.Do(func() {
-		if err := e.ews.breaker.open(); err != nil {
-			m.ex = &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
-			return
-		}
-		m.ex = e.ews.sender.Send(ctx, f, fixtures.Values{PhoneCallID: id})
-		e.ews.breaker.record(m.ex.Err)
-		ex = m.ex
-	})
-	return ex
+func (e *Env) endByReplay(ctx context.Context, api callAPI, f fixtures.Fixture, id string) *Exchange {
+	m, first := api.ep.claim(f.ID)
+	if !first {
+		return nil
+	}
+	defer close(m.done)
+	m.ex = e.send(ctx, api, &request{f: f, v: api.bind(fixtures.Values{}, id)})
+	return m.ex
 }
 
-// ewsSpare places a call by replaying a PlayOnPhone fixture no scenario borrowed and
+// spare places a call to dial by replaying a PlayOnPhone fixture no scenario borrowed and
 // nobody replayed yet: the call a fixture would place and end at once serves instead.
-func (e *Env) ewsSpare(ctx context.Context, dial string) (string, *Exchange, bool) {
+func (e *Env) spare(ctx context.Context, api callAPI, dial string) (string, *Exchange, bool) {
 	if dial != e.cfg.DialString {
 		return "", nil, false
 	}
-	places, _ := e.ews.lenders()
+	places, _ := api.lenders()
 	for _, f := range places {
-		if e.ews.claimant(f.ID) != nil {
+		if api.ep.claimant(f.ID) != nil {
 			continue
 		}
-		if id, ex, ok := e.ewsReplayPlace(ctx, f); ok {
+		if id, ex, ok := e.placeByReplay(ctx, api, f); ok {
 			return id, ex, true
 		}
 	}

@@ -12,7 +12,7 @@ import (
 func TestASecondBuildForgetsTheFirst(t *testing.T) {
 	e := ewsReferenceEnv(t, "")
 	api := e.ewsAPI()
-	places, _ := e.ews.lenders()
+	places, _ := e.ewsAPI().lenders()
 	if len(places) == 0 {
 		t.Fatal("the EWS corpus lends no PlayOnPhone fixture")
 	}
@@ -20,7 +20,7 @@ func TestASecondBuildForgetsTheFirst(t *testing.T) {
 	build := func() *traceMemo {
 		m := e.newTraceMemo(nil)
 		e.claimReplays(api, m, 1)
-		e.willRead([]string{f.ID})
+		e.ews.willRead([]string{f.ID})
 		return m
 	}
 
@@ -35,12 +35,12 @@ func TestASecondBuildForgetsTheFirst(t *testing.T) {
 		t.Errorf("%d scenarios declared, want the run's 1", len(e.traceMemos))
 	}
 	// The run's one reader of f's exchange reads it: the exchange is released.
-	m, _ := e.claim(f.ID)
+	m, _ := e.ews.claim(f.ID)
 	close(m.done)
-	e.doneReading([]string{f.ID})
-	e.mu.Lock()
-	_, held := e.exchanges[f.ID]
-	e.mu.Unlock()
+	e.doneReading(e.ews, []string{f.ID})
+	e.ews.mu.Lock()
+	_, held := e.ews.exchanges[f.ID]
+	e.ews.mu.Unlock()
 	if held {
 		t.Errorf("fixture %s's exchange is still held after its last reader", f.ID)
 	}

@@ -346,7 +346,7 @@ func TestApartJudgesOnSequences(t *testing.T) {
 func TestTraceUnjudgeable(t *testing.T) {
 	e := referenceEnv(t, "exchange", 5)
 	noNumber := e.traceCall(context.Background(), "")
-	e.sender.Target, _ = url.Parse("http://127.0.0.1:1" + reference.LegacyPath)
+	e.um.sender.Target, _ = url.Parse("http://127.0.0.1:1" + reference.LegacyPath)
 	gone := e.traceCall(context.Background(), "+15550100")
 	for name, tr := range map[string]*callTrace{"no number": noNumber, "unreachable": gone} {
 		for _, id := range []string{"L1", "L2", "L3", "L4", "L5", "S1", "X5"} {

@@ -47,11 +47,10 @@ const (
 // (and the breaker), which report it.
 func (e *Env) Preflight(ctx context.Context, umCalls, ewsCalls bool) error {
 	var errs []error
-	if e.cfg.Target != nil && e.breaker.open() == nil {
-		errs = append(errs, e.preflightUM(ctx, umCalls))
-	}
-	if e.ews != nil && e.ews.breaker.open() == nil {
-		errs = append(errs, e.preflightEWS(ctx, ewsCalls))
+	for _, api := range e.apis() {
+		if api.ep.breaker.open() == nil {
+			errs = append(errs, e.preflight(ctx, api, api.id == fixtures.UM && umCalls || api.id == fixtures.EWS && ewsCalls))
+		}
 	}
 	err := errors.Join(errs...)
 	if err != nil {
@@ -60,77 +59,38 @@ func (e *Env) Preflight(ctx context.Context, umCalls, ewsCalls bool) error {
 	return err
 }
 
-func (e *Env) preflightUM(ctx context.Context, placeCall bool) error {
+// preflight tries the run's settings on api's endpoint: placeCall says whether with a
+// PlayOnPhone.
+func (e *Env) preflight(ctx context.Context, api callAPI, placeCall bool) error {
+	target := api.ep.target.String()
 	if !placeCall {
-		f, ok := e.cfg.Fixtures.Lookup(pollFixture)
-		if !ok {
-			return nil
-		}
-		ex := e.sender.Send(ctx, f, fixtures.Values{CallID: preflightCallID})
-		e.breaker.record(ex.Err)
-		return refusedEndpoint(ex, "UM", e.cfg.Target.String(), "/EWS/UM2007Legacy.asmx")
-	}
-	f, ok := e.cfg.Fixtures.Lookup(CreateCallFixture)
-	if !ok {
-		return nil
-	}
-	ex := e.sendPlayOnPhone(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
-	if isBudget(ex.Err) {
-		return nil
-	}
-	e.sender.Check(ex)
-	e.breaker.record(ex.Err)
-	if err := refusedEndpoint(ex, "UM", e.cfg.Target.String(), "/EWS/UM2007Legacy.asmx"); err != nil {
-		return err
-	}
-	if id, ok := ex.Result.Value("PlayOnPhoneResponse"); ok && id != "" && ex.Status == 200 && ex.Result.Message == "PlayOnPhoneResponse" {
-		e.calls.um.adopt(id)
-		return nil
-	}
-	if !ex.Result.IsFault() {
-		return nil // an answer the checks judge (S4, P-checks)
-	}
-	exc, _ := ex.Result.Value("ExceptionType")
-	msg, _ := ex.Result.Value("faultstring")
-	return refusedCall("UM", fixtures.ExceptionName(exc), msg, e.cfg, describe(ex))
-}
-
-func (e *Env) preflightEWS(ctx context.Context, placeCall bool) error {
-	w := e.ews
-	if !placeCall {
-		f, err := w.fixture(ewsPollFixture)
+		f, err := api.ep.fixture(api.pollFixture)
 		if err != nil {
 			return nil
 		}
-		ex := w.sender.Send(ctx, f, fixtures.Values{PhoneCallID: preflightCallID})
-		w.breaker.record(ex.Err)
-		return refusedEndpoint(ex, "EWS", w.cfg.Target.String(), "/EWS/Exchange.asmx")
+		ex := e.send(ctx, api, &request{f: f, v: api.bind(fixtures.Values{}, preflightCallID)})
+		return refusedEndpoint(ex, api, target)
 	}
-	if err := e.calls.spend(); err != nil {
-		return nil
-	}
-	f, err := w.fixture(ewsPlaceFixture)
+	f, err := api.ep.fixture(api.placeFixture)
 	if err != nil {
 		return nil
 	}
-	ex := w.sender.Send(ctx, f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
-	w.breaker.record(ex.Err)
-	if err := refusedEndpoint(ex, "EWS", w.cfg.Target.String(), "/EWS/Exchange.asmx"); err != nil {
+	ex := e.send(ctx, api, &request{f: f, v: fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}, keepCall: true})
+	if ex.unsent {
+		return nil
+	}
+	if err := refusedEndpoint(ex, api, target); err != nil {
 		return err
 	}
-	if id, _ := ex.Result.Attr("PhoneCallId", "Id"); ewsSucceeded(ex) && id != "" {
-		e.calls.ews.adopt(id)
+	if id, ok := e.placed(api, ex); ok {
+		api.ep.shared.adopt(id)
 		return nil
 	}
-	if !ewsRefused(ex) || ex.Status/100 == 4 {
-		return nil
+	code, text, ok := api.refusal(ex)
+	if !ok {
+		return nil // an answer the checks judge (S4, P-checks, E19)
 	}
-	code, _ := ex.Result.Value("ResponseCode") // in a response message, or a Fault's detail
-	msg, _ := ex.Result.Value("MessageText")
-	if msg == "" {
-		msg, _ = ex.Result.Value("faultstring")
-	}
-	return refusedCall("EWS", code, msg, e.cfg, ewsDescribe(ex))
+	return refusedCall(api.name, code, text, e.cfg, api.describe(ex))
 }
 
 // adopt makes id, a call the pre-flight placed, the call read-only requests share.
@@ -145,21 +105,17 @@ func (s *shared) adopt(id string) {
 // refusedEndpoint says whether an answer shows the credentials refused (401, 403) or no
 // SOAP endpoint at the URL (an answer with no SOAP envelope that is an error, or an HTML
 // page): settings, not the target's failures.
-func refusedEndpoint(ex *Exchange, api, target, path string) error {
+func refusedEndpoint(ex *Exchange, api callAPI, target string) error {
 	if ex.Err != nil {
 		return nil
 	}
 	if ex.Status == 401 || ex.Status == 403 {
-		return &SettingsError{Setting: "--username", API: api, Answer: fmt.Sprintf("HTTP %d %s to %s", ex.Status, strings.ToLower(httpStatusText(ex.Status)), target), Fix: fixAuth}
+		return &SettingsError{Setting: "--username", API: api.name, Answer: fmt.Sprintf("HTTP %d %s to %s", ex.Status, strings.ToLower(httpStatusText(ex.Status)), target), Fix: fixAuth}
 	}
 	ct, _, _ := mime.ParseMediaType(ex.Header.Get("Content-Type"))
 	if ex.Result.Envelope == "" && (ex.Status != 200 && ex.Status != 500 || ct == "text/html") {
-		setting := "--target"
-		if api == "EWS" {
-			setting = "--ews-target"
-		}
-		return &SettingsError{Setting: setting, API: api, Answer: fmt.Sprintf("%s answers %s: no SOAP endpoint there", target, describe(ex)),
-			Fix: fmt.Sprintf("pass the endpoint's full URL, https://HOST%s (its WSDL is at that URL with ?wsdl)", path)}
+		return &SettingsError{Setting: api.setting, API: api.name, Answer: fmt.Sprintf("%s answers %s: no SOAP endpoint there", target, describe(ex)),
+			Fix: fmt.Sprintf("pass the endpoint's full URL, https://HOST%s (its WSDL is at that URL with ?wsdl)", api.path)}
 	}
 	return nil
 }

@@ -58,21 +58,7 @@ func (e *Env) declareEWSRefusals() {
 // sendRefusal sends a refused-input request to the EWS endpoint; a PlayOnPhone is spent
 // from the budget, and a call it placed all the same is ended at once.
 func (e *Env) sendRefusal(ctx context.Context, r refusal) *Exchange {
-	w := e.ews
-	if err := w.breaker.open(); err != nil {
-		return &Exchange{Fixture: r.f, Operation: r.f.Operation(), Err: err}
-	}
-	if r.places {
-		if err := e.calls.spend(); err != nil {
-			return &Exchange{Fixture: r.f, Operation: r.f.Operation(), Err: err}
-		}
-	}
-	ex := w.sender.Send(ctx, r.f, fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString})
-	w.breaker.record(ex.Err)
-	if id, _ := ex.Result.Attr("PhoneCallId", "Id"); r.places && ewsSucceeded(ex) && id != "" {
-		e.endEWSCall(context.WithoutCancel(ctx), id) // a refused input rang a phone all the same
-	}
-	return ex
+	return e.send(ctx, e.ewsAPI(), &request{f: r.f, v: fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}})
 }
 
 // refusalJudges are the judges of a refusal's requirements.

@@ -82,7 +82,7 @@ func (e *Env) replayRequirements(f fixtures.Fixture) []string {
 // requirement the run selects as its own check: the reports list one testcase per
 // (fixture, requirement), while Ginkgo orders, runs and times one spec per exchange (seven
 // specs per exchange cost more than the exchange itself: docs/PERFORMANCE.md).
-func (e *Env) declareReplay() {
+func (e *Env) declareReplay(api *callAPI) {
 	// Ginkgo builds its spec list in time quadratic in the specs of one container, so the
 	// fixtures sit in containers of 64. Zero-padded numbers keep Ginkgo's order (it sorts
 	// specs of one source line by text) the corpus order, which the prefetch follows.
@@ -92,7 +92,7 @@ func (e *Env) declareReplay() {
 		// Replaying starts with the first fixture declared, which is declared as soon as
 		// it has loaded: loading and declaring 10 000 exchanges takes a second, which the
 		// first ones' round trips now cover.
-		prefetch = e.startPrefetch(e.cfg.Fixtures.Expected())
+		prefetch = e.startPrefetch(*api, api.ep.fixtures.Expected())
 		defer close(prefetch)
 	}
 	// One container level, not "replay" around the groups: Ginkgo copies a spec's list of
@@ -106,7 +106,7 @@ func (e *Env) declareReplay() {
 			var units []exchangeUnit
 			var planned []PlannedCheck
 			for _, f := range part {
-				if u, p, ok := e.planExchange(f); ok {
+				if u, p, ok := e.planExchange(api, f); ok {
 					units, planned = append(units, u), append(planned, p...)
 					if prefetch != nil {
 						prefetch <- f.ID
@@ -116,21 +116,21 @@ func (e *Env) declareReplay() {
 					e.x3Fixtures = append(e.x3Fixtures, f.ID)
 				}
 				// Planned: a large corpus may let it go until it is replayed (Stream.Park).
-				e.cfg.Fixtures.Park(f.ID)
+				api.ep.fixtures.Park(f.ID)
 			}
-			e.declareExchanges(units, planned)
+			e.declareExchanges(api, units, planned)
 		})
 		n += len(part)
 		part = make([]fixtures.Fixture, 0, group)
 	}
 	e.x3Fixtures = nil // a run previewed first declares twice
-	for f := range e.cfg.Fixtures.All() {
+	for f := range api.ep.fixtures.All() {
 		if part = append(part, f); len(part) == group {
 			flush()
 		}
 	}
 	flush()
-	if broken := e.cfg.Fixtures.Problems(); len(broken) > 0 {
+	if broken := api.ep.fixtures.Problems(); len(broken) > 0 {
 		e.container("replay", nil, func() { e.declareBrokenFixtures(broken) })
 	}
 }
@@ -169,18 +169,18 @@ func (e *Env) unitTimeout(u *exchangeUnit) time.Duration {
 
 // check is the unit's check of requirement id, as planExchange declared it; file is the
 // fixture's (Stream.File).
-func (e *Env) check(u *exchangeUnit, file, id string) checkSpec {
-	return checkSpec{id: id, fixture: u.fixture, file: file, title: u.title.Value(), judge: e.replayJudge(u.fixture, u.variantOf, id),
+func (e *Env) check(api *callAPI, u *exchangeUnit, file, id string) checkSpec {
+	return checkSpec{id: id, fixture: u.fixture, file: file, title: u.title.Value(), judge: e.replayJudge(api, u.fixture, u.variantOf, id),
 		keepEvidence: id == "T1", placesCall: u.placesCall}
 }
 
 // unitChecks makes the unit's checks and what each is reported as, as planExchange
 // planned them: the filters chose the requirements then, so nothing is filtered again.
-func (e *Env) unitChecks(u *exchangeUnit) ([]checkSpec, []PlannedCheck) {
+func (e *Env) unitChecks(api *callAPI, u *exchangeUnit) ([]checkSpec, []PlannedCheck) {
 	checks, planned := make([]checkSpec, len(u.ids)), make([]PlannedCheck, len(u.ids))
-	file := e.cfg.Fixtures.File(u.fixture)
+	file := api.ep.fixtures.File(u.fixture)
 	for i, id := range u.ids {
-		checks[i] = e.check(u, file, id)
+		checks[i] = e.check(api, u, file, id)
 		name, _ := e.nameAndLabels(checks[i])
 		planned[i] = PlannedCheck{Name: name, Labels: runLabels(u.placesCall), Requirements: []string{id}, Fixture: u.fixture, File: file}
 	}
@@ -189,8 +189,8 @@ func (e *Env) unitChecks(u *exchangeUnit) ([]checkSpec, []PlannedCheck) {
 
 // planExchange plans the checks the run selects on fixture f; it reports false when the
 // run selects none. A preview (--list) gets the checks as planned, with every label.
-func (e *Env) planExchange(f fixtures.Fixture) (exchangeUnit, []PlannedCheck, bool) {
-	u := exchangeUnit{fixture: f.ID, variantOf: f.VariantOf, placesCall: placesCall(f, e.cfg.Fixtures)}
+func (e *Env) planExchange(api *callAPI, f fixtures.Fixture) (exchangeUnit, []PlannedCheck, bool) {
+	u := exchangeUnit{fixture: f.ID, variantOf: f.VariantOf, placesCall: placesCall(api, f)}
 	var ids []string
 	var planned []PlannedCheck
 	for _, id := range e.replayRequirements(f) {
@@ -208,7 +208,7 @@ func (e *Env) planExchange(f fixtures.Fixture) (exchangeUnit, []PlannedCheck, bo
 		return u, nil, false
 	}
 	u.title, u.ids = unique.Make(f.Title), e.internIDs(ids)
-	e.willRead(u.reads())
+	api.ep.willRead(u.reads())
 	return u, planned, true
 }
 
@@ -233,7 +233,7 @@ func (e *Env) internIDs(ids []string) []string {
 // they do not change; a spec cut short (a timeout, an interrupt) leaves the checks it did
 // not reach as errors, as a fixture's spec did. planned is the preview's list of the
 // checks (planExchange); a run makes them from the units when it needs them.
-func (e *Env) declareExchanges(units []exchangeUnit, planned []PlannedCheck) {
+func (e *Env) declareExchanges(api *callAPI, units []exchangeUnit, planned []PlannedCheck) {
 	if len(units) == 0 {
 		return
 	}
@@ -243,13 +243,13 @@ func (e *Env) declareExchanges(units []exchangeUnit, planned []PlannedCheck) {
 	}
 	sp := e.declareSpec("replay", planned)
 	if !e.cfg.Preview {
-		sp.units = units
+		sp.units, sp.api = units, api
 	}
 	It("replay", SpecTimeout(timeout), func(ctx SpecContext) {
 		var failed []reports.Check
 		for i := range units {
 			u := &units[i]
-			checks, planned := e.unitChecks(u)
+			checks, planned := e.unitChecks(api, u)
 			for j, c := range checks {
 				rec := e.judge(ctx, c, planned[j])
 				e.record(sp, rec)
@@ -257,7 +257,7 @@ func (e *Env) declareExchanges(units []exchangeUnit, planned []PlannedCheck) {
 					failed = append(failed, rec)
 				}
 			}
-			e.doneReading(u.reads())
+			e.doneReading(api.ep, u.reads())
 			if e.spoolUnit(ctx, sp, u, planned) {
 				*u = exchangeUnit{} // filed: the body runs once
 			}
@@ -267,14 +267,14 @@ func (e *Env) declareExchanges(units []exchangeUnit, planned []PlannedCheck) {
 }
 
 // placesCall says whether replaying f may place a phone call: it is a PlayOnPhone (even
-// one expected to be refused: a broken server may dial it), its CallId is bound to a live
-// call, or it is a variant whose canonical form is one of those (R1, R2 replay both).
-func placesCall(f fixtures.Fixture, corpus *fixtures.Stream) bool {
-	if f.Operation() == "PlayOnPhone" || f.BindCallID != "" {
+// one expected to be refused: a broken server may dial it), it names a live call, or it is
+// a variant whose canonical form is one of those (R1, R2 replay both).
+func placesCall(api *callAPI, f fixtures.Fixture) bool {
+	if f.Operation() == "PlayOnPhone" || api.bound(f) {
 		return true
 	}
-	if c, ok := corpus.Lookup(f.VariantOf); ok && f.VariantOf != "" {
-		return c.Operation() == "PlayOnPhone" || c.BindCallID != ""
+	if c, ok := api.ep.fixtures.Lookup(f.VariantOf); ok && f.VariantOf != "" {
+		return c.Operation() == "PlayOnPhone" || api.bound(c)
 	}
 	return false
 }
@@ -320,17 +320,17 @@ func (e *Env) declareBrokenFixtures(broken fixtures.Problems) {
 
 // replayJudge judges requirement id on fixture fixtureID's exchange. It keeps the IDs, not
 // the fixture: one closure per declared check adds up (26 MB for 70 000 checks).
-func (e *Env) replayJudge(fixtureID, variantOf, id string) func(SpecContext) (Outcome, reports.Evidence) {
+func (e *Env) replayJudge(api *callAPI, fixtureID, variantOf, id string) func(SpecContext) (Outcome, reports.Evidence) {
 	return func(ctx SpecContext) (Outcome, reports.Evidence) {
-		ex := e.exchange(ctx, fixtureID)
+		ex := e.exchange(ctx, *api, fixtureID)
 		if isBudget(ex.Err) {
 			return cannotJudgeFor(ex.Err, ""), reports.Evidence{}
 		}
 		ev := evidence(ex)
 		if id == "R1" || id == "R2" {
 			var canonical *Exchange
-			if e.cfg.Fixtures.Has(variantOf) {
-				canonical = e.exchange(ctx, variantOf)
+			if api.ep.fixtures.Has(variantOf) {
+				canonical = e.exchange(ctx, *api, variantOf)
 				if isBudget(canonical.Err) {
 					return cannotJudgeFor(canonical.Err, ""), ev
 				}

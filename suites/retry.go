@@ -331,7 +331,7 @@ func (r *retrier) summary() string {
 // run's requests waited for a busy or restarting target; "" when none.
 func (e *Env) Retries() string {
 	var parts []string
-	if s := e.sender.retry.summary(); s != "" {
+	if s := e.um.sender.retry.summary(); s != "" {
 		parts = append(parts, s)
 	}
 	if e.ews != nil {

@@ -67,7 +67,7 @@ type robustRun struct {
 // before the run, from the target's address and the corpus.
 func (e *Env) probes(api callAPI) []probe {
 	var ps []probe
-	if isLoopback(api.sender.Target.Hostname()) {
+	if isLoopback(api.ep.target.Hostname()) {
 		// The target runs on this host: a file only this run created proves expansion
 		// beyond doubt, and its random content cannot turn up by chance.
 		ps = append(ps, probe{id: "xxe-canary", requirement: "X1",
@@ -191,21 +191,16 @@ func (e *Env) runProbe(ctx context.Context, api callAPI, p probe, withCall bool)
 	default:
 		r.callErr = e.awaitShared(ctx, api, r)
 	}
-	if r.callID == "" && (h.f.BindCallID != "" || h.f.BindPhoneCallID != "") {
+	if r.callID == "" && api.bound(h.f) {
 		r.err = fmt.Errorf("the %s request needs a live call: %w", p.id, r.callErr)
 		return r
 	}
-	if err := api.breaker.open(); err != nil {
-		r.err = err
+	req := &request{f: h.f, v: api.bind(fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}, r.callID), judge: h.judge}
+	if r.hostile = e.send(ctx, api, req); r.hostile.unsent {
+		r.err, r.hostile = r.hostile.Err, nil
 		return r
 	}
-	v := fixtures.Values{CallID: r.callID, PhoneCallID: r.callID, EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
-	if h.judge != nil { // judged here, on the whole body: X1 looks for a file's content anywhere in it
-		r.hostile, r.outcome = api.sender.SendAndJudge(ctx, h.f, v, h.judge)
-	} else {
-		r.hostile = api.sender.Send(ctx, h.f, v)
-	}
-	api.breaker.record(r.hostile.Err)
+	r.outcome = req.outcome
 	if r.callErr == nil {
 		var a answer
 		r.healthy, a = api.query(ctx, r.callID, len(r.baseline))
@@ -219,7 +214,7 @@ func (e *Env) runProbe(ctx context.Context, api callAPI, p probe, withCall bool)
 		// A call the hostile request spoiled is no call to share: the next probe places
 		// a new one. A healthy answer keeps it for the next.
 		if r.healthy.Err != nil || !a.isInfo() || a.State == stateDisconnected {
-			api.shared.retireID(ctx, api, r.callID, a)
+			api.ep.shared.retireID(ctx, api, r.callID, a)
 		}
 	}
 	return r
@@ -231,11 +226,11 @@ func (e *Env) runProbe(ctx context.Context, api callAPI, p probe, withCall bool)
 // reported is kept, so that a target that never reports calls costs one call, not one per probe.
 func (e *Env) awaitShared(ctx context.Context, api callAPI, r *robustRun) error {
 	for retried := false; ; retried = true {
-		id, err := e.share(ctx, api.shared, api)
+		id, err := e.share(ctx, api)
 		if err != nil {
 			return err
 		}
-		wasLive := api.shared.seenLive(id)
+		wasLive := api.ep.shared.seenLive(id)
 		r.callID, r.baseline = id, nil
 		last, err := e.awaitCall(ctx, api, r)
 		// A call reported ended was reported: the target reads calls, so a new one costs
@@ -245,7 +240,7 @@ func (e *Env) awaitShared(ctx context.Context, api callAPI, r *robustRun) error 
 		if err == nil || retried || !(wasLive || ended) || len(r.baseline) == 0 || r.baseline[len(r.baseline)-1].Err != nil {
 			return err
 		}
-		api.shared.retireID(ctx, api, id, last)
+		api.ep.shared.retireID(ctx, api, id, last)
 	}
 }
 
@@ -267,7 +262,7 @@ func (e *Env) awaitCall(ctx context.Context, api callAPI, r *robustRun) (answer,
 			if a.State == stateDisconnected { // it ended by itself: no live call
 				return a, fmt.Errorf("the call was reported %s before the hostile request", a)
 			}
-			api.shared.observe(ctx, api, r.callID, a)
+			api.ep.shared.observe(ctx, api, r.callID, a)
 			return a, nil
 		}
 	}

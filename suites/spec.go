@@ -102,6 +102,7 @@ type specPlan struct {
 	// units are a replay spec's fixtures not filed yet, whose checks are made when they
 	// are needed (plannedLocked); a preview lists its checks in checks instead.
 	units []exchangeUnit
+	api   *callAPI // the units' API
 
 	mu       sync.Mutex // a spec that timed out may still be recording
 	recorded []reports.Check
@@ -158,7 +159,7 @@ func (e *Env) plannedLocked(sp *specPlan) []PlannedCheck {
 	}
 	out := slices.Clone(sp.checks)
 	for i := range sp.units {
-		_, planned := e.unitChecks(&sp.units[i])
+		_, planned := e.unitChecks(sp.api, &sp.units[i])
 		out = append(out, planned...)
 	}
 	return out
@@ -288,7 +289,7 @@ func (e *Env) ParseLabels(labels []string) CheckLabels {
 				l.Unknown = append(l.Unknown, s)
 			}
 		default:
-			if _, ok := e.cfg.Fixtures.Lookup(s); ok || e.ewsFixture(s) {
+			if e.um.fixtures.Has(s) || e.ews != nil && e.ews.fixtures.Has(s) {
 				l.Fixture = s
 			}
 		}

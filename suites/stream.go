@@ -113,14 +113,14 @@ const prefetchAhead = 64
 
 // willRead counts a spec among the readers of the exchanges its checks read
 // (exchangeUnit.reads), for doneReading once the spec has ended.
-func (e *Env) willRead(ids []string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.readers == nil {
-		e.readers = map[string]int{}
+func (p *endpoint) willRead(ids []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.readers == nil {
+		p.readers = map[string]int{}
 	}
 	for _, id := range ids {
-		e.readers[id]++
+		p.readers[id]++
 	}
 }
 
@@ -128,19 +128,19 @@ func (e *Env) willRead(ids []string) {
 // are judged and their evidence copied, so a run holds only the exchanges still to be
 // read, not every one it made. An exchange asked for again after that (which the counts
 // rule out) would be sent again, never read as missing.
-func (e *Env) doneReading(ids []string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+func (e *Env) doneReading(p *endpoint, ids []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, id := range ids {
-		if e.readers[id]--; e.readers[id] > 0 {
+		if p.readers[id]--; p.readers[id] > 0 {
 			continue
 		}
-		delete(e.readers, id)
-		e.cfg.Fixtures.Release(id)
-		if m := e.exchanges[id]; m != nil {
+		delete(p.readers, id)
+		p.fixtures.Release(id)
+		if m := p.exchanges[id]; m != nil {
 			select {
 			case <-m.done: // sent and answered: nobody waits for it
-				delete(e.exchanges, id)
+				delete(p.exchanges, id)
 				if m.prefetched {
 					<-e.ahead
 				}

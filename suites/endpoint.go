@@ -1,0 +1,328 @@
+package suites
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/schema"
+)
+
+// The engine's endpoint: one API of a target as a run drives it. Every request of the run
+// goes out through Env.send, whatever the API and whoever sends it (a replayed fixture, a
+// scenario's call, a hostile probe, the pre-flight): the breaker, the call budget, the
+// sender and the hang-up of a call that rang are written once, here.
+
+// endpoint is one API of a target: where its requests go (sender), the breaker that stops
+// them once the endpoint is gone, its corpus, the exchanges sent once and shared among the
+// checks that read them, the call read-only requests share and the fixtures lent to
+// scenarios. A target has one per API it offers (Env.um, Env.ews); the code that drives
+// them is written once and handed the API's driver (callAPI).
+type endpoint struct {
+	api      fixtures.API
+	target   *url.URL
+	fixtures *fixtures.Stream
+	sender   *Sender
+	breaker  breaker
+	shared   shared
+
+	mu        sync.Mutex
+	exchanges map[string]*memo
+	readers   map[string]int        // the specs still to read each exchange (stream.go)
+	claims    map[string]*traceMemo // fixture -> the scenario that borrowed it (lend.go)
+	lent      map[*traceMemo]*lent
+}
+
+// newEndpoint prepares the endpoint of api at target; preflight, when set, is why it
+// cannot be reached.
+func newEndpoint(api fixtures.API, target *url.URL, corpus *fixtures.Stream, v *schema.Validator, c Config, preflight error) *endpoint {
+	p := &endpoint{api: api, target: target, fixtures: corpus, exchanges: map[string]*memo{},
+		sender: &Sender{Target: target, Client: c.Client, Headers: c.Headers, Timeout: c.Timeout, Validator: v, retry: &retrier{}}}
+	p.breaker.limit = breakerLimit
+	p.breaker.err = preflight
+	p.sender.late = &p.breaker.late
+	return p
+}
+
+// fixture returns a fixture of the endpoint's corpus the run needs, or why it is missing.
+func (p *endpoint) fixture(id string) (fixtures.Fixture, error) {
+	f, ok := p.fixtures.Lookup(id)
+	if !ok {
+		return f, &TransportError{Kind: "fixture", Err: fmt.Errorf("fixture %s is not in the %s corpus", id, strings.ToUpper(string(p.api)))}
+	}
+	return f, nil
+}
+
+// request is one request of the run and what its sending involves besides.
+type request struct {
+	f fixtures.Fixture
+	v fixtures.Values
+	// hangUp: it ends a call the run placed, and goes out even once the breaker is open:
+	// a phone may be ringing.
+	hangUp bool
+	// keepCall: a PlayOnPhone whose call the caller keeps (and ends). A call any other
+	// PlayOnPhone places is ended at once: against a real server every one rings a phone.
+	keepCall bool
+	// lazy leaves validating the answer to the checks that read it (memo.exchange), off
+	// the path the next request waits on.
+	lazy bool
+	// judge, when set, judges the whole answer before Check keeps only its start (X1
+	// looks for a file's content anywhere in it); its outcome goes to outcome.
+	judge   func(*Exchange) Outcome
+	outcome Outcome
+}
+
+// send sends r to api's endpoint: the one way the run sends a request. Nothing goes out
+// once the breaker is open (but a hang-up); a PlayOnPhone is counted against the call
+// budget, or not sent when it is spent; the exchange's outcome is recorded by the breaker;
+// a call a PlayOnPhone placed that the caller does not keep is ended.
+func (e *Env) send(ctx context.Context, api callAPI, r *request) *Exchange {
+	p, f := api.ep, r.f
+	if !r.hangUp {
+		if err := p.breaker.open(); err != nil {
+			return unsent(f, err)
+		}
+	}
+	places := f.Operation() == "PlayOnPhone"
+	if places {
+		if err := e.calls.spend(); err != nil {
+			return unsent(f, err)
+		}
+	}
+	var ex *Exchange
+	switch {
+	case r.judge != nil:
+		ex, r.outcome = p.sender.SendAndJudge(ctx, f, r.v, r.judge)
+	case r.lazy:
+		ex = p.sender.Post(ctx, f, r.v)
+	default:
+		ex = p.sender.Send(ctx, f, r.v)
+	}
+	p.breaker.record(ex.Err)
+	if places && !r.keepCall {
+		if id, ok := e.placed(api, ex); ok {
+			e.endCall(context.WithoutCancel(ctx), api, id)
+		}
+	}
+	return ex
+}
+
+// unsent is the exchange of a request the run did not send, and why.
+func unsent(f fixtures.Fixture, err error) *Exchange {
+	return &Exchange{Fixture: f, Operation: f.Operation(), Err: err, unsent: true}
+}
+
+// placed returns the call a PlayOnPhone's answer placed, if it placed one.
+func (e *Env) placed(api callAPI, ex *Exchange) (string, bool) {
+	if ex.Err != nil {
+		return "", false
+	}
+	api.ep.sender.validate(ex)
+	return api.callOf(ex)
+}
+
+// endCall ends call id, which the run placed, with api's recorded request that ends calls,
+// and returns the exchange, validated, for the checks that judge it.
+func (e *Env) endCall(ctx context.Context, api callAPI, id string) *Exchange {
+	f, err := api.ep.fixture(api.endFixture)
+	if err != nil {
+		return &Exchange{Err: err}
+	}
+	return e.send(ctx, api, &request{f: f, v: api.bind(fixtures.Values{}, id), hangUp: true})
+}
+
+// question asks api once about call id with its recorded question, and reads the answer.
+func (e *Env) question(ctx context.Context, api callAPI, id string) (*Exchange, answer) {
+	f, err := api.ep.fixture(api.pollFixture)
+	if err != nil {
+		return &Exchange{Err: err}, answer{Other: "no answer"}
+	}
+	ex := e.send(ctx, api, &request{f: f, v: api.bind(fixtures.Values{}, id)})
+	if ex.unsent {
+		return ex, answer{Other: "no answer"}
+	}
+	return ex, api.answerOf(ex)
+}
+
+// placeCall places a call to dial through api that the caller follows and ends: with a
+// spare PlayOnPhone fixture of the corpus when spare allows one (lend.go), otherwise with
+// the API's recorded PlayOnPhone.
+func (e *Env) placeCall(ctx context.Context, api callAPI, dial string, spare bool) (string, *Exchange, error) {
+	if spare {
+		if id, ex, ok := e.spare(ctx, api, dial); ok {
+			return id, ex, nil
+		}
+	}
+	f, err := api.ep.fixture(api.placeFixture)
+	if err != nil {
+		return "", nil, err
+	}
+	ex := e.send(ctx, api, &request{f: f, v: fixtures.Values{EntryID: e.cfg.EntryID, DialString: dial}, keepCall: true})
+	switch {
+	case ex.unsent:
+		return "", nil, ex.Err
+	case ex.Err != nil:
+		return "", ex, fmt.Errorf("creating a call to %s with %s: %w", dial, api.placeWords, ex.Err)
+	}
+	id, ok := e.placed(api, ex)
+	if !ok {
+		return "", ex, &TransportError{Kind: "setup", Err: fmt.Errorf("creating a call to %s with %s %s got %s", dial, api.placeWords, api.placeSettings, api.describe(ex))}
+	}
+	return id, ex, nil
+}
+
+// memo is one fixture's exchange: sent by whoever asks first, awaited by the others.
+type memo struct {
+	started bool // under Env.mu
+	done    chan struct{}
+	ex      *Exchange
+	checked sync.Once // Sender.Check, by the first check to read the exchange
+	// prefetched: sent ahead of its checks, it holds a place in Env.ahead until it is
+	// forgotten (doneReading).
+	prefetched bool
+}
+
+// exchange returns the memo's exchange, validated.
+func (m *memo) exchange(s *Sender) *Exchange {
+	m.checked.Do(func() { s.Check(m.ex) })
+	return m.ex
+}
+
+// breakerLimit is how many exchanges in a row may end without a complete response before
+// the run stops sending. A few, not one: a target slow on some requests (X5) is judged on
+// those, and on the others; but against a target that has stopped answering each exchange
+// costs a whole --timeout, and a run makes hundreds.
+const breakerLimit = 5
+
+// breaker stops a run once the target is gone: after limit exchanges in a row, whatever
+// their operation, that got no complete response (a timeout, a refused or reset
+// connection, a truncated or oversized body, a TLS failure), every later request is not
+// sent and its checks error at once, naming the cause. Any complete response, whatever
+// its content, resets the count; what the harness itself could not do (a broken fixture,
+// an interrupted check) neither counts nor resets.
+type breaker struct {
+	mu     sync.Mutex
+	limit  int
+	streak map[string]int // kind of transport failure → how many in the current run of them
+	n      int            // the current run's length
+	err    error
+	// late tells late answers from silence; the endpoint's Sender reports to it.
+	late lateness
+}
+
+// open returns why requests are no longer sent, or nil while they are.
+func (b *breaker) open() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err == nil {
+		return b.late.stopped() // a target whose answers arrive late: late.go
+	}
+	return b.err
+}
+
+// record counts an exchange's outcome: err is its Exchange.Err.
+func (b *breaker) record(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err == nil {
+		b.n, b.streak = 0, nil
+		return
+	}
+	var te *TransportError
+	if !errors.As(err, &te) {
+		return
+	}
+	switch te.Kind {
+	case "timeout", "refused", "reset", "truncated", "tls", "busy", "other":
+	default: // the harness's own trouble, or the breaker's own error
+		return
+	}
+	if b.streak == nil {
+		b.streak = map[string]int{}
+	}
+	b.n++
+	b.streak[te.Kind]++
+	if b.n >= b.limit && b.err == nil {
+		b.err = &TransportError{Kind: "stopped", Err: fmt.Errorf("the target stopped answering: %s in a row (the last: %v); not sent", b.describe(), te)}
+		if be := (*busyError)(nil); b.streak["busy"] == b.n && errors.As(te, &be) { // answering, but throttled: retry.go
+			b.err = &TransportError{Kind: "stopped", Err: fmt.Errorf("the target is throttling the run: %s in a row, after retries and the waits it asked for (the last: %s); not sent: %s", b.describe(), be.answer, throttledAdvice)}
+		}
+	}
+}
+
+// failureNames name each kind of transport failure in the plural, for the breaker's message.
+var failureNames = map[string]string{
+	"timeout": "timeouts", "refused": "refused connections", "reset": "reset connections",
+	"truncated": "truncated or oversized responses", "tls": "TLS failures", "busy": "busy or throttling answers", "other": "transport failures",
+}
+
+// describe says what the current run of failures was: "5 timeouts", or "5 requests without
+// a complete response (3 timeouts, 2 refused connections)".
+func (b *breaker) describe() string {
+	if len(b.streak) == 1 {
+		for kind, n := range b.streak {
+			return fmt.Sprintf("%d %s", n, failureNames[kind])
+		}
+	}
+	var parts []string
+	for _, kind := range []string{"timeout", "refused", "reset", "truncated", "tls", "busy", "other"} {
+		if n := b.streak[kind]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, failureNames[kind]))
+		}
+	}
+	return fmt.Sprintf("%d requests without a complete response (%s)", b.n, strings.Join(parts, ", "))
+}
+
+// stopped says why the breaker stopped the requests, "" when it did not.
+func (b *breaker) stopped() string {
+	b.mu.Lock()
+	err := b.err // a target that answers late is answering: not stopped (late.go)
+	b.mu.Unlock()
+	if err != nil {
+		var te *TransportError
+		if errors.As(err, &te) && te.Kind == "stopped" {
+			return te.Err.Error()
+		}
+		return "target unreachable: " + err.Error()
+	}
+	return ""
+}
+
+// claim returns the memo of fixture id, and whether the caller is the first to ask and so
+// must send it and close the memo.
+func (p *endpoint) claim(id string) (*memo, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.claimLocked(id)
+}
+
+// claimLocked is claim; p.mu is held.
+func (p *endpoint) claimLocked(id string) (*memo, bool) {
+	m := p.exchanges[id]
+	if m == nil {
+		m = &memo{done: make(chan struct{})}
+		p.exchanges[id] = m
+	}
+	first := !m.started
+	m.started = true
+	return m, first
+}
+
+// claimUnread is claim for the prefetcher, which goes ahead of the checks: unread is
+// false, and nothing is claimed, once the checks that read fixture id are done with it.
+// Their exchange is then forgotten (doneReading), and claim would make a new memo and send
+// the fixture a second time: on a loaded machine the checks overtook the prefetcher, and a
+// run rang the phone up to three times more than it needed.
+func (p *endpoint) claimUnread(id string) (m *memo, first, unread bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.readers[id] == 0 {
+		return nil, false, false
+	}
+	m, first = p.claimLocked(id)
+	return m, first, true
+}
