@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"strings"
 
 	"github.com/umconform/umconform/fixtures"
 )
@@ -55,6 +56,18 @@ type callAPI struct {
 	// number) and end (about a live call) a call instead of the API's own (lend.go).
 	lenders func() (places, ends []fixtures.Fixture)
 
+	// alwaysChecked are the requirements judged on every replay of a fixture besides those
+	// it names; judge is how the replay judges each; evidenceID is the requirement whose
+	// check keeps the exchange in the reports even when it passes (for compare).
+	alwaysChecked func(f fixtures.Fixture) []string
+	judge         func(id string) func(*Exchange) Outcome
+	evidenceID    string
+	// refusals are the requests the refused-input scenario builds, none where the corpus
+	// holds them (the UM web service's are recorded fixtures, replayed with the rest).
+	refusals func() []refusal
+	// labels are the labels of all the API's checks (label, and older spellings).
+	labels []string
+
 	// place, query and end place a call, ask about one (n is the index of the answer in the
 	// trace) and end one: the scenarios' (lend may route them through borrowed fixtures).
 	place func(ctx context.Context, dial string) (string, *Exchange, error)
@@ -104,6 +117,10 @@ func (e *Env) apis() []callAPI {
 	return out
 }
 
+// containerPrefix starts the texts of the API's scenario containers ("ews lifecycle"), as
+// its titles do.
+func (api callAPI) containerPrefix() string { return strings.ToLower(api.titlePrefix) }
+
 // withCalls completes a driver with the scenarios' place, query and end, written once.
 func (e *Env) withCalls(api callAPI) callAPI {
 	api.place = func(ctx context.Context, dial string) (string, *Exchange, error) {
@@ -126,6 +143,8 @@ func (e *Env) umAPI() callAPI {
 			id, ok := ex.Result.Value("PlayOnPhoneResponse")
 			return id, ok && id != "" && ex.Status == 200 && ex.Result.Message == "PlayOnPhoneResponse"
 		},
+		alwaysChecked: alwaysChecked, judge: umJudge, evidenceID: "T1",
+		labels:   []string{UMLabel},
 		answerOf: answerOf,
 		ended:    umDisconnected,
 		describe: describe,
@@ -164,6 +183,8 @@ func (e *Env) ewsAPI() callAPI {
 			id, _ := ex.Result.Attr("PhoneCallId", "Id")
 			return id, ewsSucceeded(ex) && id != ""
 		},
+		alwaysChecked: ewsAlwaysChecked, judge: ewsJudge, evidenceID: "E1", refusals: e.ewsRefusals,
+		labels:   []string{EWSLabel, legacyEWSLabel},
 		answerOf: ewsAnswerOf,
 		ended:    ewsSucceeded,
 		describe: ewsDescribe,

@@ -19,15 +19,9 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 		e.parallel = cfg.ParallelTotal > 1
 		e.container("target "+e.cfg.Name, []string{e.targetLabel()}, func() {
 			e.forgetDeclared()
-			if e.cfg.Target != nil { // a target may offer the EWS endpoint alone
-				um := e.umAPI()
-				e.container("um", []string{um.label}, func() {
-					e.declareReplay(&um)
-					e.declareLifecycle()
-					e.declareRobustness()
-				})
+			for _, api := range e.apis() {
+				e.declareAPI(api)
 			}
-			e.declareEWS()
 			e.declareCrossAPI()
 		})
 		e.startTraces()
@@ -67,5 +61,18 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 		if done != nil {
 			done(runs)
 		}
+	})
+}
+
+// declareAPI declares the scenarios of one API the target offers, the same for each: the
+// replay of its corpus, the refused input, the lifecycle of its calls and the hostile
+// requests. Every check carries the API's labels; those that place calls carry
+// places-call too.
+func (e *Env) declareAPI(api callAPI) {
+	e.container(string(api.id), api.labels, func() {
+		e.declareReplay(&api)
+		e.declareRefusals(api)
+		e.container(api.containerPrefix()+"lifecycle", []string{"lifecycle", PlacesCallLabel}, func() { e.declareCalls(api) })
+		e.container(api.containerPrefix()+"robustness", []string{"robustness"}, func() { e.declareProbes(api) })
 	})
 }

@@ -35,6 +35,12 @@ type endpoint struct {
 	readers   map[string]int        // the specs still to read each exchange (stream.go)
 	claims    map[string]*traceMemo // fixture -> the scenario that borrowed it (lend.go)
 	lent      map[*traceMemo]*lent
+	// lendable are the fixtures that may place or end a call in another's stead (lend.go),
+	// and x3Fixtures the IDs of the corpus's X3 probes: both listed by the replay's
+	// declaration, for the lending and the robustness scenario (probes). IDs, not fixtures,
+	// which a large corpus lets go until they are sent (Stream.Park).
+	lendable   map[string]bool
+	x3Fixtures []string
 }
 
 // newEndpoint prepares the endpoint of api at target; preflight, when set, is why it

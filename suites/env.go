@@ -111,11 +111,7 @@ type Env struct {
 
 	mu      sync.Mutex
 	idLists map[string][]string // shared lists of requirement IDs (internIDs)
-	// x3Fixtures are the IDs of the corpus's X3 probes, listed by the replay's
-	// declaration for the robustness suite's (probes): IDs, not fixtures, which a large
-	// corpus lets go until they are sent (Stream.Park).
-	x3Fixtures []string
-	ahead      chan struct{} // one place per answer sent ahead and not yet forgotten
+	ahead   chan struct{}       // one place per answer sent ahead and not yet forgotten
 
 	calls calls
 

@@ -27,11 +27,6 @@ var lifecycleChecks = []check{
 	{"X5", "every answer arrives within the timeout"},
 }
 
-// declareLifecycle declares the UM web service's call scenarios (declareCalls).
-func (e *Env) declareLifecycle() {
-	e.container("lifecycle", []string{"lifecycle", PlacesCallLabel}, func() { e.declareCalls(e.umAPI()) })
-}
-
 // declareCalls declares, for every lifecycle dial string, one check per requirement judged
 // on a call placed and followed through api; then the checks of two calls at once to the
 // --dial-string number (traceApart): the single-call rules on each, and that they are kept
@@ -113,10 +108,4 @@ var ewsLifecycleChecks = []check{
 var ewsApartChecks = []check{
 	{"E17", "each call gets a PhoneCallId of its own"},
 	{"E18", "each GetPhoneCallInformation reports the call its PhoneCallId names"},
-}
-
-// declareEWSLifecycle declares the call scenarios (declareCalls) for calls placed and
-// followed through EWS.
-func (e *Env) declareEWSLifecycle() {
-	e.container("ews lifecycle", []string{"lifecycle", PlacesCallLabel}, func() { e.declareCalls(e.ewsAPI()) })
 }

@@ -21,13 +21,16 @@ type refusal struct {
 	codes  []string // the codes that name its cause (E15, E16, E20)
 }
 
-// declareRefusals declares, for each request of the refused-input scenario, one check per
+// declareRefusals declares, for each request of api's refused-input scenario, one check per
 // requirement judged on its answer. The UM web service's are recorded fixtures of the
 // corpus (pop-invalid-entry-id, pop-undialable, the gci-callid-* and dc-callid-* ones),
 // replayed with the rest; the EWS ones are built (ews_requests.go).
-func (e *Env) declareEWSRefusals() {
-	e.container("ews refused input", nil, func() {
-		for _, r := range e.ewsRefusals() {
+func (e *Env) declareRefusals(api callAPI) {
+	if api.refusals == nil {
+		return
+	}
+	e.container(api.containerPrefix()+"refused input", nil, func() {
+		for _, r := range api.refusals() {
 			var labels []string
 			if r.places {
 				labels = []string{PlacesCallLabel}
@@ -35,13 +38,17 @@ func (e *Env) declareEWSRefusals() {
 			var once sync.Once
 			var ex *Exchange
 			send := func(ctx context.Context) *Exchange {
-				once.Do(func() { ex = e.sendRefusal(ctx, r) })
+				// A PlayOnPhone counts against the budget, and a call it placed all the same
+				// is ended at once (send).
+				once.Do(func() {
+					ex = e.send(ctx, api, &request{f: r.f, v: fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}})
+				})
 				return ex
 			}
 			e.container(r.f.ID, labels, func() {
 				for _, id := range r.ids {
 					judge := refusalJudges(r)[id]
-					e.Requirement(checkSpec{id: id, scenario: "ews-refused-" + r.f.ID, title: r.title, keepEvidence: id == "E1",
+					e.Requirement(checkSpec{id: id, scenario: api.prefix + "refused-" + r.f.ID, title: r.title, keepEvidence: id == api.evidenceID,
 						judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
 							ex := send(ctx)
 							if isBudget(ex.Err) {
@@ -53,12 +60,6 @@ func (e *Env) declareEWSRefusals() {
 			})
 		}
 	})
-}
-
-// sendRefusal sends a refused-input request to the EWS endpoint; a PlayOnPhone is spent
-// from the budget, and a call it placed all the same is ended at once.
-func (e *Env) sendRefusal(ctx context.Context, r refusal) *Exchange {
-	return e.send(ctx, e.ewsAPI(), &request{f: r.f, v: fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}})
 }
 
 // refusalJudges are the judges of a refusal's requirements.

@@ -13,7 +13,7 @@ import (
 	"github.com/umconform/umconform/reports"
 )
 
-// judges maps a requirement a fixture names to how its exchange is judged. A requirement
+// judges maps a requirement a UM fixture names to how its exchange is judged. A requirement
 // not listed here is judged by the fixture's expected outcome (judgeExpectation).
 var judges = map[string]func(*Exchange) Outcome{
 	"T1": judgeT1,
@@ -32,9 +32,17 @@ var judges = map[string]func(*Exchange) Outcome{
 	"X5": judgeX5,
 }
 
-// alwaysChecked returns the requirements judged on every replay of f besides those it
-// names: every answer's transport (T1–T3), its timeliness (X5) and the schema of what it
-// should be.
+// umJudge is how the UM replay judges requirement id.
+func umJudge(id string) func(*Exchange) Outcome {
+	if j, ok := judges[id]; ok {
+		return j
+	}
+	return judgeExpectation
+}
+
+// alwaysChecked returns the requirements judged on every replay of UM fixture f besides
+// those it names: every answer's transport (T1–T3), its timeliness (X5) and the schema of
+// what it should be.
 func alwaysChecked(f fixtures.Fixture) []string {
 	ids := []string{"T1", "T2", "T3", "X5"}
 	if f.Expect.Outcome != fixtures.Success {
@@ -56,10 +64,11 @@ func alwaysChecked(f fixtures.Fixture) []string {
 // about before and after, which the robustness suite does for every fixture naming X3.
 var judgedElsewhere = map[string]bool{"X3": true}
 
-// replayRequirements is the set of requirement IDs judged on one fixture, in catalogue order.
-func (e *Env) replayRequirements(f fixtures.Fixture) []string {
+// replayRequirements is the set of requirement IDs judged on one fixture of api, in
+// catalogue order.
+func (e *Env) replayRequirements(api *callAPI, f fixtures.Fixture) []string {
 	var want []string
-	for _, id := range append(alwaysChecked(f), f.Requirements...) {
+	for _, id := range append(api.alwaysChecked(f), f.Requirements...) {
 		if !judgedElsewhere[id] {
 			want = append(want, id)
 		}
@@ -88,7 +97,7 @@ func (e *Env) declareReplay(api *callAPI) {
 	// specs of one source line by text) the corpus order, which the prefetch follows.
 	const group = 64
 	var prefetch chan<- string
-	if e.prefetchAllowed() {
+	if e.prefetchAllowed() && !api.lendsToScenarios { // a scenario's loan is not sent ahead
 		// Replaying starts with the first fixture declared, which is declared as soon as
 		// it has loaded: loading and declaring 10 000 exchanges takes a second, which the
 		// first ones' round trips now cover.
@@ -113,7 +122,7 @@ func (e *Env) declareReplay(api *callAPI) {
 					}
 				}
 				if isX3Probe(f) { // the robustness suite's, kept: see probes
-					e.x3Fixtures = append(e.x3Fixtures, f.ID)
+					api.ep.x3Fixtures = append(api.ep.x3Fixtures, f.ID)
 				}
 				// Planned: a large corpus may let it go until it is replayed (Stream.Park).
 				api.ep.fixtures.Park(f.ID)
@@ -123,7 +132,12 @@ func (e *Env) declareReplay(api *callAPI) {
 		n += len(part)
 		part = make([]fixtures.Fixture, 0, group)
 	}
-	e.x3Fixtures = nil // a run previewed first declares twice
+	api.ep.x3Fixtures = nil // a run previewed first declares twice
+	api.ep.lendable = map[string]bool{}
+	places, ends := api.lenders()
+	for _, f := range append(places, ends...) {
+		api.ep.lendable[f.ID] = true
+	}
 	for f := range api.ep.fixtures.All() {
 		if part = append(part, f); len(part) == group {
 			flush()
@@ -147,6 +161,9 @@ type exchangeUnit struct {
 	title      unique.Handle[string]
 	ids        []string // the selected requirements, in catalogue order; shared (internIDs)
 	placesCall bool
+	// lendable: a scenario may borrow the fixture (lend.go); its checks then wait for the
+	// scenario.
+	lendable bool
 }
 
 // reads are the exchanges the unit's checks read (willRead): its own, and the canonical
@@ -161,7 +178,10 @@ func (u *exchangeUnit) reads() []string {
 // unitTimeout is the unit's share of its spec's time: twice a check's for a variant judged
 // against its canonical fixture, which may have to be replayed too.
 func (e *Env) unitTimeout(u *exchangeUnit) time.Duration {
-	if len(u.reads()) > 1 {
+	switch {
+	case u.lendable:
+		return e.lifecycleTimeout() + e.specTimeout()
+	case len(u.reads()) > 1:
 		return 2 * e.specTimeout()
 	}
 	return e.specTimeout()
@@ -171,7 +191,7 @@ func (e *Env) unitTimeout(u *exchangeUnit) time.Duration {
 // fixture's (Stream.File).
 func (e *Env) check(api *callAPI, u *exchangeUnit, file, id string) checkSpec {
 	return checkSpec{id: id, fixture: u.fixture, file: file, title: u.title.Value(), judge: e.replayJudge(api, u.fixture, u.variantOf, id),
-		keepEvidence: id == "T1", placesCall: u.placesCall}
+		keepEvidence: id == api.evidenceID, placesCall: u.placesCall}
 }
 
 // unitChecks makes the unit's checks and what each is reported as, as planExchange
@@ -193,7 +213,7 @@ func (e *Env) planExchange(api *callAPI, f fixtures.Fixture) (exchangeUnit, []Pl
 	u := exchangeUnit{fixture: f.ID, variantOf: f.VariantOf, placesCall: placesCall(api, f)}
 	var ids []string
 	var planned []PlannedCheck
-	for _, id := range e.replayRequirements(f) {
+	for _, id := range e.replayRequirements(api, f) {
 		// No judge: planning only names and labels the check.
 		p, selected := e.plan(checkSpec{id: id, fixture: u.fixture, file: f.File, title: f.Title, placesCall: u.placesCall})
 		if !selected {
@@ -208,6 +228,7 @@ func (e *Env) planExchange(api *callAPI, f fixtures.Fixture) (exchangeUnit, []Pl
 		return u, nil, false
 	}
 	u.title, u.ids = unique.Make(f.Title), e.internIDs(ids)
+	u.lendable = api.lendsToScenarios && api.ep.lendable[f.ID]
 	api.ep.willRead(u.reads())
 	return u, planned, true
 }
@@ -322,6 +343,11 @@ func (e *Env) declareBrokenFixtures(broken fixtures.Problems) {
 // the fixture: one closure per declared check adds up (26 MB for 70 000 checks).
 func (e *Env) replayJudge(api *callAPI, fixtureID, variantOf, id string) func(SpecContext) (Outcome, reports.Evidence) {
 	return func(ctx SpecContext) (Outcome, reports.Evidence) {
+		if m := api.ep.claimant(fixtureID); m != nil { // a scenario borrowed it (lend.go): it sends it
+			if _, err := m.wait(ctx); err != nil {
+				return cannotJudge("the scenario that replays this fixture did not end: %v", err), reports.Evidence{}
+			}
+		}
 		ex := e.exchange(ctx, *api, fixtureID)
 		if isBudget(ex.Err) {
 			return cannotJudgeFor(ex.Err, ""), reports.Evidence{}
@@ -337,10 +363,7 @@ func (e *Env) replayJudge(api *callAPI, fixtureID, variantOf, id string) func(Sp
 			}
 			return judgeVariant(ex, canonical), ev
 		}
-		if j, ok := judges[id]; ok {
-			return j(ex), ev
-		}
-		return judgeExpectation(ex), ev
+		return api.judge(id)(ex), ev
 	}
 }
 

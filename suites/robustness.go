@@ -91,24 +91,21 @@ func (e *Env) probes(api callAPI) []probe {
 			title: "a valid GetCallInfo padded to 10 MiB is refused (413 or Fault) within the timeout",
 			make:  oversizedProbe, needsCall: true},
 	)
-	if api.name != "UM" {
-		for i := range ps {
-			ps[i].title = strings.ReplaceAll(ps[i].title, "GetCallInfo", api.ask)
-		}
-		return ps
+	for i := range ps {
+		ps[i].title = strings.ReplaceAll(ps[i].title, "GetCallInfo", api.ask)
 	}
 	// The corpus's malformed requests that name X3 get the healthy question after them too;
 	// the replay judges only their own answers. The replay's declaration, which comes
-	// first (Declare), lists them as it goes: going through the corpus again would read a
-	// large one again (Stream.Park).
-	for _, id := range e.x3Fixtures {
-		f, _ := e.cfg.Fixtures.Lookup(id) // listed from this corpus
+	// first (declareAPI), lists them as it goes: going through the corpus again would read
+	// a large one again (Stream.Park).
+	for _, id := range api.ep.x3Fixtures {
+		f, _ := api.ep.fixtures.Lookup(id) // listed from this corpus
 		// The probe looks its fixture up when it is sent: held until then, a large
 		// corpus's probes kept their recordings for the whole run.
-		ps = append(ps, probe{id: id, title: f.Title, needsCall: f.BindCallID != "", make: func(callAPI) (hostile, error) {
-			f, ok := e.cfg.Fixtures.Lookup(id)
-			if !ok {
-				return hostile{}, fmt.Errorf("fixture %s is not in the corpus", id)
+		ps = append(ps, probe{id: id, title: f.Title, needsCall: api.bound(f), make: func(callAPI) (hostile, error) {
+			f, err := api.ep.fixture(id)
+			if err != nil {
+				return hostile{}, err
 			}
 			return hostile{f: f}, nil
 		}})
@@ -119,11 +116,6 @@ func (e *Env) probes(api callAPI) []probe {
 // isX3Probe says whether f is one of the corpus's malformed requests that name X3.
 func isX3Probe(f fixtures.Fixture) bool {
 	return f.Expect.Outcome != fixtures.Success && slices.Contains(f.Requirements, "X3")
-}
-
-// declareRobustness declares the UM web service's hostile requests (declareProbes).
-func (e *Env) declareRobustness() {
-	e.container("robustness", []string{"robustness"}, func() { e.declareProbes(e.umAPI()) })
 }
 
 // declareProbes declares, for every probe sent to api, the check of its own requirement and

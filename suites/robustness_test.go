@@ -249,10 +249,10 @@ func TestFileURI(t *testing.T) {
 // listX3Probes lists the corpus's X3 probes as a run's replay declaration does before the
 // robustness suite is declared (declareReplay), for tests that ask for the probes alone.
 func listX3Probes(e *Env) {
-	e.x3Fixtures = nil
+	e.um.x3Fixtures = nil
 	for f := range e.cfg.Fixtures.All() {
 		if isX3Probe(f) {
-			e.x3Fixtures = append(e.x3Fixtures, f.ID)
+			e.um.x3Fixtures = append(e.um.x3Fixtures, f.ID)
 		}
 	}
 }

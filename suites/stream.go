@@ -140,8 +140,11 @@ func (e *Env) doneReading(p *endpoint, ids []string) {
 		if m := p.exchanges[id]; m != nil {
 			select {
 			case <-m.done: // sent and answered: nobody waits for it
-				delete(p.exchanges, id)
+				if !p.lendable[id] { // a lender's stays: sent again, it would place a call again (lend.go)
+					delete(p.exchanges, id)
+				}
 				if m.prefetched {
+					m.prefetched = false
 					<-e.ahead
 				}
 			default:
