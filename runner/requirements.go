@@ -115,7 +115,7 @@ func DeclaredChecks() ([]CheckInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	suites.Declare("", nil, env)
+	suites.Declare(nil, env)
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()
 	report := ginkgo.PreviewSpecs("umconform", suiteCfg, reporterCfg)
 	var out []CheckInfo

@@ -22,6 +22,7 @@ import (
 	"github.com/umconform/umconform/internal/termsafe"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/reports"
+	"github.com/umconform/umconform/results"
 	"github.com/umconform/umconform/schema"
 	"github.com/umconform/umconform/suites"
 )
@@ -70,7 +71,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	if cfg.List {
 		reportDir = "" // Ginkgo runs report nodes in a preview too: keep the last run's reports
 	}
-	suites.Declare(reportDir, func(r []reports.Run) { runs = r }, envs...)
+	results.Declare(reportDir, func(r []reports.Run) { runs = r }, envs...)
 	// The filters went to each Env (Prepare): they select checks, and one spec may hold
 	// several. Ginkgo runs every spec declared.
 	suiteCfg, reporterCfg := ginkgo.GinkgoConfiguration()

@@ -112,7 +112,7 @@ func TestRunStopsSendingToATargetThatStoppedAnswering(t *testing.T) {
 	if !strings.Contains(e.Stopped(), "the target stopped answering: 5 timeouts in a row") {
 		t.Errorf("Stopped() = %q", e.Stopped())
 	}
-	if run := e.newRun(); run.Stopped != e.Stopped() || run.ExitCode() != 2 {
+	if run := e.NewRun(); run.Stopped != e.Stopped() || run.ExitCode() != 2 {
 		t.Errorf("the run's report: stopped %q, exit %d", run.Stopped, run.ExitCode())
 	}
 	if _, _, err := e.placeCall(context.Background(), e.umAPI(), "1", false); err == nil || posts.Load() != breakerLimit {
@@ -143,7 +143,7 @@ func TestEWSEndpointThatStopsAnsweringStopsTheRun(t *testing.T) {
 	if why := e.Stopped(); !strings.HasPrefix(why, "the EWS endpoint: the target stopped answering: 5 timeouts in a row") {
 		t.Errorf("Stopped() = %q", why)
 	}
-	if run := e.newRun(); run.ExitCode() != 2 {
+	if run := e.NewRun(); run.ExitCode() != 2 {
 		t.Errorf("exit %d, want 2", run.ExitCode())
 	}
 }

@@ -10,8 +10,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega"
 
+	"github.com/umconform/umconform/results"
 	"github.com/umconform/umconform/runner"
-	"github.com/umconform/umconform/suites"
 )
 
 // TestConformance runs the conformance suites the Ginkgo way, configured by the same
@@ -50,7 +50,7 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	suites.Declare(cfg.ReportDir, nil, envs...)
+	results.Declare(cfg.ReportDir, nil, envs...)
 	gomega.RegisterFailHandler(Fail)
 	RunSpecs(t, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
 }

@@ -1,23 +1,18 @@
 package suites
 
 import (
-	"fmt"
-
 	. "github.com/onsi/ginkgo/v2"
-
-	"github.com/umconform/umconform/reports"
 )
 
-// Declare declares every check of the run, for each target's Env, and the report
-// writer. Call it once, before ginkgo.RunSpecs: which specs exist is decided here, from the
-// fixtures, never during the run. With one target the reports go to reportDir; with
-// several, each target's to reportDir/NAME and the requirement × target matrix to
-// reportDir. done (optional) receives the report model, one Run per target.
-func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
+// Declare declares every check of the run, for each target's Env. Call it once, before
+// ginkgo.RunSpecs: which specs exist is decided here, from the fixtures, never during the
+// run. done (optional) is handed Ginkgo's report once the run has ended, to make the report
+// model of (package results): suites produces results and writes no report.
+func Declare(done func(Report), envs ...*Env) {
 	cfg, _ := GinkgoConfiguration()
 	for _, e := range envs {
 		e.parallel = cfg.ParallelTotal > 1
-		e.container("target "+e.cfg.Name, []string{e.targetLabel()}, func() {
+		e.container("target "+e.cfg.Name, []string{e.TargetLabel()}, func() {
 			e.forgetDeclared()
 			for _, api := range e.apis() {
 				e.declareAPI(api)
@@ -25,9 +20,6 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 			e.declareCrossAPI()
 		})
 		e.startTraces()
-	}
-	if reportDir != "" {
-		startSpools(envs)
 	}
 	ReportAfterSuite("umconform reports", func(r Report) {
 		for _, e := range envs { // an interrupted run sends nothing more
@@ -40,26 +32,8 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 			// run's reports stay.
 			return
 		}
-		runs := runsFrom(r, envs)
-		for i, e := range envs {
-			if e.cfg.Amend != nil {
-				e.cfg.Amend(&runs[i])
-			}
-		}
-		if reportDir != "" {
-			var err error
-			if spools := spoolsOf(envs); spools != nil {
-				runs, err = reports.WriteRunsSpooled(reportDir, runs, spools)
-				closeSpools(envs)
-			} else {
-				err = reports.WriteRuns(reportDir, runs)
-			}
-			if err != nil {
-				Fail(fmt.Sprintf("writing the reports: %v", err))
-			}
-		}
 		if done != nil {
-			done(runs)
+			done(r)
 		}
 	})
 }

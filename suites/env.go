@@ -120,9 +120,9 @@ type Env struct {
 	path, pathLabels []string
 	selects          func(labels []string, text string) bool
 	plans            map[string]*specPlan
-	// spool holds the checks of the specs that have ended, when the run writes reports
-	// (stream.go); nil keeps them in their plans to the end.
-	spool *reports.Spool
+	// sink receives the checks of the specs that have ended (SpoolTo); nil keeps them in
+	// their plans to the end.
+	sink func(reports.Check)
 	// parallel is set when Ginkgo runs the specs in several processes: see record.
 	parallel bool
 
@@ -375,12 +375,20 @@ func (e *Env) Stopped() string {
 	return ""
 }
 
-// targetLabel is the Ginkgo label of this target's checks: --label-filter target-NAME
+// TargetLabel is the Ginkgo label of this target's checks: --label-filter target-NAME
 // selects one target of several.
-func (e *Env) targetLabel() string { return "target-" + e.cfg.Name }
+func (e *Env) TargetLabel() string { return "target-" + e.cfg.Name }
 
-// newRun starts the report model of this target's run.
-func (e *Env) newRun() reports.Run {
+// SpoolTo hands the checks of each spec to add as the spec ends, so that the run's memory
+// does not grow with its checks (docs/PERFORMANCE.md); they are then left out of
+// SpecRecord. Not in Ginkgo's parallel processes, whose results travel in Ginkgo's report.
+func (e *Env) SpoolTo(add func(reports.Check)) { e.sink = add }
+
+// Parallel says whether Ginkgo runs the specs in several processes (known once declared).
+func (e *Env) Parallel() bool { return e.parallel }
+
+// NewRun starts the report model of this target's run.
+func (e *Env) NewRun() reports.Run {
 	build := version.Get()
 	return reports.Run{
 		Name:             e.cfg.Name,

@@ -2,10 +2,8 @@ package suites
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,9 +17,9 @@ import (
 	"github.com/umconform/umconform/reports"
 )
 
-// entryName is the report entry every check records its result under; the report writer
-// reads it back (as JSON, which survives Ginkgo's parallel processes).
-const entryName = "umconform.check"
+// CheckEntry is the report entry every check records its result under in Ginkgo's parallel
+// processes; the report model is read back from it (as JSON, which survives them).
+const CheckEntry = "umconform.check"
 
 // checkSpec is one declared check: the requirement it proves and how to judge it.
 type checkSpec struct {
@@ -186,7 +184,7 @@ func (e *Env) planned(sp *specPlan) []PlannedCheck {
 // the reports, so there results travel in Ginkgo's report, as report entries (JSON).
 func (e *Env) record(sp *specPlan, rec reports.Check) {
 	if e.parallel {
-		AddReportEntry(entryName, rec, ReportEntryVisibilityNever)
+		AddReportEntry(CheckEntry, rec, ReportEntryVisibilityNever)
 		return
 	}
 	sp.mu.Lock()
@@ -353,7 +351,7 @@ func failUnlessPassed(recs ...reports.Check) {
 // result travels as a report entry) and fails the spec.
 func finish(rec reports.Check, start time.Time) {
 	rec.Duration = time.Since(start)
-	AddReportEntry(entryName, rec, ReportEntryVisibilityNever)
+	AddReportEntry(CheckEntry, rec, ReportEntryVisibilityNever)
 	failUnlessPassed(rec)
 }
 
@@ -361,195 +359,54 @@ func finish(rec reports.Check, start time.Time) {
 // the fixture, Disconnect), each bounded by the per-request timeout.
 func (e *Env) specTimeout() time.Duration { return 4*e.cfg.Timeout + 5*time.Second }
 
-// runsFrom rebuilds the report model from Ginkgo's report: one Run per target, and for
-// each spec the checks it was declared with. Checks a spec did not record (interrupted,
-// timed out, panicked, or never started) are accounted for as errors so that the reports
-// list every case.
-func runsFrom(r Report, envs []*Env) []reports.Run {
-	runs := make([]reports.Run, len(envs))
-	byLabel := map[string]int{}
-	for i, e := range envs {
-		runs[i] = e.newRun()
-		runs[i].Started, runs[i].Duration = r.StartTime, r.RunTime
-		if !e.cfg.Started.IsZero() { // the whole run so far: loading and checks
-			runs[i].Started, runs[i].Duration = e.cfg.Started, time.Since(e.cfg.Started)
-		}
-		byLabel[e.targetLabel()] = i
-		n := 0
-		for _, sp := range e.plans {
-			if !sp.isSpooled() {
-				sp.mu.Lock()
-				n += sp.countLocked()
-				sp.mu.Unlock()
-			}
-		}
-		runs[i].Checks = make([]reports.Check, 0, n)
-	}
-	// Filters are applied when the checks are declared, so a skipped spec was left out by
-	// a Ginkgo file filter, unless the run ended early (interrupt, timeout), when it is a
-	// case the run owes.
-	endedEarly := len(r.SpecialSuiteFailureReasons) > 0
-	first, last := make([]time.Time, len(runs)), make([]time.Time, len(runs))
-	for _, s := range r.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt {
-			continue
-		}
-		if s.State.Is(types.SpecStateSkipped) && !endedEarly {
-			continue
-		}
-		text := s.FullText()
-		i, sp := -1, (*specPlan)(nil)
-		for j, e := range envs { // the "target NAME" container makes the texts differ
-			if p, ok := e.plans[text]; ok {
-				i, sp = j, p
-				break
-			}
-		}
-		if i < 0 { // declared without a plan (a broken fixture's spec): by its labels
-			i = 0
-			for _, l := range s.Labels() {
-				if j, ok := byLabel[l]; ok {
-					i = j
-				}
-			}
-		}
-		if sp.isSpooled() {
-			continue // its checks are in the spool already
-		}
-		if spool := envs[i].spool; spool != nil {
-			for _, c := range envs[i].checksFrom(s, sp) {
-				spool.Add(c)
-			}
-			continue
-		}
-		runs[i].Checks = append(runs[i].Checks, envs[i].checksFrom(s, sp)...)
-		if !s.StartTime.IsZero() && (first[i].IsZero() || s.StartTime.Before(first[i])) {
-			first[i] = s.StartTime
-		}
-		if s.EndTime.After(last[i]) {
-			last[i] = s.EndTime
-		}
-	}
-	// Of several targets, each run spans its own specs, first start to last end: the
-	// whole run's time on every column of the matrix said nothing of any one target.
-	if len(runs) > 1 {
-		for i := range runs {
-			if !first[i].IsZero() && last[i].After(first[i]) {
-				runs[i].Started, runs[i].Duration = first[i], last[i].Sub(first[i])
-			}
-		}
-	}
-	for _, run := range runs {
-		sortByName(run.Checks)
-	}
-	return runs
+// SpecRecord is what one declared spec planned and recorded: what the report model is made
+// of once the run has ended (package results).
+type SpecRecord struct {
+	// Recorded are the checks the spec recorded, in order; AsPlanned says they are its
+	// planned checks, each recorded once, in order (the common case).
+	Recorded  []reports.Check
+	AsPlanned bool
+	// Spooled: the checks went to the Env's sink as the spec ended (SpoolTo); the rest is
+	// empty.
+	Spooled bool
+	plan    *specPlan
+	env     *Env
 }
 
-// sortByName orders checks by name, keeping the run order of equal names. A name starts
-// with its requirement ("[C1] fixture: title"), and the checks of one requirement mostly
-// arrive in name order already (fixture by fixture): so the checks are grouped by that
-// prefix, and a group is sorted only if it is not in order. Ordering by prefix first is
-// ordering by name: a prefix runs to the first ']' inclusive (or is the whole name), so
-// one can be a proper prefix of another only if it is a whole name, which then sorts
-// before every name of the other group anyway. Indices move, not the checks: they are
-// large.
-func sortByName(checks []reports.Check) {
-	groups := map[string][]int{}
-	for i, c := range checks {
-		key := c.Name
-		if end := strings.IndexByte(key, ']'); end >= 0 {
-			key = key[:end+1]
-		}
-		groups[key] = append(groups[key], i)
+// Planned is the checks the spec was declared with.
+func (r SpecRecord) Planned() []PlannedCheck { return r.env.planned(r.plan) }
+
+// SpecRecord returns what the spec of this full text (as Ginkgo reports it) planned and
+// recorded; false for a spec declared without a plan (a broken fixture's) or another
+// target's.
+func (e *Env) SpecRecord(fullText string) (SpecRecord, bool) {
+	sp, ok := e.plans[fullText]
+	if !ok {
+		return SpecRecord{}, false
 	}
-	byName := func(a, b int) int {
-		return cmp.Or(strings.Compare(checks[a].Name, checks[b].Name), cmp.Compare(a, b))
+	r := SpecRecord{plan: sp, env: e, Spooled: sp.isSpooled()}
+	if r.Spooled {
+		return r, true
 	}
-	sorted := make([]reports.Check, 0, len(checks))
-	for _, key := range slices.Sorted(maps.Keys(groups)) {
-		idx := groups[key]
-		if !slices.IsSortedFunc(idx, byName) {
-			slices.SortFunc(idx, byName)
-		}
-		for _, i := range idx {
-			sorted = append(sorted, checks[i])
-		}
-	}
-	copy(checks, sorted)
+	r.AsPlanned = e.recordedAsPlanned(sp)
+	sp.mu.Lock()
+	r.Recorded = sp.recorded
+	sp.mu.Unlock()
+	return r, true
 }
 
-// checksFrom reads the checks spec s recorded (sp is its plan, nil if it has none), and
-// makes an erroring one for each check it was declared with but did not record.
-func (e *Env) checksFrom(s types.SpecReport, sp *specPlan) []reports.Check {
-	endedBadly := s.State.Is(types.SpecStateTimedout | types.SpecStateInterrupted | types.SpecStateAborted | types.SpecStatePanicked)
-	if sp != nil && !endedBadly && len(s.ReportEntries) == 0 && e.recordedAsPlanned(sp) {
-		return sp.recorded // the common case: every planned check recorded once, in order
-	}
-	recorded := map[string]reports.Check{}
-	var order []string
-	keep := func(rec reports.Check) {
-		if _, seen := recorded[rec.Name]; !seen {
-			order = append(order, rec.Name)
-		}
-		recorded[rec.Name] = rec
-	}
-	if sp != nil {
-		sp.mu.Lock()
-		for _, rec := range sp.recorded {
-			keep(rec)
-		}
-		sp.mu.Unlock()
-	}
-	for _, entry := range s.ReportEntries {
-		if entry.Name != entryName {
-			continue
-		}
-		rec, ok := entry.GetRawValue().(reports.Check)
-		if !ok && json.Unmarshal([]byte(entry.Value.AsJSON), &rec) != nil {
-			continue
-		}
-		keep(rec)
-	}
-	var planned []PlannedCheck
-	if sp != nil {
-		planned = e.planned(sp)
-	} else { // a spec declared without a plan (a broken fixture's): what it recorded
-		planned = nil
-		for _, name := range order {
-			planned = append(planned, PlannedCheck{Name: name})
-		}
-		if len(planned) == 0 {
-			l := e.ParseLabels(s.Labels())
-			planned = []PlannedCheck{{Name: s.LeafNodeText, Requirements: l.Requirements, Fixture: l.Fixture}}
+// Recorded counts the checks of the specs not spooled yet: what the report model will
+// hold of this target's run.
+func (e *Env) Recorded() int {
+	n := 0
+	for _, sp := range e.plans {
+		if !sp.isSpooled() {
+			sp.mu.Lock()
+			n += sp.countLocked()
+			sp.mu.Unlock()
 		}
 	}
-	out := make([]reports.Check, 0, len(planned))
-	for _, p := range planned {
-		rec, found := recorded[p.Name]
-		switch {
-		case !found:
-			msg := fmt.Sprintf("the check ended %s before judging: %s", s.State, s.Failure.Message)
-			if s.State.Is(types.SpecStateSkipped) {
-				msg = "not run: the run was interrupted before this check"
-			}
-			rec = reports.Check{Name: p.Name, Verdict: reports.Error, Message: msg,
-				Requirements: p.Requirements, Fixture: p.Fixture, FixtureFile: p.File, Scenario: p.Scenario}
-			if len(p.Requirements) > 0 {
-				req, _ := e.cfg.Catalogue.Lookup(p.Requirements[0])
-				rec.Level, rec.Area = string(req.Level), req.Area
-			}
-			if len(planned) == 1 {
-				rec.Duration = s.RunTime
-			}
-		case len(planned) == 1 && rec.Verdict != reports.Failed && endedBadly:
-			// A lone check whose spec then ended badly is not trusted. The checks of an
-			// exchange each record a finished judgement, which a later one's end leaves valid.
-			rec.Verdict = reports.Error
-			rec.Message = strings.TrimSpace(rec.Message + "\n" + s.Failure.Message)
-		}
-		out = append(out, rec)
-	}
-	return out
+	return n
 }
 
 // Planned is the checks the run will make, in the order Ginkgo will run them: r is the
@@ -561,7 +418,7 @@ func Planned(r Report, envs ...*Env) []PlannedCheck {
 			continue
 		}
 		for _, e := range envs {
-			if !slices.Contains(s.Labels(), e.targetLabel()) {
+			if !slices.Contains(s.Labels(), e.TargetLabel()) {
 				continue
 			}
 			planned := []PlannedCheck{{Name: s.LeafNodeText, Labels: s.Labels()}}

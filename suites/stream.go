@@ -3,43 +3,21 @@ package suites
 import (
 	"context"
 	"slices"
-
-	"github.com/umconform/umconform/reports"
 )
 
-// startSpools gives each Env a spool for its checks, so that the run's memory does not
-// grow with its checks (docs/PERFORMANCE.md). An Env without one (the temporary folder
-// could not be made) keeps its checks in memory to the end, as before.
-func startSpools(envs []*Env) {
-	for _, e := range envs {
-		if e.parallel {
-			continue // the results travel in Ginkgo's report to the first process
-		}
-		sp, err := reports.NewSpool()
-		if err != nil { // all or none: the reports are written one way
-			closeSpools(envs)
-			for _, e := range envs {
-				e.spool = nil
-			}
-			return
-		}
-		e.spool = sp
-	}
-}
-
 // spoolEnded files the checks of a spec whose body recorded each of its planned checks
-// and was not cut short: the common case, whose checks runsFrom would take as recorded,
+// and was not cut short: the common case, whose checks the report model (SpecRecord) would take as recorded,
 // and drops them from memory. Any other spec (one that timed out or was interrupted, a
-// broken fixture's) is left to runsFrom at the end of the run, which judges it as before.
+// broken fixture's) is left to the report model (SpecRecord) at the end of the run, which judges it as before.
 // It reports whether it filed them.
 func (e *Env) spoolEnded(ctx context.Context, sp *specPlan) bool {
-	if e.spool == nil || ctx.Err() != nil || !e.recordedAsPlanned(sp) {
+	if e.sink == nil || ctx.Err() != nil || !e.recordedAsPlanned(sp) {
 		return false
 	}
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	for _, c := range sp.recorded {
-		e.spool.Add(c)
+		e.sink(c)
 	}
 	sp.recorded, sp.checks, sp.spooled = nil, nil, true
 	return true
@@ -47,18 +25,18 @@ func (e *Env) spoolEnded(ctx context.Context, sp *specPlan) bool {
 
 // spoolUnit files the checks of unit u of a replay spec, planned as planned, once it
 // recorded each of them, not cut short, and drops them and the unit from the plan: what
-// runsFrom finds at the end is the rest, which it judges as before (checks not reached
+// the report model (SpecRecord) finds at the end is the rest, which it judges as before (checks not reached
 // become errors). When no unit is left the spec is done with. It reports whether it
 // filed them.
 func (e *Env) spoolUnit(ctx context.Context, sp *specPlan, u *exchangeUnit, planned []PlannedCheck) bool {
-	if e.spool == nil || ctx.Err() != nil {
+	if e.sink == nil || ctx.Err() != nil {
 		return false
 	}
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	n := len(planned)
 	if len(sp.checks) > 0 || len(sp.units) == 0 || &sp.units[0] != u || len(sp.recorded) < n {
-		return false // an earlier unit was not filed: the rest waits for runsFrom
+		return false // an earlier unit was not filed: the rest waits for the report model (SpecRecord)
 	}
 	for i, rec := range sp.recorded[:n] {
 		if rec.Name != planned[i].Name {
@@ -66,7 +44,7 @@ func (e *Env) spoolUnit(ctx context.Context, sp *specPlan, u *exchangeUnit, plan
 		}
 	}
 	for _, c := range sp.recorded[:n] {
-		e.spool.Add(c)
+		e.sink(c)
 	}
 	sp.recorded, sp.units = slices.Clone(sp.recorded[n:]), sp.units[1:]
 	if len(sp.units) == 0 {
@@ -83,27 +61,6 @@ func (sp *specPlan) isSpooled() bool {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	return sp.spooled
-}
-
-// closeSpools removes the spools' files.
-func closeSpools(envs []*Env) {
-	for _, e := range envs {
-		if e.spool != nil {
-			e.spool.Close()
-		}
-	}
-}
-
-// spoolsOf is the Envs' spools, or nil unless every Env has one.
-func spoolsOf(envs []*Env) []*reports.Spool {
-	var spools []*reports.Spool
-	for _, e := range envs {
-		if e.spool == nil {
-			return nil
-		}
-		spools = append(spools, e.spool)
-	}
-	return spools
 }
 
 // prefetchAhead bounds the answers the replay keeps ahead of their checks. A few dozen
