@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/umconform/umconform/api"
 	"github.com/umconform/umconform/suites"
 )
 
@@ -34,7 +35,7 @@ func preflightSettings(ctx context.Context, cfg *Config, envs []*suites.Env, pla
 			if !slices.Contains(p.Labels, label) || !slices.Contains(p.Labels, suites.PlacesCallLabel) {
 				continue
 			}
-			if slices.Contains(p.Labels, suites.EWSLabel) {
+			if slices.Contains(p.Labels, api.EWS.Label()) {
 				ews = true
 			} else {
 				um = true

@@ -1,51 +1,40 @@
 package schema
 
+import "github.com/umconform/umconform/api"
+
 // Auto validates each document against the schema of the API its message belongs to:
-// For(Auto) compiles both schemas and tells the API from the message itself (DetectAPI).
+// For(Auto) compiles both schemas and tells the API from the message itself (api.Detect).
 const Auto API = "auto"
 
-// EWS-only and UM-only message names. PlayOnPhone and PlayOnPhoneResponse belong to both
-// APIs (in the same namespace, with different content) and a Fault to either.
-var (
-	ewsMessages = map[string]bool{
-		"GetPhoneCallInformation": true, "GetPhoneCallInformationResponse": true,
-		"DisconnectPhoneCall": true, "DisconnectPhoneCallResponse": true,
-	}
-	umMessages = map[string]bool{
-		"GetCallInfo": true, "GetCallInfoResponse": true, "Disconnect": true, "DisconnectResponse": true,
-	}
-)
-
-// DetectAPI tells which API a parsed message belongs to, from what the message itself
-// says, so that nobody has to name it: an EWS-only operation or response; an EWS SOAP
-// header block (RequestServerVersion, ServerVersionInfo, ExchangeImpersonation: all in
-// the types namespace, which the UM web service never uses); a PlayOnPhone naming its item
-// with ItemId (UM says entryId); a response carrying EWS's ResponseClass. Everything else,
-// UM faults and messages of neither API included, is judged as UM, as before there were
-// two schemas.
-func DetectAPI(r Result) API {
-	if r.Namespace == MessagesNamespace && ewsMessages[r.Message] {
-		return EWS
-	}
-	if r.Namespace == MessagesNamespace && umMessages[r.Message] {
-		return UM
-	}
-	for _, h := range r.HeaderBlocks {
-		if len(h) > len(TypesNamespace)+2 && h[1:1+len(TypesNamespace)] == TypesNamespace {
-			return EWS
+// clues are what a parsed message shows of its API (api.Detect): its operation or response
+// in the messages namespace; and EWS's marks: a SOAP header block of the types namespace
+// (RequestServerVersion, ServerVersionInfo, ExchangeImpersonation), which the UM web
+// service never uses, or a PlayOnPhone naming its item with ItemId (UM says entryId), or
+// its response carrying a PhoneCallId, a ResponseCode or EWS's ResponseClass.
+func (r Result) clues() api.Clues {
+	c := api.Clues{EWSMarks: func() bool {
+		for _, h := range r.HeaderBlocks {
+			if len(h) > len(TypesNamespace)+2 && h[1:1+len(TypesNamespace)] == TypesNamespace {
+				return true
+			}
 		}
-	}
-	if r.Namespace == MessagesNamespace && (r.Message == "PlayOnPhone" || r.Message == "PlayOnPhoneResponse") {
+		if r.Namespace != MessagesNamespace || r.Message != "PlayOnPhone" && r.Message != "PlayOnPhoneResponse" {
+			return false
+		}
 		for _, f := range r.Fields {
 			if f.Name == "ItemId" || f.Name == "PhoneCallId" || f.Name == "ResponseCode" {
-				return EWS
+				return true
 			}
 		}
 		for _, a := range r.Attrs {
 			if a.Name == "ResponseClass" || a.Element == "ItemId" || a.Element == "PhoneCallId" {
-				return EWS
+				return true
 			}
 		}
+		return false
+	}}
+	if r.Namespace == MessagesNamespace {
+		c.Operation = r.Message
 	}
-	return UM
+	return c
 }

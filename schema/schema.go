@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"runtime"
 	"sync"
+
+	"github.com/umconform/umconform/api"
 )
 
 // Namespaces of the messages this package knows.
@@ -39,18 +41,22 @@ var selfCheckResponse []byte
 //go:embed xsd/selfcheck-ews-response.xml
 var selfCheckEWSResponse []byte
 
-// API names one of the two web services whose messages this package validates. Each has
-// its own compiled schema: both declare {messages}PlayOnPhone, with different content.
-type API string
+// API names one of the two web services whose messages this package validates (package
+// api). Each has its own compiled schema: both declare {messages}PlayOnPhone, with
+// different content.
+type API = api.API
 
-// The APIs and the entry files of their schemas.
+// The APIs.
 const (
 	// UM is the Unified Messaging web service (GetCallInfo, PlayOnPhone, Disconnect).
-	UM API = "umconform.xsd"
+	UM = api.UM
 	// EWS is Exchange Web Services' UM operations (PlayOnPhone, GetPhoneCallInformation,
 	// DisconnectPhoneCall).
-	EWS API = "ews.xsd"
+	EWS = api.EWS
 )
+
+// entryFiles are the entry files of the APIs' schemas.
+var entryFiles = map[API]string{UM: "umconform.xsd", EWS: "ews.xsd"}
 
 // selfCheck is, per API, a documented response its compiled schema must accept.
 var selfCheck = map[API]struct {
@@ -138,7 +144,7 @@ type Result struct {
 	// EWS's {...types}ServerVersionInfo.
 	HeaderBlocks []string
 	// API is the schema the document was judged against: the Validator's, or with
-	// For(Auto) the one DetectAPI chose. Empty when the document was refused unparsed.
+	// For(Auto) the one api.Detect chose. Empty when the document was refused unparsed.
 	API API
 }
 
@@ -264,7 +270,7 @@ func compile(api API) (uintptr, error) {
 	if !ok {
 		return 0, fmt.Errorf("schema: unknown API %q: want %q or %q", api, UM, EWS)
 	}
-	s, err := compileEmbedded(XSD(), string(api))
+	s, err := compileEmbedded(XSD(), entryFiles[api])
 	if err != nil {
 		return 0, fmt.Errorf("schema: compiling %s: %w", api, err)
 	}
@@ -345,7 +351,7 @@ func (v *Validator) check(c *cContext, d uintptr) Result {
 	r.API = v.api
 	vc := c
 	if v.ews != nil { // For(Auto): one parse, validated against the message's own API
-		if r.API = DetectAPI(r); r.API == EWS {
+		if r.API = api.Detect(r.clues()); r.API == EWS {
 			ec, err := v.ews.get()
 			if err != nil {
 				return Result{Violations: []Violation{{Message: err.Error()}}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/umconform/umconform/api"
 	"github.com/umconform/umconform/fixtures"
 )
 
@@ -16,10 +17,8 @@ import (
 // written once and handed a driver; ep is the endpoint it drives in this run. A new API
 // costs one value of this type.
 type callAPI struct {
-	id    fixtures.API
-	name  string // UM or EWS, for titles and messages
-	ask   string // the operation that asks, for messages: GetCallInfo, GetPhoneCallInformation
-	label string // the Ginkgo label of the API's checks: api:um, api:ews
+	id  api.API // its name (UM, EWS) and label (api:um, api:ews) come with it
+	ask string  // the operation that asks, for messages: GetCallInfo, GetPhoneCallInformation
 	// prefix starts the scenario ids and titles of the API's checks ("" for UM, whose ids
 	// and titles predate the second API and stay as they were).
 	prefix, titlePrefix string
@@ -89,14 +88,10 @@ type callAPI struct {
 	paddedRequest func(id string, n int) fixtures.Fixture
 }
 
-// The labels of each API's checks: --label-filter api:ews selects the EWS checks, and
-// '!api:ews' leaves every request to the EWS endpoint out. The cross-API checks (E14)
-// carry both. A check's area (lifecycle, callid, ...) is a label too, shared by the APIs'
-// twins: --label-filter lifecycle selects both lifecycles.
-const (
-	UMLabel  = "api:um"
-	EWSLabel = "api:ews"
-)
+// Each API's checks carry its label (api.API.Label): --label-filter api:ews selects the EWS
+// checks, and '!api:ews' leaves every request to the EWS endpoint out. The cross-API checks
+// (E14) carry both. A check's area (lifecycle, callid, ...) is a label too, shared by the
+// APIs' twins: --label-filter lifecycle selects both lifecycles.
 
 // legacyEWSLabel is the label every EWS check carried before the API labels: kept beside
 // api:ews so that a filter such as '!ews' selects what it did.
@@ -134,7 +129,7 @@ func (e *Env) withCalls(api callAPI) callAPI {
 // umAPI is the UM web service's driver.
 func (e *Env) umAPI() callAPI {
 	return e.withCalls(callAPI{
-		id: fixtures.UM, name: "UM", ask: "GetCallInfo", label: UMLabel,
+		id: api.UM, ask: "GetCallInfo",
 		ep:           e.um,
 		placeFixture: CreateCallFixture, pollFixture: pollFixture, endFixture: disconnectFixture, endOp: "Disconnect",
 		bind:  func(v fixtures.Values, id string) fixtures.Values { v.CallID = id; return v },
@@ -144,7 +139,7 @@ func (e *Env) umAPI() callAPI {
 			return id, ok && id != "" && ex.Status == 200 && ex.Result.Message == "PlayOnPhoneResponse"
 		},
 		alwaysChecked: alwaysChecked, judge: umJudge, evidenceID: "T1",
-		labels:   []string{UMLabel},
+		labels:   []string{api.UM.Label()},
 		answerOf: answerOf,
 		ended:    umDisconnected,
 		describe: describe,
@@ -174,7 +169,7 @@ func (e *Env) umAPI() callAPI {
 // ewsAPI is the EWS endpoint's driver.
 func (e *Env) ewsAPI() callAPI {
 	return e.withCalls(callAPI{
-		id: fixtures.EWS, name: "EWS", ask: "GetPhoneCallInformation", label: EWSLabel, prefix: "ews-", titlePrefix: "EWS ",
+		id: api.EWS, ask: "GetPhoneCallInformation", prefix: "ews-", titlePrefix: "EWS ",
 		ep:           e.ews,
 		placeFixture: ewsPlaceFixture, pollFixture: ewsPollFixture, endFixture: ewsDisconnectFixture, endOp: "DisconnectPhoneCall",
 		bind:  func(v fixtures.Values, id string) fixtures.Values { v.PhoneCallID = id; return v },
@@ -184,7 +179,7 @@ func (e *Env) ewsAPI() callAPI {
 			return id, ewsSucceeded(ex) && id != ""
 		},
 		alwaysChecked: ewsAlwaysChecked, judge: ewsJudge, evidenceID: "E1", refusals: e.ewsRefusals,
-		labels:   []string{EWSLabel, legacyEWSLabel},
+		labels:   []string{api.EWS.Label(), legacyEWSLabel},
 		answerOf: ewsAnswerOf,
 		ended:    ewsSucceeded,
 		describe: ewsDescribe,

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/umconform/umconform/api"
 )
 
 // TestCanaryInWorkDir: the X1 canary is written in the run's work folder (created when
@@ -12,7 +14,7 @@ import (
 // removed by the probe's cleanup: nothing is left in, or needed from, /tmp.
 func TestCanaryInWorkDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reports")
-	h, err := canaryProbe(dir, callAPI{name: "UM", ask: "GetCallInfo", probeRequest: umProbeRequest, paddedRequest: umPaddedRequest})
+	h, err := canaryProbe(dir, callAPI{id: api.UM, ask: "GetCallInfo", probeRequest: umProbeRequest, paddedRequest: umPaddedRequest})
 	if err != nil {
 		t.Fatal(err)
 	}

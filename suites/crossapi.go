@@ -6,6 +6,7 @@ package suites
 import (
 	"context"
 	"fmt"
+	"github.com/umconform/umconform/api"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -26,7 +27,7 @@ type crossTrace struct {
 // target that keeps the APIs' calls apart answers with an error, and the check ends there.
 // Otherwise the call is followed asking origin and other in turn, and ended through origin.
 func (e *Env) traceAcross(ctx context.Context, origin, other callAPI, dial string) *crossTrace {
-	ct := &crossTrace{callTrace: &callTrace{Dial: dial, DisconnectAt: -1}, origin: origin.name, other: other.name, ended: origin.ended}
+	ct := &crossTrace{callTrace: &callTrace{Dial: dial, DisconnectAt: -1}, origin: origin.id.Name(), other: other.id.Name(), ended: origin.ended}
 	t := ct.callTrace
 	id, placed, err := origin.place(ctx, dial)
 	if placed != nil {
@@ -40,7 +41,7 @@ func (e *Env) traceAcross(ctx context.Context, origin, other callAPI, dial strin
 	t.All = append(t.All, ex)
 	if ex.Err != nil || !a.Response {
 		if ex.Err != nil {
-			t.Err = fmt.Errorf("asking %s about a call %s placed: %w", other.name, origin.name, ex.Err)
+			t.Err = fmt.Errorf("asking %s about a call %s placed: %w", other.id.Name(), origin.id.Name(), ex.Err)
 		}
 		t.Polls, t.Answers = append(t.Polls, ex), append(t.Answers, a)
 		origin.end(context.WithoutCancel(ctx), id)
@@ -88,11 +89,11 @@ func (e *Env) declareCrossAPI() {
 	if e.cfg.Target == nil || e.ews == nil {
 		return
 	}
-	e.container("cross-API", []string{e.umAPI().label, e.ewsAPI().label, legacyEWSLabel, PlacesCallLabel}, func() {
+	e.container("cross-API", []string{api.UM.Label(), api.EWS.Label(), legacyEWSLabel, PlacesCallLabel}, func() {
 		for _, dir := range []struct{ origin, other func() callAPI }{{e.umAPI, e.ewsAPI}, {e.ewsAPI, e.umAPI}} {
 			origin, other := dir.origin(), dir.other()
 			title := fmt.Sprintf("a call placed with %s PlayOnPhone and asked about with %s and %s in turn tells one story",
-				origin.name, other.ask, origin.ask)
+				origin.id.Name(), other.ask, origin.ask)
 			// A trace memo like the lifecycle's: started with the replay when there is no
 			// budget, and able to borrow a DisconnectPhoneCall fixture to end its call.
 			var ct *crossTrace
@@ -101,7 +102,7 @@ func (e *Env) declareCrossAPI() {
 				ct = e.traceAcross(ctx, e.lend(origin, m), other, e.cfg.DialString)
 				return []*callTrace{ct.callTrace}
 			})
-			if e.Requirement(checkSpec{id: "E14", scenario: "ews-cross-api-" + strings.ToLower(origin.name), title: title, timeout: 2 * e.lifecycleTimeout(),
+			if e.Requirement(checkSpec{id: "E14", scenario: "ews-cross-api-" + strings.ToLower(origin.id.Name()), title: title, timeout: 2 * e.lifecycleTimeout(),
 				judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
 					if _, err := m.wait(ctx); err != nil {
 						return cannotJudge("the call was not followed to its end: %v", err), reports.Evidence{}

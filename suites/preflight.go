@@ -90,7 +90,7 @@ func (e *Env) preflight(ctx context.Context, api callAPI, placeCall bool) error 
 	if !ok {
 		return nil // an answer the checks judge (S4, P-checks, E19)
 	}
-	return refusedCall(api.name, code, text, e.cfg, api.describe(ex))
+	return refusedCall(api.id.Name(), code, text, e.cfg, api.describe(ex))
 }
 
 // adopt makes id, a call the pre-flight placed, the call read-only requests share.
@@ -110,11 +110,11 @@ func refusedEndpoint(ex *Exchange, api callAPI, target string) error {
 		return nil
 	}
 	if ex.Status == 401 || ex.Status == 403 {
-		return &SettingsError{Setting: "--username", API: api.name, Answer: fmt.Sprintf("HTTP %d %s to %s", ex.Status, strings.ToLower(httpStatusText(ex.Status)), target), Fix: fixAuth}
+		return &SettingsError{Setting: "--username", API: api.id.Name(), Answer: fmt.Sprintf("HTTP %d %s to %s", ex.Status, strings.ToLower(httpStatusText(ex.Status)), target), Fix: fixAuth}
 	}
 	ct, _, _ := mime.ParseMediaType(ex.Header.Get("Content-Type"))
 	if ex.Result.Envelope == "" && (ex.Status != 200 && ex.Status != 500 || ct == "text/html") {
-		return &SettingsError{Setting: api.setting, API: api.name, Answer: fmt.Sprintf("%s answers %s: no SOAP endpoint there", target, describe(ex)),
+		return &SettingsError{Setting: api.setting, API: api.id.Name(), Answer: fmt.Sprintf("%s answers %s: no SOAP endpoint there", target, describe(ex)),
 			Fix: fmt.Sprintf("pass the endpoint's full URL, https://HOST%s (its WSDL is at that URL with ?wsdl)", api.path)}
 	}
 	return nil

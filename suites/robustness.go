@@ -294,10 +294,7 @@ func judgeX3(r *robustRun) Outcome {
 	if o, stop := transportProblem(ex); stop {
 		return o
 	}
-	a := answerOf(ex)
-	if r.api.name == "EWS" {
-		a = ewsAnswerOf(ex)
-	}
+	a := r.api.answerOf(ex)
 	if !a.Response {
 		return fail("call information for the live call, as before the hostile request", a.String(), "the "+r.api.ask+" after the hostile request")
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/umconform/umconform/api"
 	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/schema"
 )
@@ -59,6 +60,7 @@ func TestJudgeNotExpanded(t *testing.T) {
 
 func TestJudgeX3(t *testing.T) {
 	v := validator(t)
+	um := callAPI{id: api.UM, ask: "GetCallInfo", answerOf: answerOf}
 	info := func(body string) *Exchange {
 		return &Exchange{Status: 200, Body: []byte(body), Result: v.ValidateAs([]byte(body), schema.KindResponse)}
 	}
@@ -75,15 +77,15 @@ func TestJudgeX3(t *testing.T) {
 		r    robustRun
 		want string
 	}{
-		{"answered as before", robustRun{baseline: []*Exchange{good}, healthy: good}, "pass"},
-		{"poisoned", robustRun{baseline: []*Exchange{good}, healthy: faultExchange(t)}, "fail"},
-		{"broken only after", robustRun{baseline: []*Exchange{good}, healthy: flat}, "fail"},
-		{"broken before and after: S1's business", robustRun{baseline: []*Exchange{flat}, healthy: flat}, "pass"},
-		{"hangs after", robustRun{baseline: []*Exchange{good}, healthy: timeout}, "fail"},
-		{"died after", robustRun{baseline: []*Exchange{good}, healthy: refused}, "fail"},
-		{"tls trouble", robustRun{baseline: []*Exchange{good}, healthy: tlsErr}, "cannot judge"},
-		{"no call", robustRun{callErr: errors.New("PlayOnPhone refused")}, "cannot judge"},
-		{"no request", robustRun{err: errors.New("no canary")}, "cannot judge"},
+		{"answered as before", robustRun{api: um, baseline: []*Exchange{good}, healthy: good}, "pass"},
+		{"poisoned", robustRun{api: um, baseline: []*Exchange{good}, healthy: faultExchange(t)}, "fail"},
+		{"broken only after", robustRun{api: um, baseline: []*Exchange{good}, healthy: flat}, "fail"},
+		{"broken before and after: S1's business", robustRun{api: um, baseline: []*Exchange{flat}, healthy: flat}, "pass"},
+		{"hangs after", robustRun{api: um, baseline: []*Exchange{good}, healthy: timeout}, "fail"},
+		{"died after", robustRun{api: um, baseline: []*Exchange{good}, healthy: refused}, "fail"},
+		{"tls trouble", robustRun{api: um, baseline: []*Exchange{good}, healthy: tlsErr}, "cannot judge"},
+		{"no call", robustRun{api: um, callErr: errors.New("PlayOnPhone refused")}, "cannot judge"},
+		{"no request", robustRun{api: um, err: errors.New("no canary")}, "cannot judge"},
 	}
 	for _, tt := range tests {
 		if got := verdictOf(judgeX3(&tt.r)); got != tt.want {
@@ -102,16 +104,16 @@ func faultExchange(t *testing.T) *Exchange {
 // Content-Length matches, and the body is what the probe claims.
 func TestBuiltRequests(t *testing.T) {
 	apis := []callAPI{
-		{name: "UM", ask: "GetCallInfo", probeRequest: umProbeRequest, paddedRequest: umPaddedRequest},
-		{name: "EWS", ask: "GetPhoneCallInformation", probeRequest: ewsProbeRequest, paddedRequest: ewsPaddedRequest},
+		{id: api.UM, ask: "GetCallInfo", probeRequest: umProbeRequest, paddedRequest: umPaddedRequest},
+		{id: api.EWS, ask: "GetPhoneCallInformation", probeRequest: ewsProbeRequest, paddedRequest: ewsPaddedRequest},
 	}
 	for _, api := range apis {
-		t.Run(api.name, func(t *testing.T) { testBuiltRequests(t, api) })
+		t.Run(api.id.Name(), func(t *testing.T) { testBuiltRequests(t, api) })
 	}
 }
 
 func testBuiltRequests(t *testing.T, api callAPI) {
-	placeholder := map[string]string{"UM": placeholderCallID, "EWS": ewsPlaceholderID}[api.name]
+	placeholder := map[string]string{"UM": placeholderCallID, "EWS": ewsPlaceholderID}[api.id.Name()]
 	for _, mk := range []func(callAPI) (hostile, error){func(api callAPI) (hostile, error) { return canaryProbe(t.TempDir(), api) }, quadraticProbe, oversizedProbe,
 		wellKnownProbe("xxe-etc-passwd", "file:///etc/passwd", regexp.MustCompile("root"))} {
 		h, err := mk(api)
