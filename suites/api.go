@@ -204,36 +204,3 @@ func (e *Env) ewsAPI() callAPI {
 		paddedRequest:    ewsPaddedRequest,
 	})
 }
-
-// judgeApart judges L7 or L8 on the traces of calls kept apart.
-func judgeApart(id string, traces []*callTrace) Outcome {
-	if id == "L7" {
-		return judgeL7(traces)
-	}
-	return judgeL8(traces)
-}
-
-// answerOf reduces a GetCallInfo exchange to an answer.
-func answerOf(ex *Exchange) answer {
-	r := ex.Result
-	if r.IsFault() {
-		exc, _ := r.Value("ExceptionType")
-		name := fixtures.ExceptionName(exc)
-		if name == "" {
-			code, _ := r.Value("faultcode")
-			return answer{Other: "Fault " + code}
-		}
-		return answer{Other: "Fault " + name, Exception: name}
-	}
-	rawState, ok1 := r.Value("CallState")
-	rawCause, ok2 := r.Value("EventCause")
-	if !isSuccess(ex) || r.Message != "GetCallInfoResponse" || !ok1 || !ok2 {
-		return answer{Other: describe(ex)}
-	}
-	return infoAnswer(rawState, rawCause)
-}
-
-// umDisconnected tells whether a UM Disconnect succeeded.
-func umDisconnected(ex *Exchange) bool {
-	return isSuccess(ex) && ex.Result.Message == "DisconnectResponse"
-}

@@ -6,11 +6,11 @@ package suites
 import (
 	"context"
 	"fmt"
-	"github.com/umconform/umconform/api"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/umconform/umconform/api"
 	"github.com/umconform/umconform/reports"
 )
 

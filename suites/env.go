@@ -1,4 +1,3 @@
-// Package suites declares the Ginkgo conformance specs that replay fixtures against a target and judge its answers.
 package suites
 
 import (
@@ -8,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sync"
 	"time"
 
@@ -18,10 +16,6 @@ import (
 	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
 )
-
-// CreateCallFixture is the recorded PlayOnPhone request used to create the live calls that
-// CallId-bound fixtures and the lifecycle specs need.
-const CreateCallFixture = "pop-request"
 
 // Config is everything the specs need to know about a run. It is built by the runner (or,
 // under "go tool ginkgo", from UMCONFORM_* variables) before any spec is declared.
@@ -207,173 +201,6 @@ func NewEnv(cfg Config) (*Env, error) {
 
 // Config returns the run's configuration.
 func (e *Env) Config() Config { return e.cfg }
-
-// exchange sends api's fixture id once per run and shares the answer among the checks
-// that judge it, so that each requirement is its own check without replaying the request
-// for each.
-func (e *Env) exchange(ctx context.Context, api callAPI, id string) *Exchange {
-	m, first := api.ep.claim(id)
-	if first {
-		m.ex = e.replay(ctx, api, id)
-		close(m.done)
-		return m.exchange(api.ep.sender)
-	}
-	return e.await(ctx, api, id, m)
-}
-
-// await waits for another goroutine's exchange of fixture id.
-func (e *Env) await(ctx context.Context, api callAPI, id string, m *memo) *Exchange {
-	select {
-	case <-m.done:
-		return m.exchange(api.ep.sender)
-	case <-ctx.Done():
-		// The check was interrupted or ran out of time while another goroutine sent the
-		// fixture: stop sending ahead, the run is ending.
-		e.haltPrefetch()
-		return &Exchange{Err: &TransportError{Kind: "interrupted", Err: fmt.Errorf("the check ended while waiting for fixture %s's exchange: %w", id, context.Cause(ctx))}}
-	}
-}
-
-// startPrefetch starts a goroutine that replays fixtures ahead of their checks, one at a
-// time, in the order their IDs arrive on the returned channel: the order their checks
-// run. Close the channel once every selected fixture is queued; capacity must hold them
-// all, because the checks are declared (and queued) before Ginkgo runs any of them. The
-// target sees the same sequence of requests as without it, one in flight at a time; what
-// it saves is the checks' bookkeeping (and declaring them), which now overlaps the network
-// and the server instead of adding to them (bench/run.sh: docs/PERFORMANCE.md). A check
-// whose exchange is in flight waits for it.
-//
-// The answers are validated by the checks that read them (memo.exchange), on the
-// goroutine that runs the checks: the schema stays off the path every request waits on.
-func (e *Env) startPrefetch(api callAPI, capacity int) chan<- string {
-	queue := make(chan string, capacity)
-	e.ahead = make(chan struct{}, prefetchAhead)
-	ctx, cancel := context.WithCancel(context.Background())
-	e.mu.Lock()
-	e.stopPrefetch = cancel
-	e.mu.Unlock()
-	go func() {
-		defer cancel()
-		for id := range queue {
-			if ctx.Err() != nil {
-				return
-			}
-			// At most prefetchAhead answers wait for their checks: the replay runs
-			// ahead of the checks, and every answer held is memory (stream.go).
-			select {
-			case e.ahead <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			m, first, unread := api.ep.claimUnread(id)
-			if !unread { // its checks overtook the prefetcher and are done with it
-				<-e.ahead
-				continue
-			}
-			if !first { // a check got there first: wait, so that one request is in flight
-				<-e.ahead
-				select {
-				case <-m.done:
-				case <-ctx.Done():
-				}
-				continue
-			}
-			m.prefetched = true
-			m.ex = e.replay(ctx, api, id)
-			close(m.done)
-		}
-	}()
-	return queue
-}
-
-// haltPrefetch stops sending ahead: an interrupted run must not keep replaying.
-func (e *Env) haltPrefetch() {
-	e.mu.Lock()
-	stop := e.stopPrefetch
-	e.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
-	e.stopRun()
-}
-
-// replay sends one fixture of api's corpus. A fixture that names a live call is bound to
-// one: the shared call when it only reads it, a call of its own when it ends it. A call a
-// PlayOnPhone places is ended afterwards (send). The answer is not validated here, except
-// to learn whether the shared call is still live: see Sender.Check.
-func (e *Env) replay(ctx context.Context, api callAPI, id string) *Exchange {
-	f, err := api.ep.fixture(id)
-	if err != nil {
-		return &Exchange{Err: err}
-	}
-	if err := api.ep.breaker.open(); err != nil {
-		return unsent(f, err)
-	}
-	v := fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
-	switch {
-	case f.Operation() == "PlayOnPhone" || !api.bound(f):
-		// sent once: a template would cost more than it saves
-		return e.send(ctx, api, &request{f: f, v: v, lazy: true})
-	case f.Operation() == api.endOp: // it ends its call: one of its own
-		call, _, err := e.placeCall(ctx, api, e.cfg.DialString, true)
-		if err != nil {
-			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
-		}
-		ex := e.send(ctx, api, &request{f: f, v: api.bind(v, call), lazy: true})
-		if api.ep.sender.validate(ex); ex.Err != nil || !api.ended(ex) {
-			e.endCall(context.WithoutCancel(ctx), api, call) // the fixture did not end it
-		}
-		return ex
-	}
-	for retried := false; ; retried = true {
-		call, err := e.share(ctx, api)
-		if err != nil {
-			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
-		}
-		state := api.ep.shared.state(call, time.Now())
-		ex := e.send(ctx, api, &request{f: f, v: api.bind(v, call), lazy: true})
-		ex.CallState = state
-		if hostileToCalls(f) {
-			api.ep.shared.suspectNow()
-			return ex
-		}
-		if ex.Err != nil || f.Expect.Outcome != fixtures.Success || f.Operation() != api.ask {
-			return ex
-		}
-		api.ep.sender.validate(ex)
-		a := api.answerOf(ex)
-		// A call seen live that is now unknown ended by itself: the fixture was not
-		// answered about a live call, as it must be. It is sent once more, on a new call.
-		if api.ep.shared.observe(ctx, api, call, a) && !a.isInfo() && !retried {
-			continue
-		}
-		return ex
-	}
-}
-
-// hostileToCalls says whether f is a malformed request that a server is checked to survive
-// (X3): a broken server may spoil the calls it holds, so the shared call is asked about
-// before it is used again.
-func hostileToCalls(f fixtures.Fixture) bool {
-	return f.Expect.Outcome != fixtures.Success && slices.Contains(f.Requirements, "X3")
-}
-
-// disconnectFixture is the recorded Disconnect request used to end calls the run created.
-const disconnectFixture = "dc-request"
-
-// Stopped is why the run stopped sending requests to this target (it was unreachable, or
-// stopped answering), or "" when it did not.
-func (e *Env) Stopped() string {
-	if why := e.um.breaker.stopped(); why != "" {
-		return why
-	}
-	if e.ews != nil { // the EWS endpoint has its own breaker: it may be another host
-		if why := e.ews.breaker.stopped(); why != "" {
-			return "the EWS endpoint: " + why
-		}
-	}
-	return ""
-}
 
 // TargetLabel is the Ginkgo label of this target's checks: --label-filter target-NAME
 // selects one target of several.

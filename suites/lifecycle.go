@@ -10,9 +10,6 @@ import (
 	"fmt"
 )
 
-// pollFixture is the recorded GetCallInfo request the lifecycle suite polls calls with.
-const pollFixture = "gci-doc-request"
-
 // lifecycleChecks are the requirements judged on every traced call: the lifecycle rules
 // and, because every poll is a GetCallInfo answer like any other, its schema and timing.
 var lifecycleChecks = []check{

@@ -406,3 +406,11 @@ func traceRetries(traces ...*callTrace) []string {
 	}
 	return out
 }
+
+// judgeApart judges L7 or L8 on the traces of calls kept apart.
+func judgeApart(id string, traces []*callTrace) Outcome {
+	if id == "L7" {
+		return judgeL7(traces)
+	}
+	return judgeL8(traces)
+}

@@ -13,52 +13,6 @@ import (
 	"github.com/umconform/umconform/reports"
 )
 
-// judges maps a requirement a UM fixture names to how its exchange is judged. A requirement
-// not listed here is judged by the fixture's expected outcome (judgeExpectation).
-var judges = map[string]func(*Exchange) Outcome{
-	"T1": judgeT1,
-	"T2": judgeT2,
-	"T3": judgeT3,
-	"S1": judgeSuccessSchema("GetCallInfo"),
-	"S2": judgeS2,
-	"S3": judgeS3,
-	"S4": judgeSuccessSchema("PlayOnPhone"),
-	"S5": judgeSuccessSchema("Disconnect"),
-	"S6": judgeS6,
-	"C2": judgeException,
-	"P2": judgeException,
-	"L2": judgeL2,
-	"X2": judgeX2,
-	"X5": judgeX5,
-}
-
-// umJudge is how the UM replay judges requirement id.
-func umJudge(id string) func(*Exchange) Outcome {
-	if j, ok := judges[id]; ok {
-		return j
-	}
-	return judgeExpectation
-}
-
-// alwaysChecked returns the requirements judged on every replay of UM fixture f besides
-// those it names: every answer's transport (T1–T3), its timeliness (X5) and the schema of
-// what it should be.
-func alwaysChecked(f fixtures.Fixture) []string {
-	ids := []string{"T1", "T2", "T3", "X5"}
-	if f.Expect.Outcome != fixtures.Success {
-		return append(ids, "S6")
-	}
-	switch f.Operation() {
-	case "GetCallInfo":
-		ids = append(ids, "S1", "S2", "S3")
-	case "PlayOnPhone":
-		ids = append(ids, "S4")
-	case "Disconnect":
-		ids = append(ids, "S5")
-	}
-	return ids
-}
-
 // judgedElsewhere are requirements a fixture may name that another suite judges around
 // the replay: X3 (is the server still healthy after this request?) needs a live call asked
 // about before and after, which the robustness suite does for every fixture naming X3.

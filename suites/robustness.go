@@ -413,15 +413,6 @@ func xxeRequest(api callAPI, id, uri string) fixtures.Fixture {
 `, "&xxe;")
 }
 
-// umProbeRequest is a GetCallInfo whose CallId is payload, after prolog.
-func umProbeRequest(id, prolog, payload string) fixtures.Fixture {
-	body := `<?xml version="1.0" encoding="utf-8"?>
-` + prolog + envelope(`<GetCallInfo xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">
-      <CallId>`+payload+`</CallId>
-    </GetCallInfo>`)
-	return wireRequest(id, "GetCallInfo", fixtures.Rejected, "", []byte(body))
-}
-
 // quadraticProbe: one large entity referenced many times. Parsers that cap nesting depth
 // (the billion-laughs defence) but not the total expansion still blow up on it.
 func quadraticProbe(api callAPI) (hostile, error) {
@@ -441,21 +432,6 @@ func oversizedProbe(api callAPI) (hostile, error) {
 	return hostile{f: api.paddedRequest("oversized-10mib", oversizedBytes), judge: judgeX4}, nil
 }
 
-// umPaddedRequest is a GetCallInfo for the live call padded to n bytes with a comment, so
-// that only its size can be the reason to refuse it. The comment follows the Body, where
-// readers that stop at the operation element (ours too) never scan it.
-func umPaddedRequest(id string, n int) fixtures.Fixture {
-	head := `<?xml version="1.0" encoding="utf-8"?>
-<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
-  <soap:Body>
-    <GetCallInfo xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">
-      <CallId>` + placeholderCallID + `</CallId>
-    </GetCallInfo>
-  </soap:Body>
-  <!-- `
-	return wireRequest(id, "GetCallInfo", fixtures.Rejected, placeholderCallID, padded(head, n))
-}
-
 // padded closes head's comment and envelope, padding the comment to make n bytes.
 func padded(head string, n int) []byte {
 	tail := ` -->
@@ -464,25 +440,4 @@ func padded(head string, n int) []byte {
 	pad := n - len(head) - len(tail)
 	const unit = "umconform X4 padding "
 	return []byte(head + strings.Repeat(unit, pad/len(unit)+1)[:pad] + tail)
-}
-
-// envelope wraps a Body child in the documentation's SOAP 1.1 envelope.
-func envelope(op string) string {
-	return `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
-  <soap:Body>
-    ` + op + `
-  </soap:Body>
-</soap:Envelope>
-`
-}
-
-// wireRequest frames body as the documentation's requests are framed, so that a built-in
-// request differs from a recorded one only in what it is built to test.
-func wireRequest(id, op string, outcome fixtures.Outcome, bindCallID string, body []byte) fixtures.Fixture {
-	var raw bytes.Buffer
-	raw.Grow(len(body) + 256)
-	fmt.Fprintf(&raw, "POST /EWS/UM2007Legacy.asmx HTTP/1.1\r\nHost: mail.contoso.com\r\nContent-Type: text/xml; charset=utf-8\r\n"+
-		"SOAPAction: \"http://schemas.microsoft.com/exchange/services/2006/messages/%s\"\r\nContent-Length: %d\r\n\r\n", op, len(body))
-	raw.Write(body)
-	return fixtures.Fixture{ID: id, Title: id, Expect: fixtures.Expect{Outcome: outcome}, BindCallID: bindCallID, Request: raw.Bytes()}
 }
