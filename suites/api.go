@@ -28,10 +28,6 @@ type callAPI struct {
 	// The corpus's requests that place, ask about and end the run's calls, and the
 	// operation that ends one (a fixture of it needs a call of its own).
 	placeFixture, pollFixture, endFixture, endOp string
-	// bind sets call id in v where the API's fixtures name their call (bound tells whether
-	// f names one).
-	bind  func(v fixtures.Values, id string) fixtures.Values
-	bound func(f fixtures.Fixture) bool
 	// callOf reads the call a validated PlayOnPhone answer placed; answerOf reduces an
 	// answer to a question to what the lifecycle judges read; ended tells whether an
 	// answer to the request that ends a call is a success; describe words an answer.
@@ -132,8 +128,6 @@ func (e *Env) umAPI() callAPI {
 		id: api.UM, ask: "GetCallInfo",
 		ep:           e.um,
 		placeFixture: CreateCallFixture, pollFixture: pollFixture, endFixture: disconnectFixture, endOp: "Disconnect",
-		bind:  func(v fixtures.Values, id string) fixtures.Values { v.CallID = id; return v },
-		bound: func(f fixtures.Fixture) bool { return f.BindCallID != "" },
 		callOf: func(ex *Exchange) (string, bool) {
 			id, ok := ex.Result.Value("PlayOnPhoneResponse")
 			return id, ok && id != "" && ex.Status == 200 && ex.Result.Message == "PlayOnPhoneResponse"
@@ -172,8 +166,6 @@ func (e *Env) ewsAPI() callAPI {
 		id: api.EWS, ask: "GetPhoneCallInformation", prefix: "ews-", titlePrefix: "EWS ",
 		ep:           e.ews,
 		placeFixture: ewsPlaceFixture, pollFixture: ewsPollFixture, endFixture: ewsDisconnectFixture, endOp: "DisconnectPhoneCall",
-		bind:  func(v fixtures.Values, id string) fixtures.Values { v.PhoneCallID = id; return v },
-		bound: func(f fixtures.Fixture) bool { return f.BindPhoneCallID != "" },
 		callOf: func(ex *Exchange) (string, bool) {
 			id, _ := ex.Result.Attr("PhoneCallId", "Id")
 			return id, ewsSucceeded(ex) && id != ""

@@ -22,7 +22,7 @@ func replayAnswer(t *testing.T, e *Env, id string) answer {
 func hangUpShared(t *testing.T, e *Env) {
 	t.Helper()
 	dc, _ := e.cfg.Fixtures.Lookup(disconnectFixture)
-	if ex := e.um.sender.Send(context.Background(), dc, fixtures.Values{CallID: e.um.shared.id}); ex.Err != nil || ex.Status != 200 {
+	if ex := e.um.sender.Send(context.Background(), dc, fixtures.Values{Call: e.um.shared.id}); ex.Err != nil || ex.Status != 200 {
 		t.Fatalf("ending the shared call: %v, HTTP %d", ex.Err, ex.Status)
 	}
 }

@@ -75,7 +75,7 @@ func sendTo(t *testing.T, srv *httptest.Server, fixture, query string) *Exchange
 	// The run's own transport: it never adds Accept-Encoding nor decodes (DisableCompression).
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	s := &Sender{Target: u, Client: client, Timeout: 10 * time.Second, Validator: validator(t)}
-	return s.Send(t.Context(), f, fixtures.Values{CallID: "NjJmZDY2ZDQ="})
+	return s.Send(t.Context(), f, fixtures.Values{Call: "NjJmZDY2ZDQ="})
 }
 
 // TestCompressedAnswerOffered: a request that offers gzip,deflate (SoapUI's, as the EWS

@@ -137,7 +137,7 @@ func (e *Env) endCall(ctx context.Context, api callAPI, id string) *Exchange {
 	if err != nil {
 		return &Exchange{Err: err}
 	}
-	return e.send(ctx, api, &request{f: f, v: api.bind(fixtures.Values{}, id), hangUp: true})
+	return e.send(ctx, api, &request{f: f, v: fixtures.Values{Call: id}, hangUp: true})
 }
 
 // question asks api once about call id with its recorded question, and reads the answer.
@@ -146,7 +146,7 @@ func (e *Env) question(ctx context.Context, api callAPI, id string) (*Exchange, 
 	if err != nil {
 		return &Exchange{Err: err}, answer{Other: "no answer"}
 	}
-	ex := e.send(ctx, api, &request{f: f, v: api.bind(fixtures.Values{}, id)})
+	ex := e.send(ctx, api, &request{f: f, v: fixtures.Values{Call: id}})
 	if ex.unsent {
 		return ex, answer{Other: "no answer"}
 	}

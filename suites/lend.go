@@ -199,7 +199,7 @@ func (e *Env) endByReplay(ctx context.Context, api callAPI, f fixtures.Fixture, 
 		return nil
 	}
 	defer close(m.done)
-	m.ex = e.send(ctx, api, &request{f: f, v: api.bind(fixtures.Values{}, id)})
+	m.ex = e.send(ctx, api, &request{f: f, v: fixtures.Values{Call: id}})
 	return m.ex
 }
 

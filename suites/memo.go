@@ -169,7 +169,7 @@ func (e *Env) replay(ctx context.Context, api callAPI, id string) *Exchange {
 	}
 	v := fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}
 	switch {
-	case f.Operation() == "PlayOnPhone" || !api.bound(f):
+	case f.Operation() == "PlayOnPhone" || f.BindCall() == "":
 		// sent once: a template would cost more than it saves
 		return e.send(ctx, api, &request{f: f, v: v, lazy: true})
 	case f.Operation() == api.endOp: // it ends its call: one of its own
@@ -177,7 +177,7 @@ func (e *Env) replay(ctx context.Context, api callAPI, id string) *Exchange {
 		if err != nil {
 			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
 		}
-		ex := e.send(ctx, api, &request{f: f, v: api.bind(v, call), lazy: true})
+		ex := e.send(ctx, api, &request{f: f, v: boundTo(v, call), lazy: true})
 		if api.ep.sender.validate(ex); ex.Err != nil || !api.ended(ex) {
 			e.endCall(context.WithoutCancel(ctx), api, call) // the fixture did not end it
 		}
@@ -189,7 +189,7 @@ func (e *Env) replay(ctx context.Context, api callAPI, id string) *Exchange {
 			return &Exchange{Fixture: f, Operation: f.Operation(), Err: err}
 		}
 		state := api.ep.shared.state(call, time.Now())
-		ex := e.send(ctx, api, &request{f: f, v: api.bind(v, call), lazy: true})
+		ex := e.send(ctx, api, &request{f: f, v: boundTo(v, call), lazy: true})
 		ex.CallState = state
 		if hostileToCalls(f) {
 			api.ep.shared.suspectNow()
@@ -261,4 +261,10 @@ func (e *Env) doneReading(p *endpoint, ids []string) {
 			}
 		}
 	}
+}
+
+// boundTo is v with call id as its call.
+func boundTo(v fixtures.Values, id string) fixtures.Values {
+	v.Call = id
+	return v
 }

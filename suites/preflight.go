@@ -68,7 +68,7 @@ func (e *Env) preflight(ctx context.Context, api callAPI, placeCall bool) error 
 		if err != nil {
 			return nil
 		}
-		ex := e.send(ctx, api, &request{f: f, v: api.bind(fixtures.Values{}, preflightCallID)})
+		ex := e.send(ctx, api, &request{f: f, v: fixtures.Values{Call: preflightCallID}})
 		return refusedEndpoint(ex, api, target)
 	}
 	f, err := api.ep.fixture(api.placeFixture)

@@ -245,11 +245,11 @@ func (e *Env) declareExchanges(api *callAPI, units []exchangeUnit, planned []Pla
 // one expected to be refused: a broken server may dial it), it names a live call, or it is
 // a variant whose canonical form is one of those (R1, R2 replay both).
 func placesCall(api *callAPI, f fixtures.Fixture) bool {
-	if f.Operation() == "PlayOnPhone" || api.bound(f) {
+	if f.Operation() == "PlayOnPhone" || f.BindCall() != "" {
 		return true
 	}
 	if c, ok := api.ep.fixtures.Lookup(f.VariantOf); ok && f.VariantOf != "" {
-		return c.Operation() == "PlayOnPhone" || api.bound(c)
+		return c.Operation() == "PlayOnPhone" || c.BindCall() != ""
 	}
 	return false
 }

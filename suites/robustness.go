@@ -102,7 +102,7 @@ func (e *Env) probes(api callAPI) []probe {
 		f, _ := api.ep.fixtures.Lookup(id) // listed from this corpus
 		// The probe looks its fixture up when it is sent: held until then, a large
 		// corpus's probes kept their recordings for the whole run.
-		ps = append(ps, probe{id: id, title: f.Title, needsCall: api.bound(f), make: func(callAPI) (hostile, error) {
+		ps = append(ps, probe{id: id, title: f.Title, needsCall: f.BindCall() != "", make: func(callAPI) (hostile, error) {
 			f, err := api.ep.fixture(id)
 			if err != nil {
 				return hostile{}, err
@@ -183,11 +183,11 @@ func (e *Env) runProbe(ctx context.Context, api callAPI, p probe, withCall bool)
 	default:
 		r.callErr = e.awaitShared(ctx, api, r)
 	}
-	if r.callID == "" && api.bound(h.f) {
+	if r.callID == "" && h.f.BindCall() != "" {
 		r.err = fmt.Errorf("the %s request needs a live call: %w", p.id, r.callErr)
 		return r
 	}
-	req := &request{f: h.f, v: api.bind(fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}, r.callID), judge: h.judge}
+	req := &request{f: h.f, v: fixtures.Values{Call: r.callID, EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}, judge: h.judge}
 	if r.hostile = e.send(ctx, api, req); r.hostile.unsent {
 		r.err, r.hostile = r.hostile.Err, nil
 		return r
