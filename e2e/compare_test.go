@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -43,7 +43,7 @@ func validateReportFile(t *testing.T, path string) {
 func compareFiles(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := compareCommand(args, &stdout, &stderr)
+	code := dispatch(append([]string{"compare"}, args...), nil, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 

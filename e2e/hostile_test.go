@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -249,8 +249,8 @@ func builtBinary(t testing.TB) string {
 			return
 		}
 		peakRSSPath = filepath.Join(dir, "peakrss")
-		if out, err := exec.Command("go", "build", "-o", peakRSSPath, "./testdata/peakrss").CombinedOutput(); err != nil {
-			builtErr = fmt.Errorf("go build ./testdata/peakrss: %v\n%s", err, out)
+		if out, err := exec.Command("go", "build", "-o", peakRSSPath, "./e2e/testdata/peakrss").CombinedOutput(); err != nil {
+			builtErr = fmt.Errorf("go build ./e2e/testdata/peakrss: %v\n%s", err, out)
 		}
 	})
 	if builtErr != nil {
@@ -269,8 +269,8 @@ func peakRSS(t testing.TB) string {
 			if err == nil {
 				peakRSSPath = filepath.Join(dir, "peakrss")
 				var out []byte
-				if out, err = exec.Command("go", "build", "-o", peakRSSPath, "./testdata/peakrss").CombinedOutput(); err != nil {
-					err = fmt.Errorf("go build ./testdata/peakrss: %v\n%s", err, out)
+				if out, err = exec.Command("go", "build", "-o", peakRSSPath, "./e2e/testdata/peakrss").CombinedOutput(); err != nil {
+					err = fmt.Errorf("go build ./e2e/testdata/peakrss: %v\n%s", err, out)
 				}
 			}
 			peakErr = err

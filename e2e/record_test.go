@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -232,7 +232,7 @@ func TestRecordWSDLClient(t *testing.T) {
 	for _, want := range []string{
 		"GET " + reference.LegacyPath + "?wsdl from ",
 		"1 upstream address in it pointed at http://" + rc.addr,
-		"stopped: 4 fixtures written, 1 exchanges not fixtures, 0 not written",
+		"stopped: 4 fixtures written, 1 exchange not a fixture, 0 not written",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the recorder's log does not say %q:\n%s", want, log)

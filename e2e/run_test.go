@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -33,18 +33,6 @@ import (
 	"github.com/umconform/umconform/internal/xsdcheck"
 	"github.com/umconform/umconform/reference"
 )
-
-// TestMain lets the test binary stand in for the umconform binary: a child started with
-// UMCONFORM_AS_MAIN=1 runs dispatch on its arguments. Ginkgo allows one suite run per
-// process, so every "umconform run" in these tests is a child process.
-func TestMain(m *testing.M) {
-	if os.Getenv("UMCONFORM_AS_MAIN") == "1" {
-		os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-	}
-	code := m.Run()
-	removeBuiltBinary()
-	os.Exit(code)
-}
 
 // startChild starts umconform in a child process and returns it with its standard output
 // as a pipe, for tests that act while it runs; standard error is collected.

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -56,7 +56,7 @@ func TestValidateEscapesControlCharacters(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := validateCommand([]string{path}, nil, &stdout, &stderr); code != 1 {
+	if code := dispatch([]string{"validate", path}, nil, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, stdout.String(), stderr.String())
 	}
 	if out := stdout.String(); strings.Contains(out, "\u009b") || !strings.Contains(out, `Ringing\u009b31m`) {

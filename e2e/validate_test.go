@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -52,7 +52,7 @@ func TestValidateCommand(t *testing.T) {
 		{"response as a response", []string{"--kind=response", goodPath}, "", 0, nil, nil},
 		{"missing file", []string{goodPath, filepath.Join(dir, "absent.xml")}, "", 2, nil, []string{"absent.xml: no such file"}},
 		{"bad kind", []string{"--kind", "reply", goodPath}, "", 2, nil, []string{`kind "reply": want auto, request or response`}},
-		{"no file", nil, "", 2, nil, []string{"no FILE given"}},
+		{"no file", nil, "", 2, nil, []string{"no argument given: want one or more FILEs"}},
 		{"size cap", []string{"--max-size", "100", goodPath}, "", 1, []string{"over the 100-byte limit"}, nil},
 		{"a folder", []string{dir}, "", 2, nil, []string{"is a directory"}},
 		{"the EWS documentation's six examples and UM's, no flag", []string{

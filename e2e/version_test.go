@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ func TestVersionCommand(t *testing.T) {
 	}
 	text := out.String()
 	// The harness version is the one a run writes into its reports.
-	for _, want := range []string{"umconform " + version() + "\n", "catalogue: " + catalogue.Version + "\n",
+	for _, want := range []string{"umconform " + buildinfo.Get().Version + "\n", "catalogue: " + catalogue.Version + "\n",
 		"libxml2: " + buildinfo.Libxml2() + "\n", "go: go1."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("version output lacks %q:\n%s", want, text)

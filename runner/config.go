@@ -61,6 +61,9 @@ type Config struct {
 	RerunFailed string
 
 	HarnessVersion string
+	// Program is the binary as the user invoked it (bin/umconform), as the commands the run
+	// suggests name it; "" is umconform.
+	Program string
 
 	// WrapTransport, when set, wraps the run's HTTP transport above authentication (it sees
 	// no credential): --bundle records what the targets say about themselves through it.

@@ -11,7 +11,11 @@ import (
 // UMCONFORM_PASSWORD or the --password-file named, and --header values, which may carry
 // API keys, are left for the user to give again.
 func rerunBase(cfg *Config, t Target) string {
-	args := []string{"umconform", "run"}
+	prog := cfg.Program
+	if prog == "" {
+		prog = "umconform"
+	}
+	args := []string{reports.ShellQuote(prog), "run"}
 	add := func(flag, value string) {
 		if value != "" {
 			args = append(args, flag, reports.ShellQuote(value))

@@ -1,25 +1,25 @@
-package main
+package cli
 
 import (
 	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
-	buildinfo "github.com/umconform/umconform/internal/version"
-	"io"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/umconform/umconform/bundle"
 	"github.com/umconform/umconform/catalogue"
+	buildinfo "github.com/umconform/umconform/internal/version"
 	"github.com/umconform/umconform/runner"
-	"github.com/umconform/umconform/runner/envflag"
 )
 
-// bundleFlags are the settings of "umconform run --bundle": the archive, the product it
-// describes and the key that signs it. They shape no check, so they are not run settings.
+// bundleFlags are the settings of "umconform run --bundle" (and merge's): the archive, the
+// product it describes and the key that signs it. They shape no check, so they are not run
+// settings.
 type bundleFlags struct {
+	inv                        *invocation
 	path, productFile, signKey string
 	product                    bundle.Product
 
@@ -28,9 +28,9 @@ type bundleFlags struct {
 	opts     bundle.Options
 }
 
-func bindBundleFlags(fs *flag.FlagSet) *bundleFlags {
-	b := &bundleFlags{}
-	ef := envflag.New(fs) // string flags only: a variable cannot be malformed
+func bindBundleFlags(inv *invocation) *bundleFlags {
+	b := &bundleFlags{inv: inv}
+	ef := inv.envFlags()
 	ef.String(&b.path, "bundle", "BUNDLE", "", "after the run, write a conformance bundle to this zip `file`: the reports, a manifest of the run and the product, for a customer to check with umconform verify")
 	ef.String(&b.productFile, "product-file", "PRODUCT_FILE", "", "bundle: `file` of flat 'key: value' lines describing the product (product, version, vendor, contact); flags win over it")
 	ef.String(&b.product.Product, "product", "PRODUCT", "", "bundle: the product `name` tested")
@@ -42,9 +42,10 @@ func bindBundleFlags(fs *flag.FlagSet) *bundleFlags {
 }
 
 // prepare checks the bundle settings before the command runs (a run may ring phones: it
-// must not be made for a bundle that cannot be written). command is "run" or "merge";
-// reportDir is where it writes its reports.
-func (b *bundleFlags) prepare(fs *flag.FlagSet, command string, args []string, reportDir string) error {
+// must not be made for a bundle that cannot be written). reportDir is where the command
+// writes its reports.
+func (b *bundleFlags) prepare(reportDir string) error {
+	fs := b.inv.fs
 	if b.path == "" {
 		// Only flags: a CI job may keep the product in its environment for every run.
 		for _, name := range []string{"product-file", "product", "product-version", "vendor", "contact", "sign-key"} {
@@ -78,7 +79,7 @@ func (b *bundleFlags) prepare(fs *flag.FlagSet, command string, args []string, r
 	b.opts = bundle.Options{
 		Path: b.path, ReportDir: reportDir, Started: time.Now(),
 		Harness: harness(), CatalogueVersion: catalogue.Version,
-		Command:     append([]string{command}, bundle.RedactArgs(fs, args)...),
+		Command:     append([]string{b.inv.cmd.name}, bundle.RedactArgs(fs, b.inv.raw)...),
 		Environment: bundle.Environment(fs, os.LookupEnv),
 		Product:     b.product, SignKey: b.key,
 	}
@@ -87,11 +88,11 @@ func (b *bundleFlags) prepare(fs *flag.FlagSet, command string, args []string, r
 
 // prepareRun is prepare for "umconform run", which also records, through the run's
 // transport, what the targets say about themselves.
-func (b *bundleFlags) prepareRun(cfg *runner.Config, fs *flag.FlagSet, args []string) error {
+func (b *bundleFlags) prepareRun(cfg *runner.Config) error {
 	if b.path != "" && cfg.List {
 		return errors.New("--bundle with --list: a listing runs no check, so there is nothing to bundle")
 	}
-	if err := b.prepare(fs, "run", args, cfg.ReportDir); err != nil || b.path == "" {
+	if err := b.prepare(cfg.ReportDir); err != nil || b.path == "" {
 		return err
 	}
 	b.observer = bundle.NewObserver()
@@ -101,7 +102,7 @@ func (b *bundleFlags) prepareRun(cfg *runner.Config, fs *flag.FlagSet, args []st
 
 // finish writes the bundle once the run has ended with code; a bundle asked for and not
 // written makes a passing run exit 2.
-func (b *bundleFlags) finish(code int, stdout, stderr io.Writer) int {
+func (b *bundleFlags) finish(code int) int {
 	if b.opts.Path == "" {
 		return code
 	}
@@ -110,13 +111,13 @@ func (b *bundleFlags) finish(code int, stdout, stderr io.Writer) int {
 		b.opts.Endpoints = b.observer.Endpoints()
 	}
 	if err := bundle.Write(b.opts); err != nil {
-		fmt.Fprintf(stderr, "umconform %s: %v\n", b.opts.Command[0], err)
-		if code == runner.ExitFailed {
+		b.inv.cannotRun("%v", err)
+		if code == exitFailed {
 			return code
 		}
-		return runner.ExitCannotRun
+		return exitCannotRun
 	}
-	fmt.Fprintf(stdout, "Bundle: %s (check it with: umconform verify %s)\n", b.path, b.path)
+	fmt.Fprintf(b.inv.stdout, "Bundle: %s (check it with: %s)\n", b.path, b.inv.hint("verify "+b.path))
 	return code
 }
 

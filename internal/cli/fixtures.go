@@ -1,77 +1,61 @@
-package main
+package cli
 
 import (
+	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/plural"
 )
 
-const fixturesUsage = `Usage: umconform fixtures lint [DIR...]
-
-Checks fixture directories (format: fixtures/README.md) and prints every problem as
-FILE: field "NAME": problem; fix. Without DIR it checks the corpora built into umconform.
-A folder may hold recordings of both APIs, the UM web service's and EWS's, as "umconform
-record" writes them; each is told from its request (path, operation) and held to its
-API's outcomes and bindings. "umconform run --fixtures DIR" replays each against its own
+// fixturesLintCmd is "umconform fixtures lint": exit 0 when every fixture is clean, 1 when
+// any has a problem, 2 when a directory cannot be read.
+var fixturesLintCmd = &command{
+	name:     "fixtures lint",
+	synopsis: "[DIR...]",
+	summary:  "check fixtures (recorded exchanges) for problems",
+	help: `Checks fixture directories, as umconform record writes them (its --help gives the format),
+and prints every problem as FILE: field "NAME": problem; fix. Without DIR it checks the
+corpora built into umconform. A folder may hold recordings of both APIs, the UM web
+service's and EWS's; each is told from its request (path, operation) and held to its API's
+outcomes and bindings. "umconform run --fixtures DIR" replays each against its own
 endpoint.
 Exit 0 no problems, 1 problems found, 2 a directory could not be read or bad usage.
-`
+`,
+	operands: anyOperand,
+	setup: func(inv *invocation) body {
+		return func(context.Context) int { return lintFixtures(inv) }
+	},
+}
 
-// fixturesCommand implements "umconform fixtures": exit 0 when every fixture is clean, 1 when
-// any has a problem, 2 on a usage error or an unreadable directory.
-func fixturesCommand(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintf(stderr, "umconform fixtures: no subcommand; use 'umconform fixtures lint [DIR...]'\n\n%s", fixturesUsage)
-		return 2
-	}
-	switch args[0] {
-	case "lint":
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, fixturesUsage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "umconform fixtures: unknown subcommand %q; use 'umconform fixtures lint [DIR...]'\n", args[0])
-		return 2
-	}
-	fs := flag.NewFlagSet("fixtures lint", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, fixturesUsage) }
-	if err := parseFlags(fs, args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-
+func lintFixtures(inv *invocation) int {
 	type source struct {
 		name string
 		load func() (fixtures.Corpus, error)
 	}
 	var sources []source
-	if fs.NArg() == 0 {
+	if len(inv.args) == 0 {
 		sources = append(sources, source{fixtures.EmbeddedPrefix + " (embedded)", fixtures.LoadEmbedded},
 			source{fixtures.EWSPrefix + " (embedded)", fixtures.LoadEmbeddedEWS})
 	}
-	for _, dir := range fs.Args() {
+	for _, dir := range inv.args {
 		sources = append(sources, source{dir, func() (fixtures.Corpus, error) { return fixtures.LoadDir(dir) }})
 	}
-	code := 0
+	code := exitOK
 	for _, s := range sources {
 		c, err := s.load()
 		var problems fixtures.Problems
 		switch {
 		case errors.As(err, &problems):
 			for _, p := range problems {
-				fmt.Fprintln(stdout, p)
+				fmt.Fprintln(inv.stdout, p)
 			}
-			fmt.Fprintf(stdout, "%s: %d clean fixtures, %d problems\n", s.name, len(c), len(problems))
-			code = max(code, 1)
+			fmt.Fprintf(inv.stdout, "%s: %s, %s\n", s.name, plural.Count(len(c), "clean fixture"), plural.Count(len(problems), "problem"))
+			code = max(code, exitFailed)
 		case err != nil:
-			fmt.Fprintf(stderr, "umconform fixtures lint: %v\n", err)
-			code = 2
+			inv.cannotRun("%v", err)
+			code = exitCannotRun
 		default:
 			ews := 0
 			for _, f := range c {
@@ -79,7 +63,7 @@ func fixturesCommand(args []string, stdout, stderr io.Writer) int {
 					ews++
 				}
 			}
-			fmt.Fprintf(stdout, "%s: %d fixtures, no problems (%d UM, %d EWS)\n", s.name, len(c), len(c)-ews, ews)
+			fmt.Fprintf(inv.stdout, "%s: %s, no problems (%d UM, %d EWS)\n", s.name, plural.Count(len(c), "fixture"), len(c)-ews, ews)
 		}
 	}
 	return code

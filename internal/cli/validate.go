@@ -1,8 +1,8 @@
-package main
+package cli
 
 import (
 	"bufio"
-	"flag"
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -14,60 +14,58 @@ import (
 	"github.com/umconform/umconform/schema"
 )
 
-// validateCommand implements "umconform validate": exit 0 when every file is valid, 1 when
-// any is invalid, 2 when a file cannot be read or the flags are wrong.
-func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// validateCmd is "umconform validate": exit 0 when every file is valid, 1 when any is
+// invalid, 2 when a file cannot be read or the flags are wrong.
+var validateCmd = &command{
+	name:     "validate",
+	synopsis: "[flags] FILE...",
+	summary:  "validate SOAP messages of either API against the schema",
+	help: `Validates SOAP 1.1 messages of both APIs against the embedded XSD: the UM web service
+(GetCallInfo, PlayOnPhone, Disconnect at /EWS/UM2007Legacy.asmx) and EWS (PlayOnPhone,
+GetPhoneCallInformation, DisconnectPhoneCall at /EWS/Exchange.asmx), their responses and
+faults. Each message is judged against its own API's schema, told from its element and
+SOAP headers (--api forces one). FILE - reads standard input.
+Prints FILE:LINE: NODE-PATH: message for each violation. Exit 0 all valid, 1 any invalid,
+2 a file could not be read or the flags are wrong.
+`,
+	operands: operands{min: 1, max: -1, want: "one or more FILEs, or - for standard input"},
+	setup: func(inv *invocation) body {
+		kindFlag := inv.fs.String("kind", "auto", "expected message `kind`: auto, request or response")
+		maxSize := inv.fs.Int64("max-size", schema.DefaultMaxSize, "largest document to parse, in `bytes`")
+		apiFlag := inv.fs.String("api", "auto", "schema to judge against: auto (from each message), um or ews")
+		var (
+			kind schema.Kind
+			api  schema.API
+		)
+		inv.check(func() (problems []string) {
+			var err error
+			if kind, err = schema.ParseKind(*kindFlag); err != nil {
+				problems = append(problems, err.Error())
+			}
+			if api, err = parseAPI(*apiFlag); err != nil {
+				problems = append(problems, err.Error())
+			}
+			return problems
+		})
+		return func(context.Context) int { return validate(inv, kind, api, *maxSize) }
+	},
+}
+
+func validate(inv *invocation, kind schema.Kind, api schema.API, maxSize int64) int {
 	// A message quotes the document's values (libxml2's "The value '…' is not …") and a
 	// file's name: their control characters are escaped (package termsafe).
-	stdout, stderr = termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	kindFlag := fs.String("kind", "auto", "expected message `kind`: auto, request or response")
-	maxSize := fs.Int64("max-size", schema.DefaultMaxSize, "largest document to parse, in `bytes`")
-	apiFlag := fs.String("api", "auto", "schema to judge against: auto (from each message), um or ews")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: umconform validate [--kind auto|request|response] [--api auto|um|ews] [--max-size BYTES] FILE...\n\n"+
-			"Validates SOAP 1.1 messages of both APIs against the embedded XSD: the UM web service\n"+
-			"(GetCallInfo, PlayOnPhone, Disconnect at /EWS/UM2007Legacy.asmx) and EWS (PlayOnPhone,\n"+
-			"GetPhoneCallInformation, DisconnectPhoneCall at /EWS/Exchange.asmx), their responses and\n"+
-			"faults. Each message is judged against its own API's schema, told from its element and\n"+
-			"SOAP headers (--api forces one). FILE - reads standard input.\n"+
-			"Prints FILE:LINE: NODE-PATH: message for each violation. Exit 0 all valid, 1 any invalid,\n"+
-			"2 a file could not be read or the flags are wrong.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
-	}
-	kind, err := schema.ParseKind(*kindFlag)
+	stdout, stderr := termsafe.NewWriter(inv.stdout), termsafe.NewWriter(inv.stderr)
+	v, err := schema.Load(schema.WithMaxSize(maxSize), schema.For(api))
 	if err != nil {
-		fmt.Fprintf(stderr, "umconform validate: %v\n", err)
-		return 2
-	}
-	api, err := parseAPI(*apiFlag)
-	if err != nil {
-		fmt.Fprintf(stderr, "umconform validate: %v\n", err)
-		return 2
-	}
-	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "umconform validate: no FILE given; pass one or more files, or - for standard input")
-		return 2
-	}
-	v, err := schema.Load(schema.WithMaxSize(*maxSize), schema.For(api))
-	if err != nil {
-		fmt.Fprintf(stderr, "umconform validate: %v\n", err)
-		return 2
+		return inv.cannotRun("%v", err)
 	}
 	// Files are validated on every core (one compiled schema serves concurrent callers);
 	// the output keeps the order of the arguments.
-	names := fs.Args()
+	names := inv.args
 	var stdinDoc []byte
 	var stdinErr error
 	if slices.Contains(names, "-") { // read once, before the workers share it
-		stdinDoc, stdinErr = readInput("-", stdin, *maxSize)
+		stdinDoc, stdinErr = readInput("-", inv.stdin, maxSize)
 	}
 	results := make([]fileResult, len(names))
 	// Each worker takes every n-th file: no channel hand-off (and its wake-ups) per file.
@@ -83,7 +81,7 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 					}
 					continue
 				}
-				results[i] = validateFile(v, names[i], *maxSize, kind)
+				results[i] = validateFile(v, names[i], maxSize, kind)
 			}
 		})
 	}
@@ -116,7 +114,7 @@ func validateCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "umconform validate: writing the results: %v\n", err)
 		code = 2
 	}
-	n := fs.NArg()
+	n := len(names)
 	fmt.Fprintf(stderr, "%d file(s): %d valid, %d invalid, %d unreadable\n", n, n-invalid-unreadable, invalid, unreadable)
 	return code
 }

@@ -1,46 +1,37 @@
-package main
+package cli
 
 import (
+	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"io"
 
 	buildinfo "github.com/umconform/umconform/internal/version"
 )
 
-// versionCommand implements "umconform version" and "umconform --version": the harness
-// version and commit, the Go toolchain, libxml2 and the catalogue, as reports carry them.
-func versionCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print the versions as one JSON object")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: umconform version [--json]\n\n"+
-			"Prints the harness version and commit, the Go version, the libxml2 version and the\n"+
-			"requirement catalogue version. Reports carry the same harness and catalogue versions.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
+// versionCmd is "umconform version" (and "umconform --version"): the harness version and
+// commit, the Go toolchain, libxml2 and the catalogue, as reports carry them.
+var versionCmd = &command{
+	name:     "version",
+	synopsis: "[--json]",
+	summary:  "the harness, commit, Go, libxml2, catalogue versions",
+	help: `Prints the harness version and commit, the Go version, the libxml2 version and the
+requirement catalogue version. Reports carry the same harness and catalogue versions.
+`,
+	operands: noOperands,
+	setup: func(inv *invocation) body {
+		asJSON := inv.fs.Bool("json", false, "print the versions as one JSON object")
+		return func(context.Context) int {
+			info := buildinfo.Get()
+			if !*asJSON {
+				fmt.Fprint(inv.stdout, info.String())
+				return exitOK
+			}
+			b, err := json.MarshalIndent(info, "", "  ")
+			if err != nil {
+				return inv.cannotRun("%v", err)
+			}
+			fmt.Fprintf(inv.stdout, "%s\n", b)
+			return exitOK
 		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "umconform version: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	info := buildinfo.Get()
-	if *asJSON {
-		b, err := json.MarshalIndent(info, "", "  ")
-		if err != nil {
-			fmt.Fprintf(stderr, "umconform version: %v\n", err)
-			return 2
-		}
-		fmt.Fprintf(stdout, "%s\n", b)
-		return 0
-	}
-	fmt.Fprint(stdout, info.String())
-	return 0
+	},
 }
