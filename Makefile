@@ -1,11 +1,12 @@
-# make run: the conformance suite against the embedded reference server, reports in reports/.
+# make run: the conformance suite against the embedded reference server, reports in
+# umconform-reports/ (REPORT_DIR).
 # make test: the project's own tests (vet, then every package; the race detector on all
 # but the command-line tests, which run a few whole runs under it).
 # Both install the C toolchain and libxml2 headers first when they are missing.
 
 GO ?= go
 BIN := bin/umconform
-REPORT_DIR ?= reports
+REPORT_DIR ?= umconform-reports
 # The version every build stamps in (umconform version, and reports' harness_version).
 VERSION_PKG := github.com/umconform/umconform/internal/version
 VERSION_LDFLAGS = -X $(VERSION_PKG).version=$$(git describe --always --dirty 2>/dev/null || echo unknown) \

@@ -153,7 +153,7 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf(".dockerignore leaves out %s, which COPY needs", src)
 		}
 	}
-	for _, p := range []string{"go.mod", "main.go", "fixtures/corpus", "reports/report.json", "bin/umconform"} {
+	for _, p := range []string{"go.mod", "main.go", "fixtures/corpus", "umconform-reports/report.json", "bin/umconform"} {
 		if dockerContext(t, p) {
 			t.Errorf(".dockerignore lets %s into the build context", p)
 		}

@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/umconform/umconform/catalogue"
+	"github.com/umconform/umconform/runner"
 )
 
 // protocolDoc is the project's home for protocol facts; every citation in the repository
@@ -54,15 +55,13 @@ func repoFiles(t *testing.T) []string {
 			return err
 		}
 		slash := filepath.ToSlash(path)
-		if skip(slash) || slash == "bin" || slash == "reports/testdata/artifacts" || d.Name() == "node_modules" {
+		if skip(slash) || slash == "bin" || slash == runner.DefaultReportDir || slash == "reports/testdata/artifacts" || d.Name() == "node_modules" {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		ext := filepath.Ext(slash)
-		generated := filepath.Dir(slash) == "reports" && (ext == ".xml" || ext == ".json" || ext == ".html" || ext == ".png")
-		if d.Type().IsRegular() && !generated {
+		if d.Type().IsRegular() {
 			files = append(files, slash)
 		}
 		return nil
