@@ -216,3 +216,13 @@ func (o operands) problem(args []string) string {
 func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
+
+// Commands is the name of every command, in the order of the top-level help: "run",
+// "fixtures lint", ….
+func Commands() []string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return names
+}

@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestProg(t *testing.T) {
+	for argv0, want := range map[string]string{
+		"":                          "umconform",
+		"umconform":                 "umconform", // found on PATH by the shell
+		"bin/umconform":             "bin/umconform",
+		"./umconform-linux-amd64":   "./umconform-linux-amd64",
+		"/usr/local/bin/umconform":  "umconform",
+		"/tmp/go-build1/exe/umconf": "umconf",
+	} {
+		if got := Prog(argv0); got != want {
+			t.Errorf("Prog(%q) = %q, want %q", argv0, got, want)
+		}
+	}
+}
+
+// TestFitHelp: a long line is broken between words, its continuations indented as it is;
+// short lines, their inner spacing and the hints' program name are as asked.
+func TestFitHelp(t *testing.T) {
+	long := "    \t" + strings.Repeat("word ", 30) + "end"
+	got := fitHelp("Usage: umconform run [flags]\n  a    b\n"+long+"\nsee umconform's own server\n", "bin/umconform", 0)
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if lines[0] != "Usage: bin/umconform run [flags]" || lines[1] != "  a    b" || lines[len(lines)-1] != "see umconform's own server" {
+		t.Errorf("fitHelp changed what it should keep:\n%s", got)
+	}
+	words := 0
+	for _, l := range lines[2 : len(lines)-1] {
+		if columns(l) > helpWidth || !strings.HasPrefix(l, "    \tword") && !strings.HasPrefix(l, "    \tend") {
+			t.Errorf("line %q: %d columns, or not indented as the line it continues", l, columns(l))
+		}
+		words += len(strings.Fields(l))
+	}
+	if len(lines) < 5 || words != 31 {
+		t.Errorf("the long line was not broken into lines holding its 31 words:\n%s", got)
+	}
+}
