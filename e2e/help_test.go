@@ -153,6 +153,9 @@ func TestHintsNameTheBinaryAsInvoked(t *testing.T) {
 	if code, out := run("record", "--help"); code != 0 || !strings.Contains(out, "'bin/umconform fixtures lint DIR'") {
 		t.Errorf("record --help: exit %d, want 0 and its hints naming bin/umconform:\n%s", code, out)
 	}
+	if code, out := run("run", "--label-filter", "C1 &&"); code != 2 || !strings.Contains(out, "see bin/umconform run --list") {
+		t.Errorf("a bad --label-filter: exit %d, want 2 and a hint naming bin/umconform:\n%s", code, out)
+	}
 	// One check, which one call serves, against a server that breaks it.
 	code, out := run("run", "--profile", "t2-text-plain", "--label-filter", "gci-doc-request && T2", "--report-dir", "reports")
 	for _, want := range []string{"Running 1 spec: F", "rerun:    bin/umconform run --profile t2-text-plain",
