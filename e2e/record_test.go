@@ -418,7 +418,7 @@ func TestRecordServesTLSToTheClient(t *testing.T) {
 		t.Fatalf("record exit %d\n%s", code, rc.stdout.String())
 	}
 	var lintOut, lintErr bytes.Buffer
-	if code := dispatch([]string{"fixtures", "lint", out}, nil, &lintOut, &lintErr); code != 0 || !strings.Contains(lintOut.String(), "1 fixtures, no problems") {
+	if code := dispatch([]string{"fixtures", "lint", out}, nil, &lintOut, &lintErr); code != 0 || !strings.Contains(lintOut.String(), "1 fixture, no problems") {
 		t.Errorf("lint exit %d:\n%s%s", code, lintOut.String(), lintErr.String())
 	}
 }
