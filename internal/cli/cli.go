@@ -132,31 +132,39 @@ func Main(ctx context.Context, prog string, args []string, stdin io.Reader, stdo
 	case "--version":
 		args = append([]string{"version"}, args[1:]...)
 	}
+	// A verb is a command ("run"), or a group of them ("fixtures lint", …).
+	var group []*command
 	for _, c := range commands {
-		verb, sub, _ := strings.Cut(c.name, " ")
-		if verb != args[0] {
-			continue
-		}
-		if sub == "" {
+		switch verb, sub, _ := strings.Cut(c.name, " "); {
+		case verb != args[0]:
+		case sub == "":
 			return c.invoke(ctx, prog, args[1:], stdin, stdout, stderr)
-		}
-		switch {
-		case len(args) < 2:
-			fmt.Fprintf(stderr, "umconform %s: no subcommand; use '%s %s %s'\n\n", verb, prog, c.name, c.synopsis)
-			c.writeHelp(stderr, prog, nil)
-			return exitCannotRun
-		case args[1] == sub:
+		case len(args) > 1 && args[1] == sub:
 			return c.invoke(ctx, prog, args[2:], stdin, stdout, stderr)
-		case slices.Contains([]string{"-h", "--help", "help"}, args[1]):
-			c.writeHelp(stdout, prog, nil)
-			return exitOK
 		default:
-			fmt.Fprintf(stderr, "umconform %s: unknown subcommand %q; use '%s %s %s'\n", verb, args[1], prog, c.name, c.synopsis)
-			return exitCannotRun
+			group = append(group, c)
 		}
 	}
-	fmt.Fprintf(stderr, "umconform: unknown command %q\n\n", args[0])
-	writeUsage(stderr, prog)
+	if len(group) == 0 {
+		fmt.Fprintf(stderr, "umconform: unknown command %q\n\n", args[0])
+		writeUsage(stderr, prog)
+		return exitCannotRun
+	}
+	var uses []string
+	for _, c := range group {
+		uses = append(uses, fmt.Sprintf("'%s %s %s'", prog, c.name, c.synopsis))
+	}
+	use := strings.Join(uses, " or ")
+	switch {
+	case len(args) < 2:
+		fmt.Fprintf(stderr, "umconform %s: no subcommand; use %s\n\n", args[0], use)
+		writeGroupHelp(stderr, prog, group)
+		return exitCannotRun
+	case slices.Contains([]string{"-h", "--help", "help"}, args[1]):
+		writeGroupHelp(stdout, prog, group)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "umconform %s: unknown subcommand %q; use %s\n", args[0], args[1], use)
 	return exitCannotRun
 }
 

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -38,5 +40,37 @@ func TestFitHelp(t *testing.T) {
 	}
 	if len(lines) < 5 || words != 31 {
 		t.Errorf("the long line was not broken into lines holding its 31 words:\n%s", got)
+	}
+}
+
+// TestGroupDispatch: a verb with several subcommands runs the one named, and without one
+// (or with an unknown one) names them all.
+func TestGroupDispatch(t *testing.T) {
+	ran := false
+	probe := &command{name: "fixtures probe", synopsis: "DIR", operands: operands{min: 1, max: 1, want: "one DIR"},
+		setup: func(*invocation) body { return func(context.Context) int { ran = true; return exitOK } }}
+	saved := commands
+	commands = append(slices.Clone(commands), probe)
+	defer func() { commands = saved }()
+
+	call := func(args ...string) (int, string) {
+		var out strings.Builder
+		code := Main(t.Context(), "umconform", args, nil, &out, &out)
+		return code, out.String()
+	}
+	if code, out := call("fixtures", "probe", "x"); code != exitOK || !ran {
+		t.Errorf("fixtures probe x: exit %d, ran %v:\n%s", code, ran, out)
+	}
+	if code, out := call("fixtures", "probe"); code != exitCannotRun || !strings.Contains(out, "no argument given: want one DIR") {
+		t.Errorf("fixtures probe: exit %d:\n%s", code, out)
+	}
+	both := "'umconform fixtures lint [DIR...]' or 'umconform fixtures probe DIR'"
+	for _, args := range [][]string{{"fixtures"}, {"fixtures", "nope"}} {
+		if code, out := call(args...); code != exitCannotRun || !strings.Contains(out, both) {
+			t.Errorf("%v: exit %d, want 2 and %s:\n%s", args, code, both, out)
+		}
+	}
+	if code, out := call("fixtures", "--help"); code != exitOK || !strings.Contains(out, "Usage: umconform fixtures lint") || !strings.Contains(out, "Usage: umconform fixtures probe DIR") {
+		t.Errorf("fixtures --help: exit %d, want both usages:\n%s", code, out)
 	}
 }

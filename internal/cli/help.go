@@ -57,6 +57,17 @@ func (c *command) writeHelp(w io.Writer, prog string, fs *flag.FlagSet) {
 	io.WriteString(w, fitHelp(b.String(), prog, 0))
 }
 
+// writeGroupHelp writes the help of each command of a group ("fixtures lint", …), without
+// their flags, which each one's --help lists.
+func writeGroupHelp(w io.Writer, prog string, group []*command) {
+	for i, c := range group {
+		if i > 0 {
+			io.WriteString(w, "\n")
+		}
+		c.writeHelp(w, prog, nil)
+	}
+}
+
 func hasFlags(fs *flag.FlagSet) bool {
 	n := 0
 	fs.VisitAll(func(*flag.Flag) { n++ })
