@@ -43,8 +43,8 @@ type operands struct {
 }
 
 var (
-	noOperands = operands{}
-	anyOperand = operands{max: -1}
+	noOperands  = operands{}
+	anyOperands = operands{max: -1}
 )
 
 // commands is every command, in the order of the top-level help.
@@ -126,7 +126,13 @@ func Main(ctx context.Context, prog string, args []string, stdin io.Reader, stdo
 		return exitCannotRun
 	}
 	switch args[0] {
-	case "-h", "--help", "help":
+	case "help":
+		if len(args) > 1 { // "help run" is "run --help"
+			return Main(ctx, prog, append(args[1:], "--help"), stdin, stdout, stderr)
+		}
+		writeUsage(stdout, prog)
+		return exitOK
+	case "-h", "--help":
 		writeUsage(stdout, prog)
 		return exitOK
 	case "--version":

@@ -70,6 +70,9 @@ func TestGroupDispatch(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 and %s:\n%s", args, code, both, out)
 		}
 	}
+	if code, out := call("help", "fixtures"); code != exitOK || !strings.Contains(out, "Usage: umconform fixtures probe DIR") {
+		t.Errorf("help fixtures: exit %d, want the usages:\n%s", code, out)
+	}
 	if code, out := call("fixtures", "--help"); code != exitOK || !strings.Contains(out, "Usage: umconform fixtures lint") || !strings.Contains(out, "Usage: umconform fixtures probe DIR") {
 		t.Errorf("fixtures --help: exit %d, want both usages:\n%s", code, out)
 	}

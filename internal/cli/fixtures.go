@@ -23,7 +23,7 @@ outcomes and bindings. "umconform run --fixtures DIR" replays each against its o
 endpoint.
 Exit 0 no problems, 1 problems found, 2 a directory could not be read or bad usage.
 `,
-	operands: anyOperand,
+	operands: anyOperands,
 	setup: func(inv *invocation) body {
 		return func(context.Context) int { return lintFixtures(inv) }
 	},

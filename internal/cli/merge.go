@@ -21,7 +21,7 @@ merged alike. --bundle writes a conformance bundle of the merged reports (see um
 run --help). Exit 0 every MUST check passed, 1 a check failed, 2 the reports could not be
 merged or a check could not be judged.
 `,
-	operands: anyOperand,
+	operands: anyOperands,
 	setup: func(inv *invocation) body {
 		var cfg runner.MergeConfig
 		inv.envFlags().String(&cfg.ReportDir, "report-dir", "REPORT_DIR", runner.DefaultReportDir, "`folder` for the merged junit.xml, report.json and report.html")
