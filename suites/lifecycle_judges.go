@@ -288,7 +288,7 @@ func traceJudge(id string, run func(context.Context) ([]*callTrace, error)) func
 }
 
 // traceJudgeBy is traceJudge with the trace judge and the finder of the breaking exchange
-// as parameters: the EWS lifecycle judges its traces with its own (ews_lifecycle.go).
+// as parameters: the EWS lifecycle judges its traces with its own (ewsJudgeTrace).
 func traceJudgeBy(id string, run func(context.Context) ([]*callTrace, error), judge func(string, *callTrace) Outcome,
 	breaking func(string, *callTrace) *Exchange) func(SpecContext) (Outcome, reports.Evidence) {
 	return func(ctx SpecContext) (Outcome, reports.Evidence) {

@@ -356,3 +356,10 @@ func TestTraceUnjudgeable(t *testing.T) {
 		}
 	}
 }
+
+// traceCall places a UM call to dial and follows it to its end (follow). A call that does
+// not end by itself within the poll limit is ended by the harness; either way the harness
+// then sends Disconnect and asks again, so that L5 is judged on every call.
+func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
+	return e.follow(ctx, e.umAPI(), dial)
+}

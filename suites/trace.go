@@ -190,13 +190,6 @@ func (t *callTrace) states() []string {
 	return out
 }
 
-// traceCall places a call to dial and follows it to its end. A call that does not end by
-// itself within the poll limit is ended by the harness; either way the harness then sends
-// Disconnect and asks again, so that L5 is judged on every call.
-func (e *Env) traceCall(ctx context.Context, dial string) *callTrace {
-	return e.follow(ctx, e.umAPI(), dial)
-}
-
 // placeTraced places a call to dial through api for a trace; the trace's Err says why it
 // could not.
 func (e *Env) placeTraced(ctx context.Context, api callAPI, dial string) *callTrace {
