@@ -17,11 +17,13 @@ import (
 	"github.com/umconform/umconform/reference"
 )
 
-const serveUsage = `Usage: umconform serve [--listen ADDR] [--profile NAME] [--list-profiles]
+const serveUsage = `Usage: umconform serve [--listen ADDR] [--profile NAME] [--auth basic --users FILE] [--list-profiles]
 
 Runs the reference UM server (PlayOnPhone, GetCallInfo, Disconnect) until SIGINT or SIGTERM.
 Paths: /EWS/UM2007Legacy.asmx and /UnifiedMessaging/Service.asmx; GET ?wsdl for the WSDL.
 DialStrings ending in 00..09 choose the call scenario (see reference/README.md).
+With --auth basic, every request needs the Basic credentials of a user of --users (a file of
+USER:PASSWORD lines), and each call belongs to the user who placed it (docs/AUTH.md).
 
 Flags:
 `
@@ -44,6 +46,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	listen := fs.String("listen", serveEnv("UMCONFORM_LISTEN", "127.0.0.1:8080"), "address to listen on (env UMCONFORM_LISTEN)")
 	profile := fs.String("profile", serveEnv("UMCONFORM_PROFILE", reference.ProfileExchange), "server profile, see --list-profiles (env UMCONFORM_PROFILE)")
 	list := fs.Bool("list-profiles", false, "list the profiles with the requirement each breaks, then exit")
+	auth := fs.String("auth", serveEnv("UMCONFORM_SERVE_AUTH", "none"), "authentication the server requires: none or basic (env UMCONFORM_SERVE_AUTH)")
+	usersFile := fs.String("users", serveEnv("UMCONFORM_USERS", ""), "`file` of the users of --auth basic, one USER:PASSWORD a line (env UMCONFORM_USERS)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, serveUsage)
 		fs.PrintDefaults()
@@ -62,8 +66,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		listProfiles(stdout)
 		return 0
 	}
-	if _, err := reference.LookupProfile(*profile); err != nil {
+	_, err := reference.LookupProfile(*profile)
+	if err != nil {
 		fmt.Fprintf(stderr, "umconform serve: %v\n", err)
+		return 2
+	}
+	var users map[string]string
+	switch {
+	case *auth == "basic" && *usersFile == "":
+		fmt.Fprintln(stderr, "umconform serve: --auth basic needs --users FILE (one USER:PASSWORD a line)")
+		return 2
+	case *auth == "basic":
+		if users, err = reference.LoadUsers(*usersFile); err != nil {
+			fmt.Fprintf(stderr, "umconform serve: %v\n", err)
+			return 2
+		}
+	case *auth != "none":
+		fmt.Fprintf(stderr, "umconform serve: --auth %q: want none or basic\n", *auth)
+		return 2
+	case *usersFile != "":
+		fmt.Fprintln(stderr, "umconform serve: --users given without --auth basic")
 		return 2
 	}
 	ln, err := net.Listen("tcp", *listen)
@@ -71,13 +93,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "umconform serve: listen on %s: %v (choose another address with --listen or UMCONFORM_LISTEN)\n", *listen, err)
 		return 2
 	}
-	srv, err := reference.Serve(ctx, ln, reference.Options{Profile: *profile})
+	srv, err := reference.Serve(ctx, ln, reference.Options{Profile: *profile, Users: users})
 	if err != nil {
 		fmt.Fprintf(stderr, "umconform serve: %v\n", err)
 		return 2
 	}
 	// The EWS endpoint first: scripts read the UM URL at the end of the last line.
 	fmt.Fprintf(stdout, "umconform serve: EWS endpoint (PlayOnPhone, GetPhoneCallInformation, DisconnectPhoneCall) at %s\n", srv.EWSURL())
+	if users != nil {
+		fmt.Fprintf(stdout, "umconform serve: Basic authentication required, %d users from %s\n", len(users), *usersFile)
+	}
 	fmt.Fprintf(stdout, "umconform serve: profile %s listening on %s\n", *profile, srv.URL())
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {
