@@ -94,10 +94,10 @@ func TestBundleOfACompleteRunVerifies(t *testing.T) {
 	dir := t.TempDir()
 	priv, pub := writeKeys(t)
 	path := filepath.Join(dir, "acme.zip")
-	const password, token, cookie = "pw-Zq81xx-secret", "tok-Hh27yy-secret", "ck-Mm93zz-secret"
+	const password, secondPassword, token, cookie = "pw-Zq81xx-secret", "pw2-Kk40ww-secret", "tok-Hh27yy-secret", "ck-Mm93zz-secret"
 	args := append([]string{"run", "--report-dir", filepath.Join(dir, "reports"), "--bundle", path, "--sign-key", priv,
-		"--auth", "basic", "--username", "alice", "--header", "X-Api-Key: " + token, "--header", "Cookie: session=" + cookie}, bundleProductFlags...)
-	res := umconform(t, []string{"UMCONFORM_PASSWORD=" + password, "UMCONFORM_HEADERS=Authorization: Bearer " + token}, args...)
+		"--auth", "basic", "--username", "alice", "--second-username", "umtest-second", "--header", "X-Api-Key: " + token, "--header", "Cookie: session=" + cookie}, bundleProductFlags...)
+	res := umconform(t, []string{"UMCONFORM_PASSWORD=" + password, "UMCONFORM_SECOND_PASSWORD=" + secondPassword, "UMCONFORM_HEADERS=Authorization: Bearer " + token}, args...)
 	if res.code != 0 || !strings.Contains(res.stdout, "Bundle: "+path) {
 		t.Fatalf("run: exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
 	}
@@ -112,7 +112,8 @@ func TestBundleOfACompleteRunVerifies(t *testing.T) {
 	}
 
 	names, files := unzip(t, path)
-	secrets := []string{password, token, cookie, "alice", base64.StdEncoding.EncodeToString([]byte("alice:" + password))}
+	secrets := []string{password, token, cookie, "alice", base64.StdEncoding.EncodeToString([]byte("alice:" + password)),
+		secondPassword, "umtest-second", base64.StdEncoding.EncodeToString([]byte("umtest-second:" + secondPassword))}
 	for _, n := range names {
 		for _, s := range secrets {
 			if bytes.Contains(files[n], []byte(s)) {
@@ -120,7 +121,8 @@ func TestBundleOfACompleteRunVerifies(t *testing.T) {
 			}
 		}
 	}
-	if m := string(files["manifest.json"]); !strings.Contains(m, `"--auth",`) || !strings.Contains(m, "Cookie: (redacted)") || !strings.Contains(m, "UMCONFORM_PASSWORD") {
+	if m := string(files["manifest.json"]); !strings.Contains(m, `"--auth",`) || !strings.Contains(m, "Cookie: (redacted)") || !strings.Contains(m, "UMCONFORM_PASSWORD") ||
+		!strings.Contains(m, "UMCONFORM_SECOND_PASSWORD") || !strings.Contains(m, `"--second-username",`) {
 		t.Errorf("the manifest does not record the settings (redacted):\n%s", m)
 	}
 
