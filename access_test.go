@@ -261,6 +261,10 @@ func TestAccessCorrectServersPass(t *testing.T) {
 							t.Errorf("%d PlayOnPhone requests to %s, want at most 8 and the one without credentials", n, path)
 						}
 					}
+					// The one without credentials is in the count, as in the budget.
+					if r, n := readReportCalls(t, dir), g.popsAt(reference.LegacyPath)+g.popsAt(reference.EWSPath); r.CallsPlaced != n {
+						t.Errorf("report.json says %d calls placed, the target saw %d PlayOnPhone requests", r.CallsPlaced, n)
+					}
 				}
 				outputs := map[string]string{"stdout": res.stdout, "stderr": res.stderr}
 				filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {

@@ -178,49 +178,73 @@ func (s *accessScenario) wait(ctx context.Context, e *Env) (*accessRun, error) {
 	}
 }
 
-// runAccess sends the scenario's requests: first the first user's question that finds the
-// shared call live, then the others, one at a time.
+// runAccess sends the scenario's requests: the first user's question that finds the
+// shared call live, then, one at a time, the questions without valid credentials and the
+// second user's requests, while no other check may retire or replace the shared call (a
+// retired call is ended, and the second user's Disconnect would then seem to have ended
+// it); then the PlayOnPhone without credentials.
 func (e *Env) runAccess(ctx context.Context, s *accessScenario) *accessRun {
 	api, ops, acc := s.api, e.accessOps(s.api), e.cfg.Access
 	r := &accessRun{}
 	if s.needs["anonInfo"] || s.needs["wrongInfo"] || s.needs["ownerInfo"] || s.needs["ownerEnd"] {
-		if id, err := e.share(ctx, api.shared, api); err != nil {
+		id, err := e.share(ctx, api.shared, api)
+		if err != nil {
 			r.err = err
-		} else {
-			ex, a := api.query(ctx, id, 0)
-			api.shared.observe(ctx, api, id, a)
-			r.callID, r.before = id, ex
-			if ex.Err != nil || !a.isInfo() || a.State == stateDisconnected {
-				r.err = fmt.Errorf("the shared call %s was not live for the run's own user: %s said %s", id, api.ask, a)
-			}
+		} else if !api.shared.hold(id, func() { e.accessOnShared(ctx, s, r, id) }) {
+			r.err = fmt.Errorf("the shared call %s was retired by another check as this one began: run again", id)
 		}
 	}
-	live := r.err == nil
-	if live && s.needs["anonInfo"] && acc.Anonymous != nil {
-		r.anonInfo = e.sendAs(ctx, api, acc.Anonymous, ops.poll, ops.values(r.callID))
-	}
-	if live && s.needs["wrongInfo"] && acc.WrongPassword != nil {
-		r.wrongInfo = e.sendAs(ctx, api, acc.WrongPassword, ops.poll, ops.values(r.callID))
+	for _, ex := range []*Exchange{r.before, r.after} {
+		if ex != nil && ex.Err == nil {
+			api.shared.observe(ctx, api, r.callID, ops.answerOf(ex)) // a call the second user ended is retired
+		}
 	}
 	if s.needs["anonPlace"] && acc.Anonymous != nil {
 		e.anonymousCall(ctx, s.api, r)
 	}
-	if live && acc.Second != nil && (s.needs["ownerInfo"] || s.needs["ownerEnd"]) {
-		none := unknownLike(r.callID)
-		if s.needs["ownerInfo"] {
-			r.noneInfo = e.sendAs(ctx, api, acc.Second, ops.poll, ops.values(none))
-			r.otherInfo = e.sendAs(ctx, api, acc.Second, ops.poll, ops.values(r.callID))
-		}
-		if s.needs["ownerEnd"] {
-			r.noneEnd = e.sendAs(ctx, api, acc.Second, ops.end, ops.values(none))
-			r.otherEnd = e.sendAs(ctx, api, acc.Second, ops.end, ops.values(r.callID))
-			ex, a := api.query(ctx, r.callID, 0)
-			r.after = ex
-			// A call the second user ended is retired (and the next reader places another).
-			api.shared.observe(ctx, api, r.callID, a)
-		}
-	}
 	return r
+}
+
+// accessOnShared sends the requests about the shared call id, which the caller holds.
+func (e *Env) accessOnShared(ctx context.Context, s *accessScenario, r *accessRun, id string) {
+	api, ops, acc := s.api, e.accessOps(s.api), e.cfg.Access
+	ex, a := api.query(ctx, id, 0)
+	r.callID, r.before = id, ex
+	if ex.Err != nil || !a.isInfo() || a.State == stateDisconnected {
+		r.err = fmt.Errorf("the shared call %s was not live for the run's own user: %s said %s", id, api.ask, a)
+		return
+	}
+	if s.needs["anonInfo"] && acc.Anonymous != nil {
+		r.anonInfo = e.sendAs(ctx, api, acc.Anonymous, ops.poll, ops.values(id))
+	}
+	if s.needs["wrongInfo"] && acc.WrongPassword != nil {
+		r.wrongInfo = e.sendAs(ctx, api, acc.WrongPassword, ops.poll, ops.values(id))
+	}
+	if acc.Second == nil {
+		return
+	}
+	none := unknownLike(id)
+	if s.needs["ownerInfo"] {
+		r.noneInfo = e.sendAs(ctx, api, acc.Second, ops.poll, ops.values(none))
+		r.otherInfo = e.sendAs(ctx, api, acc.Second, ops.poll, ops.values(id))
+	}
+	if s.needs["ownerEnd"] {
+		r.noneEnd = e.sendAs(ctx, api, acc.Second, ops.end, ops.values(none))
+		r.otherEnd = e.sendAs(ctx, api, acc.Second, ops.end, ops.values(id))
+		r.after, _ = api.query(ctx, id, 0)
+	}
+}
+
+// hold runs fn unless id is no longer s's call, while no other check may retire or replace
+// it, and reports whether it ran.
+func (s *shared) hold(id string, fn func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.id != id {
+		return false
+	}
+	fn()
+	return true
 }
 
 // anonymousCall sends PlayOnPhone without credentials to the run's own number, against the
@@ -244,8 +268,9 @@ func (e *Env) anonymousCall(ctx context.Context, api callAPI, r *accessRun) {
 }
 
 // unknownLike is a call id of the form of id that names no call: for Exchange's form,
-// Base64 of "GUID|server", the same server with a fresh session GUID; for any other, id
-// with its last letter or digit changed.
+// Base64 of "GUID|server", the same server with a fresh session GUID. Any other id is
+// reversed (its Base64-decoded bytes, when it decodes): of the same length and alphabet, and
+// unlike a changed last digit, never the next id of a server that numbers its calls.
 func unknownLike(id string) string {
 	raw, err := base64.StdEncoding.DecodeString(id)
 	if guid, host, ok := strings.Cut(string(raw), "|"); err == nil && ok && len(guid) == 36 {
@@ -254,18 +279,23 @@ func unknownLike(id string) string {
 		fresh := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 		return base64.StdEncoding.EncodeToString([]byte(fresh + "|" + host))
 	}
-	s := []byte(id)
-	for i := len(s) - 1; i >= 0; i-- {
-		switch c := s[i]; {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			s[i] = c ^ 0x20 // the other case
-			return string(s)
-		case c >= '0' && c <= '9':
-			s[i] = '0' + (c-'0'+1)%10
-			return string(s)
+	if err == nil && len(raw) > 0 {
+		if r := base64.StdEncoding.EncodeToString(reversed(raw)); r != id {
+			return r
 		}
 	}
-	return id + "0"
+	if r := string(reversed([]byte(id))); r != id {
+		return r
+	}
+	return id + "0" // a palindrome
+}
+
+func reversed(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[len(b)-1-i] = c
+	}
+	return out
 }
 
 // declareAccess declares the access checks of every API the target offers.
@@ -309,7 +339,6 @@ func (e *Env) declareAccessChecks(api callAPI) {
 	}
 	scenario := api.prefix + "access"
 	for _, c := range checks {
-		c := c
 		if api.name == "EWS" {
 			c.title = strings.ReplaceAll(c.title, "Disconnect", "DisconnectPhoneCall")
 		}
