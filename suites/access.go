@@ -344,6 +344,11 @@ func (e *Env) declareAccessChecks(api callAPI) {
 		}
 		selected := e.Requirement(checkSpec{id: c.id, scenario: scenario, title: api.titlePrefix + c.title, placesCall: true,
 			judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
+				// A target found gone errs every check, with its cause, as every other check
+				// does: whether the run had the accounts comes after.
+				if err := api.breaker.open(); err != nil {
+					return cannotJudgeFor(err, "%v", err), reports.Evidence{}
+				}
 				switch {
 				case c.second && e.cfg.Access.Second == nil:
 					return Outcome{Skipped: true, Actual: noSecondUser}, reports.Evidence{}
