@@ -25,9 +25,9 @@ import (
 //     test phone, and is ended at once;
 //   - a second user, who must be answered about the first user's call (A4) and its
 //     Disconnect (A5) as about a call id that names no call, and who is first asked about
-//     such an id (the shared call's id with another session) so that the comparison
-//     proves something: an account the target refuses, or that cannot use the service,
-//     makes the checks unjudgeable, never passed.
+//     such an id (unknownLike: the shared call's id with another session) so that the
+//     comparison proves something: an account the target refuses, or that cannot use the
+//     service, makes the checks unjudgeable, never passed.
 
 // Account is a way of signing in to the target other than the run's own (Config.Client):
 // the authentication and ownership checks send as it.
