@@ -261,6 +261,7 @@ func TestAccessCorrectServersPass(t *testing.T) {
 							t.Errorf("%d PlayOnPhone requests to %s, want at most 8 and the one without credentials", n, path)
 						}
 					}
+					t.Logf("PlayOnPhone requests: UM %d, EWS %d", g.popsAt(reference.LegacyPath), g.popsAt(reference.EWSPath))
 					// The one without credentials is in the count, as in the budget.
 					if r, n := readReportCalls(t, dir), g.popsAt(reference.LegacyPath)+g.popsAt(reference.EWSPath); r.CallsPlaced != n {
 						t.Errorf("report.json says %d calls placed, the target saw %d PlayOnPhone requests", r.CallsPlaced, n)
