@@ -35,6 +35,10 @@ type callAPI struct {
 	answerOf func(*Exchange) answer
 	ended    func(*Exchange) bool
 	describe func(*Exchange) string
+	// succeeded tells whether an answer is its operation's success; unknownAnswer words the
+	// answer about a call id that names no call.
+	succeeded     func(*Exchange) bool
+	unknownAnswer string
 	// refusal reads a PlayOnPhone's refusal for the pre-flight: the code and text that name
 	// the setting refused, ok when the answer is one it can read so.
 	refusal func(*Exchange) (code, text string, ok bool)
@@ -136,7 +140,11 @@ func (e *Env) umAPI() callAPI {
 		labels:   []string{api.UM.Label()},
 		answerOf: answerOf,
 		ended:    umDisconnected,
-		describe: describe,
+		succeeded: func(ex *Exchange) bool {
+			return ex.Err == nil && isSuccess(ex) && ex.Result.Message == responseOf[ex.Operation]
+		},
+		unknownAnswer: "the InvalidCallIdException Fault",
+		describe:      describe,
 		refusal: func(ex *Exchange) (string, string, bool) {
 			exc, _ := ex.Result.Value("ExceptionType")
 			msg, _ := ex.Result.Value("faultstring")
@@ -171,9 +179,10 @@ func (e *Env) ewsAPI() callAPI {
 			return id, ewsSucceeded(ex) && id != ""
 		},
 		alwaysChecked: ewsAlwaysChecked, judge: ewsJudge, evidenceID: "E1", refusals: e.ewsRefusals,
-		labels:   []string{api.EWS.Label(), legacyEWSLabel},
-		answerOf: ewsAnswerOf,
-		ended:    ewsSucceeded,
+		labels:    []string{api.EWS.Label(), legacyEWSLabel},
+		answerOf:  ewsAnswerOf,
+		ended:     ewsSucceeded,
+		succeeded: ewsSucceeded, unknownAnswer: "ResponseClass Error with ResponseCode ErrorInvalidPhoneCallId",
 		describe: ewsDescribe,
 		refusal: func(ex *Exchange) (string, string, bool) {
 			code, _ := ex.Result.Value("ResponseCode") // in a response message, or a Fault's detail

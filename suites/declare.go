@@ -18,6 +18,7 @@ func Declare(done func(Report), envs ...*Env) {
 				e.declareAPI(api)
 			}
 			e.declareCrossAPI()
+			e.declareAccess()
 		})
 		e.startTraces()
 	}

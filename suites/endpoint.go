@@ -79,6 +79,9 @@ type request struct {
 	// looks for a file's content anywhere in it); its outcome goes to outcome.
 	judge   func(*Exchange) Outcome
 	outcome Outcome
+	// as, when set, is the account the request is sent as (access.go): the same endpoint,
+	// timeouts and schema, another client and headers.
+	as *Account
 }
 
 // send sends r to api's endpoint: the one way the run sends a request. Nothing goes out
@@ -98,14 +101,20 @@ func (e *Env) send(ctx context.Context, api callAPI, r *request) *Exchange {
 			return unsent(f, err)
 		}
 	}
+	sender := p.sender
+	if r.as != nil {
+		as := *p.sender
+		as.Client, as.Headers = r.as.Client, r.as.Headers
+		sender = &as
+	}
 	var ex *Exchange
 	switch {
 	case r.judge != nil:
-		ex, r.outcome = p.sender.SendAndJudge(ctx, f, r.v, r.judge)
+		ex, r.outcome = sender.SendAndJudge(ctx, f, r.v, r.judge)
 	case r.lazy:
-		ex = p.sender.Post(ctx, f, r.v)
+		ex = sender.Post(ctx, f, r.v)
 	default:
-		ex = p.sender.Send(ctx, f, r.v)
+		ex = sender.Send(ctx, f, r.v)
 	}
 	p.breaker.record(ex.Err)
 	if places && !r.keepCall {
