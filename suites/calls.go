@@ -158,6 +158,13 @@ func (s *shared) observe(ctx context.Context, api callAPI, id string, a answer) 
 	return false
 }
 
+// unheard says whether id is s's call and no answer about it has been heard yet.
+func (s *shared) unheard(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.id == id && s.last == ""
+}
+
 // seenLive says whether id is s's call and an answer has reported it live.
 func (s *shared) seenLive(id string) bool {
 	s.mu.Lock()
