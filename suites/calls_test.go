@@ -61,8 +61,12 @@ func TestSharedCall(t *testing.T) {
 		// The first question about each new call is refused: a call not yet seen live
 		// that is refused has not ended, and must not cost a call per fixture.
 		e := referenceEnv(t, "l1-callid-not-ready", 5)
-		for range 3 {
-			replayAnswer(t, e, pollFixture)
+		for i := range 3 {
+			// The first question about the call just placed is asked again before it is
+			// judged: the refusal is L1's business, not the fixture's.
+			if a := replayAnswer(t, e, pollFixture); !a.isInfo() {
+				t.Errorf("reader %d got %s, want call information", i+1, a)
+			}
 		}
 		if n := e.Placed(); n != 1 {
 			t.Errorf("%d calls placed for three readers of a call refused at first, want 1 (not one per fixture)", n)
@@ -129,5 +133,22 @@ func TestEWSFixturesShareACall(t *testing.T) {
 	e.endShared()
 	if e.ews.shared.id != "" {
 		t.Error("the shared EWS call was not ended")
+	}
+}
+
+// TestEWSFixtureOnANewCallIsAskedAgain: an EWS target that refuses the first question about
+// each new call (E8's break) fails E8, not the requirements of the first fixture that reads
+// the shared call: the fixture is sent again a poll interval later.
+func TestEWSFixtureOnANewCallIsAskedAgain(t *testing.T) {
+	e := ewsReferenceEnv(t, "e8-id-not-ready")
+	f, ok := e.ews.fixtures.Lookup(ewsPollFixture)
+	if !ok {
+		t.Fatalf("no fixture %s", ewsPollFixture)
+	}
+	if a := ewsAnswerOf(e.exchange(context.Background(), e.ewsAPI(), f.ID)); !a.isInfo() {
+		t.Errorf("%s on a call just placed: %s, want call information", f.ID, a)
+	}
+	if n := e.Placed(); n != 1 {
+		t.Errorf("%d calls placed, want 1", n)
 	}
 }
