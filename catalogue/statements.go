@@ -28,7 +28,7 @@ var Documents = []Document{
 	{"RFC 9110", "HTTP Semantics"},
 	{"RFC 9112", "HTTP/1.1"},
 	{"MS-OXWUMS", "Voice Mail Settings Web Service Protocol"},
-	{"Learn EWS", "Microsoft Learn, EWS reference of GetPhoneCallInformation, PlayOnPhone, DisconnectPhoneCall"},
+	{"Learn EWS", "Microsoft Learn, EWS operations GetPhoneCallInformation, PlayOnPhone, DisconnectPhoneCall"},
 }
 
 // Status says how the catalogue deals with a statement.
@@ -56,9 +56,12 @@ type Statement struct {
 }
 
 // Source names the statement's place: document and section ("SOAP 1.1 §4.4", "WS-I BP 1.1
-// R1126").
+// R1126", "Learn EWS, DisconnectPhoneCall operation").
 func (s Statement) Source() string {
-	if strings.HasPrefix(s.Section, "R") || strings.Contains(s.Section, " ") {
+	switch {
+	case strings.Contains(s.Section, " "): // a page title
+		return s.Document + ", " + s.Section
+	case strings.HasPrefix(s.Section, "R"):
 		return s.Document + " " + s.Section
 	}
 	return s.Document + " §" + s.Section
