@@ -196,8 +196,8 @@ type Coverage struct {
 // requirement checks, how many cannot be judged from outside, how many are open.
 //
 // A section counts as cited by the catalogue when a requirement judges a statement of it.
-// The requirements' own source column names sections too, but as free text; every section
-// it names has its statement here, so the inventory is the one measure.
+// The requirements' own source column names sections too, but as free text for readers;
+// the inventory says which requirement judges what, so it is the one measure.
 func CoverageByDocument(inv []Statement) []Coverage {
 	out := make([]Coverage, len(Documents))
 	for i, d := range Documents {
