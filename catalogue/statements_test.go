@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -26,6 +27,19 @@ func TestInventoryParses(t *testing.T) {
 		}
 		if (s.Status == Checked) != (len(s.Judges) > 0) {
 			t.Errorf("%s: status %s with requirements %v", s.ID, s.Status, s.Judges)
+		}
+	}
+	// A reason or note that points at another row names one that exists.
+	ids := map[string]bool{}
+	for _, s := range inv {
+		ids[s.ID] = true
+	}
+	rowRef := regexp.MustCompile(`\b(?:soap|bp|ssbp|h9110|h9112|ox|ews)-[a-z0-9]+\b`)
+	for _, s := range inv {
+		for _, ref := range rowRef.FindAllString(s.Why+" "+s.Note, -1) {
+			if !ids[ref] {
+				t.Errorf("%s refers to row %s, which the inventory lacks", s.ID, ref)
+			}
 		}
 	}
 	s := inv[slices.IndexFunc(inv, func(s Statement) bool { return s.ID == "bp-r1126" })]
