@@ -27,6 +27,8 @@ func newClient(c *Config) (*http.Client, error) {
 		return nil, err
 	}
 	tr.TLSClientConfig = tlsCfg
+	// The HTTP message rules judge each response's head as sent (suites/wire.go).
+	suites.RecordHeads(tr)
 	var rt http.RoundTripper = tr
 	switch c.Auth {
 	case "basic":

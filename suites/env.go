@@ -178,7 +178,9 @@ func NewEnv(cfg Config) (*Env, error) {
 		errs = append(errs, errors.New("no fixtures"))
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Transport: &http.Transport{DisableCompression: true, MaxResponseHeaderBytes: MaxResponseHeaderBytes}}
+		tr := &http.Transport{DisableCompression: true, MaxResponseHeaderBytes: MaxResponseHeaderBytes}
+		RecordHeads(tr)
+		cfg.Client = &http.Client{Transport: tr}
 	}
 	if cfg.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout %v: must be positive", cfg.Timeout))
@@ -506,6 +508,10 @@ func (b *breaker) record(err error) {
 	}
 	var te *TransportError
 	if !errors.As(err, &te) {
+		return
+	}
+	if te.Kind == "malformed" { // an answer, which breaks a rule: the target is there
+		b.n, b.streak = 0, nil
 		return
 	}
 	switch te.Kind {
