@@ -59,6 +59,11 @@ type Config struct {
 	// Ginkgo's start of the specs.
 	Started time.Time
 
+	// CanaryAddr is the HOST:PORT of X1's canary listener, named in the entity of the
+	// out-of-band probe (canary.go): an address the target reaches this machine at.
+	// Empty means DefaultCanaryAddr, which only a target on this host reaches.
+	CanaryAddr string
+
 	// WorkDir is where the run may write the files a check needs (the X1 canary): the
 	// report folder, since a container's root may be read-only and have no /tmp. Empty
 	// means the OS's temporary folder.
@@ -121,6 +126,8 @@ type Env struct {
 
 	breaker breaker
 	calls   calls
+	// canary is X1's out-of-band listener, started while a probe needs it (canary.go).
+	canary *canaryServer
 
 	// Declaring: the containers around the checks being declared, the run's filter, and
 	// for each spec (by its full text) the checks it reports.
@@ -224,6 +231,7 @@ func NewEnv(cfg Config) (*Env, error) {
 		plans:     map[string]*specPlan{},
 		exchanges: map[string]*memo{},
 		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
+		canary:    canaryAt(cmp.Or(cfg.CanaryAddr, DefaultCanaryAddr)),
 	}
 	e.runCtx, e.stopRun = context.WithCancel(context.Background())
 	e.breaker.limit = breakerLimit
