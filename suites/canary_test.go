@@ -112,7 +112,7 @@ func TestCanaryURLProvesExpansionWithoutEcho(t *testing.T) {
 			if c.fails && !strings.Contains(o.Actual, "fetched") {
 				t.Errorf("X1's words: %q", o.Actual)
 			}
-			if c.api == "EWS" && !strings.Contains(string(h.f.Request), "<t:MailboxCulture>&xxe;</t:MailboxCulture>") {
+			if c.api == "EWS" && !strings.Contains(string(h.f.Request), "<t:DateTimePrecision>&xxe;</t:DateTimePrecision>") {
 				t.Errorf("the EWS probe does not refer to the entity in a header it may quote")
 			}
 			// The probes that need an echo miss a server that quotes nothing.

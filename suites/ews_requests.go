@@ -54,8 +54,8 @@ func ewsProbeRequest(id, prolog, payload string) fixtures.Fixture {
 }
 
 // ewsXXERequest is X1's GetPhoneCallInformation: an external entity naming uri, referred
-// to where an EWS server reads text and may quote it in an error (a header's MailboxCulture,
-// whose value ErrorInvalidCulture-style errors name) as well as in PhoneCallId's text. An
+// to where an EWS server reads text and may quote it in an error: the DateTimePrecision
+// header, an enumeration whose wrong value a schema error names, and PhoneCallId's text. An
 // Id attribute cannot hold it: XML forbids external entities in attribute values.
 func ewsXXERequest(id, uri string) fixtures.Fixture {
 	body := `<?xml version="1.0" encoding="utf-8"?>
@@ -67,7 +67,7 @@ func ewsXXERequest(id, uri string) fixtures.Fixture {
                xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
   <soap:Header>
     <t:RequestServerVersion Version="Exchange2010" />
-    <t:MailboxCulture>&xxe;</t:MailboxCulture>
+    <t:DateTimePrecision>&xxe;</t:DateTimePrecision>
   </soap:Header>
   <soap:Body>
     <m:GetPhoneCallInformation>
