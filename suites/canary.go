@@ -100,8 +100,9 @@ func (c *canaryServer) acquire() error {
 	_, actual, _ := net.SplitHostPort(ln.Addr().String())
 	c.base = "http://" + net.JoinHostPort(host, actual)
 	c.fetches, c.waiters = map[string]string{}, map[string]chan bool{}
-	c.srv = &http.Server{Handler: http.HandlerFunc(c.serve), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = c.srv.Serve(ln) }()
+	srv := &http.Server{Handler: http.HandlerFunc(c.serve), ReadHeaderTimeout: 5 * time.Second}
+	c.srv = srv
+	go func() { _ = srv.Serve(ln) }() // srv, not c.srv: release may clear it first
 	c.users = 1
 	return nil
 }

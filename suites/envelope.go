@@ -242,8 +242,17 @@ var (
 
 // readEnvelope records, once an answer is read whole, what it breaks of T5, T6 and T9.
 func readEnvelope(ex *Exchange) {
-	if ex.Err != nil || !isSOAPStatus(ex.Status) || len(ex.Body) == 0 {
+	if ex.Err != nil || !isSOAPStatus(ex.Status) || ex.Result.Envelope != schema.SOAP11Namespace {
 		return
+	}
+	// A body the validator could not read whole (not well-formed, too much markup, a DTD)
+	// is T1's; reading it again here would undo the validator's bounds (a million nested
+	// elements cost Go's decoder hundreds of MiB).
+	for _, v := range ex.Result.Violations {
+		if strings.HasPrefix(v.Message, "not well-formed XML") || strings.HasPrefix(v.Message, schema.NotParsed) ||
+			strings.Contains(v.Message, "DOCTYPE") || strings.HasPrefix(v.Message, "document is") {
+			return
+		}
 	}
 	ex.findings = append(ex.findings, scanEnvelope(ex.Body, ex.Header.Get("Content-Type"))...)
 }

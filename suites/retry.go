@@ -314,7 +314,7 @@ func cutEveryTime(ex *Exchange, n int) {
 	f := finding{id: "T7", expected: "a body that ends where its Content-Length (or its last chunk) says",
 		actual: fmt.Sprintf("on each of %d attempts the body ended early: %v", n, te.Err), where: "response body"}
 	ex.findings = append(ex.findings, f)
-	ex.Err = &TransportError{Kind: "malformed", Err: fmt.Errorf("the response body ended before its declared end on each of %d attempts: %w", n, te.Err)}
+	ex.Err = &TransportError{Kind: "malformed", Err: fmt.Errorf("the response body was truncated, ending before its declared end, on each of %d attempts: %w", n, te.Err)}
 }
 
 // giveUp makes a transient fault that persists an error of its exchange: its checks
