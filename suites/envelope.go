@@ -20,8 +20,9 @@ import (
 //   - T6: the Envelope holds an optional Header, then the Body, and no element after it
 //     (SOAP 1.1 sections 4.1, 4.2, 4.3; R1011); every Body child is namespace-qualified
 //     (R1014); a Fault appears at most once and alone (SOAP 1.1 section 4.4); an answer
-//     that is no Fault is one element, the operation's response (the document-literal
-//     binding of MS-OXWUMS's and EWS's WSDL: R2712). The Fault's children (R1000, R1001)
+//     that is no Fault is one element, the operation's response (R9981: a Body holds at most
+//     one child); the envelope's own attributes stand where SOAP 1.1 §4.2 and R1005, R1006,
+//     R1013 and R1032 allow. The Fault's children (R1000, R1001)
 //     and its faultcode's QName are S6's, which the envelope schema grades;
 //   - T9: the charset the answer's Content-Type names, if any, is UTF-8 or UTF-16 (R1012),
 //     and the one its bytes are in (R1018). An XML declaration naming another encoding is
@@ -64,6 +65,9 @@ func scanEnvelope(body []byte, ct string) []finding {
 		case xml.StartElement:
 			depth++
 			path = append(path, t.Name)
+			if depth <= 3 {
+				t6 = append(t6, soapAttrs(t, path)...)
+			}
 			switch depth {
 			case 1:
 				if t.Name.Space != schema.SOAP11Namespace || t.Name.Local != "Envelope" {
@@ -100,6 +104,33 @@ func scanEnvelope(body []byte, ct string) []finding {
 	return out
 }
 
+// soapAttrs says how the SOAP envelope's own attributes on el (at path, at most three deep)
+// break the rules on where they stand: none on the Envelope, Header or Body (WS-I BP 1.1
+// R1032); no encodingStyle on them or on a Body child (R1005, R1006); mustUnderstand and
+// actor on header entries alone (SOAP 1.1 §4.2), mustUnderstand written "0" or "1" (R1013).
+func soapAttrs(el xml.StartElement, path []xml.Name) []string {
+	var out []string
+	entry := len(path) == 3 && path[1].Space == schema.SOAP11Namespace && path[1].Local == "Header"
+	bodyChild := len(path) == 3 && path[1].Space == schema.SOAP11Namespace && path[1].Local == "Body"
+	for _, a := range el.Attr {
+		if a.Name.Space != schema.SOAP11Namespace {
+			continue
+		}
+		at := fmt.Sprintf("soap:%s on %s", a.Name.Local, showName(el.Name))
+		switch {
+		case len(path) <= 2:
+			out = append(out, at+" (the Envelope, Header and Body carry no attribute of the envelope's namespace: WS-I BP 1.1 R1032)")
+		case a.Name.Local == "encodingStyle" && (bodyChild || el.Name.Space == schema.SOAP11Namespace):
+			out = append(out, at+" (WS-I BP 1.1 R1005, R1006)")
+		case (a.Name.Local == "mustUnderstand" || a.Name.Local == "actor") && !entry:
+			out = append(out, at+", which is no header entry (SOAP 1.1 §4.2)")
+		case a.Name.Local == "mustUnderstand" && a.Value != "0" && a.Value != "1":
+			out = append(out, fmt.Sprintf("%s written %q, not \"0\" or \"1\" (WS-I BP 1.1 R1013)", at, a.Value))
+		}
+	}
+	return out
+}
+
 // envelopeOrder says how the Envelope's children break SOAP 1.1 section 4.1: at most one
 // Header, first; exactly one Body; no element after the Body (R1011).
 func envelopeOrder(seen []string) []string {
@@ -129,7 +160,7 @@ func envelopeOrder(seen []string) []string {
 }
 
 // bodyChildren says how the Body's children break R1014 (qualified), SOAP 1.1 section 4.4
-// (one Fault, alone) and R2712 (one response element).
+// (one Fault, alone) and R9981 (one response element).
 func bodyChildren(kids []xml.Name) []string {
 	var out []string
 	faults := 0
@@ -147,7 +178,7 @@ func bodyChildren(kids []xml.Name) []string {
 	case faults == 1 && len(kids) > 1:
 		out = append(out, fmt.Sprintf("a Fault beside %d other Body element(s): %s", len(kids)-1, namesOf(kids)))
 	case len(kids) > 1:
-		out = append(out, fmt.Sprintf("%d elements in the Body (%s) where the operation's document-literal response is one (WS-I BP 1.1 R2712)", len(kids), namesOf(kids)))
+		out = append(out, fmt.Sprintf("%d elements in the Body (%s) where the operation's document-literal response is one (WS-I BP 1.1 R9981)", len(kids), namesOf(kids)))
 	}
 	return out
 }
