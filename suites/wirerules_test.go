@@ -270,6 +270,9 @@ func TestTruncatedEveryTimeIsTheTargets(t *testing.T) {
 	whole := response(okStatus, []string{ctUTF8}, info)
 	cut := response(okStatus, []string{ctUTF8, fmt.Sprintf("Content-Length: %d", len(info)+40)}, info)
 	reset := []byte{} // the connection closes with no answer
+	chunks := chunked(info)
+	noLast := response(okStatus, []string{ctUTF8, "Transfer-Encoding: chunked"}, chunks[:len(chunks)-len("0\r\n\r\n")])
+	badChunk := response(okStatus, []string{ctUTF8, "Transfer-Encoding: chunked"}, "zz\r\n"+chunks)
 	for _, c := range []struct {
 		name    string
 		fixture string
@@ -282,6 +285,8 @@ func TestTruncatedEveryTimeIsTheTargets(t *testing.T) {
 		{"cut once", pollFixture, [][]byte{cut, whole}, 2, "pass"},
 		{"cut, then reset, then cut", pollFixture, [][]byte{cut, reset, cut}, 1 + maxRetries, "error"},
 		{"PlayOnPhone cut", CreateCallFixture, [][]byte{cut}, 1, "error"},
+		{"chunked without its last chunk, always", pollFixture, [][]byte{noLast}, 1 + maxRetries, "fail"},
+		{"chunks that break the grammar, always", pollFixture, [][]byte{badChunk}, 1 + maxRetries, "fail"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := newRawServer(t, func(n int) []byte { return c.answers[min(n, len(c.answers)-1)] })
@@ -301,7 +306,7 @@ func TestTruncatedEveryTimeIsTheTargets(t *testing.T) {
 				t.Fatalf("T7 %s, want %s: %+v; err %v; retries %q", got, c.t7, o, ex.Err, ex.Retries)
 			}
 			if c.t7 == "fail" {
-				if !strings.Contains(o.Actual, "on each of 3 attempts") {
+				if !strings.Contains(o.Actual, "on each of 3 attempts") || !strings.Contains(o.Actual, "ended") {
 					t.Errorf("T7's words: %q", o.Actual)
 				}
 				b := &breaker{limit: 1}
