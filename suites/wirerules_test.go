@@ -318,3 +318,16 @@ func TestTruncatedEveryTimeIsTheTargets(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkMessageRules is what the message rules cost each answer: the head's (T7, T8) and
+// the envelope's second read (T5, T6, T9), on a GetCallInfo answer as Exchange writes it.
+func BenchmarkMessageRules(b *testing.B) {
+	body := []byte(envelopeOf(callInfo))
+	head := response(okStatus, []string{ctUTF8, "Cache-Control: private", "Server: Microsoft-IIS/10.0", "Date: Mon, 07 Dec 2026 10:00:00 GMT"}, "")
+	b.ReportAllocs()
+	for b.Loop() {
+		if fs := append(headFindings(head), scanEnvelope(body, "text/xml; charset=utf-8")...); len(fs) != 0 {
+			b.Fatal(fs)
+		}
+	}
+}
