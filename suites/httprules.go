@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -307,3 +308,7 @@ func utfLabel(label string) bool {
 // transportChecked are the message rules judged on every answer of both APIs besides T1-T3:
 // the envelope's (T5, T6), HTTP's (T7, T8) and the encoding (T9).
 var transportChecked = []string{"T5", "T6", "T7", "T8", "T9"}
+
+// messageRule says whether id is one of transportChecked, which the lifecycle judges on
+// every answer of a traced call, as X5.
+func messageRule(id string) bool { return slices.Contains(transportChecked, id) }
