@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -329,5 +330,61 @@ func BenchmarkMessageRules(b *testing.B) {
 		if fs := append(headFindings(head), scanEnvelope(body, "text/xml; charset=utf-8")...); len(fs) != 0 {
 			b.Fatal(fs)
 		}
+	}
+}
+
+// TestTraceJudgesMessageRulesOnLiveAnswers: a server that breaks a message rule only in
+// its answers about a live call (a processing instruction while the call is Connected), or
+// only in its Disconnect answer, is caught by the traced call's check of that rule, which
+// names the answer; the other rules pass, and the same server without the fault passes
+// them all.
+func TestTraceJudgesMessageRulesOnLiveAnswers(t *testing.T) {
+	for _, trigger := range []string{"<CallState>Connected</CallState>", "<DisconnectResponse", ""} {
+		faulty := trigger != ""
+		t.Run(fmt.Sprintf("in %q", trigger), func(t *testing.T) {
+			h, err := reference.NewHandler(reference.Options{Step: 5 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				body := rec.Body.Bytes()
+				if faulty && bytes.Contains(body, []byte(trigger)) {
+					body = bytes.Replace(body, []byte("?>"), []byte(`?><?trace live?>`), 1)
+				}
+				for k, v := range rec.Header() {
+					w.Header()[k] = v
+				}
+				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(body)
+			}))
+			t.Cleanup(srv.Close)
+			u, _ := url.Parse(srv.URL + reference.LegacyPath)
+			corpus, err := corpusOnce()
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := NewEnv(Config{Target: u, Validator: validator(t), Timeout: 5 * time.Second, Fixtures: fixtures.Loaded(corpus, nil),
+				DialString: reference.DefaultDialString, EntryID: reference.DefaultEntryID, PollInterval: 2 * time.Millisecond, PollLimit: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := e.traceCall(t.Context(), "+15550100")
+			if tr.Err != nil {
+				t.Fatalf("trace stopped: %v", tr.Err)
+			}
+			for _, id := range transportChecked {
+				o := judgeTrace(id, tr)
+				want := !(faulty && id == "T5")
+				if o.Pass != want || o.CannotJudge {
+					t.Errorf("%s: %+v, want pass %v", id, o, want)
+				}
+				if !want && breakingExchange(id, tr) == nil {
+					t.Errorf("%s broken, but no exchange found to show as evidence", id)
+				}
+			}
+		})
 	}
 }
