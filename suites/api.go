@@ -86,6 +86,9 @@ type callAPI struct {
 	// valid question about the live call (bound to placeholderCallID) padded to n bytes (X4).
 	probeRequest  func(id, prolog, payload string) fixtures.Fixture
 	paddedRequest func(id string, n int) fixtures.Fixture
+	// xxeRequest, when set, writes the external-entity probe itself (X1); otherwise it is
+	// probeRequest's with a DOCTYPE declaring the entity.
+	xxeRequest func(id, uri string) fixtures.Fixture
 }
 
 // Each API's checks carry its label (api.API.Label): --label-filter api:ews selects the EWS
@@ -203,5 +206,6 @@ func (e *Env) ewsAPI() callAPI {
 		judgeApart:       func(id string, traces []*callTrace) Outcome { return ewsWords(judgeApart(ewsTwin[id], traces)) },
 		probeRequest:     ewsProbeRequest,
 		paddedRequest:    ewsPaddedRequest,
+		xxeRequest:       ewsXXERequest,
 	})
 }

@@ -54,6 +54,10 @@ func (b *breaker) record(err error) {
 	if !errors.As(err, &te) {
 		return
 	}
+	if te.Kind == "malformed" { // an answer, which breaks a rule: the target is there
+		b.n, b.streak = 0, nil
+		return
+	}
 	switch te.Kind {
 	case "timeout", "refused", "reset", "truncated", "tls", "busy", "other":
 	default: // the harness's own trouble, or the breaker's own error

@@ -61,6 +61,11 @@ type Config struct {
 	// errors at once with it instead of waiting for timeouts.
 	Preflight error
 
+	// CanaryAddr is the HOST:PORT of X1's canary listener, named in the entity of the
+	// out-of-band probe (canary.go): an address the target reaches this machine at.
+	// Empty means DefaultCanaryAddr, which only a target on this host reaches.
+	CanaryAddr string
+
 	// Preview declares the checks without running them (--list, the requirements
 	// command): nothing is sent to the target, not even ahead of the checks.
 	Preview bool
@@ -111,6 +116,8 @@ type Env struct {
 	ahead   chan struct{}       // one place per answer sent ahead and not yet forgotten
 
 	calls calls
+	// canary is X1's out-of-band listener, started while a probe needs it (canary.go).
+	canary *canaryServer
 
 	// Declaring: the containers around the checks being declared, the run's filter, and
 	// for each spec (by its full text) the checks it reports.
@@ -147,7 +154,9 @@ func NewEnv(cfg Config) (*Env, error) {
 		errs = append(errs, errors.New("no fixtures"))
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Transport: &http.Transport{DisableCompression: true, MaxResponseHeaderBytes: MaxResponseHeaderBytes}}
+		tr := &http.Transport{DisableCompression: true, MaxResponseHeaderBytes: MaxResponseHeaderBytes}
+		RecordHeads(tr)
+		cfg.Client = &http.Client{Transport: tr}
 	}
 	if cfg.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout %v: must be positive", cfg.Timeout))
@@ -193,6 +202,7 @@ func NewEnv(cfg Config) (*Env, error) {
 		selects: selects,
 		plans:   map[string]*specPlan{},
 		um:      newEndpoint(fixtures.UM, cfg.Target, cfg.Fixtures, cfg.Validator, cfg, cfg.Preflight),
+		canary:  canaryAt(cmp.Or(cfg.CanaryAddr, DefaultCanaryAddr)),
 	}
 	if cfg.EWS.Target != nil {
 		e.ews = newEndpoint(fixtures.EWS, cfg.EWS.Target, cfg.EWS.Fixtures, cfg.EWS.Validator, cfg, cfg.EWS.Preflight)

@@ -22,6 +22,11 @@ var lifecycleChecks = []check{
 	{"S2", "every CallState and EventCause is in its enumeration"},
 	{"S3", "every EventCause is one of the four documented values"},
 	{"X5", "every answer arrives within the timeout"},
+	{"T5", "no answer holds a processing instruction"},
+	{"T6", "every answer's envelope has SOAP 1.1's shape"},
+	{"T7", "every answer's length is framed once, and its body is whole"},
+	{"T8", "every answer's status line and header fields are well-formed"},
+	{"T9", "every answer's charset is UTF-8 or UTF-16, its own"},
 }
 
 // declareCalls declares, for every lifecycle dial string, one check per requirement judged
@@ -99,6 +104,11 @@ var ewsLifecycleChecks = []check{
 	{"E3", "every PhoneCallState and ConnectionFailureCause is in its enumeration"},
 	{"E6", "every answer carries ServerVersionInfo"},
 	{"X5", "every answer arrives within the timeout"},
+	{"T5", "no answer holds a processing instruction"},
+	{"T6", "every answer's envelope has SOAP 1.1's shape"},
+	{"T7", "every answer's length is framed once, and its body is whole"},
+	{"T8", "every answer's status line and header fields are well-formed"},
+	{"T9", "every answer's charset is UTF-8 or UTF-16, its own"},
 }
 
 // ewsApartChecks are the requirements judged on EWS calls traced together (traceApart).

@@ -28,9 +28,13 @@ func ewsJudgeTrace(id string, t *callTrace) Outcome {
 func breakingBy(judge func(string, *callTrace) Outcome) func(string, *callTrace) *Exchange {
 	return func(id string, t *callTrace) *Exchange {
 		breaks := func(o Outcome) bool { return !o.Pass && !o.CannotJudge }
-		if id == "X5" {
+		if id == "X5" || messageRule(id) {
+			j := judgeX5
+			if id != "X5" {
+				j = ewsJudges[id]
+			}
 			for _, ex := range t.All {
-				if breaks(judgeX5(ex)) {
+				if breaks(j(ex)) {
 					return ex
 				}
 			}
@@ -164,6 +168,8 @@ func traceOutcome(id, rule string, t *callTrace, ended func(*Exchange) bool, eac
 		switch {
 		case id == "X5":
 			o = judgeEach(judgeX5, t.All, "exchange")
+		case messageRule(id) && each != nil: // every answer's, as X5
+			o = judgeEach(each, t.All, "exchange")
 		case each != nil:
 			o = judgeEach(each, t.Polls, what)
 		}
@@ -356,6 +362,12 @@ func breakingExchange(id string, t *callTrace) *Exchange {
 	case "X5":
 		for _, ex := range t.All {
 			if breaks(judgeX5(ex)) {
+				return ex
+			}
+		}
+	case "T5", "T6", "T7", "T8", "T9":
+		for _, ex := range t.All {
+			if breaks(judges[id](ex)) {
 				return ex
 			}
 		}

@@ -63,6 +63,11 @@ var judges = map[string]func(*Exchange) Outcome{
 	"L2": judgeL2,
 	"X2": judgeX2,
 	"X5": judgeX5,
+	"T5": judgeT5,
+	"T6": judgeT6,
+	"T7": judgeT7,
+	"T8": judgeT8,
+	"T9": judgeT9,
 }
 
 // umJudge is how the UM replay judges requirement id.
@@ -77,7 +82,7 @@ func umJudge(id string) func(*Exchange) Outcome {
 // those it names: every answer's transport (T1–T3), its timeliness (X5) and the schema of
 // what it should be.
 func alwaysChecked(f fixtures.Fixture) []string {
-	ids := []string{"T1", "T2", "T3", "X5"}
+	ids := append([]string{"T1", "T2", "T3", "X5"}, transportChecked...)
 	if f.Expect.Outcome != fixtures.Success {
 		return append(ids, "S6")
 	}
