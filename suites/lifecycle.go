@@ -12,7 +12,7 @@ import (
 
 // lifecycleChecks are the requirements judged on every traced call: the lifecycle rules
 // and, because every poll is a GetCallInfo answer like any other, its schema and timing.
-var lifecycleChecks = []check{
+var lifecycleChecks = append([]check{
 	{"L1", "the first GetCallInfo right after PlayOnPhone is answered with call information"},
 	{"L2", "EventCause is None until the call is Disconnected"},
 	{"L3", "Disconnected is terminal"},
@@ -22,12 +22,7 @@ var lifecycleChecks = []check{
 	{"S2", "every CallState and EventCause is in its enumeration"},
 	{"S3", "every EventCause is one of the four documented values"},
 	{"X5", "every answer arrives within the timeout"},
-	{"T5", "no answer holds a processing instruction"},
-	{"T6", "every answer's envelope has SOAP 1.1's shape"},
-	{"T7", "every answer's length is framed once, and its body is whole"},
-	{"T8", "every answer's status line and header fields are well-formed"},
-	{"T9", "every answer's charset is UTF-8 or UTF-16, its own"},
-}
+}, messageChecks...)
 
 // declareCalls declares, for every lifecycle dial string, one check per requirement judged
 // on a call placed and followed through api; then the checks of two calls at once to the
@@ -93,7 +88,7 @@ var apartChecks = []check{
 
 // ewsLifecycleChecks are judged on every call traced through EWS: the twins of L1-L5 and,
 // since every poll is an EWS answer, its schema, frame, enumerations, header and timing.
-var ewsLifecycleChecks = []check{
+var ewsLifecycleChecks = append([]check{
 	{"E8", "the first GetPhoneCallInformation right after PlayOnPhone is answered with call information"},
 	{"E9", "ConnectionFailureCause is None until the call is Disconnected"},
 	{"E10", "Disconnected is terminal"},
@@ -104,15 +99,20 @@ var ewsLifecycleChecks = []check{
 	{"E3", "every PhoneCallState and ConnectionFailureCause is in its enumeration"},
 	{"E6", "every answer carries ServerVersionInfo"},
 	{"X5", "every answer arrives within the timeout"},
-	{"T5", "no answer holds a processing instruction"},
-	{"T6", "every answer's envelope has SOAP 1.1's shape"},
-	{"T7", "every answer's length is framed once, and its body is whole"},
-	{"T8", "every answer's status line and header fields are well-formed"},
-	{"T9", "every answer's charset is UTF-8 or UTF-16, its own"},
-}
+}, messageChecks...)
 
 // ewsApartChecks are the requirements judged on EWS calls traced together (traceApart).
 var ewsApartChecks = []check{
 	{"E17", "each call gets a PhoneCallId of its own"},
 	{"E18", "each GetPhoneCallInformation reports the call its PhoneCallId names"},
+}
+
+// messageChecks are the message rules judged on every answer of a traced call, of either
+// API, as X5 is.
+var messageChecks = []check{
+	{"T5", "no answer holds a processing instruction"},
+	{"T6", "every answer's envelope has SOAP 1.1's shape"},
+	{"T7", "every answer's length is framed once, and its body is whole"},
+	{"T8", "every answer's status line and header fields are well-formed"},
+	{"T9", "every answer's charset is UTF-8 or UTF-16, its own"},
 }
