@@ -190,3 +190,31 @@ func TestConsoleSummaryGroups(t *testing.T) {
 		t.Errorf("verbose: %d checks in full, want every one with fields (34), and no list of others:\n%s", n, verbose)
 	}
 }
+
+// TestGroupKeyIgnoresWhatVariesPerCall: checks that break one rule the same way on
+// different calls (another answer number, phone number, call id) are one group; an HTTP
+// status is the violation itself and keeps two apart.
+func TestGroupKeyIgnoresWhatVariesPerCall(t *testing.T) {
+	call := func(dial string, answer int, id, actual string) Check {
+		return Check{Name: "[L3] call to " + dial + ": Disconnected is terminal", Requirements: []string{"L3"}, Level: "MUST",
+			Scenario: "lifecycle-call-" + dial, Verdict: Failed,
+			Message: fmt.Sprintf("L3 (MUST) broken: Once Disconnected, a call is never reported in another state\n"+
+				"  expected: Disconnected in every answer after answer %d reported it (call %s)\n"+
+				"  actual:   %s\n  where:    GetCallInfo answer %d of %d", answer, id, actual, answer+1, answer+4)}
+	}
+	a := call("+15550101", 3, "NjkyNTBjODAtOWRmOS00Yjc2LThlYTgtYmQwYmRiOTk3OTk3fHVtLnVtY29uZm9ybS50ZXN0", "Connected/None")
+	b := call("+15550107", 10, "ZmZmZjBjODAtOWRmOS00Yjc2LThlYTgtYmQwYmRiOTk3OTk3fHVtLnVtY29uZm9ybS50ZXN0", "Connected/None")
+	c := call("+15550102", 8, "x", "Alerted/None")
+	run := Run{Checks: []Check{a, b, c}}
+	groups := run.Groups(testOrder)
+	if len(groups) != 2 || len(groups[0].Checks) != 2 || groups[0].Title() != "L3 (MUST) broken by 2 checks: Connected/None" {
+		t.Errorf("groups %+v, want the two Connected/None checks together and Alerted/None apart", groups)
+	}
+	status := func(code int) Check {
+		return Check{Name: "[T3] f", Requirements: []string{"T3"}, Level: "MUST", Verdict: Failed,
+			Message: fmt.Sprintf("T3 (MUST) broken: a Fault is sent with HTTP 500\n  expected: HTTP 500\n  actual:   HTTP %d", code)}
+	}
+	if k1, _ := groupKey(status(200)); k1 == func() string { k, _ := groupKey(status(404)); return k }() {
+		t.Error("HTTP 200 and HTTP 404 share a group")
+	}
+}

@@ -75,6 +75,7 @@ type groupLink struct {
 type groupView struct {
 	Anchor  string
 	Verdict Verdict
+	Label   string // Group.Label: the verdict, or what an expected failure or unexpected pass is
 	Title   string
 	Open    bool // failed and errored groups are shown expanded
 	Sample  checkView
@@ -154,7 +155,7 @@ func newRunView(i int, run Run, order []string) runView {
 		v.Summary += ", " + counted(n[verdict], verdict)
 	}
 	for gi, g := range run.Groups(order) {
-		gv := groupView{Anchor: "run" + strconv.Itoa(i) + "-group" + strconv.Itoa(gi), Verdict: g.Verdict, Title: g.Title(),
+		gv := groupView{Anchor: "run" + strconv.Itoa(i) + "-group" + strconv.Itoa(gi), Verdict: g.Verdict, Label: g.Label(), Title: g.Title(),
 			Open: g.Verdict == Failed || g.Verdict == Error, Sample: newCheckView(i, run.position(g.Checks[0]), run.Checks[g.Checks[0]])}
 		gv.Sample.Rerun = RerunCommand(run, run.Checks[g.Checks[0]])
 		for _, k := range g.Checks[1:] {

@@ -59,10 +59,10 @@ func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 			fmt.Fprintf(b, "\n%d more groups, by title (each in full in report.html):\n\n", len(groups)-gi)
 		}
 		if gi >= markdownGroups {
-			fmt.Fprintf(b, "- **%s** %s\n", strings.ToUpper(string(g.Verdict)), mdText(g.Title()))
+			fmt.Fprintf(b, "- **%s** %s\n", g.Label(), mdText(g.Title()))
 			continue
 		}
-		fmt.Fprintf(b, "\n### %s %s\n\n", strings.ToUpper(string(g.Verdict)), mdText(g.Title()))
+		fmt.Fprintf(b, "\n### %s %s\n\n", g.Label(), mdText(g.Title()))
 		if g.Text != "" {
 			fmt.Fprintf(b, "%s: %s\n\n", mdText(strings.Join(g.Requirements, ", ")), mdText(g.Text))
 		}

@@ -230,6 +230,21 @@ func (r Run) ExitCode() int {
 	return 0
 }
 
+// NotStarted tells a run that stopped before it judged anything: the first request found
+// the target unreachable (refused, no route, a name that does not resolve, a failed TLS
+// handshake), and every check is an error of that one cause, which Stopped gives.
+func (r Run) NotStarted() bool {
+	if r.Stopped == "" {
+		return false
+	}
+	for v, n := range r.Counts() {
+		if n > 0 && v != Error && v != Skipped {
+			return false
+		}
+	}
+	return true
+}
+
 // RequirementSummary is the tally of one requirement over all its checks.
 type RequirementSummary struct {
 	ID     string
