@@ -130,7 +130,9 @@ func writeRequirementTable(w io.Writer, run Run, order []string, all bool) error
 		}
 	}
 	if len(rows) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		// A minimum width of 8 keeps the LEVEL column as wide as SHOULD needs, whichever
+		// rows are shown: the columns line up alike from run to run.
+		tw := tabwriter.NewWriter(w, 8, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "REQUIREMENT\tLEVEL\tVERDICT\tPASSED\tFAILED\tWARNINGS\tERRORS")
 		if expected {
 			fmt.Fprintf(tw, "\tEXPECTED")
