@@ -1,12 +1,16 @@
 package main
 
 import (
+	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/umconform/umconform/reference"
 )
 
 // lines counts the lines a person reads of a command's output, both streams.
@@ -102,4 +106,53 @@ func readFile(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestUnreachableTargetStopsAtOnce: a target the first request cannot reach (refused,
+// or a TLS handshake this machine does not trust) stops the run at once: exit 2 in at
+// most 10 lines that name the cause and what to check, no progress marks, and reports
+// that say the run did not start while still accounting for every check.
+func TestUnreachableTargetStopsAtOnce(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + closed.Addr().String()
+	closed.Close()
+	h, err := reference.NewHandler(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsSrv := httptest.NewTLSServer(h)
+	defer tlsSrv.Close()
+	for name, tc := range map[string]struct{ target, advice string }{
+		"refused":           {refused + reference.LegacyPath, "nothing listens at " + closed.Addr().String()},
+		"refused, two APIs": {refused, "nothing listens at " + closed.Addr().String()},
+		"tls":               {tlsSrv.URL, "--ca-file"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			res := umconform(t, nil, "run", "--target", tc.target, "--dial-string", "+15550100", "--entry-id", "AAMk", "--report-dir", dir)
+			out := res.stdout + res.stderr
+			if res.code != 2 {
+				t.Errorf("exit %d, want 2:\n%s", res.code, out)
+			}
+			if n := lines(res); n > 10 {
+				t.Errorf("%d lines, want at most 10:\n%s", n, out)
+			}
+			if !strings.Contains(res.stderr, "unreachable") || !strings.Contains(res.stderr, "the run did not start") || !strings.Contains(res.stderr, tc.advice) {
+				t.Errorf("stderr does not name the cause and %q:\n%s", tc.advice, res.stderr)
+			}
+			if strings.Contains(out, "Running ") || strings.Contains(out, "rerun:") {
+				t.Errorf("progress or per-check blocks of a run that did not start:\n%s", out)
+			}
+			run := readRun(t, filepath.Join(dir, "report.json"))
+			if run.Stopped == "" || !run.NotStarted() || len(run.Checks) < 100 {
+				t.Errorf("report.json: stopped %q, %d checks; want the cause and every check, as errors", run.Stopped, len(run.Checks))
+			}
+			if html := readFile(t, filepath.Join(dir, "report.html")); !strings.Contains(html, "<dt>Did not start</dt>") || strings.Count(html, `<details class="check`) != 1 {
+				t.Errorf("report.html does not say the run did not start in one group")
+			}
+		})
+	}
 }

@@ -218,3 +218,39 @@ func TestGroupKeyIgnoresWhatVariesPerCall(t *testing.T) {
 		t.Error("HTTP 200 and HTTP 404 share a group")
 	}
 }
+
+// TestARunThatDidNotStart: a run stopped before it judged anything is one group of one
+// cause in every report, and the console says it in two lines; a run stopped after a
+// check was judged is not.
+func TestARunThatDidNotStart(t *testing.T) {
+	run := Run{Target: "http://127.0.0.1:9/EWS/UM2007Legacy.asmx", Stopped: "target unreachable: connection refused"}
+	for i, id := range []string{"T1", "S2", "X5", "L1"} {
+		run.Checks = append(run.Checks, Check{Name: fmt.Sprintf("[%s] c%d", id, i), Requirements: []string{id}, Level: "MUST", Verdict: Error,
+			Message: fmt.Sprintf("%s could not be judged: call %d was not placed: connection refused", id, i)})
+	}
+	if !run.NotStarted() {
+		t.Fatal("a run of errors that stopped is not NotStarted")
+	}
+	if g := run.Groups(testOrder); len(g) != 1 || len(g[0].Checks) != 4 || !strings.Contains(g[0].Title(), "the run did not start: target unreachable") {
+		t.Errorf("groups %+v, want one of every check", g)
+	}
+	var b bytes.Buffer
+	if err := WriteSummary(&b, run, testOrder, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "The run did not start: target unreachable: connection refused\n4 checks against http://127.0.0.1:9/EWS/UM2007Legacy.asmx not run: each is reported as an error of this one cause\n"; b.String() != want {
+		t.Errorf("summary:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := WriteMarkdown(&b, []Run{run}, testOrder); err != nil || !strings.Contains(b.String(), "## umconform: DID NOT START") {
+		t.Errorf("markdown (%v):\n%s", err, b.String())
+	}
+	b.Reset()
+	if err := WriteHTML(&b, run); err != nil || !strings.Contains(b.String(), "<dt>Did not start</dt><dd>target unreachable: connection refused; no check was made") {
+		t.Errorf("report.html does not say the run did not start (%v)", err)
+	}
+	run.Checks[0].Verdict = Passed
+	if run.NotStarted() {
+		t.Error("a run that judged a check is NotStarted")
+	}
+}

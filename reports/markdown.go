@@ -30,6 +30,15 @@ func WriteMarkdown(w io.Writer, runs []Run, order []string) error {
 
 func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 	verdict := "passed"
+	if run.NotStarted() {
+		title := "umconform"
+		if named {
+			title += " · " + run.Name
+		}
+		fmt.Fprintf(b, "## %s: DID NOT START\n\n%s\n\n%d checks against %s not run: each is reported as an error of this one cause.\n",
+			mdText(title), mdText(run.Stopped), run.Total(), mdCode(run.Target))
+		return
+	}
 	switch run.ExitCode() {
 	case 1:
 		verdict = "FAILED"
