@@ -95,8 +95,12 @@ func TestBundleOfACompleteRunVerifies(t *testing.T) {
 	priv, pub := writeKeys(t)
 	path := filepath.Join(dir, "acme.zip")
 	const password, token, cookie = "pw-Zq81xx-secret", "tok-Hh27yy-secret", "ck-Mm93zz-secret"
+	// Against a server that is not umconform's own: a bundle of the reference server is no
+	// product's evidence (TestVerifyKnowsTheReferenceServer).
+	target, ca := productServerTLS(t)
 	args := append([]string{"run", "--report-dir", filepath.Join(dir, "reports"), "--bundle", path, "--sign-key", priv,
-		"--auth", "basic", "--username", "alice", "--header", "X-Api-Key: " + token, "--header", "Cookie: session=" + cookie}, bundleProductFlags...)
+		"--auth", "basic", "--username", "alice", "--header", "X-Api-Key: " + token, "--header", "Cookie: session=" + cookie,
+		"--target", target, "--ca-file", ca}, append(bundleProductFlags, productRunFlags...)...)
 	res := umconform(t, []string{"UMCONFORM_PASSWORD=" + password, "UMCONFORM_HEADERS=Authorization: Bearer " + token}, args...)
 	if res.code != 0 || !strings.Contains(res.stdout, "Bundle: "+path) {
 		t.Fatalf("run: exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
@@ -212,8 +216,9 @@ func TestBundleSettingsAreCheckedBeforeTheRun(t *testing.T) {
 // merged, is the whole run: umconform merge --bundle writes a bundle that passes.
 func TestBundleOfMergedShardsVerifies(t *testing.T) {
 	dir := t.TempDir()
+	target := productServer(t)
 	for _, k := range []string{"1", "2"} {
-		if res := umconform(t, nil, "run", "--shard", k+"/2", "--report-dir", filepath.Join(dir, "shard"+k)); res.code != 0 {
+		if res := umconform(t, nil, append([]string{"run", "--target", target, "--shard", k + "/2", "--report-dir", filepath.Join(dir, "shard"+k)}, productRunFlags...)...); res.code != 0 {
 			t.Fatalf("shard %s: exit %d\n%s", k, res.code, res.stderr)
 		}
 	}

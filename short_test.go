@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/pem"
+	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -9,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/umconform/umconform/reference"
 )
@@ -152,6 +156,95 @@ func TestUnreachableTargetStopsAtOnce(t *testing.T) {
 			}
 			if html := readFile(t, filepath.Join(dir, "report.html")); !strings.Contains(html, "<dt>Did not start</dt>") || strings.Count(html, `<details class="check`) != 1 {
 				t.Errorf("report.html does not say the run did not start in one group")
+			}
+		})
+	}
+}
+
+// productServer is a server that is not umconform's reference server, though it answers
+// as it does: the reference's handler under another host name in its CallIds, its EWS
+// ServerVersionInfo that of another build. A bundle of a run against it is a product's.
+func productServer(t *testing.T) string {
+	t.Helper()
+	url, _ := startProductServer(t, false)
+	return url
+}
+
+// productServerTLS is productServer over https, and the file of the CA that signed its
+// certificate, for --ca-file.
+func productServerTLS(t *testing.T) (url, caFile string) {
+	t.Helper()
+	return startProductServer(t, true)
+}
+
+func startProductServer(t *testing.T, withTLS bool) (string, string) {
+	t.Helper()
+	h, err := reference.NewHandler(reference.Options{FQDN: "um.acme.example", Step: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		body := strings.ReplaceAll(rec.Body.String(), `MajorBuildNumber="1497" MinorBuildNumber="2" Version="Exchange2013_SP1"`,
+			`MajorBuildNumber="1473" MinorBuildNumber="3" Version="V2_23"`)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	if !withTLS {
+		srv.Start()
+		return srv.URL, ""
+	}
+	srv.StartTLS()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL, ca
+}
+
+// productRunFlags run against productServer as fast as against the embedded server.
+var productRunFlags = []string{"--dial-string", reference.DefaultDialString, "--entry-id", reference.DefaultEntryID,
+	"--poll-interval", "10ms", "--poll-limit", "30"}
+
+// TestVerifyKnowsTheReferenceServer: a bundle of a run against umconform's own reference
+// server, embedded or served behind a URL (umconform serve's handler, its host name in the
+// CallIds and its ServerVersionInfo), is no product's evidence: verify says so first and
+// exits 1, though the run passed. TestBundleOfACompleteRunVerifies shows a bundle of a
+// server that is not the reference still passes.
+func TestVerifyKnowsTheReferenceServer(t *testing.T) {
+	h, err := reference.NewHandler(reference.Options{Step: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := httptest.NewServer(h)
+	defer served.Close()
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"embedded": {nil, "REFERENCE SERVER: the target was umconform's embedded reference server"},
+		"served":   {append([]string{"--target", served.URL}, productRunFlags...), "REFERENCE SERVER: the target's answers carry "},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "b.zip")
+			args := append(append([]string{"run", "--report-dir", filepath.Join(dir, "reports"), "--bundle", path}, bundleProductFlags...), tc.args...)
+			if res := umconform(t, nil, args...); res.code != 0 {
+				t.Fatalf("run: exit %d, want 0\n%s%s", res.code, tail(res.stdout), res.stderr)
+			}
+			v := umconform(t, nil, "verify", path)
+			out := strings.SplitN(v.stdout, "\n", 3)
+			if v.code != 1 || len(out) < 3 || !strings.HasPrefix(out[1], tc.want) {
+				t.Errorf("verify: exit %d, want 1 and %q first:\n%s%s", v.code, tc.want, v.stdout, v.stderr)
+			}
+			if !strings.Contains(v.stdout, "VERDICT: NOT A PASS. The bundle is intact, but:\n  - "+tc.want) {
+				t.Errorf("the verdict does not give the reference server first:\n%s", v.stdout)
 			}
 		})
 	}
