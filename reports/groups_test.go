@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -252,5 +253,28 @@ func TestARunThatDidNotStart(t *testing.T) {
 	run.Checks[0].Verdict = Passed
 	if run.NotStarted() {
 		t.Error("a run that judged a check is NotStarted")
+	}
+}
+
+// TestHTMLWhereLineIsTheShownLine: a minified response is indented in report.html; the
+// where field beside it names the line the element is shown on, not line 1 of the
+// response as sent.
+func TestHTMLWhereLineIsTheShownLine(t *testing.T) {
+	c := ringingCheck("gci-min", 1, "Ringing")
+	c.Evidence.Response = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +
+		`<GetCallInfoResponse xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"><GetCallInfoResponse><CallState>Ringing</CallState>` +
+		`<EventCause>None</EventCause></GetCallInfoResponse></GetCallInfoResponse></soap:Body></soap:Envelope>`
+	c.Evidence.Violations = nil
+	var b bytes.Buffer
+	if err := WriteHTML(&b, Run{Target: "http://um.example", Checks: []Check{c}}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	m := regexp.MustCompile(`<td class="n">(\d+)</td><td>\s*&lt;CallState&gt;Ringing`).FindStringSubmatch(out)
+	if m == nil || m[1] == "1" {
+		t.Fatalf("the listing does not indent the response: %v", m)
+	}
+	if want := "<dd>response line " + m[1] + " (line 1 as sent) /soap:Envelope/soap:Body/GetCallInfoResponse/GetCallInfoResponse/CallState</dd>"; !strings.Contains(out, want) {
+		t.Errorf("report.html lacks %s:\n%s", want, out[strings.Index(out, `<dl class="expect">`):][:600])
 	}
 }
