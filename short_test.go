@@ -249,3 +249,36 @@ func TestVerifyKnowsTheReferenceServer(t *testing.T) {
 		})
 	}
 }
+
+// TestRequirementsCountsAreARunsCounts: the checks umconform requirements counts for each
+// requirement are those a default run (against the embedded reference server) judges:
+// one computation, where a check whose labels repeated its requirement counted twice
+// (T1: 96 against 76) and the lifecycle checks were one call's against the run's seven.
+func TestRequirementsCountsAreARunsCounts(t *testing.T) {
+	req := umconform(t, nil, "requirements", "--wide")
+	if req.code != 0 {
+		t.Fatalf("requirements: exit %d\n%s", req.code, req.stderr)
+	}
+	listed := map[string]int{}
+	for _, m := range regexp.MustCompile(`(?m)^([A-Z]\d+)\s+(?:MUST|SHOULD|MAY)\s+(\d+)\s`).FindAllStringSubmatch(req.stdout, -1) {
+		listed[m[1]], _ = strconv.Atoi(m[2])
+	}
+	dir := t.TempDir()
+	if res := umconform(t, nil, "run", "--report-dir", dir); res.code != 0 {
+		t.Fatalf("run: exit %d\n%s", res.code, res.stderr)
+	}
+	judged := map[string]int{}
+	for _, c := range readRun(t, filepath.Join(dir, "report.json")).Checks {
+		for _, id := range c.Requirements {
+			judged[id]++
+		}
+	}
+	if len(listed) == 0 || len(listed) != len(judged) {
+		t.Fatalf("requirements lists %d requirements, the run judged %d", len(listed), len(judged))
+	}
+	for id, n := range listed {
+		if judged[id] != n {
+			t.Errorf("%s: requirements counts %d checks, the run judged %d", id, n, judged[id])
+		}
+	}
+}
