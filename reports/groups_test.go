@@ -220,7 +220,7 @@ func TestGroupKeyIgnoresWhatVariesPerCall(t *testing.T) {
 	}
 }
 
-// TestARunThatDidNotStart: a run stopped before it judged anything is one group of one
+// TestARunThatDidNotStart: a run whose first request found the target unreachable is one group of one
 // cause in every report, and the console says it in two lines; a run stopped after a
 // check was judged is not.
 func TestARunThatDidNotStart(t *testing.T) {
@@ -249,6 +249,11 @@ func TestARunThatDidNotStart(t *testing.T) {
 	b.Reset()
 	if err := WriteHTML(&b, run); err != nil || !strings.Contains(b.String(), "<dt>Did not start</dt><dd>target unreachable: connection refused; no check was made") {
 		t.Errorf("report.html does not say the run did not start (%v)", err)
+	}
+	throttled := run
+	throttled.Stopped = "the target is throttling the run: 5 busy answers in a row"
+	if throttled.NotStarted() {
+		t.Error("a run that reached the target and was throttled is NotStarted")
 	}
 	run.Checks[0].Verdict = Passed
 	if run.NotStarted() {

@@ -84,7 +84,7 @@ func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 		var detail strings.Builder
 		writeCheckDetail(&detail, sample, g.Text == "", "")
 		b.WriteString(mdFence("text", strings.TrimRight(detail.String(), "\n")))
-		if ev := sample.Evidence; ev.Response != "" {
+		if ev := sample.Evidence; ev.Response != "" && !g.UnexpectedPass { // a pass's response shows nothing wrong
 			lines, pretty := showResponse(ev.Response)
 			how := ""
 			if pretty {

@@ -178,6 +178,12 @@ func writeCheckInFull(w io.Writer, run Run, c Check, sample, headline, evidence 
 	fmt.Fprintf(w, "%s%s\n", lead, c.Name)
 	writeCheckDetail(w, c, headline, "    ")
 	ev := c.Evidence
+	// The request a replayed fixture sent (it may differ from the recording: a live
+	// CallId put in). A scenario's check names its request in where ("GetCallInfo
+	// answer 4 of 7") already.
+	if first, _, _ := strings.Cut(ev.Request, "\n"); first != "" && c.Fixture != "" && evidence {
+		fmt.Fprintf(w, "    request:  %s (in full in report.html)\n", strings.TrimSpace(first))
+	}
 	if cmd := RerunCommand(run, c); cmd != "" {
 		fmt.Fprintf(w, "    rerun:    %s\n", cmd)
 	}
