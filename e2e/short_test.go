@@ -161,25 +161,14 @@ func TestUnreachableTargetStopsAtOnce(t *testing.T) {
 	}
 }
 
-// productServer is a server that is not umconform's reference server, though it answers
-// as it does: the reference's handler under another host name in its CallIds, its EWS
-// ServerVersionInfo that of another build. A bundle of a run against it is a product's.
-func productServer(t *testing.T) string {
+// productServerTLS is a server that is not umconform's reference server, though it
+// answers as it does: the reference's handler under another host name in its CallIds, its
+// EWS ServerVersionInfo that of another build, over https with Basic authentication for
+// users (the auth checks need two accounts). It returns the URL and the file of the CA
+// that signed its certificate, for --ca-file. A bundle of a run against it is a product's.
+func productServerTLS(t *testing.T, users map[string]string) (url, caFile string) {
 	t.Helper()
-	url, _ := startProductServer(t, false)
-	return url
-}
-
-// productServerTLS is productServer over https, and the file of the CA that signed its
-// certificate, for --ca-file.
-func productServerTLS(t *testing.T) (url, caFile string) {
-	t.Helper()
-	return startProductServer(t, true)
-}
-
-func startProductServer(t *testing.T, withTLS bool) (string, string) {
-	t.Helper()
-	h, err := reference.NewHandler(reference.Options{FQDN: "um.acme.example", Step: 20 * time.Millisecond})
+	h, err := reference.NewHandler(reference.Options{FQDN: "um.acme.example", Step: 20 * time.Millisecond, Users: users})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,10 +185,6 @@ func startProductServer(t *testing.T, withTLS bool) (string, string) {
 		io.WriteString(w, body)
 	}))
 	t.Cleanup(srv.Close)
-	if !withTLS {
-		srv.Start()
-		return srv.URL, ""
-	}
 	srv.StartTLS()
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {

@@ -46,8 +46,19 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 	if err := writeRequirementTable(w, run, catalogueOrder, verbose); err != nil {
 		return err
 	}
+	groups := run.Groups(catalogueOrder)
+	// Checks the run left out by its own choice (no credentials for the auth checks, the
+	// call budget spent) are a line each, under the table: nothing of the target is in them.
+	for _, g := range groups {
+		if g.Verdict == Skipped && !verbose {
+			fmt.Fprintf(w, "Not run (%s of %s): %s\n", plural(len(g.Checks), "check", "checks"), strings.Join(g.Requirements, ", "), strings.TrimPrefix(g.Summary, "not run: "))
+		}
+	}
 	expected := false
-	for _, g := range run.Groups(catalogueOrder) {
+	for _, g := range groups {
+		if g.Verdict == Skipped && !verbose {
+			continue
+		}
 		if g.Verdict == ExpectedFailure {
 			if !expected {
 				fmt.Fprintf(w, "\nEXPECTED FAILURES: %s broke a requirement as the expectations file accepts; they do not fail the run\n",
@@ -117,15 +128,20 @@ func otherVerdicts(n map[Verdict]int) []Verdict {
 }
 
 // writeRequirementTable writes a line per requirement that did not pass every check
-// (every requirement when all is set), then one line naming the others: a run that breaks
-// one rule shows that rule, not fifty rows of PASSED above it.
+// (every requirement when all is set), then one line naming those that did: a run that
+// breaks one rule shows that rule, not fifty rows of PASSED above it. A requirement none
+// of whose checks ran has no row: WriteSummary's "Not run" lines name it, with why.
 func writeRequirementTable(w io.Writer, run Run, order []string, all bool) error {
 	expected := run.Counts()[ExpectedFailure] > 0 // a column only when there are any: most runs have none
 	var rows, passed []RequirementSummary
 	for _, s := range run.ByRequirement(order) {
-		if all || s.Verdict() != Passed {
+		switch v := s.Verdict(); {
+		case all || v == Passed && s.Counts[Skipped] > 0: // passed what ran, not all of it
 			rows = append(rows, s)
-		} else {
+		case v == Skipped: // none ran: the "Not run" lines name it
+		case v != Passed:
+			rows = append(rows, s)
+		default:
 			passed = append(passed, s)
 		}
 	}
