@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path"
@@ -823,4 +826,174 @@ func testFuncs(t *testing.T, dir string) []string {
 		}
 	}
 	return names
+}
+
+// namedConsts are the constants one Go file declares.
+type namedConsts struct {
+	file   string
+	consts map[string]ast.Expr
+}
+
+var (
+	fileConstsOnce sync.Once
+	fileConsts     []namedConsts // of every non-test Go file of the repository
+)
+
+// codeConst finds the constant name among the repository's non-test Go files and evaluates
+// it: integer literals, the operators << * / + -, other constants and time's units (in
+// nanoseconds). Found twice with different values, or not at all, the test fails: the
+// constant moved or was renamed, and the claim below must follow it.
+func codeConst(t *testing.T, name string) (int64, error) {
+	t.Helper()
+	fileConstsOnce.Do(func() {
+		for _, file := range repoFiles(t) {
+			if !strings.HasSuffix(file, ".go") || strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+			if err != nil {
+				continue
+			}
+			consts := map[string]ast.Expr{}
+			for _, d := range f.Decls {
+				g, ok := d.(*ast.GenDecl)
+				if !ok || g.Tok != token.CONST {
+					continue
+				}
+				for _, s := range g.Specs {
+					vs := s.(*ast.ValueSpec)
+					for i, n := range vs.Names {
+						if i < len(vs.Values) {
+							consts[n.Name] = vs.Values[i]
+						}
+					}
+				}
+			}
+			fileConsts = append(fileConsts, namedConsts{file, consts})
+		}
+	})
+	var found []int64
+	for _, fc := range fileConsts {
+		file, consts := fc.file, fc.consts
+		if e, ok := consts[name]; ok {
+			v, err := evalConst(e, consts)
+			if err != nil {
+				return 0, fmt.Errorf("%s: const %s: %v", file, name, err)
+			}
+			found = append(found, v)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return 0, fmt.Errorf("no Go file declares const %s", name)
+	case slices.Min(found) != slices.Max(found):
+		return 0, fmt.Errorf("const %s is declared with different values: %v", name, found)
+	}
+	return found[0], nil
+}
+
+func evalConst(e ast.Expr, consts map[string]ast.Expr) (int64, error) {
+	units := map[string]int64{"Nanosecond": 1, "Microsecond": 1e3, "Millisecond": 1e6, "Second": 1e9, "Minute": 60e9, "Hour": 3600e9}
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		return strconv.ParseInt(e.Value, 0, 64)
+	case *ast.ParenExpr:
+		return evalConst(e.X, consts)
+	case *ast.Ident:
+		if v, ok := consts[e.Name]; ok {
+			return evalConst(v, consts)
+		}
+	case *ast.SelectorExpr:
+		if x, ok := e.X.(*ast.Ident); ok && x.Name == "time" {
+			if u, ok := units[e.Sel.Name]; ok {
+				return u, nil
+			}
+		}
+	case *ast.BinaryExpr:
+		a, err := evalConst(e.X, consts)
+		if err != nil {
+			return 0, err
+		}
+		b, err := evalConst(e.Y, consts)
+		if err != nil {
+			return 0, err
+		}
+		switch e.Op {
+		case token.SHL:
+			return a << b, nil
+		case token.MUL:
+			return a * b, nil
+		case token.QUO:
+			return a / b, nil
+		case token.ADD:
+			return a + b, nil
+		case token.SUB:
+			return a - b, nil
+		}
+	}
+	return 0, fmt.Errorf("cannot evaluate %T", e)
+}
+
+// TestDocLimits: the limits the docs state are the constants the code uses.
+func TestDocLimits(t *testing.T) {
+	words := map[string]int64{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+	claims := []struct {
+		re     string // the claim, its number in a group; spaces match any white space
+		konst  string
+		add    int64 // added to the constant (a count of retries is one less than of sends)
+		divide int64 // the constant in the doc's unit
+	}{
+		{`a response body is read up to (\d+) MiB`, "maxResponseBytes", 0, 1 << 20},
+		{`its headers up to\s+(\d+) KiB`, "MaxResponseHeaderBytes", 0, 1 << 10},
+		{`a document with more than (\d+) ` + "`<`", "DefaultMaxMarkup", 0, 1},
+		{`keeps the first (\d+) KiB of its request`, "keptRequestBytes", 0, 1 << 10},
+		{`keeps the first (\d+) KiB of its request and response`, "keptBodyBytes", 0, 1 << 10},
+		{`read on for up to (\w+) times`, "lateGraceFactor", 0, 1},
+		{`After \*\*(\w+) exchanges in\s+a row\*\*`, "breakerLimit", 0, 1},
+		{`after\s+(\w+) late answers in a row`, "breakerLimit", 0, 1},
+		{`if (\w+) exchanges in a row end throttled`, "breakerLimit", 0, 1},
+		{`Each request is sent at most (\w+) times`, "maxRetries", 1, 1},
+		{`a wait longer than\s+(\d+) s,`, "maxWait", 0, 1e9},
+		{`or past (\d+) minutes of waits`, "waitBudget", 0, 60e9},
+		{`a (\d+) MiB request`, "oversizedBytes", 0, 1 << 20},
+		{`(\d+) days from today`, "DefaultLifetime", 0, 1},
+		{`expires in (\d+) days`, "DefaultLifetime", 0, 1},
+	}
+	docs := map[string]string{}
+	for _, name := range docFiles(t) {
+		if name == "docs/PERFORMANCE-HISTORY.md" {
+			continue // history
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[name] = string(data)
+	}
+	for _, c := range claims {
+		re := regexp.MustCompile(strings.ReplaceAll(c.re, " ", `\s+`))
+		v, err := codeConst(t, c.konst)
+		if err != nil {
+			t.Errorf("the claim %q: %v", c.re, err)
+			continue
+		}
+		want := (v + c.add) / c.divide
+		said := 0
+		for name, doc := range docs {
+			for _, m := range re.FindAllStringSubmatchIndex(doc, -1) {
+				said++
+				n, ok := words[doc[m[2]:m[3]]]
+				if !ok {
+					n, _ = strconv.ParseInt(doc[m[2]:m[3]], 10, 64)
+				}
+				if n != want {
+					line := strings.Count(doc[:m[0]], "\n") + 1
+					t.Errorf("%s:%d says %q; the code's %s makes it %d", name, line, doc[m[0]:m[1]], c.konst, want)
+				}
+			}
+		}
+		if said == 0 {
+			t.Errorf("no doc says %q any more: remove the claim from TestDocLimits, or say it again", c.re)
+		}
+	}
 }
