@@ -33,7 +33,7 @@ var (
 
 // probeTimeout tells a stalled answer (X2, X5 profiles stall for a minute) from a slow one
 // on a loaded machine running the race detector: 300ms proved too tight there, and 2s
-// too when make test ran the root package's tests beside this one (e10-resurrects).
+// too when make test ran the end-to-end tests (e2e/) beside this one (e10-resurrects).
 const probeTimeout = 6 * time.Second
 
 func newProbe(t *testing.T, profile string, broken map[string]bool) *probe {

@@ -61,6 +61,9 @@ type Config struct {
 	RerunFailed string
 
 	HarnessVersion string
+	// Program is the binary as the user invoked it (bin/umconform), as the commands the run
+	// suggests name it; "" is umconform.
+	Program string
 
 	// WrapTransport, when set, wraps the run's HTTP transport above authentication (it sees
 	// no credential): --bundle records what the targets say about themselves through it.
@@ -150,11 +153,11 @@ func (c *Config) Validate() error {
 	if _, err := c.headers(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := checkLabelFilter(c.LabelFilter); err != nil {
+	if err := checkLabelFilter(c.LabelFilter, c.program()); err != nil {
 		errs = append(errs, err)
 	}
 	if c.ReportDir == "" {
-		add("--report-dir is empty: pass a folder such as reports")
+		add("--report-dir is empty: pass a folder such as %s", DefaultReportDir)
 	}
 	if c.PollInterval < 0 {
 		add("--poll-interval %v: must be positive (or 0 for the default)", c.PollInterval)
@@ -169,7 +172,7 @@ func (c *Config) Validate() error {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
 			add("--fixtures %q: not a readable folder", d)
 		} else if !holdsFixture(d) {
-			add("--fixtures %q: the folder holds no fixture (ID.json beside ID.request.http); point it at recorded fixtures (umconform record writes them)", d)
+			add("--fixtures %q: the folder holds no fixture (ID.json beside ID.request.http); point it at recorded fixtures (%s record writes them)", d, c.program())
 		}
 	}
 	if c.Expectations != "" {

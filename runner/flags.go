@@ -9,6 +9,10 @@ import (
 	"github.com/umconform/umconform/runner/envflag"
 )
 
+// DefaultReportDir is where run and merge write their reports unless told otherwise: a
+// folder of its own, never one of the source tree's packages (.gitignore lists it).
+const DefaultReportDir = "umconform-reports"
+
 // BindFlags registers every setting of a run on fs, each with its UMCONFORM_* variable as
 // default, so "umconform run" and "go tool ginkgo ./suites" read the same settings. The
 // password is read from UMCONFORM_PASSWORD (or --password-file), never from a flag.
@@ -35,7 +39,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef.String(&c.LabelFilter, "label-filter", "LABEL_FILTER", "", "Ginkgo label `filter`, such as 'MUST && !robustness' or 'C1 || C2'")
 	ef.List(&c.Focus, "focus", "FOCUS", "\n", "run only checks whose name matches this `regexp`")
 	ef.Bool(&c.Strict, "strict", "STRICT", "treat broken SHOULD requirements as failures")
-	ef.String(&c.ReportDir, "report-dir", "REPORT_DIR", "reports", "`folder` for junit.xml, report.json and report.html")
+	ef.String(&c.ReportDir, "report-dir", "REPORT_DIR", DefaultReportDir, "`folder` for junit.xml, report.json and report.html")
 	ef.Bool(&c.List, "list", "LIST", "print the selected checks without contacting the target")
 	ef.Bool(&c.Verbose, "verbose", "VERBOSE", "print every failed check in full, and Ginkgo's output for each failed spec, instead of one sample per group of identical violations")
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "short for --verbose")
