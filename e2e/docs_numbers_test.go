@@ -505,27 +505,31 @@ func runHelpFlags(t *testing.T) map[string]helpFlag {
 	t.Helper()
 	res := umconform(t, nil, "run", "--help")
 	out := res.stdout + res.stderr
-	flags := map[string]helpFlag{}
+	// A flag's description may wrap, even inside "(env X)" or "(default X)": read each
+	// flag's lines as one text.
+	texts := map[string]string{}
 	flagRE := regexp.MustCompile(`^  -(\S+)`)
-	envRE := regexp.MustCompile(`\(env (UMCONFORM_[A-Z_]+)\)`)
-	defRE := regexp.MustCompile(`\(default "?([^")]*)"?\)$`)
 	var cur string
 	for _, l := range strings.Split(out, "\n") {
 		if m := flagRE.FindStringSubmatch(l); m != nil {
 			cur = m[1]
-			flags[cur] = helpFlag{}
 		}
-		if cur == "" {
-			continue
+		if cur != "" {
+			texts[cur] += " " + strings.TrimSpace(l)
 		}
-		f := flags[cur]
-		if m := envRE.FindStringSubmatch(l); m != nil {
+	}
+	envRE := regexp.MustCompile(`\(env (UMCONFORM_[A-Z_]+)\)`)
+	defRE := regexp.MustCompile(`\(default "?([^")]*)"?\)$`)
+	flags := map[string]helpFlag{}
+	for name, text := range texts {
+		var f helpFlag
+		if m := envRE.FindStringSubmatch(text); m != nil {
 			f.env = m[1]
 		}
-		if m := defRE.FindStringSubmatch(l); m != nil {
+		if m := defRE.FindStringSubmatch(strings.TrimSpace(text)); m != nil {
 			f.def = m[1]
 		}
-		flags[cur] = f
+		flags[name] = f
 	}
 	if len(flags) < 10 {
 		t.Fatalf("umconform run --help lists %d flags:\n%s", len(flags), out)
