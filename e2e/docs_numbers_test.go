@@ -108,6 +108,16 @@ func TestREADMEIsANewcomersPage(t *testing.T) {
 			t.Errorf("README.md's first screen (40 lines) shows no %q line", cmd)
 		}
 	}
+	// make run writes where the Makefile says.
+	mk, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`(?m)^REPORT_DIR \?= (\S+)`).FindSubmatch(mk); m == nil {
+		t.Error("the Makefile sets no REPORT_DIR, where make run writes the reports")
+	} else if dir := string(m[1]) + "/"; !slices.ContainsFunc(screen, func(l docLine) bool { return strings.Contains(l.text, dir) }) {
+		t.Errorf("README.md's first screen does not say that make run writes the reports in %s (the Makefile's REPORT_DIR)", dir)
+	}
 	for _, code := range []string{"| 0 |", "| 1 |", "| 2 |"} {
 		if !slices.ContainsFunc(lines, func(l docLine) bool { return strings.HasPrefix(l.text, code) }) {
 			t.Errorf("README.md's exit-code table has no row %s", code)
