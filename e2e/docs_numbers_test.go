@@ -329,6 +329,11 @@ func closest(got []string, want string) string {
 			return "\tthe run prints\n\t" + g
 		}
 	}
+	for _, g := range got { // the same words with other numbers, and more after them
+		if n := min(len(shape), 40); len(shape) > 8 && strings.HasPrefix(digits.ReplaceAllString(g, "#"), shape[:n]) {
+			return "\tthe run prints\n\t" + g
+		}
+	}
 	for n := min(len(want), 24); n >= 4; n -= 4 {
 		for _, g := range got {
 			if strings.HasPrefix(g, want[:n]) {
