@@ -1088,6 +1088,24 @@ func TestDevelopingLayout(t *testing.T) {
 			t.Errorf("the Go package %s/ is in no row of docs/DEVELOPING.md's layout table", dir)
 		}
 	}
+	// Every file or folder of the repository the page names in code spans exists, but for
+	// what a build writes (a root folder .gitignore names, such as dist/).
+	ignore, err := os.ReadFile(".gitignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileRE := regexp.MustCompile("`((?:[a-z0-9_.-]+/)+(?:[a-z0-9_.-]+\\.(?:go|sh|tsv|md|json))?)`")
+	for _, l := range readDoc(t, "docs/DEVELOPING.md") {
+		for _, m := range fileRE.FindAllStringSubmatch(l.text, -1) {
+			top, _, _ := strings.Cut(m[1], "/")
+			if slices.Contains(strings.Split(string(ignore), "\n"), "/"+top+"/") {
+				continue
+			}
+			if _, err := os.Stat(m[1]); err != nil {
+				t.Errorf("%s names %s, which does not exist", l, m[1])
+			}
+		}
+	}
 	for p, l := range listed {
 		if packages[p] && p != "." && !strings.Contains(picture.String(), p+"/") {
 			t.Errorf("%s lists %s/, which the picture above it does not show", l, p)
