@@ -121,6 +121,9 @@ func (h *handler) handleEWS(ctx context.Context, body []byte) (int, []byte) {
 	if op.name.Space != MessagesNamespace {
 		return h.ewsFault(codeSchemaValidation, "The request failed schema validation: {"+op.name.Space+"}"+op.name.Local+" is not an EWS operation.")
 	}
+	if status, resp, refused := h.ewsSchemaCheck(op, body); refused {
+		return status, resp
+	}
 	var a ewsAnswer
 	switch op.name.Local {
 	case "PlayOnPhone":
@@ -132,10 +135,39 @@ func (h *handler) handleEWS(ctx context.Context, body []byte) (int, []byte) {
 	default:
 		return h.requestFault(&requestFault{code: "Client", msg: "unknown operation " + op.name.Local, malformed: true})
 	}
+	if a.code == codeSchemaValidation && h.b.gen.ewsSchemaErrorResponse {
+		return http.StatusOK, h.renderEWS(a)
+	}
 	if a.code == codeSchemaValidation || a.fault {
 		return h.ewsFault(a.code, a.text)
 	}
 	return http.StatusOK, h.renderEWS(a)
+}
+
+// ewsSchemaCheck refuses one of the three operations' requests that the EWS schema rejects,
+// with ErrorSchemaValidation, as Exchange validates every EWS request before reading it.
+func (h *handler) ewsSchemaCheck(op *element, body []byte) (int, []byte, bool) {
+	switch op.name.Local {
+	case "PlayOnPhone", "GetPhoneCallInformation", "DisconnectPhoneCall":
+	default:
+		return 0, nil, false
+	}
+	if h.b.skipsSchema() {
+		return 0, nil, false
+	}
+	v := ewsSchemaViolation(body)
+	if v == "" {
+		return 0, nil, false
+	}
+	msg := "The request failed schema validation: " + v
+	if t := idText(op); t != "" && h.b.ews.expandCanary { // the X1 profile quotes what it expanded
+		msg += " Value: '" + t + "'."
+	}
+	if h.b.gen.ewsSchemaErrorResponse {
+		return http.StatusOK, h.renderEWS(ewsAnswer{op: op.name.Local, code: codeSchemaValidation, text: msg}), true
+	}
+	status, resp := h.ewsFault(codeSchemaValidation, msg)
+	return status, resp, true
 }
 
 // requestServerVersion returns the Version of the request's t:RequestServerVersion header.

@@ -64,6 +64,7 @@ type behaviour struct {
 	rejectBOM                bool // R2
 
 	ews ewsBehaviour // the EWS endpoint's (E1-E7, E13, E14): ews.go
+	gen genBehaviour // misbehaviour on request shapes no recording has (G1-G4): generated.go
 }
 
 // ProfileExchange is the correct profile: Exchange 2013's wire form and rules.
@@ -87,6 +88,7 @@ func profileTable() []Profile {
 		legal("legal-content-type-case", "responses labelled Text/XML;Charset=UTF-8 (media types compare case-insensitively)", behaviour{contentType: "Text/XML;Charset=UTF-8"}),
 		legal("legal-fault-xml-lang", "every faultstring carries xml:lang=\"en-US\", as MS-OXWUMS 2.2.2.1 and 3.1.4.3 print Exchange's faults (WS-I BP 1.1 R1016 has receivers accept it)", behaviour{faultLang: "en-US"}),
 		legal("legal-gzip", "SOAP answers are gzipped when the request offers gzip in Accept-Encoding (the replayed EWS and SoapUI requests offer gzip,deflate), as IIS compresses EWS answers", behaviour{gzipOffered: true}),
+		legal("legal-ews-schema-error-response", "an EWS request the schema rejects is answered ResponseClass Error with ResponseCode ErrorSchemaValidation (HTTP 200) instead of a SOAP Fault", behaviour{gen: genBehaviour{ewsSchemaErrorResponse: true}}),
 		legal("legal-forget-on-disconnect", "a disconnected call is forgotten at once: GetCallInfo then answers InvalidCallIdException (L5 allows it)", behaviour{pol: policy{forgetOnDisconnect: true}}),
 
 		broken("T1", "t1-malformed-xml", "every response lacks its closing </Envelope> tag, so none is well-formed XML", behaviour{malformedResponses: true}),
@@ -149,6 +151,15 @@ func profileTable() []Profile {
 		broken("X2", "x2-ews-slow-doctype", "an EWS request with a DOCTYPE is answered only after a minute (or when the client gives up); the UM endpoint refuses it at once", behaviour{ews: ewsBehaviour{slowOnDoctype: true}}, "X5"),
 		broken("X3", "x3-ews-poisoned-after-malformed", "after a malformed or refused (413, 415) request, GetPhoneCallInformation about every call placed through EWS before it answers ErrorInternalServerError; the UM endpoint stays correct", behaviour{ews: ewsBehaviour{poisonAfterMalformed: true}}),
 		broken("X4", "x4-ews-no-size-limit", "no request size cap at the EWS endpoint: an oversized but otherwise valid EWS request is processed normally", behaviour{ews: ewsBehaviour{noSizeLimit: true}}),
+		broken("G1", "g1-um-html-on-unknown-attribute", "every recorded request is answered correctly; a UM operation element carrying an attribute its schema does not declare gets an ASP.NET error page (HTTP 500, text/html)", behaviour{gen: genBehaviour{umHTMLOnUnknownAttr: true}}),
+		broken("G1", "g1-ews-html-on-foreign-child", "every recorded request is answered correctly; an EWS operation with a child in another namespace gets a 400 Bad Request HTML page", behaviour{gen: genBehaviour{ewsHTMLOnForeignChild: true}}),
+		broken("G2", "g2-um-reset-on-repeat", "every recorded request is answered correctly; a UM operation repeating a child element (two CallIds) gets a TCP reset, every time", behaviour{gen: genBehaviour{umResetOnRepeat: true}}),
+		broken("G2", "g2-um-hang-on-wrong-type", "every recorded request is answered correctly; a UM CallId holding an element instead of text is never answered", behaviour{gen: genBehaviour{umHangOnWrongType: true}}),
+		broken("G2", "g2-ews-hang-on-nil-id", "every recorded request is answered correctly; an EWS PhoneCallId written xsi:nil=\"true\" is never answered", behaviour{gen: genBehaviour{ewsHangOnNilID: true}}),
+		broken("G2", "g2-ews-close-on-unknown-element", "every recorded request is answered correctly; an element EWS's UM operations do not declare closes the connection unanswered, every time", behaviour{gen: genBehaviour{ewsCloseOnUnknownChild: true}}),
+		broken("G3", "g3-um-call-data-on-foreign-child", "every recorded request is answered correctly; a GetCallInfo whose child is in another namespace is answered Connected/None, whatever it names", behaviour{gen: genBehaviour{umCallDataOnForeign: true}}),
+		broken("G3", "g3-ews-call-data-on-long-id", "every recorded request is answered correctly; GetPhoneCallInformation with a PhoneCallId over 256 characters is answered Success, Connected/None", behaviour{gen: genBehaviour{ewsCallDataOnLongID: true}}),
+		broken("G4", "g4-ews-no-schema-validation", "the EWS endpoint does not validate requests against its schema: an element or attribute it does not declare, or text in a PhoneCallId, is ignored and the request answered by what it seems to mean (ErrorInvalidPhoneCallId), not ErrorSchemaValidation", behaviour{gen: genBehaviour{ewsNoSchemaValidation: true}}),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/umconform/umconform/generate"
 	"github.com/umconform/umconform/runner/envflag"
 )
 
@@ -45,6 +46,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef.Int(&c.PollLimit, "poll-limit", "POLL_LIMIT", 0, fmt.Sprintf("lifecycle: polls per call at most; 0 is %d (fewer against the embedded server)", DefaultPollLimit))
 	ef.List(&c.LifecycleDialStrings, "lifecycle-dial-string", "LIFECYCLE_DIAL_STRINGS", ",", "lifecycle: `number` to call and follow to its end (default --dial-string; against the embedded server its answered scenario and those that end by themselves)")
 	ef.Int(&c.MaxCalls, "max-calls", "MAX_CALLS", 0, "at most this many PlayOnPhone requests (each may ring a real phone) per target and run; checks past it are skipped. 0 is no budget")
+	ef.Int(&c.Seed, "seed", "SEED", generate.DefaultSeed, "`seed` of the requests generated from the schemas (label generated): the same seed sends the same requests, another varies their values; reports name it")
 	ef.String(&c.Expectations, "expectations", "EXPECTATIONS", "", "YAML `file` of known, accepted deviations, each with a requirement, optionally a fixture or scenario, a reason and an expires date: a check that fails as expected does not fail the run until then (umconform expectations REPORT.json writes one)")
 	ef.String(&c.Shard, "shard", "SHARD", "", "run only share `K/N` of the fixtures and scenarios, split by a stable hash of their IDs; umconform merge joins the shards' reports")
 	ef.String(&c.RerunFailed, "rerun-failed", "RERUN_FAILED", "", "run only the checks that failed or errored in this `report.json` (or report folder), with the other flags as they were")

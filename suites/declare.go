@@ -25,6 +25,7 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 				e.declareRobustness()
 			}
 			e.declareEWS()
+			e.declareGenerated()
 		})
 		e.startTraces()
 	}
