@@ -16,3 +16,18 @@ func TestRerunBaseNamesNoSecret(t *testing.T) {
 		t.Errorf("rerunBase = %s\nwant         %s", got, want)
 	}
 }
+
+// TestRerunBaseKeepsWhatMakesTheGeneratedRequests: the seed decides a generated request's
+// bytes and the call budget whether PlayOnPhone's are made at all, so a rerun names both;
+// the default seed is left out, as every default is.
+func TestRerunBaseKeepsWhatMakesTheGeneratedRequests(t *testing.T) {
+	target := Target{URL: "https://um.example/EWS/UM2007Legacy.asmx"}
+	got := rerunBase(&Config{DialString: "+15550100", EntryID: "AAMk=", MaxCalls: 12, Seed: 42}, target)
+	want := `umconform run --target https://um.example/EWS/UM2007Legacy.asmx --dial-string +15550100 --entry-id AAMk= --max-calls 12 --seed 42`
+	if got != want {
+		t.Errorf("rerunBase = %s\nwant         %s", got, want)
+	}
+	if got := rerunBase(&Config{Profile: "exchange"}, Target{Name: "reference", Profile: "exchange"}); strings.Contains(got, "--seed") {
+		t.Errorf("rerunBase with the default seed names it: %s", got)
+	}
+}
