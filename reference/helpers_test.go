@@ -104,7 +104,7 @@ type reply struct {
 	// (http.ErrAbortHandler, which net/http turns into a dropped connection).
 	aborted bool
 	env     *node // nil unless a well-formed SOAP 1.1 Envelope with a Body
-	payload  *node // first Body child
+	payload *node // first Body child
 }
 
 func (r reply) isFault() bool {
