@@ -48,6 +48,11 @@ type generatedState struct {
 	// generated request, not two.
 	healthy map[string]healthyAnswer
 	counts  map[string]int // generated requests the run selected, per API
+	// silent counts, per API, the generated requests in a row that got no answer even when
+	// sent again. They are the target's failures (G2), not a sign that it is gone: they do
+	// not open the breaker, which would stop every other check; past breakerLimit of them
+	// the API's other generated requests are not sent, which bounds what they cost.
+	silent map[string]int
 }
 
 type healthyAnswer struct {
@@ -202,6 +207,10 @@ func (e *Env) runGenerated(ctx context.Context, api callAPI, g generate.Request,
 		r.err = err
 		return r
 	}
+	if n := e.gen.silentRun(api.name); n >= breakerLimit {
+		r.err = &TransportError{Kind: "stopped", Err: fmt.Errorf("not sent: the %d generated %s requests before it got no answer, each sent twice (G2 fails them)", n, api.name)}
+		return r
+	}
 	r.hostile = e.sendGenerated(ctx, api, g, f)
 	if resetOrSilence(r.hostile) && !g.PlacesCall {
 		// Sent again: a reset or silence that recurs is the target's answer to this
@@ -211,10 +220,32 @@ func (e *Env) runGenerated(ctx context.Context, api callAPI, g generate.Request,
 		r.hostile = e.sendGenerated(ctx, api, g, f)
 		r.hostile.Retries = append([]string{fmt.Sprintf("the first attempt got no complete response (%v): sent again", r.first.Err)}, r.hostile.Retries...)
 	}
+	e.gen.heard(api.name, r.first != nil && resetOrSilence(r.hostile))
 	if r.callErr == nil {
 		e.askAfter(ctx, api, &r.robustRun)
 	}
 	return r
+}
+
+// silentRun is how many generated requests in a row got no answer on api, sent twice.
+func (s *generatedState) silentRun(api string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.silent[api]
+}
+
+// heard counts a generated request that got no answer twice (silent), or resets the count.
+func (s *generatedState) heard(api string, silent bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.silent == nil {
+		s.silent = map[string]int{}
+	}
+	if silent {
+		s.silent[api]++
+	} else {
+		s.silent[api] = 0
+	}
 }
 
 // sendGenerated sends a generated request once, waiting first as a busy target asked, and
@@ -239,7 +270,9 @@ func (e *Env) sendGenerated(ctx context.Context, api callAPI, g generate.Request
 		giveUp(ex, kind, desc, "a generated request is judged on its answer, and this is none")
 	}
 	api.sender.Check(ex)
-	api.breaker.record(ex.Err)
+	if !resetOrSilence(ex) { // the shape's own failure is G2's, not a sign the target is gone: see silent
+		api.breaker.record(ex.Err)
+	}
 	if g.PlacesCall && ex.Err == nil {
 		id, _ := ex.Result.Value("PlayOnPhoneResponse")
 		if api.name == "EWS" {
