@@ -1,0 +1,112 @@
+package suites
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/generate"
+	"github.com/umconform/umconform/reference"
+)
+
+// generatedEnv is a UM-only Env whose target is the correct reference server behind drop,
+// which may drop a request's connection unanswered instead.
+func generatedEnv(t *testing.T, drop func(body []byte) bool) *Env {
+	t.Helper()
+	h, err := reference.NewHandler(reference.Options{Step: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if drop(body) {
+			panic(http.ErrAbortHandler) // the connection is closed unanswered
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL + reference.LegacyPath)
+	corpus, err := corpusOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEnv(Config{Target: u, Validator: validator(t), Timeout: 5 * time.Second, Fixtures: fixtures.Loaded(corpus, nil),
+		DialString: reference.DefaultDialString, EntryID: reference.DefaultEntryID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func generatedRequest(t *testing.T, e *Env, id string) generate.Request {
+	t.Helper()
+	reqs, err := e.generatedRequests(e.umAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range reqs {
+		if g.ID == id {
+			return g
+		}
+	}
+	t.Fatalf("no generated request %s", id)
+	return generate.Request{}
+}
+
+// TestGeneratedResetIsSentAgain: a generated request whose connection is dropped once is
+// sent again and judged on the answer (a transient fault is no failure); one dropped every
+// time fails G2, and the others (G1, G3) cannot judge it.
+func TestGeneratedResetIsSentAgain(t *testing.T) {
+	var dropped atomic.Int32
+	once := generatedEnv(t, func(body []byte) bool {
+		return bytes.Contains(body, []byte(`xsi:nil`)) && dropped.Add(1) == 1
+	})
+	g := generatedRequest(t, once, "gen-gci-nil-callid")
+	r := once.runGenerated(context.Background(), once.umAPI(), g, g.Fixture(0), false)
+	if o := judgeGenAnswered(g, r); !o.Pass || r.first == nil || dropped.Load() != 2 {
+		t.Errorf("dropped once: G2 %+v after %d attempts, want a pass noting the transient fault", o, dropped.Load())
+	}
+	if o := judgeGenRefused(g, r); !o.Pass {
+		t.Errorf("dropped once: G3 %+v, want the second answer (a Fault) judged", o)
+	}
+
+	always := generatedEnv(t, func(body []byte) bool { return bytes.Contains(body, []byte(`xsi:nil`)) })
+	r = always.runGenerated(context.Background(), always.umAPI(), g, g.Fixture(0), false)
+	if o := judgeGenAnswered(g, r); o.Pass || o.CannotJudge {
+		t.Errorf("dropped every time: G2 %+v, want a failure", o)
+	}
+	if o := judgeGenSOAP(g, r); !o.CannotJudge {
+		t.Errorf("dropped every time: G1 %+v, want cannot judge (no answer: G2's)", o)
+	}
+	if always.Stopped() != "" {
+		t.Errorf("a generated request's recurring reset opened the breaker: %s", always.Stopped())
+	}
+}
+
+// TestGeneratedSilenceIsBounded: past breakerLimit generated requests in a row that got no
+// answer, twice each, the API's other generated requests are not sent.
+func TestGeneratedSilenceIsBounded(t *testing.T) {
+	var posts atomic.Int32
+	e := generatedEnv(t, func([]byte) bool { posts.Add(1); return true })
+	reqs, err := e.generatedRequests(e.umAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stopped int
+	for _, g := range reqs {
+		if r := e.runGenerated(context.Background(), e.umAPI(), g, g.Fixture(0), false); r.err != nil {
+			stopped++
+		}
+	}
+	if posts.Load() != 2*breakerLimit || stopped != len(reqs)-breakerLimit {
+		t.Errorf("%d requests posted, %d not sent of %d; want %d posted and the rest not sent", posts.Load(), stopped, len(reqs), 2*breakerLimit)
+	}
+}
