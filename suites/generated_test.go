@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +20,17 @@ import (
 // generatedEnv is a UM-only Env whose target is the correct reference server behind drop,
 // which may drop a request's connection unanswered instead.
 func generatedEnv(t *testing.T, drop func(body []byte) bool) *Env {
+	return interceptedEnv(t, func(_ http.ResponseWriter, body []byte) bool {
+		if drop(body) {
+			panic(http.ErrAbortHandler) // the connection is closed unanswered
+		}
+		return false
+	})
+}
+
+// interceptedEnv is a UM-only Env whose target is the correct reference server behind
+// intercept, which answers a request itself when it returns true.
+func interceptedEnv(t *testing.T, intercept func(w http.ResponseWriter, body []byte) bool) *Env {
 	t.Helper()
 	h, err := reference.NewHandler(reference.Options{Step: 5 * time.Millisecond})
 	if err != nil {
@@ -26,8 +38,8 @@ func generatedEnv(t *testing.T, drop func(body []byte) bool) *Env {
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if drop(body) {
-			panic(http.ErrAbortHandler) // the connection is closed unanswered
+		if intercept(w, body) {
+			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.ServeHTTP(w, r)
@@ -108,5 +120,45 @@ func TestGeneratedSilenceIsBounded(t *testing.T) {
 	}
 	if posts.Load() != 2*breakerLimit || stopped != len(reqs)-breakerLimit {
 		t.Errorf("%d requests posted, %d not sent of %d; want %d posted and the rest not sent", posts.Load(), stopped, len(reqs), 2*breakerLimit)
+	}
+}
+
+// TestGeneratedSpoiledCallsAreBounded: against a server that answers the first question
+// about each call and a Server fault to every later one (each call spoiled by the request
+// between), the generated requests place at most maxSpoiled+1 shared calls, not one per
+// request.
+func TestGeneratedSpoiledCallsAreBounded(t *testing.T) {
+	unknown := []byte(generate.UnknownID(generate.UM, 0))
+	var mu sync.Mutex
+	asked := 0 // questions about the newest call
+	e := interceptedEnv(t, func(w http.ResponseWriter, body []byte) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case bytes.Contains(body, []byte("<PlayOnPhone")):
+			asked = 0
+		case bytes.Contains(body, []byte("<GetCallInfo")) && !bytes.Contains(body, unknown):
+			if asked++; asked > 1 {
+				w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = io.WriteString(w, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>spoiled</faultstring></soap:Fault></soap:Body></soap:Envelope>`)
+				return true
+			}
+		}
+		return false
+	})
+	reqs, err := e.generatedRequests(e.umAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	failedX3 := 0
+	for _, g := range reqs {
+		if r := e.runGenerated(context.Background(), e.umAPI(), g, g.Fixture(0), true); verdictOf(judgeX3(&r.robustRun)) == "fail" {
+			failedX3++
+		}
+	}
+	const most = 3 // the first call and maxSpoiled (2) replacements: a number, not the constant, so the test sees a change of it
+	if n := e.Placed(); n == 0 || n > most || failedX3 == 0 {
+		t.Errorf("%d calls placed for %d generated requests (%d X3 failures), want 1 to %d and failures", n, len(reqs), failedX3, most)
 	}
 }
