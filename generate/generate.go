@@ -19,6 +19,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/umconform/umconform/schema"
 )
 
 // API is one of the two web services.
@@ -120,6 +122,9 @@ type Options struct {
 	// Operations are the operation names to generate for; empty means all of the API's.
 	Operations []string
 	Values     Values
+	// Validator is the API's compiled schema, when the caller has one (a run does): it
+	// judges which requests the schema rejects. Nil compiles one.
+	Validator *schema.Validator
 }
 
 // Generate returns the requests for api's operations, in a stable order: operations as
@@ -218,7 +223,7 @@ func generateFor(op Operation, o Options) ([]Request, error) {
 		out = append(out, Request{ID: id, API: op.API, Operation: op.Name, Operator: m.op, Path: m.site.path,
 			Description: m.desc, Body: body, PlacesCall: op.PlacesCall, Header: m.site.header})
 	}
-	if err := validateAll(op.API, out); err != nil {
+	if err := validateAll(op.API, o.Validator, out); err != nil {
 		return nil, err
 	}
 	return out, nil

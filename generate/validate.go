@@ -32,10 +32,12 @@ func validatorFor(api API) (*schema.Validator, error) {
 // validateAll marks each request schema-valid or not, as the API's schema judges it: what a
 // schema-validating server (EWS) must refuse is what libxml2 refuses, not what the
 // operator meant to break (a foreign namespace in a lax header block breaks nothing).
-func validateAll(api API, rs []Request) error {
-	v, err := validatorFor(api)
-	if err != nil {
-		return err
+func validateAll(api API, v *schema.Validator, rs []Request) error {
+	if v == nil {
+		var err error
+		if v, err = validatorFor(api); err != nil {
+			return err
+		}
 	}
 	for i := range rs {
 		res := v.ValidateAs(rs[i].Body, schema.KindRequest)

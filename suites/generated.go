@@ -88,7 +88,11 @@ func (e *Env) generatedRequests(api callAPI) ([]generate.Request, error) {
 	if e.cfg.MaxCalls > 0 { // every one may ring --dial-string: only within the budget
 		ops = append(ops, "PlayOnPhone")
 	}
-	return generate.Generate(generate.API(api.name), generate.Options{Seed: e.cfg.Seed, Operations: ops, Values: generate.Values{
+	v := e.cfg.Validator
+	if api.name == "EWS" {
+		v = e.ews.cfg.Validator
+	}
+	return generate.Generate(generate.API(api.name), generate.Options{Seed: e.cfg.Seed, Operations: ops, Validator: v, Values: generate.Values{
 		CallID: generate.UnknownID(generate.UM, e.cfg.Seed), PhoneCallID: generate.UnknownID(generate.EWS, e.cfg.Seed),
 		EntryID: e.cfg.EntryID, DialString: e.cfg.DialString,
 	}})
