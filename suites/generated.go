@@ -81,12 +81,23 @@ type genRun struct {
 // generatedRequests are the requests generated for api: the read-only operations and the
 // disconnect always, PlayOnPhone only under a call budget.
 func (e *Env) generatedRequests(api callAPI) ([]generate.Request, error) {
-	ops := []string{"GetCallInfo", "Disconnect"}
-	if api.name == "EWS" {
-		ops = []string{"GetPhoneCallInformation", "DisconnectPhoneCall"}
+	return e.generatedFor(api, true, e.cfg.MaxCalls > 0)
+}
+
+// generatedFor are the requests generated for api's questions and disconnects (asks), and
+// for its PlayOnPhone (places).
+func (e *Env) generatedFor(api callAPI, asks, places bool) ([]generate.Request, error) {
+	var ops []string
+	if asks && api.name == "EWS" {
+		ops = append(ops, "GetPhoneCallInformation", "DisconnectPhoneCall")
+	} else if asks {
+		ops = append(ops, "GetCallInfo", "Disconnect")
 	}
-	if e.cfg.MaxCalls > 0 { // every one may ring --dial-string: only within the budget
+	if places {
 		ops = append(ops, "PlayOnPhone")
+	}
+	if len(ops) == 0 {
+		return nil, nil
 	}
 	v := e.cfg.Validator
 	if api.name == "EWS" {
@@ -98,19 +109,31 @@ func (e *Env) generatedRequests(api callAPI) ([]generate.Request, error) {
 	}})
 }
 
-// declareGenerated declares the generated requests' checks for every API the target offers.
-func (e *Env) declareGenerated() {
+// declareGenerated declares the generated requests' checks for every API the target
+// offers: early, right after the UM replay, the questions and disconnects, whose specs then
+// run while the lifecycle's calls ring in the background (they cost a run next to no
+// time); late, after every other check, the PlayOnPhone requests, which spend what is left
+// of the call budget (and the questions too, for a target without the UM service, which
+// has no UM replay to follow).
+func (e *Env) declareGenerated(early bool) {
 	for _, api := range e.apis() {
+		asks, places := early, !early && e.cfg.MaxCalls > 0
+		if !early && e.cfg.Target == nil {
+			asks = true
+		}
 		text, labels := "generated", []string{GeneratedLabel}
 		if api.name == "EWS" {
 			text, labels = "ews generated", []string{"ews", GeneratedLabel}
 		}
-		e.container(text, labels, func() { e.declareGeneratedFor(api) })
+		if !asks && !places {
+			continue
+		}
+		e.container(text, labels, func() { e.declareGeneratedFor(api, asks, places) })
 	}
 }
 
-func (e *Env) declareGeneratedFor(api callAPI) {
-	reqs, err := e.generatedRequests(api)
+func (e *Env) declareGeneratedFor(api callAPI, asks, places bool) {
+	reqs, err := e.generatedFor(api, asks, places)
 	if err != nil { // the embedded schema is broken: a harness fault, said as one
 		e.Requirement(checkSpec{id: "G1", scenario: api.prefix + "generated", title: api.titlePrefix + "requests generated from the schema",
 			judge: func(SpecContext) (Outcome, reports.Evidence) { return cannotJudge("%v", err), reports.Evidence{} }})
