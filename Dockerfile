@@ -5,7 +5,7 @@
 #   make dist && docker build -t umconform .
 #   docker run --rm -v "$PWD/reports:/reports" umconform run
 #
-# (the mounted folder must be writable by uid 65534). emptyroot_test.go runs this file's
+# (the mounted folder must be writable by uid 65534). e2e/emptyroot_test.go runs this file's
 # binary, user, environment and entry point in an empty root, as `docker run` would.
 FROM scratch
 ARG TARGETARCH=amd64

@@ -1,11 +1,12 @@
-# make run: the conformance suite against the embedded reference server, reports in reports/.
+# make run: the conformance suite against the embedded reference server, reports in
+# umconform-reports/ (REPORT_DIR).
 # make test: the project's own tests (vet, then every package; the race detector on all
 # but the command-line tests, which run a few whole runs under it).
 # Both install the C toolchain and libxml2 headers first when they are missing.
 
 GO ?= go
 BIN := bin/umconform
-REPORT_DIR ?= reports
+REPORT_DIR ?= umconform-reports
 # The version every build stamps in (umconform version, and reports' harness_version).
 VERSION_PKG := github.com/umconform/umconform/internal/version
 VERSION_LDFLAGS = -X $(VERSION_PKG).version=$$(git describe --always --dirty 2>/dev/null || echo unknown) \
@@ -67,12 +68,13 @@ vet: deps
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 
-# The empty-root test (emptyroot_test.go) runs the static binary of make dist, built once.
-# Every library package runs with the race detector; suites' own tests run whole suites
-# against the reference server under it. The root package's tests start the test binary
-# as umconform, hundreds of times: under -race each child is about three times slower
-# (765 s against 250 s), so they run without it, but for a few whole runs that exercise
-# the concurrent paths (replay ahead of the checks, an interrupt, the call budget).
+# The empty-root test (e2e/emptyroot_test.go) runs the static binary of make dist, built
+# once. Every library package runs with the race detector; suites' own tests run whole
+# suites against the reference server under it. The end-to-end tests (e2e/) start the test
+# binary as umconform, hundreds of times: under -race each child is about three times
+# slower (765 s against 250 s), so they run without it, but for a few whole runs that
+# exercise the concurrent paths (replay ahead of the checks, an interrupt, the call budget).
+# build/test.sh prints a line as each package ends, and the output of a run that failed.
 RACE_E2E := ^(TestReplaysOnlySelectedFixtures|TestInterruptExitsTwoWhateverFailedBefore|TestCallBudget)$$
 test: vet test-deps dist
 	bash build/test.sh $(GO) $(DIST_BIN) '$(RACE_E2E)'
@@ -81,7 +83,7 @@ bench: deps
 	bash bench/validate.sh
 	bash bench/run.sh 1000 10000
 	bash bench/lifecycle.sh
-	$(GO) test -run '^$$' -bench HostileTargets -benchtime 1x .
+	$(GO) test -run '^$$' -bench HostileTargets -benchtime 1x ./e2e
 
 clean:
 	rm -rf bin dist

@@ -18,7 +18,7 @@ func CallsLine(run Run) string {
 	if run.MaxCalls > 0 {
 		budget = fmt.Sprintf("budget %d (--max-calls)", run.MaxCalls)
 	}
-	return fmt.Sprintf("Calls placed: %d PlayOnPhone requests, %s", run.CallsPlaced, budget)
+	return fmt.Sprintf("Calls placed: %s, %s", plural(run.CallsPlaced, "PlayOnPhone request", "PlayOnPhone requests"), budget)
 }
 
 // Console limits: a sample's response, violations and the list of a group's other members

@@ -26,9 +26,14 @@ type Config struct {
 	Username     string
 	Password     string // from UMCONFORM_PASSWORD or --password-file, never a flag value
 	PasswordFile string
-	CAFile       string
-	Insecure     bool
-	Headers      []string // "Name: value"
+	// The second account of the ownership checks (A4, A5): another user of the target, who
+	// must not see or end the first user's calls. It signs in as the first does (Auth).
+	SecondUsername     string
+	SecondPassword     string // from UMCONFORM_SECOND_PASSWORD or --second-password-file, never a flag value
+	SecondPasswordFile string
+	CAFile             string
+	Insecure           bool
+	Headers            []string // "Name: value"
 
 	LabelFilter string
 	Focus       []string
@@ -64,6 +69,9 @@ type Config struct {
 	RerunFailed string
 
 	HarnessVersion string
+	// Program is the binary as the user invoked it (bin/umconform), as the commands the run
+	// suggests name it; "" is umconform.
+	Program string
 
 	// WrapTransport, when set, wraps the run's HTTP transport above authentication (it sees
 	// no credential): --bundle records what the targets say about themselves through it.
@@ -101,6 +109,9 @@ func (c *Config) Validate() error {
 	}
 	real := false
 	for _, t := range targets {
+		if t.Embedded() && c.Auth == "ntlm" {
+			add("--auth ntlm: the embedded reference server (target %s) takes --auth basic only", t.Name)
+		}
 		if !t.Embedded() {
 			real = true
 			for _, u := range []string{t.URL, t.EWSURL} { // an EWS-only target has no UM URL
@@ -145,6 +156,7 @@ func (c *Config) Validate() error {
 	default:
 		add("--auth %q: want none, basic or ntlm", c.Auth)
 	}
+	errs = append(errs, c.validateSecond(targets)...)
 	if c.CAFile != "" {
 		if _, err := os.Stat(c.CAFile); err != nil {
 			add("--ca-file: %v", err)
@@ -153,11 +165,11 @@ func (c *Config) Validate() error {
 	if _, err := c.headers(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := checkLabelFilter(c.LabelFilter); err != nil {
+	if err := checkLabelFilter(c.LabelFilter, c.program()); err != nil {
 		errs = append(errs, err)
 	}
 	if c.ReportDir == "" {
-		add("--report-dir is empty: pass a folder such as reports")
+		add("--report-dir is empty: pass a folder such as %s", DefaultReportDir)
 	}
 	if c.PollInterval < 0 {
 		add("--poll-interval %v: must be positive (or 0 for the default)", c.PollInterval)
@@ -172,7 +184,7 @@ func (c *Config) Validate() error {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
 			add("--fixtures %q: not a readable folder", d)
 		} else if !holdsFixture(d) {
-			add("--fixtures %q: the folder holds no fixture (ID.json beside ID.request.http); point it at recorded fixtures (umconform record writes them)", d)
+			add("--fixtures %q: the folder holds no fixture (ID.json beside ID.request.http); point it at recorded fixtures (%s record writes them)", d, c.program())
 		}
 	}
 	if c.Expectations != "" {
@@ -196,6 +208,36 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateSecond checks the second account's settings and reads its password file.
+func (c *Config) validateSecond(targets []Target) []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.SecondUsername == "" {
+		if c.SecondPasswordFile != "" {
+			add("--second-password-file given without --second-username: name the second account, or leave both out")
+		}
+		return errs
+	}
+	if c.Auth != "basic" && c.Auth != "ntlm" {
+		add("--second-username needs --auth basic or --auth ntlm: the second account signs in as the first one does")
+	}
+	if strings.EqualFold(c.SecondUsername, c.Username) {
+		add("--second-username %q is the first account: the ownership checks need another user of the target", c.SecondUsername)
+	}
+	if c.SecondPasswordFile != "" {
+		raw, err := os.ReadFile(c.SecondPasswordFile)
+		if err != nil {
+			add("--second-password-file: %v", err)
+		} else {
+			c.SecondPassword = strings.TrimRight(string(raw), "\r\n")
+		}
+	}
+	if c.SecondPassword == "" {
+		add("--second-username needs the second account's password: set UMCONFORM_SECOND_PASSWORD or pass --second-password-file FILE")
+	}
+	return errs
 }
 
 // nothingToRerun says, for --rerun-failed, that its reports have no failed or errored

@@ -11,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/umconform/umconform/internal/plural"
 	"github.com/umconform/umconform/reports"
 )
 
@@ -46,7 +47,7 @@ func consoleOutput(stdout io.Writer, verbose bool) (restore func()) {
 func registerProgress(w io.Writer) {
 	var mu sync.Mutex // a spec that timed out may still be reporting when the next ends
 	ginkgo.ReportBeforeSuite(func(r ginkgo.Report) {
-		fmt.Fprintf(w, "Running %d specs: ", r.PreRunStats.SpecsThatWillRun)
+		fmt.Fprintf(w, "Running %s: ", plural.Count(r.PreRunStats.SpecsThatWillRun, "spec"))
 	})
 	ginkgo.ReportAfterEach(func(s ginkgo.SpecReport) {
 		mark := "F"

@@ -15,7 +15,7 @@ var ginkgoStyle = regexp.MustCompile(`\{\{[a-z-/]*\}\}`)
 
 // checkLabelFilter parses a --label-filter as Ginkgo will, so that a typo is a usage
 // error said in plain text before anything is started or sent.
-func checkLabelFilter(filter string) error {
+func checkLabelFilter(filter, prog string) error {
 	if filter == "" {
 		return nil
 	}
@@ -31,5 +31,5 @@ func checkLabelFilter(filter string) error {
 		lines := strings.Split(strings.TrimSpace(ginkgoStyle.ReplaceAllString(ge.Message, "")), "\n")
 		msg = strings.TrimSpace(lines[len(lines)-1])
 	}
-	return fmt.Errorf("--label-filter %q: %s (labels are requirement IDs such as C1, levels such as MUST, areas and fixture IDs; see umconform run --list)", filter, strings.TrimSuffix(msg, "."))
+	return fmt.Errorf("--label-filter %q: %s (labels are requirement IDs such as C1, levels such as MUST, areas and fixture IDs; see %s run --list)", filter, strings.TrimSuffix(msg, "."), prog)
 }

@@ -31,3 +31,18 @@ func TestRerunBaseKeepsWhatMakesTheGeneratedRequests(t *testing.T) {
 		t.Errorf("rerunBase with the default seed names it: %s", got)
 	}
 }
+
+// TestRerunBaseNamesTheBinaryAsInvoked: the rerun command starts as the user started the
+// run (bin/umconform when make run built it), umconform when that is not known.
+func TestRerunBaseNamesTheBinaryAsInvoked(t *testing.T) {
+	for prog, want := range map[string]string{
+		"":                 "umconform run --profile exchange",
+		"bin/umconform":    "bin/umconform run --profile exchange",
+		"my dir/umconform": "'my dir/umconform' run --profile exchange",
+	} {
+		cfg := &Config{Program: prog}
+		if got := rerunBase(cfg, Target{Profile: "exchange"}); got != want {
+			t.Errorf("Program %q: rerunBase = %s, want %s", prog, got, want)
+		}
+	}
+}

@@ -28,7 +28,8 @@ func (t Target) Embedded() bool { return t.URL == "" && t.EWSURL == "" }
 const embeddedScheme = "embedded"
 
 // parseTarget reads "URL", "NAME=URL", "embedded" or "NAME=embedded:PROFILE".
-func parseTarget(s string) (Target, error) {
+// prog is the binary as invoked, for the hint.
+func parseTarget(s, prog string) (Target, error) {
 	var t Target
 	if i, j := strings.Index(s, "="), strings.Index(s, "://"); i > 0 && (j < 0 || i < j) {
 		t.Name, s = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
@@ -38,7 +39,7 @@ func parseTarget(s string) (Target, error) {
 	case strings.HasPrefix(s, embeddedScheme+":"):
 		t.Profile = strings.TrimPrefix(s, embeddedScheme+":")
 		if _, err := reference.LookupProfile(t.Profile); err != nil {
-			return t, fmt.Errorf("target %q: %v (see umconform serve --list-profiles)", s, err)
+			return t, fmt.Errorf("target %q: %v (see %s serve --list-profiles)", s, err, prog)
 		}
 	default:
 		u, err := url.Parse(s)
@@ -105,7 +106,7 @@ func (c *Config) targets() ([]Target, error) {
 	var out []Target
 	seen := map[string]bool{}
 	for _, s := range raw {
-		t, err := parseTarget(s)
+		t, err := parseTarget(s, c.program())
 		if err != nil {
 			return nil, err
 		}
@@ -115,15 +116,15 @@ func (c *Config) targets() ([]Target, error) {
 		seen[t.Name] = true
 		out = append(out, t)
 	}
-	return pairEWS(out, c.EWSTargets)
+	return pairEWS(out, c.EWSTargets, c.program())
 }
 
 // pairEWS adds the EWS endpoints to the targets: to the target of the same name (one
-// server offering both APIs), or as a target of its own.
-func pairEWS(targets []Target, ews []string) ([]Target, error) {
+// server offering both APIs), or as a target of its own. prog is the binary as invoked.
+func pairEWS(targets []Target, ews []string, prog string) ([]Target, error) {
 	paired := map[string]bool{}
 	for _, s := range ews {
-		t, err := parseTarget(s)
+		t, err := parseTarget(s, prog)
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("--ews-target: %w", err)

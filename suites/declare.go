@@ -26,6 +26,7 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 				e.declareRobustness()
 			}
 			e.declareEWS()
+			e.declareAccess()
 			e.declareGenerated(false)
 		})
 		e.startTraces()

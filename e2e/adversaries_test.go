@@ -1,0 +1,371 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The harness's own adversaries: small EWS servers written apart from the reference engine
+// (reference/), each in its own wire form. The legal ones must pass clean; each broken one
+// must fail exactly the requirements it breaks, with exit 1.
+
+const (
+	advItem = "AAMkAGFkdmVyc2FyeS12b2ljZS1tYWlsLWl0ZW0AAA=="
+	advDial = "+15550100"
+	advMsgs = "http://schemas.microsoft.com/exchange/services/2006/messages"
+	advType = "http://schemas.microsoft.com/exchange/services/2006/types"
+	advSOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+)
+
+// advServer is one adversary: a knob per variation, legal or broken.
+type advServer struct {
+	// legal variations
+	defaultNS   bool // messages in a default namespace instead of m:
+	attrsLast   bool // ResponseClass after the namespace declarations, version attributes reordered
+	chunked     bool // answers streamed without Content-Length
+	skipAlerted bool // Connecting, then Connected
+	wcfFaults   bool // faults written as WCF writes them: s: prefix, code in the types namespace, a detail
+	// broken, one requirement each
+	faultUnknownGPCI bool // E15
+	faultUnknownDPC  bool // E16
+	sameID           bool // E17
+	newest           bool // E18
+	acceptBadInput   bool // E19
+	genericCode      bool // E20
+	noVersionHeader  bool // E6
+	causeWhileLive   bool // E9
+	ignoreDisconnect bool // E12
+	dpcUnknownOK     bool // E13
+	noSizeLimit      bool // X4
+	lowerState       bool // E3
+
+	mu     sync.Mutex
+	n      int
+	calls  map[string]*advCall
+	first  string
+	latest string
+}
+
+// advVersions are the RequestServerVersion values this adversary knows (ExchangeVersionType).
+var advVersions = strings.Fields("Exchange2007 Exchange2007_SP1 Exchange2010 Exchange2010_SP1 Exchange2010_SP2 Exchange2013 Exchange2013_SP1 Exchange2015 Exchange2016 V2015_10_05 V2016_01_06 V2016_04_13 V2016_07_13 V2016_10_10 V2017_01_07 V2017_04_14 V2017_07_11")
+
+type advCall struct {
+	polls int
+	ended bool
+}
+
+type advReq struct {
+	op, item, dial, id, version string
+	hasID, hasItem              bool
+}
+
+// parse reads the request with encoding/xml, which expands no entity it was not told of:
+// a DOCTYPE's entities make it fail, and the request is refused.
+func parseAdv(body []byte) (advReq, error) {
+	var r advReq
+	d := xml.NewDecoder(strings.NewReader(string(body)))
+	var stack []string
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return r, err
+		}
+		switch t := tok.(type) {
+		case xml.Directive:
+			return r, fmt.Errorf("no DTD")
+		case xml.StartElement:
+			if len(stack) == 2 && t.Name.Space == advMsgs && r.op == "" {
+				r.op = t.Name.Local
+			}
+			for _, a := range t.Attr {
+				switch {
+				case t.Name.Local == "RequestServerVersion" && a.Name.Local == "Version":
+					r.version = a.Value
+				case t.Name.Local == "PhoneCallId" && a.Name.Local == "Id":
+					r.id, r.hasID = a.Value, true
+				case t.Name.Local == "ItemId" && a.Name.Local == "Id":
+					r.item, r.hasItem = a.Value, true
+				}
+			}
+			stack = append(stack, t.Name.Local)
+		case xml.CharData:
+			if len(stack) > 0 && stack[len(stack)-1] == "DialString" {
+				r.dial += string(t)
+			}
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return r, nil
+}
+
+func (s *advServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	limit := int64(1 << 20)
+	if s.noSizeLimit {
+		limit = 64 << 20
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err != nil || int64(len(body)) > limit {
+		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if !strings.HasPrefix(strings.ToLower(req.Header.Get("Content-Type")), "text/xml") {
+		http.Error(w, "text/xml only", http.StatusUnsupportedMediaType)
+		return
+	}
+	r, err := parseAdv(body)
+	switch {
+	case err != nil || r.op == "":
+		s.fault(w, "ErrorSchemaValidation", "The request failed schema validation.")
+		return
+	case r.version != "" && !slices.Contains(advVersions, r.version):
+		s.fault(w, "ErrorInvalidServerVersion", "The specified server version is invalid.")
+		return
+	}
+	switch r.op {
+	case "PlayOnPhone":
+		s.play(w, r)
+	case "GetPhoneCallInformation", "DisconnectPhoneCall":
+		if !r.hasID {
+			s.fault(w, "ErrorSchemaValidation", "The request failed schema validation: PhoneCallId is required.")
+			return
+		}
+		if r.op == "DisconnectPhoneCall" {
+			s.disconnect(w, r)
+		} else {
+			s.info(w, r)
+		}
+	default:
+		s.fault(w, "ErrorInvalidOperation", "Unknown operation.")
+	}
+}
+
+func (s *advServer) play(w http.ResponseWriter, r advReq) {
+	_, b64err := base64.StdEncoding.DecodeString(r.item)
+	dialable := len(r.dial) > 1 && strings.Trim(r.dial, "+0123456789") == ""
+	bad := ""
+	switch {
+	case b64err != nil || len(r.item) < 8:
+		bad = "ErrorInvalidIdMalformed"
+	case r.item != advItem:
+		bad = "ErrorItemNotFound"
+	case !dialable:
+		bad = "ErrorPhoneNumberNotDialable"
+	}
+	if bad != "" && !s.acceptBadInput {
+		if s.genericCode {
+			bad = "ErrorInternalServerError"
+		}
+		s.answer(w, "PlayOnPhone", bad, "")
+		return
+	}
+	s.mu.Lock()
+	s.n++
+	id := base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "adversary-call-%04d", s.n))
+	if s.calls == nil {
+		s.calls = map[string]*advCall{}
+	}
+	s.calls[id] = &advCall{}
+	s.latest = id
+	if s.sameID {
+		if s.first == "" {
+			s.first = id
+		} else {
+			s.calls[s.first] = s.calls[id] // the newest call takes the first one's id over
+			id = s.first
+		}
+	}
+	s.mu.Unlock()
+	s.answer(w, "PlayOnPhone", "NoError", `<m:PhoneCallId Id="`+id+`"/>`)
+}
+
+func (s *advServer) lookup(id string) *advCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.calls[id]
+	if c != nil && s.newest {
+		c = s.calls[s.latest]
+	}
+	return c
+}
+
+func (s *advServer) info(w http.ResponseWriter, r advReq) {
+	c := s.lookup(r.id)
+	if c == nil {
+		if s.faultUnknownGPCI {
+			s.fault(w, "ErrorInvalidPhoneCallId", "The phone call ID isn't valid.")
+			return
+		}
+		s.answer(w, "GetPhoneCallInformation", "ErrorInvalidPhoneCallId", "")
+		return
+	}
+	s.mu.Lock()
+	c.polls++
+	state, cause := "Connected", "None"
+	switch {
+	case c.ended:
+		state = "Disconnected"
+	case c.polls == 1:
+		state = "Connecting"
+	case c.polls == 2 && !s.skipAlerted:
+		state = "Alerted"
+	}
+	s.mu.Unlock()
+	if s.causeWhileLive && state != "Disconnected" {
+		cause = "Other"
+	}
+	if s.lowerState {
+		state = strings.ToLower(state)
+	}
+	s.answer(w, "GetPhoneCallInformation", "NoError", `<m:PhoneCallInformation><t:PhoneCallState>`+state+
+		`</t:PhoneCallState><t:ConnectionFailureCause>`+cause+`</t:ConnectionFailureCause></m:PhoneCallInformation>`)
+}
+
+func (s *advServer) disconnect(w http.ResponseWriter, r advReq) {
+	s.mu.Lock()
+	c := s.calls[r.id]
+	if c != nil && !s.ignoreDisconnect {
+		c.ended = true
+	}
+	s.mu.Unlock()
+	switch {
+	case c != nil || s.dpcUnknownOK:
+		s.answer(w, "DisconnectPhoneCall", "NoError", "")
+	case s.faultUnknownDPC:
+		s.fault(w, "ErrorInvalidPhoneCallId", "The phone call ID isn't valid.")
+	default:
+		s.answer(w, "DisconnectPhoneCall", "ErrorInvalidPhoneCallId", "")
+	}
+}
+
+// envelope writes the answer in this adversary's wire form.
+func (s *advServer) envelope(w http.ResponseWriter, status int, body string) {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="` + advSOAP + `" xmlns:m="` + advMsgs + `" xmlns:t="` + advType + `">`)
+	if !s.noVersionHeader {
+		if s.attrsLast {
+			b.WriteString(`<s:Header><t:ServerVersionInfo Version="V2017_07_11" MinorBuildNumber="3" MajorBuildNumber="2507" MinorVersion="2" MajorVersion="15"/></s:Header>`)
+		} else {
+			b.WriteString(`<s:Header><t:ServerVersionInfo MajorVersion="15" MinorVersion="2" MajorBuildNumber="2507" MinorBuildNumber="3" Version="V2017_07_11"/></s:Header>`)
+		}
+	}
+	b.WriteString(`<s:Body>` + body + `</s:Body></s:Envelope>`)
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	if !s.chunked {
+		w.Header().Set("Content-Length", fmt.Sprint(b.Len()))
+	}
+	w.WriteHeader(status)
+	out := b.String()
+	if s.chunked { // two writes with a flush between: Transfer-Encoding: chunked
+		half := len(out) / 2
+		io.WriteString(w, out[:half])
+		w.(http.Flusher).Flush()
+		out = out[half:]
+	}
+	io.WriteString(w, out)
+}
+
+func (s *advServer) answer(w http.ResponseWriter, op, code, inner string) {
+	class := "Success"
+	if code != "NoError" {
+		class = "Error"
+	}
+	el, open := "m:"+op+"Response", ""
+	switch {
+	case s.defaultNS && s.attrsLast:
+		open = `<` + op + `Response xmlns="` + advMsgs + `" ResponseClass="` + class + `">`
+		el = op + "Response"
+	case s.defaultNS:
+		open = `<` + op + `Response ResponseClass="` + class + `" xmlns="` + advMsgs + `">`
+		el = op + "Response"
+	case s.attrsLast:
+		open = `<` + el + ` xmlns:x="urn:unused" ResponseClass="` + class + `">`
+	default:
+		open = `<` + el + ` ResponseClass="` + class + `">`
+	}
+	pre := "m:"
+	if s.defaultNS {
+		pre = ""
+		inner = strings.ReplaceAll(inner, "m:", "")
+	}
+	text := ""
+	if class == "Error" {
+		text = `<` + pre + `MessageText>` + code + ` (adversary)</` + pre + `MessageText>`
+	}
+	s.envelope(w, http.StatusOK, open+text+`<`+pre+`ResponseCode>`+code+`</`+pre+`ResponseCode>`+inner+`</`+el+`>`)
+}
+
+func (s *advServer) fault(w http.ResponseWriter, code, msg string) {
+	if s.wcfFaults {
+		s.envelope(w, http.StatusInternalServerError, `<s:Fault><faultcode xmlns:a="`+advType+`">a:`+code+`</faultcode><faultstring>`+msg+
+			`</faultstring><detail><e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">`+code+
+			`</e:ResponseCode><e:Message xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">`+msg+`</e:Message></detail></s:Fault>`)
+		return
+	}
+	s.envelope(w, http.StatusInternalServerError, `<s:Fault><faultcode>s:Client</faultcode><faultstring>`+code+`: `+msg+`</faultstring></s:Fault>`)
+}
+
+// TestAdversaries runs the EWS checks against every adversary: the legal ones flag nothing
+// (exit 0), each broken one fails exactly what it breaks (exit 1).
+func TestAdversaries(t *testing.T) {
+	cases := []struct {
+		name  string
+		srv   *advServer
+		fails []string // requirements failed; empty for a legal one
+	}{
+		{"legal-prefixes-once", &advServer{}, nil},
+		{"legal-default-namespace", &advServer{defaultNS: true}, nil},
+		{"legal-attributes-reordered", &advServer{attrsLast: true, defaultNS: true}, nil},
+		{"legal-chunked", &advServer{chunked: true}, nil},
+		{"legal-skips-alerted", &advServer{skipAlerted: true}, nil},
+		{"legal-wcf-faults", &advServer{wcfFaults: true, attrsLast: true}, nil},
+		{"e3-lowercase-state", &advServer{lowerState: true}, []string{"E3"}},
+		{"e6-no-version-header", &advServer{noVersionHeader: true}, []string{"E6"}},
+		{"e9-cause-while-live", &advServer{causeWhileLive: true}, []string{"E9"}},
+		{"e12-disconnect-ignored", &advServer{ignoreDisconnect: true}, []string{"E12", "E18"}},
+		{"e13-disconnect-unknown-ok", &advServer{dpcUnknownOK: true}, []string{"E13"}}, // E16 leaves a success to E13
+		{"e15-fault-for-unknown-id", &advServer{faultUnknownGPCI: true}, []string{"E15"}},
+		{"e16-fault-for-unknown-disconnect", &advServer{faultUnknownDPC: true}, []string{"E16"}},
+		{"e17-same-id", &advServer{sameID: true}, []string{"E17", "E18"}},
+		{"e18-newest-call", &advServer{newest: true}, []string{"E12", "E18"}}, // the traced call reads as the newer shared call
+		{"e19-accepts-bad-input", &advServer{acceptBadInput: true}, []string{"E19"}},
+		{"e20-generic-code", &advServer{genericCode: true}, []string{"E20"}},
+		{"x4-no-size-limit", &advServer{noSizeLimit: true}, []string{"X4"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(c.srv)
+			t.Cleanup(srv.Close)
+			dir := t.TempDir()
+			res := umconform(t, nil, "run", "--ews-target", srv.URL+"/EWS/Exchange.asmx", "--dial-string", advDial, "--entry-id", advItem,
+				"--poll-interval", "5ms", "--poll-limit", "6", "--timeout", "8s", "--strict", "--report-dir", dir)
+			var failed []string
+			for id, vs := range verdicts(readJUnit(t, dir)) {
+				if slices.Contains(vs, "failed") || slices.Contains(vs, "error") {
+					failed = append(failed, id)
+				}
+			}
+			sort.Strings(failed)
+			want := 0
+			if len(c.fails) > 0 {
+				want = 1
+			}
+			if res.code != want || !slices.Equal(failed, c.fails) {
+				t.Errorf("exit %d, failed %v; want exit %d, failed %v\n%s", res.code, failed, want, c.fails, tail(res.stdout))
+			}
+		})
+	}
+}
