@@ -66,7 +66,7 @@ type behaviour struct {
 	ews ewsBehaviour // the EWS endpoint's (E1-E7, E13, E14): ews.go
 
 	auth authBehaviour // the authentication mode's (A1-A5): auth.go
-	gen genBehaviour // misbehaviour on request shapes no recording has (G1-G4): generated.go
+	gen  genBehaviour  // misbehaviour on request shapes no recording has (G1-G4): generated.go
 }
 
 // ProfileExchange is the correct profile: Exchange 2013's wire form and rules.
