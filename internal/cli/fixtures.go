@@ -75,7 +75,7 @@ func lintFixtures(inv *invocation) int {
 var fixturesExportCmd = &command{
 	name:     "fixtures export",
 	synopsis: "[--seed N] DIR",
-	summary:  "write the requests generated from the schemas as fixtures",
+	summary:  "write the schema-generated requests as fixtures",
 	help: `Writes the requests a run generates from the schemas (label generated, docs/GENERATED.md)
 as fixtures in DIR, for both APIs and all six operations, made with the seed a run's --seed
 names: "umconform run --fixtures DIR" replays each like a recording, and "umconform
