@@ -17,7 +17,7 @@ import (
 	"github.com/umconform/umconform/reference"
 )
 
-// generatedEnv is a UM-only Env whose target is the correct reference server behind drop,
+// generatedEnv is an Env of both APIs whose target is the correct reference server behind drop,
 // which may drop a request's connection unanswered instead.
 func generatedEnv(t *testing.T, drop func(body []byte) bool) *Env {
 	return interceptedEnv(t, func(_ http.ResponseWriter, body []byte) bool {
@@ -28,7 +28,7 @@ func generatedEnv(t *testing.T, drop func(body []byte) bool) *Env {
 	})
 }
 
-// interceptedEnv is a UM-only Env whose target is the correct reference server behind
+// interceptedEnv is an Env of both APIs whose target is the correct reference server behind
 // intercept, which answers a request itself when it returns true.
 func interceptedEnv(t *testing.T, intercept func(w http.ResponseWriter, body []byte) bool) *Env {
 	t.Helper()
@@ -46,12 +46,18 @@ func interceptedEnv(t *testing.T, intercept func(w http.ResponseWriter, body []b
 	}))
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL + reference.LegacyPath)
+	eu, _ := url.Parse(srv.URL + reference.EWSPath)
 	corpus, err := corpusOnce()
 	if err != nil {
 		t.Fatal(err)
 	}
+	ews, err := fixtures.LoadEmbeddedEWS()
+	if err != nil {
+		t.Fatal(err)
+	}
 	e, err := NewEnv(Config{Target: u, Validator: validator(t), Timeout: 5 * time.Second, Fixtures: fixtures.Loaded(corpus, nil),
-		DialString: reference.DefaultDialString, EntryID: reference.DefaultEntryID})
+		DialString: reference.DefaultDialString, EntryID: reference.DefaultEntryID,
+		EWS: EWSConfig{Target: eu, Validator: ewsValidator(t), Fixtures: fixtures.Loaded(ews, nil)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,4 +167,44 @@ func TestGeneratedSpoiledCallsAreBounded(t *testing.T) {
 	if n := e.Placed(); n == 0 || n > most || failedX3 == 0 {
 		t.Errorf("%d calls placed for %d generated requests (%d X3 failures), want 1 to %d and failures", n, len(reqs), failedX3, most)
 	}
+}
+
+// TestGeneratedRequestsPerAPI: a default run's generated requests, their X3 questions and
+// the baseline before the first send at most 100 requests to each API, PlayOnPhone none.
+func TestGeneratedRequestsPerAPI(t *testing.T) {
+	var mu sync.Mutex
+	posts := map[string]int{}
+	e := interceptedEnv(t, func(_ http.ResponseWriter, body []byte) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		api := "UM"
+		if bytes.Contains(body, []byte("RequestServerVersion")) {
+			api = "EWS"
+		}
+		if bytes.Contains(body, []byte("PlayOnPhone")) {
+			api += " PlayOnPhone"
+		}
+		posts[api]++
+		return false
+	})
+	for _, api := range e.apis() {
+		reqs, err := e.generatedRequests(api)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range reqs {
+			e.runGenerated(context.Background(), api, g, g.Fixture(0), true)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, api := range []string{"UM", "EWS"} {
+		if posts[api] == 0 || posts[api] > 100 {
+			t.Errorf("%s: %d requests, want 1 to 100", api, posts[api])
+		}
+	}
+	if posts["UM PlayOnPhone"] != 1 || posts["EWS PlayOnPhone"] != 1 {
+		t.Errorf("PlayOnPhone requests %d (UM) and %d (EWS), want the shared call's alone", posts["UM PlayOnPhone"], posts["EWS PlayOnPhone"])
+	}
+	t.Logf("requests: %v", posts)
 }
