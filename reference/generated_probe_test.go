@@ -98,6 +98,13 @@ func saysCode(r reply, header bool) bool {
 			_, local, _ := strings.Cut(strings.TrimSpace(fc.Text), ":")
 			said = append(said, local)
 		}
+		if fs := r.payload.child("", "faultstring"); fs != nil { // a generic fault may name the code in its text
+			for _, c := range codes {
+				if strings.Contains(fs.Text, c) {
+					said = append(said, c)
+				}
+			}
+		}
 		if d := r.payload.child("", "detail"); d != nil {
 			if rc := d.child(ErrorsNamespace, "ResponseCode"); rc != nil {
 				said = append(said, strings.TrimSpace(rc.Text))

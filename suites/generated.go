@@ -183,6 +183,9 @@ func (e *Env) declareGeneratedFor(api callAPI, asks, places bool) {
 					if r.err != nil {
 						return cannotJudgeFor(r.err, "%v", r.err), reports.Evidence{}
 					}
+					if isBudget(r.hostile.Err) { // a PlayOnPhone the budget left out: skipped
+						return cannotJudgeFor(r.hostile.Err, ""), reports.Evidence{}
+					}
 					return judge(g, r), evidence(r.hostile)
 				}}) || selected
 		}
@@ -519,6 +522,10 @@ func judgeGenSchemaError(g generate.Request, r *genRun) Outcome {
 	if slices.Contains(codes, fixtures.ExceptionName(fc)) || slices.Contains(codes, strings.TrimSpace(rc)) {
 		return pass("")
 	}
+	// A Fault whose code is a generic one (Client) may name the EWS code in its text alone.
+	if fs, _ := ex.Result.Value("faultstring"); ex.Result.IsFault() && slices.ContainsFunc(codes, func(c string) bool { return containsWord(fs, c) }) {
+		return pass("the Fault names the code in its faultstring: " + fs)
+	}
 	return fail(fmt.Sprintf("ResponseCode %s (a SOAP Fault or a ResponseClass Error response): the EWS schema rejects the request (%s)", strings.Join(codes, " or "), g.Violation),
 		ewsDescribe(ex), "/Envelope/Body")
 }
@@ -532,4 +539,23 @@ func (e *Env) ewsSchemaValid(f fixtures.Fixture) bool {
 		return true
 	}
 	return e.ews.cfg.Validator.ValidateAs(body, schema.KindRequest).Valid()
+}
+
+// containsWord says whether s holds word between non-letters.
+func containsWord(s, word string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], word)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(word)
+		letter := func(k int) bool {
+			c := s[k]
+			return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		}
+		if (start == 0 || !letter(start-1)) && (end == len(s) || !letter(end)) {
+			return true
+		}
+		i = start + 1
+	}
 }

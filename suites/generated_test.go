@@ -15,6 +15,7 @@ import (
 	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/generate"
 	"github.com/umconform/umconform/reference"
+	"github.com/umconform/umconform/schema"
 )
 
 // generatedEnv is an Env of both APIs whose target is the correct reference server behind drop,
@@ -207,4 +208,42 @@ func TestGeneratedRequestsPerAPI(t *testing.T) {
 		t.Errorf("PlayOnPhone requests %d (UM) and %d (EWS), want the shared call's alone", posts["UM PlayOnPhone"], posts["EWS PlayOnPhone"])
 	}
 	t.Logf("requests: %v", posts)
+}
+
+// TestJudgeGenSchemaError (G4): ErrorSchemaValidation counts in a Fault's code, its detail
+// or (behind a generic code) its text, and in an Error response; another code does not,
+// but ErrorInvalidServerVersion does for a rejected RequestServerVersion.
+func TestJudgeGenSchemaError(t *testing.T) {
+	v := ewsValidator(t)
+	ex := func(status int, body string) *genRun {
+		doc := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>` + body + `</s:Body></s:Envelope>`
+		e := &Exchange{Status: status, Operation: "GetPhoneCallInformation", Body: []byte(doc), Result: v.ValidateAs([]byte(doc), schema.KindResponse)}
+		return &genRun{robustRun: robustRun{api: callAPI{name: "EWS"}, hostile: e}}
+	}
+	fault := func(code, text string) string {
+		return `<s:Fault><faultcode>` + code + `</faultcode><faultstring>` + text + `</faultstring></s:Fault>`
+	}
+	errorResponse := func(code string) string {
+		return `<m:GetPhoneCallInformationResponse ResponseClass="Error" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><m:MessageText>x</m:MessageText><m:ResponseCode>` + code + `</m:ResponseCode></m:GetPhoneCallInformationResponse>`
+	}
+	body, header := generate.Request{API: generate.EWS}, generate.Request{API: generate.EWS, Header: true}
+	for _, tt := range []struct {
+		name string
+		g    generate.Request
+		r    *genRun
+		want string
+	}{
+		{"faultcode", body, ex(500, `<s:Fault><faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">a:ErrorSchemaValidation</faultcode><faultstring>bad</faultstring></s:Fault>`), "pass"},
+		{"Client fault naming it", body, ex(500, fault("s:Client", "ErrorSchemaValidation: The request failed schema validation.")), "pass"},
+		{"Client fault naming another", body, ex(500, fault("s:Client", "NoErrorSchemaValidationHere")), "fail"},
+		{"error response", body, ex(200, errorResponse("ErrorSchemaValidation")), "pass"},
+		{"error response, another code", body, ex(200, errorResponse("ErrorInvalidPhoneCallId")), "fail"},
+		{"version code for a body mutation", body, ex(200, errorResponse("ErrorInvalidServerVersion")), "fail"},
+		{"version code for a header mutation", header, ex(200, errorResponse("ErrorInvalidServerVersion")), "pass"},
+		{"no SOAP message: G1's", body, &genRun{robustRun: robustRun{api: callAPI{name: "EWS"}, hostile: &Exchange{Status: 500, Body: []byte("<html/>")}}}, "pass"},
+	} {
+		if got := verdictOf(judgeGenSchemaError(tt.g, tt.r)); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
 }
