@@ -40,7 +40,7 @@ var requirementsTSV []byte
 
 // Version identifies this catalogue in reports: bump it when a requirement is added or
 // its text or level changes.
-const Version = "2026-12-07.2"
+const Version = "2026-12-07.3"
 
 // Default returns the embedded catalogue. It panics only if the embedded file is broken,
 // which the package's tests rule out.
