@@ -612,8 +612,10 @@ func apis(req catalogue.Requirement) string {
 	switch {
 	case req.EWS() && strings.Contains(req.Text, "both APIs"):
 		return "UM+EWS"
-	case req.EWS():
+	case req.EWS(), req.Area == "generated" && strings.Contains(req.Text, "EWS request"):
 		return "EWS"
+	case req.Area == "generated":
+		return "UM+EWS"
 	}
 	return "UM"
 }

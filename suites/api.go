@@ -181,7 +181,7 @@ func (e *Env) ewsAPI() callAPI {
 			id, _ := ex.Result.Attr("PhoneCallId", "Id")
 			return id, ewsSucceeded(ex) && id != ""
 		},
-		alwaysChecked: ewsAlwaysChecked, judge: ewsJudge, evidenceID: "E1", refusals: e.ewsRefusals,
+		alwaysChecked: e.ewsAlwaysChecked, judge: ewsJudge, evidenceID: "E1", refusals: e.ewsRefusals,
 		labels:    []string{api.EWS.Label(), legacyEWSLabel},
 		answerOf:  ewsAnswerOf,
 		ended:     ewsSucceeded,

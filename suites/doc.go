@@ -18,6 +18,7 @@
 //     judge.go, ews_judge.go and lifecycle_judges.go hold the judges.
 //   - The scenarios are declared once and instantiated for each API (declare.go):
 //     replay.go replays the corpus, refusals.go the refused input, lifecycle.go follows
-//     calls, robustness.go sends hostile requests; crossapi.go asks one API about the
+//     calls, robustness.go sends hostile requests, generated.go the requests generated
+//     from the API's schema (G1-G4, package generate); crossapi.go asks one API about the
 //     other's calls (E14), for a target that offers both.
 package suites

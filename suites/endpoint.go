@@ -79,6 +79,12 @@ type request struct {
 	// looks for a file's content anywhere in it); its outcome goes to outcome.
 	judge   func(*Exchange) Outcome
 	outcome Outcome
+	// once: a generated request (generated.go), judged on its own answer. It is posted
+	// once, never again on a transient fault (G2 judges a reset or silence that recurs);
+	// a busy answer is no answer to judge (the target is throttling), and its reset or
+	// silence does not count toward the breaker (it is G2's failure, not a sign that the
+	// endpoint is gone: generatedState.silent bounds what such requests cost).
+	once bool
 	// as, when set, is the account the request is sent as (access.go): the same endpoint,
 	// timeouts and schema, another client and headers.
 	as *Account
@@ -109,6 +115,8 @@ func (e *Env) send(ctx context.Context, api callAPI, r *request) *Exchange {
 	}
 	var ex *Exchange
 	switch {
+	case r.once:
+		ex = e.sendOnce(ctx, sender, f, r.v)
 	case r.judge != nil:
 		ex, r.outcome = sender.SendAndJudge(ctx, f, r.v, r.judge)
 	case r.lazy:
@@ -116,12 +124,32 @@ func (e *Env) send(ctx context.Context, api callAPI, r *request) *Exchange {
 	default:
 		ex = sender.Send(ctx, f, r.v)
 	}
-	p.breaker.record(ex.Err)
+	if !r.once || !resetOrSilence(ex) {
+		p.breaker.record(ex.Err)
+	}
 	if places && !r.keepCall {
 		if id, ok := e.placed(api, ex); ok {
 			e.endCall(context.WithoutCancel(ctx), api, id)
 		}
 	}
+	return ex
+}
+
+// sendOnce posts f once, waiting first as a busy target asked, and validates the answer.
+func (e *Env) sendOnce(ctx context.Context, s *Sender, f fixtures.Fixture, v fixtures.Values) *Exchange {
+	held, err := s.retry.hold(ctx)
+	if err != nil {
+		return unsent(f, err)
+	}
+	ex := s.post(ctx, f, v)
+	if held != "" {
+		ex.Retries = append(ex.Retries, held)
+	}
+	if kind, desc, wait, ok := transientFault(ex); ok && kind == "busy" {
+		s.retry.holdFor(wait)
+		giveUp(ex, kind, desc, "a generated request is judged on its answer, and this is none")
+	}
+	s.Check(ex)
 	return ex
 }
 
