@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/umconform/umconform/internal/termsafe"
@@ -21,7 +22,12 @@ var serveCmd = &command{
   the UM web service (PlayOnPhone, GetCallInfo, Disconnect) at /EWS/UM2007Legacy.asmx and
     Exchange 2007's /UnifiedMessaging/Service.asmx;
   EWS (PlayOnPhone, GetPhoneCallInformation, DisconnectPhoneCall) at /EWS/Exchange.asmx.
-GET PATH?wsdl gives each endpoint's WSDL. It prints both endpoint URLs once it listens.
+GET PATH?wsdl gives each endpoint's WSDL.
+
+Once it listens it prints, a line each: the id of every voice mail item its mailbox holds
+(an EWS PlayOnPhone for any other id is answered ErrorItemNotFound), the dial strings of
+its call scenarios, a run against it that passes, the EWS endpoint URL, and last the UM
+endpoint URL. --item adds an item of your own, so that a run's --entry-id may name it.
 
 The last two digits of the number PlayOnPhone dials choose what the call does:
   00 answered (such as +15550100)                       05 forwarded
@@ -38,17 +44,34 @@ Exit 0 stopped cleanly, 2 bad usage or the address could not be listened on.
 		listen := inv.fs.String("listen", serveEnv("UMCONFORM_LISTEN", "127.0.0.1:8080"), "address to listen on (env UMCONFORM_LISTEN)")
 		profile := inv.fs.String("profile", serveEnv("UMCONFORM_PROFILE", reference.ProfileExchange), "server profile, see --list-profiles (env UMCONFORM_PROFILE)")
 		list := inv.fs.Bool("list-profiles", false, "list the profiles with the requirement each breaks, then exit")
+		var items itemList
+		inv.fs.Var(&items, "item", "`id` of a voice mail item the mailbox holds, besides the built-in one (repeatable): base64, as an EWS ItemId")
 		return func(ctx context.Context) int {
 			if *list {
 				listProfiles(inv.stdout)
 				return exitOK
 			}
-			return serve(ctx, inv, *listen, *profile)
+			for _, id := range items {
+				if !reference.ValidItemID(id) {
+					return inv.cannotRun("--item %s: not an item id (the standard base64 of at least 8 bytes, as an EWS ItemId is)", termsafe.Escape(id))
+				}
+			}
+			return serve(ctx, inv, *listen, *profile, items)
 		}
 	},
 }
 
-func serve(ctx context.Context, inv *invocation, listen, profile string) int {
+// itemList is the repeatable --item flag.
+type itemList []string
+
+func (l *itemList) String() string { return strings.Join(*l, ",") }
+
+func (l *itemList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+func serve(ctx context.Context, inv *invocation, listen, profile string, items []string) int {
 	// What the server logs (net/http's errors, through the standard logger) may quote a
 	// client's bytes: their control characters are escaped (package termsafe).
 	stdout, stderr := termsafe.NewWriter(inv.stdout), termsafe.NewWriter(inv.stderr)
@@ -62,11 +85,24 @@ func serve(ctx context.Context, inv *invocation, listen, profile string) int {
 	if err != nil {
 		return inv.cannotRun("listen on %s: %v (choose another address with --listen or UMCONFORM_LISTEN)", listen, err)
 	}
-	srv, err := reference.Serve(ctx, ln, reference.Options{Profile: profile})
+	srv, err := reference.Serve(ctx, ln, reference.Options{Profile: profile, Items: items})
 	if err != nil {
 		return inv.cannotRun("%v", err)
 	}
-	// The EWS endpoint first: scripts read the UM URL at the end of the last line.
+	// What a run needs first (the item and the numbers), then the endpoints: scripts read
+	// the UM URL at the end of the last line.
+	held := []string{reference.DefaultEntryID}
+	for _, id := range items {
+		if !slices.Contains(held, id) {
+			held = append(held, id)
+		}
+	}
+	for _, id := range held {
+		fmt.Fprintf(stdout, "umconform serve: mailbox item (--entry-id) %s\n", id)
+	}
+	fmt.Fprintf(stdout, "umconform serve: dial strings (--dial-string) %s\n", dialStrings())
+	host := strings.TrimSuffix(srv.URL(), reference.LegacyPath)
+	fmt.Fprintf(stdout, "umconform serve: try umconform run --target %s --dial-string %s --entry-id %s\n", host, reference.DefaultDialString, held[len(held)-1])
 	fmt.Fprintf(stdout, "umconform serve: EWS endpoint (PlayOnPhone, GetPhoneCallInformation, DisconnectPhoneCall) at %s\n", srv.EWSURL())
 	fmt.Fprintf(stdout, "umconform serve: profile %s listening on %s\n", profile, srv.URL())
 	<-ctx.Done()
@@ -76,6 +112,20 @@ func serve(ctx context.Context, inv *invocation, listen, profile string) int {
 	}
 	fmt.Fprintln(stdout, "umconform serve: stopped")
 	return exitOK
+}
+
+// dialStrings names the scenario of each dial string, the answered one (whose calls stay up
+// until disconnected, as a run's --dial-string needs) first.
+func dialStrings() string {
+	var parts []string
+	for _, s := range reference.Scenarios() {
+		what := s.Name
+		if s.DialString == reference.DefaultDialString {
+			what += ", stays up until disconnected"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s", s.DialString, what))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func listProfiles(w io.Writer) {
