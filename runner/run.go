@@ -19,6 +19,7 @@ import (
 
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/progress"
 	"github.com/umconform/umconform/internal/termsafe"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/reports"
@@ -39,7 +40,16 @@ const (
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	// A target's bytes reach the console (responses, violations, Ginkgo's -v output):
 	// their control characters are escaped before a terminal or a CI log acts on them.
+	raw := stdout // the console's status line, whose controls it writes itself
+	for {
+		w, ok := raw.(termsafe.Writer)
+		if !ok {
+			break
+		}
+		raw = w.Unwrap()
+	}
 	stdout, stderr = termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
+	cfg.progress = &progress.Tracker{}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
 		return ExitCannotRun
@@ -109,7 +119,7 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "umconform run: %v\n", err)
 		return ExitCannotRun
 	}
-	defer consoleOutput(stdout, cfg.Verbose)()
+	defer consoleOutput(stdout, raw, cfg.Verbose, cfg.progress)()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&failer{}, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
 	timing := newTiming(runs)
@@ -256,7 +266,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Fixtures: corpus, Validator: validator,
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir, Started: processStart,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
-			MaxCalls: cfg.MaxCalls, Preview: cfg.List,
+			MaxCalls: cfg.MaxCalls, Preview: cfg.List, Progress: cfg.progress,
 			Rerun:  rerunBase(cfg, t),
 			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),
 		}

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/progress"
 	"github.com/umconform/umconform/reports"
 )
 
@@ -135,6 +136,8 @@ type callTrace struct {
 	// Err is why the trace stopped early (setup failure, transport error); what was seen
 	// before it is still judged.
 	Err error
+	// watch shows the call on the console while it is followed (Config.Progress).
+	watch *progress.Call
 }
 
 // states renders the trace for reports: answers in order, runs of one answer folded
@@ -186,12 +189,16 @@ func (e *Env) placeTraced(ctx context.Context, api callAPI, dial string) *callTr
 		t.All = append(t.All, placed)
 	}
 	t.CallID, t.Err = id, err
+	if err == nil {
+		t.watch = e.cfg.Progress.Follow(api.name, dial)
+	}
 	return t
 }
 
 // endTraced ends a traced call that stopped before the harness disconnected it: never
 // leave a phone ringing.
 func (e *Env) endTraced(ctx context.Context, api callAPI, t *callTrace) {
+	defer t.watch.End()
 	if t.CallID != "" && t.Disconnect == nil {
 		api.end(context.WithoutCancel(ctx), t.CallID)
 	}
@@ -211,6 +218,7 @@ func (e *Env) ask(ctx context.Context, api callAPI, t *callTrace, wait bool) boo
 		return false
 	}
 	t.Polls, t.Answers = append(t.Polls, ex), append(t.Answers, a)
+	t.watch.Saw(a.String())
 	return true
 }
 
@@ -269,7 +277,8 @@ func (e *Env) traceApart(ctx context.Context, api callAPI, dials []string) []*ca
 		}
 		return true
 	}
-	for i := range e.cfg.PollLimit {
+	until := time.Now().Add(e.followFor())
+	for i := 0; i < e.cfg.PollLimit && (i == 0 || time.Now().Before(until)); i++ {
 		if !round(i > 0) {
 			return traces
 		}
@@ -289,6 +298,14 @@ func (e *Env) traceApart(ctx context.Context, api callAPI, dials []string) []*ca
 	}
 	round(true) // every call asked about at least afterPolls times after its Disconnect
 	return traces
+}
+
+// followFor bounds, in time, the wait for calls to end by themselves: as long as PollLimit
+// polls PollInterval apart take, however long the target takes to answer each, so that a
+// distant or slow target does not stretch every call it holds up by its latency times the
+// polls. PollLimit still bounds the count.
+func (e *Env) followFor() time.Duration {
+	return time.Duration(e.cfg.PollLimit) * e.cfg.PollInterval
 }
 
 // sleep waits d unless ctx ends first, and reports whether it waited.
