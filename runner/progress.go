@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -17,20 +18,25 @@ import (
 	"github.com/umconform/umconform/internal/termsafe"
 )
 
-// ciEvery is how often a run on a non-terminal says what it waits for: a CI log that shows
-// nothing for two minutes reads as a hung job.
-const ciEvery = 15 * time.Second
+// A run on a non-terminal says what it waits for ciFirst after it starts, then every
+// ciEvery: a CI log that shows nothing for two minutes reads as a hung job, and a run of
+// half a minute, as a default run against a real target is, shows three such lines.
+const (
+	ciFirst = 5 * time.Second
+	ciEvery = 10 * time.Second
+)
 
 // console is the progress a run prints as its specs run. On a terminal it is one status
 // line, rewritten in place: specs done out of all, the calls being followed with their last
 // state and age, and the check being waited for. Elsewhere (a CI log, a file) it is a line
-// of marks, one per spec ("•" passed, "F" did not pass), broken every ciEvery while the
-// run lasts by a line saying the same as the status line.
+// of marks, one per spec ("•" passed, "F" did not pass), broken while the run lasts, after
+// ciFirst and then every ciEvery, by a line saying the same as the status line.
 type console struct {
 	w        io.Writer // what the marks and lines go to: escaped for a non-terminal
 	raw      io.Writer // the terminal itself, for the status line's controls
 	terminal bool
 	width    int // the terminal's columns
+	first    time.Duration // the first line's delay; every when zero
 	every    time.Duration
 	tracker  *progress.Tracker
 
@@ -46,7 +52,7 @@ type console struct {
 // newConsole prints the progress of a run to stdout; raw is stdout unescaped, a terminal
 // when it is one.
 func newConsole(stdout, raw io.Writer, tracker *progress.Tracker) *console {
-	c := &console{w: stdout, raw: raw, every: ciEvery, tracker: tracker}
+	c := &console{w: stdout, raw: raw, first: ciFirst, every: ciEvery, tracker: tracker}
 	if f, ok := raw.(*os.File); ok && os.Getenv("TERM") != "dumb" {
 		c.width, c.terminal = terminalWidth(f)
 	}
@@ -83,21 +89,22 @@ func (c *console) begin(total int) {
 		fmt.Fprintf(c.w, "Running %s: ", plural.Count(total, "spec"))
 		c.inMarks = true
 	}
-	every := c.every
+	wait, every := cmp.Or(c.first, c.every), c.every
 	if c.terminal {
-		every = time.Second // the ages of the calls shown move on
+		wait, every = time.Second, time.Second // the ages of the calls shown move on
 	}
 	c.stopped.Add(1)
 	go func() {
 		defer c.stopped.Done()
-		tick := time.NewTicker(every)
-		defer tick.Stop()
+		next := time.NewTimer(wait)
+		defer next.Stop()
 		for {
 			select {
 			case <-c.stop:
 				return
-			case <-tick.C:
+			case <-next.C:
 				c.tick()
+				next.Reset(every)
 			}
 		}
 	}()
