@@ -35,7 +35,7 @@ type console struct {
 	w        io.Writer // what the marks and lines go to: escaped for a non-terminal
 	raw      io.Writer // the terminal itself, for the status line's controls
 	terminal bool
-	width    int // the terminal's columns
+	width    int           // the terminal's columns
 	first    time.Duration // the first line's delay; every when zero
 	every    time.Duration
 	tracker  *progress.Tracker
