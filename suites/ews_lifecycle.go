@@ -227,6 +227,7 @@ func (e *Env) declareCrossAPI() {
 					ev.States = crossStates(ct)
 					return o, ev
 				}}) {
+				m.selected = true
 				e.claimEnds(origin, m, 1)
 			}
 		}

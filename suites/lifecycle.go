@@ -491,10 +491,13 @@ func judgeEach(j func(*Exchange) Outcome, exs []*Exchange, what string) Outcome 
 // run without a call budget starts every scenario when the replay starts (startTraces):
 // waiting for calls to end overlaps the replay instead of following it.
 type traceMemo struct {
-	once   sync.Once
-	done   chan struct{}
-	traces []*callTrace
-	trace  func(context.Context) []*callTrace
+	// selected: the run selected a check of the scenario. startTraces starts no other:
+	// a run that leaves its checks out (--label-filter '!places-call') places no call.
+	selected bool
+	once     sync.Once
+	done     chan struct{}
+	traces   []*callTrace
+	trace    func(context.Context) []*callTrace
 }
 
 func (e *Env) newTraceMemo(trace func(context.Context) []*callTrace) *traceMemo {
@@ -535,6 +538,9 @@ func (e *Env) startTraces() {
 		return
 	}
 	for _, m := range e.traceMemos {
+		if !m.selected {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(e.runCtx, e.lifecycleTimeout())
 		m.start(ctx, cancel)
 	}
@@ -589,6 +595,7 @@ func (e *Env) declareCalls(api callAPI) {
 				n++
 			}
 		}
+		m.selected = n > 0
 		if n > 0 && dial == e.cfg.DialString {
 			e.claimReplays(api, m, 1)
 		}
@@ -610,6 +617,7 @@ func (e *Env) declareCalls(api callAPI) {
 			n++
 		}
 	}
+	m.selected = n > 0
 	if n > 0 {
 		e.claimReplays(api, m, len(apart))
 	}
