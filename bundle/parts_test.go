@@ -128,3 +128,21 @@ func TestObserverRecordsWhatTheServerSays(t *testing.T) {
 		t.Errorf("UM endpoint: %+v", um)
 	}
 }
+
+// TestSecondAccountKeepsNoSecret: the second account of the ownership checks is withheld as
+// the first is, on the command line and in the environment.
+func TestSecondAccountKeepsNoSecret(t *testing.T) {
+	fs := runFlags()
+	fs.String("second-username", "", "user (env UMCONFORM_SECOND_USERNAME)")
+	fs.String("second-password-file", "", "file (env UMCONFORM_SECOND_PASSWORD_FILE)")
+	got := RedactArgs(fs, []string{"--second-username", "carol", "--second-password-file=/run/secrets/carol"})
+	if want := []string{"--second-username", Withheld, "--second-password-file=/run/secrets/carol"}; !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	env := map[string]string{"UMCONFORM_SECOND_USERNAME": "carol", "UMCONFORM_SECOND_PASSWORD": "s3cond-pw"}
+	gotEnv := Environment(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	wantEnv := []Setting{{"UMCONFORM_SECOND_PASSWORD", Withheld}, {"UMCONFORM_SECOND_USERNAME", Withheld}}
+	if !slices.Equal(gotEnv, wantEnv) {
+		t.Errorf("got  %q\nwant %q", gotEnv, wantEnv)
+	}
+}

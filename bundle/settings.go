@@ -25,7 +25,7 @@ func redact(name, value string) string {
 			lines = append(lines, strings.TrimSpace(k)+": "+Redacted)
 		}
 		return strings.Join(lines, "\n")
-	case name == "username":
+	case name == "username", name == "second-username":
 		return Withheld
 	case strings.Contains(name, "password") && !strings.HasSuffix(name, "-file"),
 		strings.Contains(name, "secret"), strings.Contains(name, "token"), strings.Contains(name, "cookie"):
@@ -93,7 +93,7 @@ var envInUsage = regexp.MustCompile(`\(env (UMCONFORM_[A-Z0-9_]+)\)`)
 var otherVariables = []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR"}
 
 // Environment is every environment variable set that shapes a run whose flags are fs, with
-// secrets redacted: the UMCONFORM_* variable of each flag, the password's variable (only that
+// secrets redacted: the UMCONFORM_* variable of each flag, the passwords' variables (only that
 // it is set), the proxy and certificate variables.
 func Environment(fs *flag.FlagSet, lookup func(string) (string, bool)) []Setting {
 	var out []Setting
@@ -108,8 +108,10 @@ func Environment(fs *flag.FlagSet, lookup func(string) (string, bool)) []Setting
 			out = append(out, Setting{m[1], redact(f.Name, v)})
 		}
 	})
-	if _, ok := lookup("UMCONFORM_PASSWORD"); ok {
-		out = append(out, Setting{"UMCONFORM_PASSWORD", Withheld})
+	for _, name := range []string{"UMCONFORM_PASSWORD", "UMCONFORM_SECOND_PASSWORD"} {
+		if _, ok := lookup(name); ok {
+			out = append(out, Setting{name, Withheld})
+		}
 	}
 	for _, name := range otherVariables {
 		if v, ok := lookup(name); ok {

@@ -475,7 +475,7 @@ func (v *verifier) completeness(m Manifest, r bundledRun) []string {
 		why = append(why, fmt.Sprintf("%d checks could not be judged (errors)", n[reports.Error]))
 	}
 	if n[reports.Skipped] > 0 {
-		why = append(why, fmt.Sprintf("%d checks were skipped (the call budget, --max-calls, was spent)", n[reports.Skipped]))
+		why = append(why, fmt.Sprintf("%d checks were skipped (the call budget, --max-calls, was spent, or the run lacked an account they need: docs/AUTH.md)", n[reports.Skipped]))
 	}
 	if run.CatalogueVersion == v.o.CatalogueVersion {
 		seen := map[string]bool{}

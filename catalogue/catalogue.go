@@ -40,7 +40,7 @@ var requirementsTSV []byte
 
 // Version identifies this catalogue in reports: bump it when a requirement is added or
 // its text or level changes.
-const Version = "2026-11-27.4"
+const Version = "2026-12-07.1"
 
 // Default returns the embedded catalogue. It panics only if the embedded file is broken,
 // which the package's tests rule out.
@@ -52,7 +52,7 @@ func Default() Catalogue {
 	return c
 }
 
-var areas = []string{"transport", "schema", "callid", "playonphone", "lifecycle", "robustness", "replay", "ews"}
+var areas = []string{"transport", "schema", "callid", "playonphone", "lifecycle", "robustness", "replay", "ews", "auth"}
 
 // Parse reads a catalogue in the requirements.tsv format and reports every problem at once.
 func Parse(data []byte) (Catalogue, error) {

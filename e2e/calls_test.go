@@ -162,6 +162,9 @@ func TestCallBudget(t *testing.T) {
 	for _, ch := range r.Checks {
 		if ch.Verdict == "skipped" {
 			skipped++
+			if strings.Contains(ch.Message, "--second-username") || strings.Contains(ch.Message, "sends no credentials") {
+				continue // an auth check, which this run without credentials cannot make (docs/AUTH.md)
+			}
 			if !strings.Contains(ch.Message, "--max-calls 3") {
 				t.Errorf("%s: skipped with %q, want the budget named", ch.Name, ch.Message)
 			}

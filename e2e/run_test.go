@@ -204,7 +204,13 @@ func TestEveryProfileIsJudgedRight(t *testing.T) {
 				// kill; the correct and legal profiles run everything, to show no false alarm.
 				args = append(args, "--label-filter", strings.Join(append(append([]string(nil), p.Breaks...), p.Implied...), " || "))
 			}
-			res := umconform(t, nil, args...)
+			var env []string
+			if breaksAuth(p.Breaks) {
+				// The auth profiles break their rules in the authentication mode, which the
+				// embedded server takes on with the run's credentials (access_test.go).
+				args, env = append(args, accountArgs...), accountEnv
+			}
+			res := umconform(t, env, args...)
 			j := readJUnit(t, dir)
 			v := verdicts(j)
 			if p.Legal {
@@ -286,8 +292,9 @@ func TestConsoleOfABrokenValue(t *testing.T) {
 	}
 	md := filepath.Join(dir, "summary.md")
 	// The UM endpoint alone, as a --target of the UM web service is run: the embedded server
-	// offers EWS too, whose fourteen passing requirements would add as many table rows.
-	res := umconform(t, []string{"GITHUB_STEP_SUMMARY=" + step}, "run", "--profile", "s2-ringing", "--label-filter", "!ews", "--report-dir", dir, "--summary-md", md)
+	// offers EWS too, whose fourteen passing requirements would add as many table rows. And
+	// no auth checks, which a run without credentials lists as skipped, with their reasons.
+	res := umconform(t, []string{"GITHUB_STEP_SUMMARY=" + step}, "run", "--profile", "s2-ringing", "--label-filter", "!ews && !auth", "--report-dir", dir, "--summary-md", md)
 	out := res.stdout + res.stderr
 	if res.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", res.code, out)
@@ -546,8 +553,10 @@ func TestSecretsNeverReachReports(t *testing.T) {
 			}
 		})
 	}
-	if authed.Load() == 0 || unauthed.Load() != 0 {
-		t.Errorf("authenticated requests %d, unauthenticated %d: Basic auth was not applied to every request", authed.Load(), unauthed.Load())
+	// Unauthenticated on purpose, in each of the two runs: the auth checks' question without
+	// credentials and with a wrong password, and their PlayOnPhone without credentials.
+	if authed.Load() == 0 || unauthed.Load() != 2*3 {
+		t.Errorf("authenticated requests %d, unauthenticated %d (want the auth checks' 3 a run): Basic auth was not applied to every other request", authed.Load(), unauthed.Load())
 	}
 	_ = tls.VersionTLS12
 }
@@ -563,6 +572,9 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "--target", "um.contoso.com"}, nil, []string{"want a full URL"}},
 		{[]string{"run", "--auth", "basic"}, nil, []string{"--auth basic needs --username", "needs a password: set UMCONFORM_PASSWORD or pass --password-file"}},
 		{[]string{"run", "--auth", "kerberos"}, nil, []string{`--auth "kerberos": want none, basic or ntlm`}},
+		{[]string{"run", "--second-username", "bob"}, nil, []string{"--second-username needs --auth basic or --auth ntlm", "set UMCONFORM_SECOND_PASSWORD or pass --second-password-file"}},
+		{[]string{"run", "--target", "http://um.contoso.com", "--dial-string", "+1555", "--entry-id", "AAMk", "--auth", "basic", "--username", "alice", "--second-username", "bob"},
+			accountEnv, []string{"--auth basic over http://um.contoso.com/EWS/UM2007Legacy.asmx would send the password in clear text"}},
 		{[]string{"run", "--header", "no colon"}, nil, []string{"want 'Name: value'"}},
 		{[]string{"run"}, []string{"UMCONFORM_TIMEOUT=soon"}, []string{`UMCONFORM_TIMEOUT="soon": want a duration`}},
 		{[]string{"run", "--password", "x"}, nil, []string{"flag provided but not defined: -password"}},

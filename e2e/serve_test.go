@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -81,6 +83,10 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"extra"}, nil, 2, "unexpected argument"},
 		{[]string{"--bogus"}, nil, 2, "flag provided but not defined"},
 		{[]string{"--help"}, nil, 0, "env UMCONFORM_PROFILE"},
+		{[]string{"--auth", "basic"}, nil, 2, "--auth basic needs --users FILE"},
+		{[]string{"--users", "users.txt"}, nil, 2, "--users given without --auth basic"},
+		{[]string{"--auth", "ntlm", "--users", "users.txt"}, nil, 2, `--auth "ntlm": want none or basic`},
+		{[]string{"--auth", "basic", "--users", "/nonexistent/users.txt"}, nil, 2, "users file"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -94,6 +100,53 @@ func TestServeFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeRequiresBasicAuthentication: serve --auth basic --users FILE refuses a request
+// without the credentials of one of the file's users, with a challenge, and serves one with.
+func TestServeRequiresBasicAuthentication(t *testing.T) {
+	users := filepath.Join(t.TempDir(), "users.txt")
+	if err := os.WriteFile(users, []byte("# who may call\nalice:"+alicePassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--listen", "127.0.0.1:0", "--auth", "basic", "--users", users}, &out, &errOut)
+	}()
+	var url string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && url == ""; time.Sleep(10 * time.Millisecond) {
+		if _, after, ok := strings.Cut(out.String(), "listening on "); ok {
+			url = strings.TrimSpace(after)
+		}
+	}
+	if url == "" || !strings.Contains(out.String(), "Basic authentication required, 1 users") {
+		t.Fatalf("no URL or no word of authentication printed: %q %q", out.String(), errOut.String())
+	}
+	for _, c := range []struct {
+		user, password string
+		want           int
+	}{{"", "", 401}, {"alice", "wrong", 401}, {"alice", alicePassword, 200}} {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if c.user != "" {
+			req.SetBasicAuth(c.user, c.password)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want || c.want == 401 && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic ") {
+			t.Errorf("GET as %q: HTTP %d, WWW-Authenticate %q; want %d", c.user, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), c.want)
+		}
+	}
+	if strings.Contains(out.String()+errOut.String(), alicePassword) {
+		t.Error("serve printed a password")
+	}
+	cancel()
+	<-done
 }
 
 // TestServeSaysHowToRunAgainstIt starts serve with an item of the user's own, as

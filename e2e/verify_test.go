@@ -94,10 +94,10 @@ func TestBundleOfACompleteRunVerifies(t *testing.T) {
 	dir := t.TempDir()
 	priv, pub := writeKeys(t)
 	path := filepath.Join(dir, "acme.zip")
-	const password, token, cookie = "pw-Zq81xx-secret", "tok-Hh27yy-secret", "ck-Mm93zz-secret"
+	const password, secondPassword, token, cookie = "pw-Zq81xx-secret", "pw2-Kk40ww-secret", "tok-Hh27yy-secret", "ck-Mm93zz-secret"
 	args := append([]string{"run", "--report-dir", filepath.Join(dir, "reports"), "--bundle", path, "--sign-key", priv,
-		"--auth", "basic", "--username", "alice", "--header", "X-Api-Key: " + token, "--header", "Cookie: session=" + cookie}, bundleProductFlags...)
-	res := umconform(t, []string{"UMCONFORM_PASSWORD=" + password, "UMCONFORM_HEADERS=Authorization: Bearer " + token}, args...)
+		"--auth", "basic", "--username", "alice", "--second-username", "umtest-second", "--header", "X-Api-Key: " + token, "--header", "Cookie: session=" + cookie}, bundleProductFlags...)
+	res := umconform(t, []string{"UMCONFORM_PASSWORD=" + password, "UMCONFORM_SECOND_PASSWORD=" + secondPassword, "UMCONFORM_HEADERS=Authorization: Bearer " + token}, args...)
 	if res.code != 0 || !strings.Contains(res.stdout, "Bundle: "+path) {
 		t.Fatalf("run: exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
 	}
@@ -112,7 +112,8 @@ func TestBundleOfACompleteRunVerifies(t *testing.T) {
 	}
 
 	names, files := unzip(t, path)
-	secrets := []string{password, token, cookie, "alice", base64.StdEncoding.EncodeToString([]byte("alice:" + password))}
+	secrets := []string{password, token, cookie, "alice", base64.StdEncoding.EncodeToString([]byte("alice:" + password)),
+		secondPassword, "umtest-second", base64.StdEncoding.EncodeToString([]byte("umtest-second:" + secondPassword))}
 	for _, n := range names {
 		for _, s := range secrets {
 			if bytes.Contains(files[n], []byte(s)) {
@@ -120,7 +121,8 @@ func TestBundleOfACompleteRunVerifies(t *testing.T) {
 			}
 		}
 	}
-	if m := string(files["manifest.json"]); !strings.Contains(m, `"--auth",`) || !strings.Contains(m, "Cookie: (redacted)") || !strings.Contains(m, "UMCONFORM_PASSWORD") {
+	if m := string(files["manifest.json"]); !strings.Contains(m, `"--auth",`) || !strings.Contains(m, "Cookie: (redacted)") || !strings.Contains(m, "UMCONFORM_PASSWORD") ||
+		!strings.Contains(m, "UMCONFORM_SECOND_PASSWORD") || !strings.Contains(m, `"--second-username",`) {
 		t.Errorf("the manifest does not record the settings (redacted):\n%s", m)
 	}
 
@@ -141,14 +143,23 @@ func TestBundleOfACompleteRunVerifies(t *testing.T) {
 
 // TestBundlesOfPartialOrFailingRunsAreNoPass: a bundle of a failing run names the failed
 // requirements; of a run with a label filter, an expectations file or one shard alone it
-// says the run was incomplete and why. Each exits 1.
+// says the run was incomplete and why, and so does one of a run without the accounts the
+// auth checks need. Each exits 1.
 func TestBundlesOfPartialOrFailingRunsAreNoPass(t *testing.T) {
 	dir := t.TempDir()
 	bundleRun := func(name string, code int, args ...string) string {
 		t.Helper()
 		path := filepath.Join(dir, name+".zip")
+		// Both accounts, but in the run without them: without them the auth checks are
+		// skipped, and every bundle would be incomplete for that alone.
+		env := accountEnv
+		if name == "no accounts" {
+			env = nil
+		} else {
+			args = append(args, accountArgs...)
+		}
 		args = append(append([]string{"run", "--report-dir", filepath.Join(dir, name), "--bundle", path}, bundleProductFlags...), args...)
-		res := umconform(t, nil, args...)
+		res := umconform(t, env, args...)
 		if res.code != code || !strings.Contains(res.stdout, "Bundle: ") {
 			t.Fatalf("%s: run exit %d, want %d with a bundle\n%s\n%s", name, res.code, code, tail(res.stdout), res.stderr)
 		}
@@ -170,6 +181,7 @@ func TestBundlesOfPartialOrFailingRunsAreNoPass(t *testing.T) {
 		{"expectations", bundleRun("expectations", 0, "--profile", "s2-ringing", "--expectations", expFile), []string{"INCOMPLETE", "expectations file (--expectations)"}},
 		{"label filter", bundleRun("filtered", 0, "--label-filter", "robustness"), []string{"INCOMPLETE", `--label-filter "robustness"`, "requirements were not judged: T1 (UM)"}},
 		{"one shard", bundleRun("shard", 0, "--shard", "1/3"), []string{"INCOMPLETE", "one shard alone (--shard 1/3)"}},
+		{"no accounts", bundleRun("no accounts", 0), []string{"INCOMPLETE", "the run lacked an account they need", "requirements were not judged: A1 (UM)"}},
 	} {
 		v := umconform(t, nil, "verify", c.bundle)
 		if v.code != 1 || !strings.Contains(v.stdout, "VERDICT: NOT A PASS") {
@@ -213,7 +225,8 @@ func TestBundleSettingsAreCheckedBeforeTheRun(t *testing.T) {
 func TestBundleOfMergedShardsVerifies(t *testing.T) {
 	dir := t.TempDir()
 	for _, k := range []string{"1", "2"} {
-		if res := umconform(t, nil, "run", "--shard", k+"/2", "--report-dir", filepath.Join(dir, "shard"+k)); res.code != 0 {
+		// With both accounts, or the auth checks are skipped and the run incomplete.
+		if res := umconform(t, accountEnv, append([]string{"run", "--shard", k + "/2", "--report-dir", filepath.Join(dir, "shard"+k)}, accountArgs...)...); res.code != 0 {
 			t.Fatalf("shard %s: exit %d\n%s", k, res.code, res.stderr)
 		}
 	}

@@ -211,6 +211,7 @@ type policy struct {
 }
 
 type call struct {
+	owner    string // the user who placed it (authentication mode: auth.go)
 	seq      uint64
 	scenario int
 	created  time.Time
@@ -264,6 +265,11 @@ func (e *engine) prune(now time.Time) {
 
 // place starts a call for an already validated scenario and returns its CallId.
 func (e *engine) place(scenario int, now time.Time) (string, error) {
+	return e.placeFor(scenario, now, anyone)
+}
+
+// placeFor is place for a call that belongs to owner.
+func (e *engine) placeFor(scenario int, now time.Time, owner string) (string, error) {
 	guid, err := newGUID()
 	if err != nil {
 		return "", err
@@ -281,7 +287,7 @@ func (e *engine) place(scenario int, now time.Time) (string, error) {
 		}
 		guid = e.firstGUID
 	}
-	c := &call{seq: e.nextSeq, scenario: scenario, created: now, expires: now.Add(e.ttl)}
+	c := &call{owner: owner, seq: e.nextSeq, scenario: scenario, created: now, expires: now.Add(e.ttl)}
 	e.nextSeq++
 	e.calls[guid] = c
 	if len(e.queue) > 2*len(e.calls)+64 {
@@ -352,6 +358,17 @@ func (e *engine) lookup(id string, now time.Time) (*call, error) {
 		return nil, errInvalidCallID
 	}
 	return c, nil
+}
+
+// owner returns who placed the call a CallId names, or false when it names no live call.
+func (e *engine) owner(id string, now time.Time) (string, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, err := e.lookup(id, now)
+	if err != nil {
+		return "", false
+	}
+	return c.owner, true
 }
 
 // natural is the call's state by its schedule or its Disconnect.

@@ -124,11 +124,11 @@ func (h *handler) handleEWS(ctx context.Context, body []byte) (int, []byte) {
 	var a ewsAnswer
 	switch op.name.Local {
 	case "PlayOnPhone":
-		a = h.ewsPlayOnPhone(op)
+		a = h.ewsPlayOnPhone(ctx, op)
 	case "GetPhoneCallInformation":
-		a = h.ewsGetPhoneCallInformation(op)
+		a = h.ewsGetPhoneCallInformation(ctx, op)
 	case "DisconnectPhoneCall":
-		a = h.ewsDisconnectPhoneCall(op)
+		a = h.ewsDisconnectPhoneCall(ctx, op)
 	default:
 		return h.requestFault(&requestFault{code: "Client", msg: "unknown operation " + op.name.Local, malformed: true})
 	}
@@ -194,7 +194,7 @@ func schemaError(msg string) ewsAnswer {
 	return ewsAnswer{code: codeSchemaValidation, text: "The request failed schema validation: " + msg}
 }
 
-func (h *handler) ewsPlayOnPhone(op *element) ewsAnswer {
+func (h *handler) ewsPlayOnPhone(ctx context.Context, op *element) ewsAnswer {
 	a := ewsAnswer{op: "PlayOnPhone"}
 	itemID, ok := idArg(op, "ItemId")
 	dial, ok2 := one(args(op, "DialString", false))
@@ -222,7 +222,7 @@ func (h *handler) ewsPlayOnPhone(op *element) ewsAnswer {
 		a.code, a.text = codeNotDialable, "The phone number isn't dialable under the dialing rules."
 		return a
 	}
-	id, err := h.eng.place(scenario, h.now())
+	id, err := h.eng.placeFor(scenario, h.now(), userOf(ctx))
 	switch {
 	case errors.Is(err, errTooManyCalls):
 		a.code, a.text = codeUMServerUnavailable, "Too many calls are in progress. Try again later."
@@ -242,7 +242,7 @@ func (h *handler) ewsPlayOnPhone(op *element) ewsAnswer {
 	return a
 }
 
-func (h *handler) ewsGetPhoneCallInformation(op *element) ewsAnswer {
+func (h *handler) ewsGetPhoneCallInformation(ctx context.Context, op *element) ewsAnswer {
 	a := ewsAnswer{op: "GetPhoneCallInformation"}
 	id, ok := idArg(op, "PhoneCallId")
 	if !ok {
@@ -255,7 +255,11 @@ func (h *handler) ewsGetPhoneCallInformation(op *element) ewsAnswer {
 		return schemaError("The element PhoneCallId cannot contain text. Value: '" + t + "'.")
 	}
 	id = h.ewsCalls.resolve(id)
-	p, err := h.eng.info(id, h.now())
+	var p Phase
+	err := errInvalidCallID
+	if h.mayUse(ctx, id, false) { // another user's call is answered as no call
+		p, err = h.eng.info(id, h.now())
+	}
 	if err == nil {
 		p, err = h.ewsCalls.answerFor(h, id, p)
 	}
@@ -339,13 +343,18 @@ func (h *handler) callInformation(a ewsAnswer, p Phase) ewsAnswer {
 	return a
 }
 
-func (h *handler) ewsDisconnectPhoneCall(op *element) ewsAnswer {
+func (h *handler) ewsDisconnectPhoneCall(ctx context.Context, op *element) ewsAnswer {
 	a := ewsAnswer{op: "DisconnectPhoneCall", code: codeNoError}
 	id, ok := idArg(op, "PhoneCallId")
 	if !ok && !h.b.ews.disconnectUnknownSucceeds {
 		return schemaError("DisconnectPhoneCall needs a PhoneCallId with an Id.")
 	}
-	if err := h.eng.disconnect(h.ewsCalls.resolve(id), h.now()); err != nil && !h.b.ews.disconnectUnknownSucceeds {
+	id = h.ewsCalls.resolve(id)
+	err := errInvalidCallID
+	if h.mayUse(ctx, id, true) {
+		err = h.eng.disconnect(id, h.now())
+	}
+	if err != nil && !h.b.ews.disconnectUnknownSucceeds {
 		a.code, a.text, a.fault = codeInvalidPhoneCallID, "The phone call ID isn't valid.", h.b.ews.disconnectUnknownFault
 	}
 	return a

@@ -64,6 +64,8 @@ type behaviour struct {
 	rejectBOM                bool // R2
 
 	ews ewsBehaviour // the EWS endpoint's (E1-E7, E13, E14): ews.go
+
+	auth authBehaviour // the authentication mode's (A1-A5): auth.go
 }
 
 // ProfileExchange is the correct profile: Exchange 2013's wire form and rules.
@@ -149,6 +151,11 @@ func profileTable() []Profile {
 		broken("X2", "x2-ews-slow-doctype", "an EWS request with a DOCTYPE is answered only after a minute (or when the client gives up); the UM endpoint refuses it at once", behaviour{ews: ewsBehaviour{slowOnDoctype: true}}, "X5"),
 		broken("X3", "x3-ews-poisoned-after-malformed", "after a malformed or refused (413, 415) request, GetPhoneCallInformation about every call placed through EWS before it answers ErrorInternalServerError; the UM endpoint stays correct", behaviour{ews: ewsBehaviour{poisonAfterMalformed: true}}),
 		broken("X4", "x4-ews-no-size-limit", "no request size cap at the EWS endpoint: an oversized but otherwise valid EWS request is processed normally", behaviour{ews: ewsBehaviour{noSizeLimit: true}}),
+		broken("A1", "a1-serves-anonymous", "in the authentication mode (serve --users), a request without credentials is served, and may ask about, place and end any call", behaviour{auth: authBehaviour{anonymous: true}}),
+		broken("A2", "a2-any-password", "in the authentication mode, a user's name with any password is accepted", behaviour{auth: authBehaviour{anyPassword: true}}),
+		broken("A3", "a3-no-challenge", "in the authentication mode, missing or wrong credentials are refused with 401 but no WWW-Authenticate challenge", behaviour{auth: authBehaviour{noChallenge: true}}),
+		broken("A4", "a4-others-calls-readable", "in the authentication mode, any user may ask about a call another user placed (GetCallInfo, GetPhoneCallInformation); ending one is still refused", behaviour{auth: authBehaviour{othersReadable: true}}),
+		broken("A5", "a5-others-calls-endable", "in the authentication mode, any user may end a call another user placed (Disconnect, DisconnectPhoneCall); asking about one is still refused", behaviour{auth: authBehaviour{othersEndable: true}}),
 	}
 }
 

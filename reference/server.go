@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"strconv"
@@ -53,6 +54,10 @@ type Options struct {
 	Now             func() time.Time // clock for the call engine; time.Now by default
 	// Items are the voice mail items the mailbox holds, by id; DefaultEntryID always.
 	Items []string
+	// Users, when set, turns on the authentication mode (auth.go): user name to password.
+	// Every request then needs Basic credentials of one of them, and each call belongs to
+	// the user who placed it.
+	Users map[string]string
 }
 
 type handler struct {
@@ -69,6 +74,8 @@ type handler struct {
 	// items are the ids of the voice mail items the mailbox holds: EWS PlayOnPhone answers
 	// ErrorItemNotFound for a well-formed ItemId that names none of them.
 	items map[string]bool
+	// users are the accounts of the authentication mode; nil serves everyone (auth.go).
+	users map[string]string
 }
 
 // NewHandler returns the reference server as an http.Handler serving both endpoint paths.
@@ -105,6 +112,11 @@ func newHandler(opts Options) (*handler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	for u, pw := range opts.Users {
+		if u == "" || pw == "" || strings.Contains(u, ":") {
+			return nil, errors.New("options: every user needs a name without a colon and a password")
+		}
+	}
 	items := map[string]bool{DefaultEntryID: true}
 	for _, id := range opts.Items {
 		items[id] = true
@@ -117,10 +129,16 @@ func newHandler(opts Options) (*handler, error) {
 		maxBytes:  opts.MaxRequestBytes,
 		slowDelay: slowDelay,
 		items:     items,
+		users:     maps.Clone(opts.Users),
 	}, nil
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user, ok := h.authenticate(w, r)
+	if !ok {
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), userKey{}, user))
 	// The EWS endpoint shares the transport rules and the call engine; only its messages
 	// differ (ews.go).
 	ews := strings.EqualFold(r.URL.Path, EWSPath)
@@ -263,11 +281,11 @@ func (h *handler) dispatch(ctx context.Context, op *element) (int, []byte) {
 	}
 	switch op.name.Local {
 	case "PlayOnPhone":
-		return h.playOnPhone(op)
+		return h.playOnPhone(ctx, op)
 	case "GetCallInfo":
 		return h.getCallInfo(ctx, op)
 	case "Disconnect":
-		return h.disconnect(op)
+		return h.disconnect(ctx, op)
 	}
 	return h.requestFault(&requestFault{code: "Client", msg: "unknown operation " + op.name.Local, malformed: true})
 }
@@ -290,7 +308,7 @@ func (h *handler) echo(msg, val string) string {
 	return msg + " Value: '" + val + "'."
 }
 
-func (h *handler) playOnPhone(op *element) (int, []byte) {
+func (h *handler) playOnPhone(ctx context.Context, op *element) (int, []byte) {
 	entryID, ok := one(args(op, "entryId", h.b.ignoreNamespace))
 	entryOK := ok && validEntryID(entryID)
 	dial, ok := one(args(op, "DialString", h.b.ignoreNamespace))
@@ -306,7 +324,7 @@ func (h *handler) playOnPhone(op *element) (int, []byte) {
 	case !dialable:
 		return h.fault("", excDialingRules, h.echo("The dial string isn't allowed by the dialing rules.", dial))
 	}
-	id, err := h.eng.place(scenario, h.now())
+	id, err := h.eng.placeFor(scenario, h.now(), userOf(ctx))
 	switch {
 	case errors.Is(err, errTooManyCalls):
 		return h.fault("", excCallLimit, "Too many calls are in progress. Try again later.")
@@ -325,7 +343,7 @@ func (h *handler) getCallInfo(ctx context.Context, op *element) (int, []byte) {
 	}
 	var p Phase
 	err := errInvalidCallID
-	if ok {
+	if ok && h.mayUse(ctx, id, false) { // another user's call is answered as no call
 		p, err = h.eng.info(id, h.now())
 	}
 	switch {
@@ -345,10 +363,10 @@ func (h *handler) getCallInfo(ctx context.Context, op *element) (int, []byte) {
 	return http.StatusOK, renderGetCallInfo(&h.b, p)
 }
 
-func (h *handler) disconnect(op *element) (int, []byte) {
+func (h *handler) disconnect(ctx context.Context, op *element) (int, []byte) {
 	id, ok := one(args(op, "CallId", h.b.ignoreNamespace))
 	err := errInvalidCallID
-	if ok {
+	if ok && h.mayUse(ctx, id, true) {
 		err = h.eng.disconnect(id, h.now())
 	}
 	if err != nil {

@@ -21,8 +21,9 @@ const (
 	Warning Verdict = "warning" // a SHOULD requirement broken outside strict mode
 	Info    Verdict = "info"    // a MAY requirement not met
 	Error   Verdict = "error"
-	// Skipped: not run by the run's own choice (its call budget, --max-calls, was spent);
-	// the message says why. It neither passes nor fails the run.
+	// Skipped: not run by the run's own choice (its call budget, --max-calls, was spent,
+	// or it gave no account the check needs: credentials, a second user); the message says
+	// why. It neither passes nor fails the run.
 	Skipped Verdict = "skipped"
 	// ExpectedFailure is a broken requirement (a failure, warning or information) that an
 	// expectations file accepts until a date: it does not fail the run.

@@ -27,9 +27,14 @@ type Config struct {
 	Username     string
 	Password     string // from UMCONFORM_PASSWORD or --password-file, never a flag value
 	PasswordFile string
-	CAFile       string
-	Insecure     bool
-	Headers      []string // "Name: value"
+	// The second account of the ownership checks (A4, A5): another user of the target, who
+	// must not see or end the first user's calls. It signs in as the first does (Auth).
+	SecondUsername     string
+	SecondPassword     string // from UMCONFORM_SECOND_PASSWORD or --second-password-file, never a flag value
+	SecondPasswordFile string
+	CAFile             string
+	Insecure           bool
+	Headers            []string // "Name: value"
 
 	LabelFilter string
 	Focus       []string
@@ -103,6 +108,9 @@ func (c *Config) Validate() error {
 	}
 	real := false
 	for _, t := range targets {
+		if t.Embedded() && c.Auth == "ntlm" {
+			add("--auth ntlm: the embedded reference server (target %s) takes --auth basic only", t.Name)
+		}
 		if !t.Embedded() {
 			real = true
 			for _, u := range []string{t.URL, t.EWSURL} { // an EWS-only target has no UM URL
@@ -147,6 +155,7 @@ func (c *Config) Validate() error {
 	default:
 		add("--auth %q: want none, basic or ntlm", c.Auth)
 	}
+	errs = append(errs, c.validateSecond(targets)...)
 	if c.CAFile != "" {
 		if _, err := os.Stat(c.CAFile); err != nil {
 			add("--ca-file: %v", err)
@@ -198,6 +207,36 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateSecond checks the second account's settings and reads its password file.
+func (c *Config) validateSecond(targets []Target) []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.SecondUsername == "" {
+		if c.SecondPasswordFile != "" {
+			add("--second-password-file given without --second-username: name the second account, or leave both out")
+		}
+		return errs
+	}
+	if c.Auth != "basic" && c.Auth != "ntlm" {
+		add("--second-username needs --auth basic or --auth ntlm: the second account signs in as the first one does")
+	}
+	if strings.EqualFold(c.SecondUsername, c.Username) {
+		add("--second-username %q is the first account: the ownership checks need another user of the target", c.SecondUsername)
+	}
+	if c.SecondPasswordFile != "" {
+		raw, err := os.ReadFile(c.SecondPasswordFile)
+		if err != nil {
+			add("--second-password-file: %v", err)
+		} else {
+			c.SecondPassword = strings.TrimRight(string(raw), "\r\n")
+		}
+	}
+	if c.SecondPassword == "" {
+		add("--second-username needs the second account's password: set UMCONFORM_SECOND_PASSWORD or pass --second-password-file FILE")
+	}
+	return errs
 }
 
 // nothingToRerun says, for --rerun-failed, that its reports have no failed or errored

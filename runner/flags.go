@@ -15,7 +15,8 @@ const DefaultReportDir = "umconform-reports"
 
 // BindFlags registers every setting of a run on fs, each with its UMCONFORM_* variable as
 // default, so "umconform run" and "go tool ginkgo ./suites" read the same settings. The
-// password is read from UMCONFORM_PASSWORD (or --password-file), never from a flag.
+// password is read from UMCONFORM_PASSWORD (or --password-file), never from a flag; the
+// second account's from UMCONFORM_SECOND_PASSWORD (or --second-password-file).
 func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef := envflag.New(fs)
 	ef.List(&c.Targets, "target", "TARGET", ",", "endpoint `URL`: https://HOST for both APIs of an Exchange 2010+ host (/EWS/UM2007Legacy.asmx and /EWS/Exchange.asmx), or one endpoint such as https://HOST/EWS/UM2007Legacy.asmx, https://HOST/EWS/Exchange.asmx or Exchange 2007's https://HOST/UnifiedMessaging/Service.asmx; NAME=URL for several targets (NAME=embedded[:PROFILE] names the reference server); none starts the embedded reference server")
@@ -33,6 +34,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef.String(&c.Auth, "auth", "AUTH", "none", "authentication: none, basic or ntlm")
 	ef.String(&c.Username, "username", "USERNAME", "", "`user` for --auth basic or ntlm (DOMAIN\\user for NTLM)")
 	ef.String(&c.PasswordFile, "password-file", "PASSWORD_FILE", "", "`file` holding the password; or set UMCONFORM_PASSWORD (a password is never a flag value)")
+	ef.String(&c.SecondUsername, "second-username", "SECOND_USERNAME", "", "`user` of a second account of the target, for the ownership checks (A4, A5): it must not see or end the first account's calls")
+	ef.String(&c.SecondPasswordFile, "second-password-file", "SECOND_PASSWORD_FILE", "", "`file` holding the second account's password; or set UMCONFORM_SECOND_PASSWORD")
 	ef.String(&c.CAFile, "ca-file", "CA_FILE", "", "PEM `file` of CA certificates to trust for an https target")
 	ef.Bool(&c.Insecure, "insecure-skip-verify", "INSECURE_SKIP_VERIFY", "do not verify the target's TLS certificate")
 	ef.List(&c.Headers, "header", "HEADERS", "\n", "extra request header 'Name: value' (values are redacted in reports)")
@@ -53,5 +56,6 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef.String(&c.Shard, "shard", "SHARD", "", "run only share `K/N` of the fixtures and scenarios, split by a stable hash of their IDs; umconform merge joins the shards' reports")
 	ef.String(&c.RerunFailed, "rerun-failed", "RERUN_FAILED", "", "run only the checks that failed or errored in this `report.json` (or report folder), with the other flags as they were")
 	c.Password = os.Getenv("UMCONFORM_PASSWORD")
+	c.SecondPassword = os.Getenv("UMCONFORM_SECOND_PASSWORD")
 	return ef
 }

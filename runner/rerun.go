@@ -37,6 +37,8 @@ func rerunBase(cfg *Config, t Target) string {
 		add("--auth", cfg.Auth)
 		add("--username", cfg.Username)
 		add("--password-file", cfg.PasswordFile) // else UMCONFORM_PASSWORD, as in the run
+		add("--second-username", cfg.SecondUsername)
+		add("--second-password-file", cfg.SecondPasswordFile) // else UMCONFORM_SECOND_PASSWORD
 	}
 	add("--ca-file", cfg.CAFile)
 	if cfg.Insecure {

@@ -257,6 +257,11 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 	// First of the stops: hang up the connections the transport dialled ahead, on the
 	// target as on the embedded server (whose Close would otherwise close them itself).
 	stops = append(stops, client.CloseIdleConnections)
+	access, err := accessAccounts(cfg, headers)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	stops = append(stops, access.CloseIdleConnections)
 	var envs []*suites.Env
 	for _, t := range targets {
 		sc := suites.Config{
@@ -266,7 +271,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Fixtures: corpus, Validator: validator,
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir, Started: processStart,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
-			MaxCalls: cfg.MaxCalls, Preview: cfg.List, Progress: cfg.progress,
+			MaxCalls: cfg.MaxCalls, Preview: cfg.List, Progress: cfg.progress, Access: access,
 			Rerun:  rerunBase(cfg, t),
 			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),
 		}
@@ -282,7 +287,8 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			if cfg.List {
 				endpoint, ewsEndpoint = "http://127.0.0.1"+reference.LegacyPath, "http://127.0.0.1"+reference.EWSPath
 			} else {
-				srv, err := reference.Start(ctx, reference.Options{Profile: t.Profile, Step: embeddedStep, Items: []string{sc.EntryID}}) // the run's --entry-id names an item of the mailbox
+				srv, err := reference.Start(ctx, reference.Options{Profile: t.Profile, Step: embeddedStep, Items: []string{sc.EntryID}, // the run's --entry-id names an item of the mailbox
+					Users: cfg.embeddedUsers()})
 				if err != nil {
 					return nil, cleanup, fmt.Errorf("starting the embedded reference server: %w", err)
 				}
@@ -342,6 +348,20 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 		envs = append(envs, env)
 	}
 	return envs, cleanup, nil
+}
+
+// embeddedUsers are the accounts of the embedded reference server: with --auth basic it
+// requires the run's credentials (and knows the second account), as a real target would;
+// otherwise it serves everyone.
+func (c *Config) embeddedUsers() map[string]string {
+	if c.Auth != "basic" {
+		return nil
+	}
+	users := map[string]string{c.Username: c.Password}
+	if c.SecondUsername != "" {
+		users[c.SecondUsername] = c.SecondPassword
+	}
+	return users
 }
 
 // embeddedLifecycleDials are the reference server's scenarios the lifecycle suite drives:

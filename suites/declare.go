@@ -25,6 +25,7 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 				e.declareRobustness()
 			}
 			e.declareEWS()
+			e.declareAccess()
 		})
 	}
 	// The scenarios exist once Ginkgo has built the spec tree, which it does in RunSpecs,

@@ -81,6 +81,9 @@ type Config struct {
 	// the EWS endpoint alone: Target is then nil.
 	EWS EWSConfig
 
+	// Access holds the accounts of the authentication and ownership checks (access.go).
+	Access Access
+
 	// LabelFilter, Focus and Skip select the checks to declare, with Ginkgo's syntax and
 	// meaning, check by check. The runner applies them here rather than handing them to
 	// Ginkgo, because a replayed fixture is one spec holding several checks.

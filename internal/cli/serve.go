@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"os"
 	"slices"
@@ -37,6 +38,8 @@ The last two digits of the number PlayOnPhone dials choose what the call does:
   04 transferred                                        09 queued; 10-99 as 00
 A --profile other than exchange breaks one requirement on purpose (--list-profiles names
 them), so you can see a run catch it: umconform run --profile NAME does that in one step.
+With --auth basic every request needs the Basic credentials of a user of --users (a file
+of USER:PASSWORD lines), and each call belongs to the user who placed it (docs/AUTH.md).
 Exit 0 stopped cleanly, 2 bad usage or the address could not be listened on.
 `,
 	operands: noOperands,
@@ -46,6 +49,8 @@ Exit 0 stopped cleanly, 2 bad usage or the address could not be listened on.
 		list := inv.fs.Bool("list-profiles", false, "list the profiles with the requirement each breaks, then exit")
 		var items itemList
 		inv.fs.Var(&items, "item", "`id` of a voice mail item the mailbox holds, besides the built-in one (repeatable): base64, as an EWS ItemId")
+		auth := inv.fs.String("auth", serveEnv("UMCONFORM_SERVE_AUTH", "none"), "authentication the server requires: none or basic (env UMCONFORM_SERVE_AUTH)")
+		usersFile := inv.fs.String("users", serveEnv("UMCONFORM_USERS", ""), "`file` of the users of --auth basic, one USER:PASSWORD a line (env UMCONFORM_USERS)")
 		return func(ctx context.Context) int {
 			if *list {
 				listProfiles(inv.stdout)
@@ -56,7 +61,11 @@ Exit 0 stopped cleanly, 2 bad usage or the address could not be listened on.
 					return inv.cannotRun("--item %s: not an item id (the standard base64 of at least 8 bytes, as an EWS ItemId is)", termsafe.Escape(id))
 				}
 			}
-			return serve(ctx, inv, *listen, *profile, items)
+			users, code := serveUsers(inv, *auth, *usersFile)
+			if code != exitOK {
+				return code
+			}
+			return serve(ctx, inv, *listen, *profile, items, users, *usersFile)
 		}
 	},
 }
@@ -71,7 +80,26 @@ func (l *itemList) Set(v string) error {
 	return nil
 }
 
-func serve(ctx context.Context, inv *invocation, listen, profile string, items []string) int {
+// serveUsers reads the users of --auth basic; none for --auth none.
+func serveUsers(inv *invocation, auth, usersFile string) (map[string]string, int) {
+	switch {
+	case auth == "basic" && usersFile == "":
+		return nil, inv.cannotRun("--auth basic needs --users FILE (one USER:PASSWORD a line)")
+	case auth == "basic":
+		users, err := reference.LoadUsers(usersFile)
+		if err != nil {
+			return nil, inv.cannotRun("%v", err)
+		}
+		return users, exitOK
+	case auth != "none":
+		return nil, inv.cannotRun("--auth %q: want none or basic", auth)
+	case usersFile != "":
+		return nil, inv.cannotRun("--users given without --auth basic")
+	}
+	return nil, exitOK
+}
+
+func serve(ctx context.Context, inv *invocation, listen, profile string, items []string, users map[string]string, usersFile string) int {
 	// What the server logs (net/http's errors, through the standard logger) may quote a
 	// client's bytes: their control characters are escaped (package termsafe).
 	stdout, stderr := termsafe.NewWriter(inv.stdout), termsafe.NewWriter(inv.stderr)
@@ -85,7 +113,7 @@ func serve(ctx context.Context, inv *invocation, listen, profile string, items [
 	if err != nil {
 		return inv.cannotRun("listen on %s: %v (choose another address with --listen or UMCONFORM_LISTEN)", listen, err)
 	}
-	srv, err := reference.Serve(ctx, ln, reference.Options{Profile: profile, Items: items})
+	srv, err := reference.Serve(ctx, ln, reference.Options{Profile: profile, Items: items, Users: users})
 	if err != nil {
 		return inv.cannotRun("%v", err)
 	}
@@ -102,8 +130,16 @@ func serve(ctx context.Context, inv *invocation, listen, profile string, items [
 	}
 	fmt.Fprintf(stdout, "umconform serve: dial strings (--dial-string) %s\n", dialStrings())
 	host := strings.TrimSuffix(srv.URL(), reference.LegacyPath)
-	fmt.Fprintf(stdout, "umconform serve: try umconform run --target %s --dial-string %s --entry-id %s\n", host, reference.DefaultDialString, held[len(held)-1])
+	try := fmt.Sprintf("umconform run --target %s --dial-string %s --entry-id %s", host, reference.DefaultDialString, held[len(held)-1])
+	if len(users) > 0 {
+		// The password is never a flag, nor printed: the run reads it from the environment.
+		try += fmt.Sprintf(" --auth basic --username %s, with that user's password in UMCONFORM_PASSWORD", slices.Sorted(maps.Keys(users))[0])
+	}
+	fmt.Fprintf(stdout, "umconform serve: try %s\n", try)
 	fmt.Fprintf(stdout, "umconform serve: EWS endpoint (PlayOnPhone, GetPhoneCallInformation, DisconnectPhoneCall) at %s\n", srv.EWSURL())
+	if users != nil {
+		fmt.Fprintf(stdout, "umconform serve: Basic authentication required, %d users from %s\n", len(users), usersFile)
+	}
 	fmt.Fprintf(stdout, "umconform serve: profile %s listening on %s\n", profile, srv.URL())
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {
