@@ -30,6 +30,9 @@ type Requirement struct {
 	// Untestable, when set, says why no broken server can trip the requirement; the
 	// kill-matrix check then accepts that no reference profile breaks it.
 	Untestable string
+	// Statements are the IDs of the inventory's statements (statements.tsv) that this
+	// requirement judges: the public rules it answers for, traceable to their sources.
+	Statements []string
 }
 
 // Catalogue is the list of requirements in file order.
@@ -40,11 +43,28 @@ var requirementsTSV []byte
 
 // Version identifies this catalogue in reports: bump it when a requirement is added or
 // its text or level changes.
-const Version = "2026-12-07.1"
+const Version = "2026-12-07.2"
 
-// Default returns the embedded catalogue. It panics only if the embedded file is broken,
-// which the package's tests rule out.
+// Default returns the embedded catalogue, each requirement with the inventory's statements
+// it judges. It panics only if an embedded file is broken, which the package's tests rule
+// out.
 func Default() Catalogue {
+	c := requirementsOnly()
+	for _, s := range Inventory() {
+		for _, id := range s.Judges {
+			for i := range c {
+				if c[i].ID == id {
+					c[i].Statements = append(c[i].Statements, s.ID)
+				}
+			}
+		}
+	}
+	return c
+}
+
+// requirementsOnly parses the embedded requirements.tsv alone: the inventory is checked
+// against it.
+func requirementsOnly() Catalogue {
 	c, err := Parse(requirementsTSV)
 	if err != nil {
 		panic(fmt.Sprintf("embedded requirements.tsv: %v", err))

@@ -857,7 +857,9 @@ func TestTLSVerification(t *testing.T) {
 }
 
 // TestTruncatedResponsesAreErrorsNamingTheCase: a target that promises more bytes than it
-// sends gets per-case errors that say the response was truncated, never failures.
+// sends gets per-case errors that say the response was truncated from the checks that read
+// the message (T1 here), never their failures; T7, which judges the framing, fails it, since
+// the answer was cut short on every attempt.
 func TestTruncatedResponsesAreErrorsNamingTheCase(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -884,6 +886,13 @@ func TestTruncatedResponsesAreErrorsNamingTheCase(t *testing.T) {
 		if !strings.Contains(c.Error.Text, "truncated") || c.prop("fixture") == "" {
 			t.Errorf("%s: error does not say truncated or names no fixture: %s", c.Name, c.Error.Text)
 		}
+	}
+	// The same answer cut short on every attempt is the target's: T7 fails (exit 1).
+	dir = t.TempDir()
+	res = umconform(t, nil, "run", "--target", srv.URL+reference.LegacyPath, "--dial-string", reference.DefaultDialString,
+		"--entry-id", reference.DefaultEntryID, "--label-filter", "T7 && gci-callid-unknown", "--timeout", "2s", "--report-dir", dir)
+	if res.code != 1 || !slices.Contains(verdicts(readJUnit(t, dir))["T7"], "failed") {
+		t.Errorf("T7 on an answer truncated every time: exit %d, want 1 with T7 failed\n%s", res.code, tail(res.stdout))
 	}
 }
 

@@ -197,8 +197,9 @@ func TestRestartSurvived(t *testing.T) {
 }
 
 // TestX3AsksAgain: when the question about the live call after a hostile request gets no
-// complete response once (here an answer cut short, which is not sent again by itself),
-// X3 asks again before it blames the hostile request: a correct server passes.
+// complete response once (here an answer cut short), it is asked again before X3 blames the
+// hostile request (by the retrier, since a question changes nothing and a cut may be the
+// network's: retry.go): a correct server passes, and the evidence says so.
 func TestX3AsksAgain(t *testing.T) {
 	t.Parallel()
 	var hostile, cut atomic.Bool
@@ -223,7 +224,7 @@ func TestX3AsksAgain(t *testing.T) {
 	if res.code != 0 || !cut.Load() {
 		t.Errorf("exit %d, want 0 (answer cut: %v)\n%s\n%s", res.code, cut.Load(), tail(res.stdout), res.stderr)
 	}
-	if !strings.Contains(string(mustRead(t, filepath.Join(dir, "report.json"))), "asked again before judging X3") {
+	if report := string(mustRead(t, filepath.Join(dir, "report.json"))); !strings.Contains(report, "asked again before judging X3") && !strings.Contains(report, "and sent it again") {
 		t.Errorf("the X3 check's evidence does not say the question was asked again")
 	}
 }

@@ -60,6 +60,7 @@ type ewsBehaviour struct {
 	// The robustness rules broken at the EWS endpoint alone, so that the probes sent there
 	// are shown to catch them (the UM endpoint stays correct).
 	expandCanary         bool // X1: canary entities expanded, a PhoneCallId's text echoed in the fault
+	fetchCanaryURL       bool // X1: canary URLs fetched and expanded, nothing echoed
 	slowOnDoctype        bool // X2
 	poisonAfterMalformed bool // X3: calls placed before a malformed EWS request answer Error
 	noSizeLimit          bool // X4
@@ -99,6 +100,7 @@ type ewsAnswer struct {
 func (h *handler) handleEWS(ctx context.Context, body []byte) (int, []byte) {
 	b := h.b
 	b.expandCanary = b.expandCanary || b.ews.expandCanary
+	b.fetchCanaryURL = b.fetchCanaryURL || b.ews.fetchCanaryURL
 	root, rf := parseEnvelope(body, &b)
 	var op *element
 	if rf == nil {

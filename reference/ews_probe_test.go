@@ -276,6 +276,9 @@ func (p *probe) runEWSScenarios() {
 	if r := c.post(xxe); strings.Contains(string(r.body), "CANARY-ews-7f3a") {
 		p.broken["X1"] = true
 	}
+	if fetched(p.t, func(u string) { c.post(strings.Replace(xxe, "file://"+canary, u, 1)) }) {
+		p.broken["X1"] = true
+	}
 
 	// X2: an entity bomb is refused within the timeout.
 	bomb := `<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>` +

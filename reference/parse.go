@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/umconform/umconform/schema"
@@ -89,6 +93,9 @@ func parseEnvelope(body []byte, b *behaviour) (*element, *requestFault) {
 			if root != nil || !bytes.HasPrefix(bytes.TrimSpace(t), []byte("DOCTYPE")) {
 				return nil, &requestFault{code: "Client", msg: "the request holds a markup declaration", doctype: true}
 			}
+			if b.fetchCanaryURL && fetchCanaryEntities(d, t) {
+				continue
+			}
 			if !b.expandCanary || !expandCanaryEntities(d, t) {
 				return nil, &requestFault{code: "Client", msg: "a SOAP message must not contain a DTD", doctype: true}
 			}
@@ -146,6 +153,41 @@ func expandCanaryEntities(d *xml.Decoder, doctype []byte) bool {
 			return false
 		}
 		content, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		ents[string(m[1])] = string(content)
+	}
+	d.Entity = ents
+	return true
+}
+
+// fetchCanaryEntities is the URL-fetching X1 profiles' deliberate hole, as narrow: only
+// SYSTEM entities naming an http URL on a loopback address whose path contains
+// "umconform-canary", fetched within 2 s, at most 4 KiB read. It reports false when the
+// DOCTYPE declares anything else, so that such requests are refused as by the correct
+// profile.
+func fetchCanaryEntities(d *xml.Decoder, doctype []byte) bool {
+	decls := entityDecl.FindAllSubmatch(doctype, -1)
+	if len(decls) == 0 || bytes.Count(doctype, []byte("<!ENTITY")) != len(decls) {
+		return false
+	}
+	ents := map[string]string{}
+	client := &http.Client{Timeout: 2 * time.Second}
+	for _, m := range decls {
+		u, err := url.Parse(string(m[2]) + string(m[3]))
+		if err != nil || u.Scheme != "http" || !strings.Contains(u.Path, "umconform-canary") {
+			return false
+		}
+		if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
+			return false
+		}
+		resp, err := client.Get(u.String())
+		if err != nil {
+			return false
+		}
+		content, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
 		if err != nil {
 			return false
 		}

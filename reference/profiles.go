@@ -40,6 +40,12 @@ type behaviour struct {
 	nulAfterEnvelope         bool // T1
 	gzipUnasked              bool // T1
 	faultStatus200           bool // T3
+	processingInstruction    bool // T5
+	doubleFault              bool // T6
+	truncateFaults           bool // T7
+	lengthAndChunked         bool // T7
+	doubleContentType        bool // T8
+	latin1Charset            bool // T9
 	acceptSOAP12             bool // T4
 	flatGetCallInfo          bool // S1
 	lowercaseStates          bool // S2
@@ -56,6 +62,7 @@ type behaviour struct {
 	genericPlayOnPhoneFault  bool // P2
 	disconnectUnknownSucceed bool // L6
 	expandCanary             bool // X1
+	fetchCanaryURL           bool // X1
 	slowOnDoctype            bool // X2
 	poisonAfterMalformed     bool // X3
 	noSizeLimit              bool // X4
@@ -96,6 +103,12 @@ func profileTable() []Profile {
 		broken("T1", "t1-gzip-unasked", "every SOAP answer is gzipped (Content-Encoding: gzip), whether or not the request offered it", behaviour{gzipUnasked: true}),
 		broken("T2", "t2-text-plain", "SOAP responses are labelled text/plain; charset=utf-8", behaviour{contentType: "text/plain; charset=utf-8"}),
 		broken("T3", "t3-fault-200", "faults are sent with HTTP 200 instead of 500", behaviour{faultStatus200: true}),
+		broken("T5", "t5-processing-instruction", "every SOAP answer, of both APIs, carries a processing instruction <?umconform-trace ...?> after its XML declaration", behaviour{processingInstruction: true}),
+		broken("T6", "t6-two-faults", "every UM web service Fault is written twice in the Body", behaviour{doubleFault: true}),
+		broken("T7", "t7-truncated-faults", "every HTTP 500 answer, of both APIs, declares a Content-Length 32 bytes longer than the body it sends, and the connection closes", behaviour{truncateFaults: true}),
+		broken("T7", "t7-length-and-chunked", "every SOAP answer, of both APIs, is sent chunked with a Content-Length besides", behaviour{lengthAndChunked: true}),
+		broken("T8", "t8-two-content-types", "every SOAP answer, of both APIs, carries its Content-Type field twice", behaviour{doubleContentType: true}),
+		broken("T9", "t9-latin1-charset", "every SOAP answer, of both APIs, is labelled text/xml; charset=iso-8859-1 (its bytes are ASCII, its XML declaration says utf-8)", behaviour{latin1Charset: true}),
 		broken("T4", "t4-accepts-soap12", "a SOAP 1.2 envelope (and application/soap+xml) is processed as if it were SOAP 1.1", behaviour{acceptSOAP12: true}),
 		broken("S1", "s1-flat-response", "GetCallInfoResponse holds CallState and EventCause directly, without the nested GetCallInfoResponse", behaviour{flatGetCallInfo: true}),
 		broken("S2", "s2-lowercase-state", "CallState values are written in lower case (connected)", behaviour{lowercaseStates: true}),
@@ -120,6 +133,7 @@ func profileTable() []Profile {
 		broken("L7", "l7-same-callid", "every PlayOnPhone returns the CallId of the first call placed; the newest call takes it over", behaviour{pol: policy{sameCallID: true}}, "L8", "E17", "E18"),
 		broken("L8", "l8-newest-call", "GetCallInfo answers about the most recently placed call, whatever CallId it names (after checking that the CallId is one it issued)", behaviour{pol: policy{newestCall: true}}, "E18"),
 		broken("X1", "x1-expands-canary", "expands an external SYSTEM entity whose file name contains umconform-canary and echoes rejected values in faultstrings", behaviour{expandCanary: true}),
+		broken("X1", "x1-fetches-canary-url", "fetches an external SYSTEM entity naming an http URL on a loopback address whose path contains umconform-canary, and expands it, on both APIs; it echoes nothing", behaviour{fetchCanaryURL: true}),
 		broken("X2", "x2-slow-doctype", "a request with a DOCTYPE is answered only after a minute (or when the client gives up)", behaviour{slowOnDoctype: true}, "X5"),
 		broken("X3", "x3-poisoned-after-malformed", "after a malformed request, GetCallInfo for every call placed before it answers a Server fault", behaviour{poisonAfterMalformed: true}),
 		broken("X4", "x4-no-size-limit", "no request size cap: an oversized but otherwise valid request is processed normally", behaviour{noSizeLimit: true}),
@@ -148,6 +162,7 @@ func profileTable() []Profile {
 		broken("E19", "e19-empty-dialstring-accepted", "EWS PlayOnPhone with an empty DialString places an answered call and returns its PhoneCallId; letters and bad ItemIds are refused as they should be", behaviour{ews: ewsBehaviour{emptyDialStringAccepted: true}}),
 		broken("E20", "e20-generic-playonphone-error", "EWS PlayOnPhone's input errors all say ErrorInternalServerError, whatever the cause", behaviour{ews: ewsBehaviour{genericPlayOnPhoneError: true}}),
 		broken("X1", "x1-ews-expands-canary", "the EWS endpoint alone expands an external SYSTEM entity whose file name contains umconform-canary and quotes a PhoneCallId's text in its schema fault", behaviour{ews: ewsBehaviour{expandCanary: true}}),
+		broken("X1", "x1-ews-fetches-canary-url", "the EWS endpoint alone fetches an external SYSTEM entity naming an http URL on a loopback address whose path contains umconform-canary, and expands it; it echoes nothing", behaviour{ews: ewsBehaviour{fetchCanaryURL: true}}),
 		broken("X2", "x2-ews-slow-doctype", "an EWS request with a DOCTYPE is answered only after a minute (or when the client gives up); the UM endpoint refuses it at once", behaviour{ews: ewsBehaviour{slowOnDoctype: true}}, "X5"),
 		broken("X3", "x3-ews-poisoned-after-malformed", "after a malformed or refused (413, 415) request, GetPhoneCallInformation about every call placed through EWS before it answers ErrorInternalServerError; the UM endpoint stays correct", behaviour{ews: ewsBehaviour{poisonAfterMalformed: true}}),
 		broken("X4", "x4-ews-no-size-limit", "no request size cap at the EWS endpoint: an oversized but otherwise valid EWS request is processed normally", behaviour{ews: ewsBehaviour{noSizeLimit: true}}),

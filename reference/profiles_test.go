@@ -1,12 +1,18 @@
 package reference
 
 import (
+	"bytes"
 	"encoding/xml"
+	"mime"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -62,6 +68,7 @@ func (p *probe) judge(r reply) {
 		p.broken["T1"] = true
 		return
 	}
+	p.judgeMessage(r)
 	if mediaType(r.ct) != "text/xml" {
 		p.broken["T2"] = true
 	}
@@ -283,6 +290,10 @@ func (p *probe) run() {
 	if r := p.send(xxe); strings.Contains(string(r.body), "CANARY-d41d8") {
 		p.broken["X1"] = true
 	}
+	// X1 out of band: an entity naming a URL of the probe's is fetched.
+	if fetched(p.t, func(u string) { p.send(strings.Replace(xxe, "file://"+canary, u, 1)) }) {
+		p.broken["X1"] = true
+	}
 
 	// X2: an entity bomb is refused within the timeout.
 	bomb := `<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>` +
@@ -328,6 +339,41 @@ func (p *probe) run() {
 	}
 }
 
+// judgeMessage applies the message rules of a SOAP answer's envelope and HTTP framing
+// (T5-T9) as the harness reads them.
+func (p *probe) judgeMessage(r reply) {
+	if n := bytes.Count(r.body, []byte("<?")); n > 1 || n == 1 && !bytes.HasPrefix(r.body, []byte("<?xml ")) {
+		p.broken["T5"] = true
+	}
+	if b := r.env.child(SOAP11Namespace, "Body"); b != nil && len(b.Kids) > 1 {
+		p.broken["T6"] = true
+	}
+	cl := r.hdr.Get("Content-Length")
+	if n, err := strconv.Atoi(cl); cl != "" && (r.hdr.Get("Transfer-Encoding") != "" || err != nil || n != len(r.body)) {
+		p.broken["T7"] = true
+	}
+	if len(r.hdr.Values("Content-Type")) > 1 {
+		p.broken["T8"] = true
+	}
+	if _, params, err := mime.ParseMediaType(r.ct); err == nil && params["charset"] != "" && !strings.HasPrefix(strings.ToLower(params["charset"]), "utf-") {
+		p.broken["T9"] = true
+	}
+}
+
+// fetched tells whether send, given the URL of a listener of the test's on loopback (its
+// path names umconform-canary, as the URL-fetching profiles require), made the server
+// fetch it.
+func fetched(t *testing.T, send func(url string)) bool {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte("CANARY-url"))
+	}))
+	defer srv.Close()
+	send(srv.URL + "/umconform-canary-probe")
+	return hits.Load() > 0
+}
+
 // TestProfilesBreakExactlyWhatTheyDocument runs the probes against every profile: the legal
 // ones must pass all, each broken one must fail exactly its Breaks plus Implied.
 func TestProfilesBreakExactlyWhatTheyDocument(t *testing.T) {
@@ -356,7 +402,7 @@ func TestProfilesBreakExactlyWhatTheyDocument(t *testing.T) {
 			covered[id] = true
 		}
 	}
-	for _, id := range strings.Fields("T1 T2 T3 T4 S1 S2 S3 S4 S5 S6 C1 C2 C3 C4 C5 P1 P2 L1 L2 L3 L4 L5 L6 L7 L8 X1 X2 X3 X4 X5 R1 R2 E1 E2 E3 E4 E5 E6 E7 E8 E9 E10 E11 E12 E13 E14 E15 E16 E17 E18 E19 E20 A1 A2 A3 A4 A5") {
+	for _, id := range strings.Fields("T1 T2 T3 T4 T5 T6 T7 T8 T9 S1 S2 S3 S4 S5 S6 C1 C2 C3 C4 C5 P1 P2 L1 L2 L3 L4 L5 L6 L7 L8 X1 X2 X3 X4 X5 R1 R2 E1 E2 E3 E4 E5 E6 E7 E8 E9 E10 E11 E12 E13 E14 E15 E16 E17 E18 E19 E20 A1 A2 A3 A4 A5") {
 		if !covered[id] {
 			t.Errorf("no broken profile for %s", id)
 		}

@@ -164,5 +164,10 @@ func renderFault(b *behaviour, code, exception, faultString string) []byte {
 		d.buf.WriteString(named + `</` + d.msg("ExceptionType", false) + `></detail>`)
 	}
 	d.buf.WriteString(`</` + e + `:Fault>`)
+	if b.doubleFault { // T6's profile: the Fault again
+		all := d.buf.Bytes()
+		start := bytes.Index(all, []byte(`<`+e+`:Fault>`))
+		d.buf.Write(bytes.Clone(all[start:]))
+	}
 	return d.close()
 }

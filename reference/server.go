@@ -223,11 +223,64 @@ func (h *handler) write(w http.ResponseWriter, status int, body []byte) {
 	if h.b.contentType != "" {
 		ct = h.b.contentType
 	}
+	if h.b.latin1Charset {
+		ct = "text/xml; charset=iso-8859-1"
+	}
+	if h.b.processingInstruction && w.Header().Get("Content-Encoding") == "" {
+		body = withProcessingInstruction(body)
+	}
+	if h.b.lengthAndChunked && h.writeRaw(w, status, ct, body) {
+		return
+	}
 	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if h.b.doubleContentType {
+		w.Header().Add("Content-Type", ct)
+	}
+	length := len(body)
+	if h.b.truncateFaults && status == http.StatusInternalServerError {
+		length += 32 // net/http closes the connection when the handler writes less
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(length))
+	if h.b.lengthAndChunked { // a recorder (the package's tests) keeps both fields
+		w.Header().Set("Transfer-Encoding", "chunked")
+	}
 	w.Header().Set("Cache-Control", "private")
 	w.WriteHeader(status)
 	_, _ = w.Write(body) // the client may be gone; nothing useful to do about it
+}
+
+// withProcessingInstruction puts a processing instruction after the XML declaration (T5's
+// profile), or first when there is none.
+func withProcessingInstruction(body []byte) []byte {
+	const pi = `<?umconform-trace step="1"?>`
+	at := 0
+	if bytes.HasPrefix(body, []byte("<?xml")) {
+		if end := bytes.Index(body, []byte("?>")); end >= 0 {
+			at = end + 2
+		}
+	}
+	return append(append(append([]byte(nil), body[:at]...), pi...), body[at:]...)
+}
+
+// writeRaw writes the answer on the hijacked connection, chunked with a Content-Length
+// besides (T7's profile): net/http sends no such answer. It reports false when the
+// ResponseWriter cannot be hijacked.
+func (h *handler) writeRaw(w http.ResponseWriter, status int, ct string, body []byte) bool {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return false
+	}
+	conn, rw, err := hj.Hijack()
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	fmt.Fprintf(rw, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n%x\r\n",
+		status, http.StatusText(status), ct, len(body), len(body))
+	_, _ = rw.Write(body)
+	_, _ = rw.WriteString("\r\n0\r\n\r\n")
+	_ = rw.Flush()
+	return true
 }
 
 // handleSOAP answers one POSTed SOAP body with a status and an envelope.

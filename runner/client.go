@@ -45,6 +45,8 @@ func newClientAs(c *Config, auth, user, password string) (*http.Client, error) {
 		return nil, err
 	}
 	tr.TLSClientConfig = tlsCfg
+	// The HTTP message rules judge each response's head as sent (suites/wire.go).
+	suites.RecordHeads(tr)
 	var rt http.RoundTripper = tr
 	switch auth {
 	case "basic":

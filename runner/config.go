@@ -12,6 +12,7 @@ import (
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/expect"
 	"github.com/umconform/umconform/internal/progress"
+	"github.com/umconform/umconform/suites"
 )
 
 // Config is one run's settings, as given by flags and UMCONFORM_* variables.
@@ -50,6 +51,8 @@ type Config struct {
 	// DefaultPollLimit for a real server, faster ones for the embedded reference server.
 	PollInterval time.Duration
 	PollLimit    int
+	// CanaryAddr is X1's canary listener, HOST:PORT: see suites.Config.CanaryAddr.
+	CanaryAddr string
 	// LifecycleDialStrings are the numbers the lifecycle suite calls; empty means
 	// DialString, or every self-ending scenario and the answered one of the embedded server.
 	LifecycleDialStrings []string
@@ -178,6 +181,11 @@ func (c *Config) Validate() error {
 	}
 	if c.PollLimit < 0 {
 		add("--poll-limit %d: must be positive (or 0 for the default)", c.PollLimit)
+	}
+	if c.CanaryAddr != "" {
+		if err := suites.ValidCanaryAddr(c.CanaryAddr); err != nil {
+			add("--canary-addr %v", err)
+		}
 	}
 	for _, d := range c.FixtureDirs {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {

@@ -126,9 +126,9 @@ func DeclaredChecks() ([]CheckInfo, error) {
 	return out, nil
 }
 
-// Requirements prints the catalogue with the checks, fixtures and (with matrix) the
-// broken reference profiles covering each requirement; it returns 1 when coverage has
-// problems.
+// Requirements prints the catalogue with the checks, fixtures, public statements and (with
+// matrix) the broken reference profiles covering each requirement, then the statement
+// inventory's coverage of each document; it returns 1 when coverage has problems.
 //
 // Each requirement takes a few lines that fit consoleWidth columns: its ID, level, number
 // of checks and source, then its text and fixtures wrapped below. wide prints one line a
@@ -140,6 +140,7 @@ func Requirements(w io.Writer, matrix, wide bool) int {
 		return ExitCannotRun
 	}
 	rows, problems := CoverageOf(catalogue.Default(), checks, reference.Profiles())
+	inv := catalogue.Inventory()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if matrix {
 		fmt.Fprintln(w, "REQ  LEVEL  BROKEN BY (reference profiles; make test proves each is caught)")
@@ -161,6 +162,9 @@ func Requirements(w io.Writer, matrix, wide bool) int {
 			if len(r.Fixtures) > 0 {
 				fmt.Fprintf(w, "     fixtures: %s\n", strings.Join(wrap(strings.Join(r.Fixtures, ", "), consoleWidth-15, "               "), "\n"))
 			}
+			if st := judgedStatements(inv, q.ID); st != "" {
+				fmt.Fprintf(w, "     statements: %s\n", strings.Join(wrap(st, consoleWidth-17, strings.Repeat(" ", 17)), "\n"))
+			}
 		}
 	} else {
 		fmt.Fprintln(tw, "REQUIREMENT\tLEVEL\tCHECKS\tSOURCE\tTEXT")
@@ -170,13 +174,86 @@ func Requirements(w io.Writer, matrix, wide bool) int {
 		tw.Flush()
 		for _, r := range rows {
 			fmt.Fprintf(w, "\n%s fixtures: %s\n", r.Requirement.ID, strings.Join(r.Fixtures, ", "))
+			fmt.Fprintf(w, "%s statements: %s\n", r.Requirement.ID, judgedStatements(inv, r.Requirement.ID))
 		}
 	}
 	tw.Flush()
+	fmt.Fprintln(w)
+	writeInventoryCoverage(w, inv)
 	if len(problems) > 0 {
 		fmt.Fprintf(w, "\n%d coverage problem(s):\n  %s\n", len(problems), strings.Join(problems, "\n  "))
 		return ExitFailed
 	}
 	fmt.Fprintf(w, "\ncatalogue %s: %d requirements, %d checks; each checked, and broken by a profile\n", catalogue.Version, len(rows), len(checks))
+	return ExitOK
+}
+
+// judgedStatements lists the inventory's statements requirement id judges, each with its
+// source: "bp-r1126 (WS-I BP 1.1 R1126), soap-28 (SOAP 1.1 §6.2)"; empty when none.
+func judgedStatements(inv []catalogue.Statement, id string) string {
+	var parts []string
+	for _, s := range catalogue.StatementsOf(inv, id) {
+		parts = append(parts, s.ID+" ("+s.Source()+")")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// writeInventoryCoverage prints, for each document of the inventory, how many of its
+// statements the catalogue checks, how many cannot be judged from outside and how many are
+// open, and how many of its sections the catalogue cites.
+func writeInventoryCoverage(w io.Writer, inv []catalogue.Statement) {
+	fmt.Fprintln(w, "Statement inventory (catalogue/statements.tsv; umconform requirements --statements lists it):")
+	const row = "%-14s %10v %8v %14v %5v %15v\n"
+	fmt.Fprintf(w, row, "DOCUMENT", "STATEMENTS", "CHECKED", "NOT JUDGEABLE", "OPEN", "SECTIONS CITED")
+	var total catalogue.Coverage
+	for _, c := range catalogue.CoverageByDocument(inv) {
+		fmt.Fprintf(w, row, c.Document.Key, c.Statements, c.Checked, c.NotJudgeable, c.Open, len(c.Cited))
+		total.Statements += c.Statements
+		total.Checked += c.Checked
+		total.NotJudgeable += c.NotJudgeable
+		total.Open += c.Open
+		total.Cited = append(total.Cited, c.Cited...)
+	}
+	fmt.Fprintf(w, row, "all", total.Statements, total.Checked, total.NotJudgeable, total.Open, len(total.Cited))
+}
+
+// Statements prints the statement inventory, document by document: each statement with
+// its level, its source and either the requirements that judge it, why it cannot be
+// judged, or that it is open. Lines fit consoleWidth columns unless wide.
+func Statements(w io.Writer, wide bool) int {
+	inv := catalogue.Inventory()
+	fit := func(indent int, text string) string {
+		if wide {
+			return text
+		}
+		return strings.Join(wrap(text, consoleWidth-indent, strings.Repeat(" ", indent)), "\n")
+	}
+	for _, d := range catalogue.Documents {
+		fmt.Fprintf(w, "%s: %s\n", d.Key, d.Title)
+		for _, s := range inv {
+			if s.Document != d.Key {
+				continue
+			}
+			var judged string
+			switch s.Status {
+			case catalogue.Checked:
+				judged = "checked by " + strings.Join(s.Judges, ", ")
+			case catalogue.NotJudgeable:
+				judged = "not judgeable: " + s.Why
+			default:
+				judged = "open"
+				if s.Why != "" {
+					judged += ": " + s.Why
+				}
+			}
+			fmt.Fprintf(w, "  %-12s %-6s %s\n", s.ID, s.Level, fit(22, s.Source()+": "+s.Text))
+			fmt.Fprintf(w, "%s%s\n", strings.Repeat(" ", 22), fit(22, judged))
+			if s.Note != "" {
+				fmt.Fprintf(w, "%s%s\n", strings.Repeat(" ", 22), fit(22, "note: "+s.Note))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	writeInventoryCoverage(w, inv)
 	return ExitOK
 }

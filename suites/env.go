@@ -60,6 +60,11 @@ type Config struct {
 	// Ginkgo's start of the specs.
 	Started time.Time
 
+	// CanaryAddr is the HOST:PORT of X1's canary listener, named in the entity of the
+	// out-of-band probe (canary.go): an address the target reaches this machine at.
+	// Empty means DefaultCanaryAddr, which only a target on this host reaches.
+	CanaryAddr string
+
 	// WorkDir is where the run may write the files a check needs (the X1 canary): the
 	// report folder, since a container's root may be read-only and have no /tmp. Empty
 	// means the OS's temporary folder.
@@ -129,6 +134,8 @@ type Env struct {
 
 	breaker breaker
 	calls   calls
+	// canary is X1's out-of-band listener, started while a probe needs it (canary.go).
+	canary *canaryServer
 
 	// Declaring: the containers around the checks being declared, the run's filter, and
 	// for each spec (by its full text) the checks it reports.
@@ -186,7 +193,9 @@ func NewEnv(cfg Config) (*Env, error) {
 		errs = append(errs, errors.New("no fixtures"))
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Transport: &http.Transport{DisableCompression: true, MaxResponseHeaderBytes: MaxResponseHeaderBytes}}
+		tr := &http.Transport{DisableCompression: true, MaxResponseHeaderBytes: MaxResponseHeaderBytes}
+		RecordHeads(tr)
+		cfg.Client = &http.Client{Transport: tr}
 	}
 	if cfg.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout %v: must be positive", cfg.Timeout))
@@ -230,6 +239,7 @@ func NewEnv(cfg Config) (*Env, error) {
 		plans:     map[string]*specPlan{},
 		exchanges: map[string]*memo{},
 		sender:    &Sender{Target: cfg.Target, Client: cfg.Client, Headers: cfg.Headers, Timeout: cfg.Timeout, Validator: cfg.Validator},
+		canary:    canaryAt(cmp.Or(cfg.CanaryAddr, DefaultCanaryAddr)),
 	}
 	e.runCtx, e.stopRun = context.WithCancel(context.Background())
 	e.breaker.limit = breakerLimit
@@ -518,6 +528,10 @@ func (b *breaker) record(err error) {
 	}
 	var te *TransportError
 	if !errors.As(err, &te) {
+		return
+	}
+	if te.Kind == "malformed" { // an answer, which breaks a rule: the target is there
+		b.n, b.streak = 0, nil
 		return
 	}
 	switch te.Kind {

@@ -209,7 +209,7 @@ var ewsAlwaysChecked = []string{"T1", "T2", "T3", "X5", "E1", "E2", "E6"}
 
 // ewsRequirements is the set of requirements judged on one EWS fixture, in catalogue order.
 func (e *Env) ewsRequirements(f fixtures.Fixture) []string {
-	want := append(slices.Clone(ewsAlwaysChecked), f.Requirements...)
+	want := append(append(slices.Clone(ewsAlwaysChecked), transportChecked...), f.Requirements...)
 	if f.Expect.Outcome != fixtures.Success {
 		want = append(want, "S6") // its Fault, if it is one, has the SOAP structure
 		// A PhoneCallId that names no call (it has an Id, unbound): MS-OXWUMS gives the

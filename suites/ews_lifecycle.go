@@ -70,6 +70,11 @@ var ewsLifecycleChecks = []check{
 	{"E3", "every PhoneCallState and ConnectionFailureCause is in its enumeration"},
 	{"E6", "every answer carries ServerVersionInfo"},
 	{"X5", "every answer arrives within the timeout"},
+	{"T5", "no answer holds a processing instruction"},
+	{"T6", "every answer's envelope has SOAP 1.1's shape"},
+	{"T7", "every answer's length is framed once, and its body is whole"},
+	{"T8", "every answer's status line and header fields are well-formed"},
+	{"T9", "every answer's charset is UTF-8 or UTF-16, its own"},
 }
 
 // ewsTwin is the UM lifecycle rule each EWS one repeats.
@@ -92,9 +97,13 @@ func ewsJudgeTrace(id string, t *callTrace) Outcome {
 func breakingBy(judge func(string, *callTrace) Outcome) func(string, *callTrace) *Exchange {
 	return func(id string, t *callTrace) *Exchange {
 		breaks := func(o Outcome) bool { return !o.Pass && !o.CannotJudge }
-		if id == "X5" {
+		if id == "X5" || messageRule(id) {
+			j := judgeX5
+			if id != "X5" {
+				j = ewsJudges[id]
+			}
 			for _, ex := range t.All {
-				if breaks(judgeX5(ex)) {
+				if breaks(j(ex)) {
 					return ex
 				}
 			}

@@ -53,6 +53,32 @@ func ewsProbeRequest(id, prolog, payload string) fixtures.Fixture {
 	return ewsWireRequest(id, "GetPhoneCallInformation", fixtures.Rejected, []byte(body))
 }
 
+// ewsXXERequest is X1's GetPhoneCallInformation: an external entity naming uri, referred
+// to where an EWS server reads text and may quote it in an error: the DateTimePrecision
+// header, an enumeration whose wrong value a schema error names, and PhoneCallId's text. An
+// Id attribute cannot hold it: XML forbids external entities in attribute values.
+func ewsXXERequest(id, uri string) fixtures.Fixture {
+	body := `<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE soap:Envelope [
+  <!ENTITY xxe SYSTEM "` + uri + `">
+]>
+<soap:Envelope xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"
+               xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"
+               xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+  <soap:Header>
+    <t:RequestServerVersion Version="Exchange2010" />
+    <t:DateTimePrecision>&xxe;</t:DateTimePrecision>
+  </soap:Header>
+  <soap:Body>
+    <m:GetPhoneCallInformation>
+      <m:PhoneCallId Id="UMCONFORM-PROBE">&xxe;</m:PhoneCallId>
+    </m:GetPhoneCallInformation>
+  </soap:Body>
+</soap:Envelope>
+`
+	return ewsWireRequest(id, "GetPhoneCallInformation", fixtures.Rejected, []byte(body))
+}
+
 // ewsPaddedRequest is a GetPhoneCallInformation about the live call padded to n bytes with
 // a comment after the Body, so that only its size can be the reason to refuse it.
 func ewsPaddedRequest(id string, n int) fixtures.Fixture {

@@ -74,6 +74,10 @@ type Exchange struct {
 	WireBytes       int64
 	EncodingProblem string
 
+	// findings are the rules the answer was seen to break as it was read: HTTP's message
+	// rules from its head (httprules.go), the envelope's from its whole body (envelope.go).
+	findings []finding
+
 	// CallState says, for a request about the call read-only requests share, what the run
 	// knew of that call when the request went out (shared.state): a verdict may hang on it,
 	// so a rerun that passes is no mystery.
@@ -100,7 +104,7 @@ type Exchange struct {
 // TransportError says why an exchange has no complete response. Except for the timeout
 // requirement (X5), it means the run cannot judge the target.
 type TransportError struct {
-	Kind string // "timeout", "refused", "reset", "truncated", "tls", "interrupted", "stopped" (by the breaker), "busy" (throttled: retry.go), "other"
+	Kind string // "timeout", "refused", "reset", "truncated", "tls", "interrupted", "stopped" (by the breaker), "busy" (throttled: retry.go), "malformed" (the answer breaks HTTP's syntax: httprules.go), "other"
 	Err  error
 }
 
@@ -229,6 +233,7 @@ func (s *Sender) validate(ex *Exchange) {
 	if ex.Err == nil && !ex.validated {
 		ex.Result = s.Validator.ValidateAs(ex.Body, schema.KindResponse)
 		ex.validated = true
+		readEnvelope(ex) // the whole body, before Check keeps only its start
 	}
 }
 
@@ -272,7 +277,9 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout+grace)
 	defer cancel()
 	start := time.Now()
-	resp, err := s.Client.Do(req.WithContext(ctx))
+	trace := &headTrace{}
+	resp, err := s.Client.Do(req.WithContext(trace.context(ctx)))
+	head, whole, kept := trace.head()
 	if err != nil {
 		ex.Duration = time.Since(start)
 		ex.Err = classify(err)
@@ -282,7 +289,23 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 			// request crossed it reads so), and a question is sent again (retry.go).
 			ex.Err = &TransportError{Kind: "reset", Err: err}
 		}
+		// A head Go's client refused is the target's when it breaks HTTP's syntax: the
+		// bytes that came, when kept, or the words of the refusal say which rule.
+		if ex.Err.(*TransportError).Kind == "other" && (whole || !kept) {
+			fs := errFindings(err)
+			if whole {
+				fs = headFindings(head)
+			}
+			if len(fs) > 0 {
+				malformed(ex, fs, err)
+			}
+		}
 		return ex
+	}
+	if whole {
+		ex.findings = headFindings(head)
+	} else if !kept {
+		ex.findings = keptFindings(resp)
 	}
 	// Closing a body not read to its end closes the connection: the rest of an oversized
 	// body is never read, and the timeout bounds the whole exchange, body included.
@@ -294,8 +317,14 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	switch {
 	case err != nil:
 		ex.Err = classify(err)
-		if ex.Err.(*TransportError).Kind == "other" || ex.Err.(*TransportError).Kind == "reset" {
-			ex.Err = &TransportError{Kind: "truncated", Err: fmt.Errorf("response body ended after %d bytes: %w", len(ex.Body), err)}
+		if ex.Err.(*TransportError).Kind == "other" || ex.Err.(*TransportError).Kind == "reset" || ex.Err.(*TransportError).Kind == "truncated" {
+			declared := ""
+			if resp.ContentLength >= 0 {
+				declared = fmt.Sprintf(" of the %d its Content-Length declares", resp.ContentLength)
+			} else if len(resp.TransferEncoding) > 0 {
+				declared = ", before the chunked body's last chunk"
+			}
+			ex.Err = &TransportError{Kind: "truncated", Err: fmt.Errorf("response body ended after %d bytes%s (%w): %w", len(ex.Body), declared, errBodyCut, err)}
 		}
 		return ex
 	case len(ex.Body) > maxResponseBytes:

@@ -442,6 +442,8 @@ func traceOutcome(id, rule string, t *callTrace, ended func(*Exchange) bool, eac
 		switch {
 		case id == "X5":
 			o = judgeEach(judgeX5, t.All, "exchange")
+		case messageRule(id) && each != nil: // every answer's, as X5
+			o = judgeEach(each, t.All, "exchange")
 		case each != nil:
 			o = judgeEach(each, t.Polls, what)
 		}
@@ -558,6 +560,11 @@ var lifecycleChecks = []check{
 	{"S2", "every CallState and EventCause is in its enumeration"},
 	{"S3", "every EventCause is one of the four documented values"},
 	{"X5", "every answer arrives within the timeout"},
+	{"T5", "no answer holds a processing instruction"},
+	{"T6", "every answer's envelope has SOAP 1.1's shape"},
+	{"T7", "every answer's length is framed once, and its body is whole"},
+	{"T8", "every answer's status line and header fields are well-formed"},
+	{"T9", "every answer's charset is UTF-8 or UTF-16, its own"},
 }
 
 // lifecycleTimeout bounds a lifecycle spec: the first check of a call runs its whole trace
@@ -783,6 +790,12 @@ func breakingExchange(id string, t *callTrace) *Exchange {
 	case "X5":
 		for _, ex := range t.All {
 			if breaks(judgeX5(ex)) {
+				return ex
+			}
+		}
+	case "T5", "T6", "T7", "T8", "T9":
+		for _, ex := range t.All {
+			if breaks(judges[id](ex)) {
 				return ex
 			}
 		}

@@ -19,6 +19,11 @@ var judges = map[string]func(*Exchange) Outcome{
 	"T1": judgeT1,
 	"T2": judgeT2,
 	"T3": judgeT3,
+	"T5": judgeT5,
+	"T6": judgeT6,
+	"T7": judgeT7,
+	"T8": judgeT8,
+	"T9": judgeT9,
 	"S1": judgeSuccessSchema("GetCallInfo"),
 	"S2": judgeS2,
 	"S3": judgeS3,
@@ -33,10 +38,10 @@ var judges = map[string]func(*Exchange) Outcome{
 }
 
 // alwaysChecked returns the requirements judged on every replay of f besides those it
-// names: every answer's transport (T1–T3), its timeliness (X5) and the schema of what it
-// should be.
+// names: every answer's transport (T1–T3, T5–T9: transportChecked), its timeliness (X5)
+// and the schema of what it should be.
 func alwaysChecked(f fixtures.Fixture) []string {
-	ids := []string{"T1", "T2", "T3", "X5"}
+	ids := append([]string{"T1", "T2", "T3", "X5"}, transportChecked...)
 	if f.Expect.Outcome != fixtures.Success {
 		return append(ids, "S6")
 	}

@@ -86,6 +86,10 @@ func transientFault(ex *Exchange) (kind, desc string, wait time.Duration, ok boo
 		switch te.Kind {
 		case "refused", "reset":
 			return te.Kind, te.Error(), 0, true
+		case "truncated":
+			if cutShort(ex) { // not an oversized body, which the run stopped reading
+				return te.Kind, te.Error(), 0, true
+			}
 		}
 		return "", "", 0, false
 	}
@@ -138,6 +142,9 @@ func backoff(kind string, attempt int) time.Duration {
 	}
 	if kind == "busy" {
 		return time.Duration(attempt) * 500 * time.Millisecond
+	}
+	if kind == "truncated" {
+		return time.Duration(attempt) * 100 * time.Millisecond
 	}
 	return time.Duration(attempt) * time.Second
 }
@@ -237,13 +244,15 @@ func (r *retrier) after(ctx context.Context, ex *Exchange, f fixtures.Fixture, a
 	}
 	var notes []string
 	persisted := false
+	allCut := true // every attempt so far ended in a body cut short
 	for attempt := 1; ; attempt++ {
 		kind, desc, asked, ok := transientFault(ex)
 		if !ok {
 			break
 		}
+		allCut = allCut && kind == "truncated"
 		wait := cmp.Or(asked, backoff(kind, attempt)) // the target's wait, never negative (retryAfter, busyBackOff)
-		repeatable := kind == "refused" || readOnly(f)
+		repeatable := kind == "refused" || readOnly(f) || kind == "truncated" && asksOnly(f)
 		var why string
 		switch {
 		case !repeatable:
@@ -267,6 +276,12 @@ func (r *retrier) after(ctx context.Context, ex *Exchange, f fixtures.Fixture, a
 		r.count(kind, false)
 		r.holdFor(asked)
 		notes = append(notes, fmt.Sprintf("attempt %d: %s; %s", attempt, desc, why))
+		if allCut && attempt > maxRetries {
+			// Cut short on every attempt, in the same way: the target's answer, not the
+			// network's accident (T7).
+			cutEveryTime(ex, attempt)
+			break
+		}
 		giveUp(ex, kind, desc, why)
 		persisted = true
 		break
@@ -274,6 +289,32 @@ func (r *retrier) after(ctx context.Context, ex *Exchange, f fixtures.Fixture, a
 	r.ended(ex, persisted)
 	ex.Retries = append(notes, ex.Retries...)
 	return ex
+}
+
+// asksOnly says whether f may be sent again after its answer's body was cut short: it asks
+// about a call and changes nothing, whether or not it is valid (a refusal is read-only
+// too), and it is no hostile probe (X1-X4), whose single answer is what is judged.
+func asksOnly(f fixtures.Fixture) bool {
+	switch f.Operation() {
+	case "GetCallInfo", "GetPhoneCallInformation":
+	default:
+		return false
+	}
+	return !slices.ContainsFunc(f.Requirements, func(id string) bool {
+		return id == "X1" || id == "X2" || id == "X3" || id == "X4"
+	})
+}
+
+// cutEveryTime makes a body cut short on each of n attempts the target's failure of T7: a
+// network that drops a connection now and then does not drop every one at the same point
+// of the same answer; a target that sends less than it declares does.
+func cutEveryTime(ex *Exchange, n int) {
+	var te *TransportError
+	errors.As(ex.Err, &te)
+	f := finding{id: "T7", expected: "a body that ends where its Content-Length (or its last chunk) says",
+		actual: fmt.Sprintf("on each of %d attempts the body ended early: %v", n, te.Err), where: "response body"}
+	ex.findings = append(ex.findings, f)
+	ex.Err = &TransportError{Kind: "malformed", Err: fmt.Errorf("the response body was truncated, ending before its declared end, on each of %d attempts: %w", n, te.Err)}
 }
 
 // giveUp makes a transient fault that persists an error of its exchange: its checks
@@ -315,7 +356,7 @@ func (r *retrier) summary() string {
 	if len(r.faults) == 0 && r.waited == 0 {
 		return ""
 	}
-	names := map[string]string{"busy": "busy or throttling answers", "refused": "refused connections", "reset": "reset connections"}
+	names := map[string]string{"busy": "busy or throttling answers", "refused": "refused connections", "reset": "reset connections", "truncated": "bodies cut short"}
 	var kinds []string
 	for _, k := range slices.Sorted(maps.Keys(r.faults)) {
 		kinds = append(kinds, fmt.Sprintf("%d %s", r.faults[k], names[k]))

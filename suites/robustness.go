@@ -74,6 +74,11 @@ func (e *Env) probes(api callAPI) []probe {
 			title: "an external entity naming a canary file on this host (the target is on loopback) is not expanded",
 			make:  func(api callAPI) (hostile, error) { return canaryProbe(e.cfg.WorkDir, api) }})
 	}
+	// Out of band: an entity naming a URL of the run's canary listener, which a server
+	// that expands it fetches, whatever it answers.
+	ps = append(ps, probe{id: "xxe-canary-url", requirement: "X1",
+		title: "an external entity naming a URL on the run's canary listener is neither fetched nor expanded",
+		make:  e.canaryURLProbe})
 	// A remote target's files are unknown; these two exist on every Windows and Linux host
 	// and their first lines are unmistakable. They are sent to loopback targets too, which
 	// may be tunnels to a remote server.
@@ -423,6 +428,9 @@ func randomHex(n int) (string, error) {
 // entity naming uri: a server that expands it and echoes the id (in a fault, say) shows the
 // file's content.
 func xxeRequest(api callAPI, id, uri string) fixtures.Fixture {
+	if api.name == "EWS" {
+		return ewsXXERequest(id, uri)
+	}
 	return api.probeRequest(id, `<!DOCTYPE soap:Envelope [
   <!ENTITY xxe SYSTEM "`+uri+`">
 ]>
