@@ -182,8 +182,11 @@ type Run struct {
 	// Retries accounts for the requests sent again after transient faults (a busy
 	// answer, a refused or reset connection) and the time spent waiting for the target;
 	// "" when there were none.
-	Retries string  `json:"retries,omitempty"`
-	Checks  []Check `json:"checks"`
+	Retries string `json:"retries,omitempty"`
+	// Generated says how many requests the run generated from the schemas, and from
+	// which seed (umconform run --seed): "" when it generated none.
+	Generated string  `json:"generated,omitempty"`
+	Checks    []Check `json:"checks"`
 	// Rerun is the command that makes this run's checks again against the same target,
 	// without a filter (see RerunCommand); it names credentials only by where they are
 	// read from (UMCONFORM_PASSWORD, --password-file).
@@ -229,6 +232,25 @@ func (r Run) ExitCode() int {
 		return 2
 	}
 	return 0
+}
+
+// unreachableStop begins a run's Stopped when its first request (the pre-flight) found the
+// target unreachable: the suites' breaker starts with that error and words it so.
+const unreachableStop = "target unreachable: "
+
+// NotStarted tells a run that stopped before it judged anything: the first request found
+// the target unreachable (refused, no route, a name that does not resolve, a failed TLS
+// handshake), and every check is an error of that one cause, which Stopped gives.
+func (r Run) NotStarted() bool {
+	if !strings.HasPrefix(strings.TrimPrefix(r.Stopped, "the EWS endpoint: "), unreachableStop) {
+		return false // it started, and stopped later (the target stopped answering, or throttled)
+	}
+	for v, n := range r.Counts() {
+		if n > 0 && v != Error && v != Skipped {
+			return false
+		}
+	}
+	return true
 }
 
 // RequirementSummary is the tally of one requirement over all its checks.
