@@ -37,6 +37,7 @@ func (e *Env) traceAcross(ctx context.Context, origin, other callAPI, dial strin
 		t.Err = err
 		return ct
 	}
+	t.watch = e.cfg.Progress.Follow(origin.id.Name()+"+"+other.id.Name(), dial)
 	ex, a := other.query(ctx, id, 0)
 	t.All = append(t.All, ex)
 	if ex.Err != nil || !a.Response {
@@ -45,6 +46,7 @@ func (e *Env) traceAcross(ctx context.Context, origin, other callAPI, dial strin
 		}
 		t.Polls, t.Answers = append(t.Polls, ex), append(t.Answers, a)
 		origin.end(context.WithoutCancel(ctx), id)
+		t.watch.End()
 		return ct
 	}
 	ct.shared = true
@@ -120,6 +122,7 @@ func (e *Env) declareCrossAPI() {
 					ev.States = crossStates(ct)
 					return o, ev
 				}}) {
+				m.selected = true
 				e.claimEnds(origin, m, 1)
 			}
 		}

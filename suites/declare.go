@@ -21,18 +21,30 @@ func Declare(done func(Report), envs ...*Env) {
 			e.declareAccess()
 			e.declareGeneratedLate()
 		})
-		e.startTraces()
 	}
-	ReportAfterSuite("umconform reports", func(r Report) {
-		for _, e := range envs { // an interrupted run sends nothing more
-			e.haltPrefetch()
-			e.endShared()
+	// The scenarios exist once Ginkgo has built the spec tree, which it does in RunSpecs,
+	// after Declare: started here, before the first spec, they all wait side by side and
+	// beside the replay. (Started in Declare, they found none declared, and each started
+	// when its first check ran: the run waited for each scenario in turn.)
+	ReportBeforeSuite(func(r Report) {
+		if r.SuiteConfig.DryRun {
+			return
 		}
+		for _, e := range envs {
+			e.startTraces()
+		}
+	})
+	ReportAfterSuite("umconform reports", func(r Report) {
 		if r.SuiteConfig.DryRun {
 			// A preview (--list, or the runner checking an expectations file before it
 			// contacts anything) made no check: there is nothing to report, and the last
-			// run's reports stay.
+			// run's reports stay. Nothing was sent or started either: the run that
+			// follows the preview starts its scenarios with runCtx, which must stay live.
 			return
+		}
+		for _, e := range envs { // an interrupted run sends nothing more
+			e.haltPrefetch()
+			e.endShared()
 		}
 		if done != nil {
 			done(r)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/progress"
 	"github.com/umconform/umconform/internal/version"
 	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
@@ -69,6 +70,10 @@ type Config struct {
 	// out-of-band probe (canary.go): an address the target reaches this machine at.
 	// Empty means DefaultCanaryAddr, which only a target on this host reaches.
 	CanaryAddr string
+
+	// Progress, when set, is told of every call the scenarios follow and of each state
+	// reported for it, for the console to show what the run waits for.
+	Progress *progress.Tracker
 
 	// Preview declares the checks without running them (--list, the requirements
 	// command): nothing is sent to the target, not even ahead of the checks.
@@ -215,6 +220,12 @@ func NewEnv(cfg Config) (*Env, error) {
 		e.ews = newEndpoint(fixtures.EWS, cfg.EWS.Target, cfg.EWS.Fixtures, cfg.EWS.Validator, cfg, cfg.EWS.Preflight)
 	}
 	e.runCtx, e.stopRun = context.WithCancel(context.Background())
+	// One target, one limit for both APIs: its endpoints' senders share the places.
+	inFlight := make(chan struct{}, MaxInFlight)
+	e.um.sender.inFlight = inFlight
+	if e.ews != nil {
+		e.ews.sender.inFlight = inFlight
+	}
 	e.calls.max = cfg.MaxCalls
 	return e, nil
 }

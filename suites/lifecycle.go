@@ -47,6 +47,7 @@ func (e *Env) declareCalls(api callAPI) {
 				n++
 			}
 		}
+		m.selected = n > 0
 		if n > 0 && dial == e.cfg.DialString {
 			e.claimReplays(api, m, 1)
 		}
@@ -68,6 +69,11 @@ func (e *Env) declareCalls(api callAPI) {
 			n++
 		}
 	}
+	// Not started early: the two calls must be the newest the target knows of when they
+	// are asked about, or a server that answers about its newest call (L8) may answer
+	// about another scenario's call, one that ended by itself, and the check could not
+	// judge it. Started by its first check, once every other scenario has placed its call,
+	// it lasts only until both its calls are live: a second or two.
 	if n > 0 {
 		e.claimReplays(api, m, len(apart))
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/umconform/umconform/internal/progress"
 )
 
 // follow places a call to dial through api and follows it to its end. A call that does not
@@ -27,7 +29,8 @@ func (e *Env) follow(ctx context.Context, api callAPI, dial string) *callTrace {
 func (e *Env) followPlaced(ctx context.Context, api callAPI, t *callTrace) {
 	defer e.endTraced(ctx, api, t)
 	faults := 0
-	for i := range e.cfg.PollLimit {
+	until := time.Now().Add(e.followFor())
+	for i := 0; i < e.cfg.PollLimit && (i == 0 || time.Now().Before(until)); i++ {
 		if !e.ask(ctx, api, t, i > 0) {
 			return
 		}
@@ -155,6 +158,8 @@ type callTrace struct {
 	// Err is why the trace stopped early (setup failure, transport error); what was seen
 	// before it is still judged.
 	Err error
+	// watch shows the call on the console while it is followed (Config.Progress).
+	watch *progress.Call
 }
 
 // states renders the trace for reports: answers in order, runs of one answer folded
@@ -199,12 +204,16 @@ func (e *Env) placeTraced(ctx context.Context, api callAPI, dial string) *callTr
 		t.All = append(t.All, placed)
 	}
 	t.CallID, t.Err = id, err
+	if err == nil {
+		t.watch = e.cfg.Progress.Follow(api.id.Name(), dial)
+	}
 	return t
 }
 
 // endTraced ends a traced call that stopped before the harness disconnected it: never
 // leave a phone ringing.
 func (e *Env) endTraced(ctx context.Context, api callAPI, t *callTrace) {
+	defer t.watch.End()
 	if t.CallID != "" && t.Disconnect == nil {
 		api.end(context.WithoutCancel(ctx), t.CallID)
 	}
@@ -224,6 +233,7 @@ func (e *Env) ask(ctx context.Context, api callAPI, t *callTrace, wait bool) boo
 		return false
 	}
 	t.Polls, t.Answers = append(t.Polls, ex), append(t.Answers, a)
+	t.watch.Saw(a.String())
 	return true
 }
 
@@ -282,7 +292,8 @@ func (e *Env) traceApart(ctx context.Context, api callAPI, dials []string) []*ca
 		}
 		return true
 	}
-	for i := range e.cfg.PollLimit {
+	until := time.Now().Add(e.followFor())
+	for i := 0; i < e.cfg.PollLimit && (i == 0 || time.Now().Before(until)); i++ {
 		if !round(i > 0) {
 			return traces
 		}
@@ -304,6 +315,14 @@ func (e *Env) traceApart(ctx context.Context, api callAPI, dials []string) []*ca
 	return traces
 }
 
+// followFor bounds, in time, the wait for calls to end by themselves: as long as PollLimit
+// polls PollInterval apart take, however long the target takes to answer each, so that a
+// distant or slow target does not stretch every call it holds up by its latency times the
+// polls. PollLimit still bounds the count.
+func (e *Env) followFor() time.Duration {
+	return time.Duration(e.cfg.PollLimit) * e.cfg.PollInterval
+}
+
 // sleep waits d unless ctx ends first, and reports whether it waited.
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -320,10 +339,13 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // run without a call budget starts every scenario when the replay starts (startTraces):
 // waiting for calls to end overlaps the replay instead of following it.
 type traceMemo struct {
-	once   sync.Once
-	done   chan struct{}
-	traces []*callTrace
-	trace  func(context.Context) []*callTrace
+	// selected: the run selected a check of the scenario. startTraces starts no other:
+	// a run that leaves its checks out (--label-filter '!places-call') places no call.
+	selected bool
+	once     sync.Once
+	done     chan struct{}
+	traces   []*callTrace
+	trace    func(context.Context) []*callTrace
 }
 
 func (e *Env) newTraceMemo(trace func(context.Context) []*callTrace) *traceMemo {
@@ -364,6 +386,9 @@ func (e *Env) startTraces() {
 		return
 	}
 	for _, m := range e.traceMemos {
+		if !m.selected {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(e.runCtx, e.lifecycleTimeout())
 		m.start(ctx, cancel)
 	}
