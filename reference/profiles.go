@@ -45,7 +45,9 @@ type behaviour struct {
 	truncateFaults           bool // T7
 	lengthAndChunked         bool // T7
 	doubleContentType        bool // T8
+	mediaType405             bool // T8
 	latin1Charset            bool // T9
+	xmlPrefixDeclared        bool // T10
 	acceptSOAP12             bool // T4
 	flatGetCallInfo          bool // S1
 	lowercaseStates          bool // S2
@@ -108,7 +110,9 @@ func profileTable() []Profile {
 		broken("T7", "t7-truncated-faults", "every HTTP 500 answer, of both APIs, declares a Content-Length 32 bytes longer than the body it sends, and the connection closes", behaviour{truncateFaults: true}),
 		broken("T7", "t7-length-and-chunked", "every SOAP answer, of both APIs, is sent chunked with a Content-Length besides", behaviour{lengthAndChunked: true}),
 		broken("T8", "t8-two-content-types", "every SOAP answer, of both APIs, carries its Content-Type field twice", behaviour{doubleContentType: true}),
+		broken("T8", "t8-405-without-allow", "a request in a media type the service does not take (not text/xml) is refused, on both APIs, with 405 Method Not Allowed and no Allow field, where a 415 belongs", behaviour{mediaType405: true}),
 		broken("T9", "t9-latin1-charset", "every SOAP answer, of both APIs, is labelled text/xml; charset=iso-8859-1 (its bytes are ASCII, its XML declaration says utf-8)", behaviour{latin1Charset: true}),
+		broken("T10", "t10-xml-prefix-declared", "every SOAP answer, of both APIs, declares the xml prefix on its Envelope (xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"): legal XML, which WS-I BP 1.1 R1033 and SSBP 1.0 R9704 advise against", behaviour{xmlPrefixDeclared: true}),
 		broken("T4", "t4-accepts-soap12", "a SOAP 1.2 envelope (and application/soap+xml) is processed as if it were SOAP 1.1", behaviour{acceptSOAP12: true}),
 		broken("S1", "s1-flat-response", "GetCallInfoResponse holds CallState and EventCause directly, without the nested GetCallInfoResponse", behaviour{flatGetCallInfo: true}),
 		broken("S2", "s2-lowercase-state", "CallState values are written in lower case (connected)", behaviour{lowercaseStates: true}),

@@ -542,6 +542,7 @@ var lifecycleChecks = []check{
 	{"T7", "every answer's length is framed once, and its body is whole"},
 	{"T8", "every answer's status line and header fields are well-formed"},
 	{"T9", "every answer's charset is UTF-8 or UTF-16, its own"},
+	{"T10", "every answer follows the profiles' recommendations (HTTP/1.1, no xml prefix declared, SOAP's fault codes as defined)"},
 }
 
 // lifecycleTimeout bounds a lifecycle spec: the first check of a call runs its whole trace
@@ -768,7 +769,7 @@ func breakingExchange(id string, t *callTrace) *Exchange {
 				return ex
 			}
 		}
-	case "T5", "T6", "T7", "T8", "T9":
+	case "T5", "T6", "T7", "T8", "T9", "T10":
 		for _, ex := range t.All {
 			if breaks(judges[id](ex)) {
 				return ex
