@@ -63,6 +63,7 @@ type behaviour struct {
 	badPlayOnPhoneSucceeds   bool // P1
 	genericPlayOnPhoneFault  bool // P2
 	disconnectUnknownSucceed bool // L6
+	disconnectWrongException bool // L9
 	expandCanary             bool // X1
 	fetchCanaryURL           bool // X1
 	slowOnDoctype            bool // X2
@@ -122,7 +123,7 @@ func profileTable() []Profile {
 		broken("S5", "s5-disconnect-not-empty", "DisconnectResponse holds a nested DisconnectResponse element", behaviour{disconnectNotEmpty: true}),
 		broken("S6", "s6-fault-no-faultstring", "faults lack the faultstring element", behaviour{faultNoString: true}),
 		broken("C1", "c1-unknown-callid-succeeds", "GetCallInfo with a well-formed CallId the server never issued answers Connected/None", behaviour{unknownCallIDSucceeds: true}),
-		broken("C2", "c2-wrong-exception-type", "InvalidCallId faults name InvalidObjectIdException in their detail", behaviour{wrongExceptionType: true}),
+		broken("C2", "c2-wrong-exception-type", "GetCallInfo's InvalidCallId faults name InvalidObjectIdException in their detail", behaviour{wrongExceptionType: true}),
 		broken("C3", "c3-malformed-callid-succeeds", "GetCallInfo with an empty, whitespace, non-Base64, over-long or missing CallId answers Connected/None", behaviour{malformedCallIDSucceeds: true}),
 		broken("C4", "c4-any-namespace", "operations are dispatched on the local name alone, whatever their namespace", behaviour{ignoreNamespace: true}),
 		broken("C5", "c5-dispatch-errors-succeed", "malformed XML, an empty Body or an unknown operation is answered 200 with an empty Body", behaviour{dispatchErrorsSucceed: true}),
@@ -134,6 +135,7 @@ func profileTable() []Profile {
 		broken("L4", "l4-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected", behaviour{pol: policy{backwards: true}}, "E11"),
 		broken("L5", "l5-disconnect-ignored", "Disconnect succeeds but the call carries on as if it had not been sent", behaviour{pol: policy{ignoreDisconnect: true}}, "L8", "E12", "E18"),
 		broken("L6", "l6-disconnect-unknown-succeeds", "Disconnect with an unknown, malformed or missing CallId succeeds", behaviour{disconnectUnknownSucceed: true}),
+		broken("L9", "l9-disconnect-wrong-exception", "Disconnect of a CallId the server never issued is refused with a Fault that names InvalidObjectIdException, not the InvalidCallIdException MS-OXWUMS 3.1.4.1 prints", behaviour{disconnectWrongException: true}),
 		broken("L7", "l7-same-callid", "every PlayOnPhone returns the CallId of the first call placed; the newest call takes it over", behaviour{pol: policy{sameCallID: true}}, "L8", "E17", "E18"),
 		broken("L8", "l8-newest-call", "GetCallInfo answers about the most recently placed call, whatever CallId it names (after checking that the CallId is one it issued)", behaviour{pol: policy{newestCall: true}}, "E18"),
 		broken("X1", "x1-expands-canary", "expands an external SYSTEM entity whose file name contains umconform-canary and echoes rejected values in faultstrings", behaviour{expandCanary: true}),

@@ -454,7 +454,17 @@ func (h *handler) disconnect(ctx context.Context, op *element) (int, []byte) {
 		if h.b.disconnectUnknownSucceed {
 			return http.StatusOK, renderDisconnect(&h.b)
 		}
-		return h.fault("", excInvalidCallID, h.echo("The call identifier isn't valid.", id))
+		if h.b.disconnectWrongException { // L9's profile
+			return h.fault("", excInvalidObjectID, h.echo("The call identifier isn't valid.", id))
+		}
+		msg := h.echo("The call identifier isn't valid.", id)
+		if h.b.wrongExceptionType { // C2's profile breaks GetCallInfo's Fault alone
+			b := h.b
+			b.wrongExceptionType = false
+			status, _ := h.fault("", excInvalidCallID, msg)
+			return status, renderFault(&b, "", excInvalidCallID, msg)
+		}
+		return h.fault("", excInvalidCallID, msg)
 	}
 	return http.StatusOK, renderDisconnect(&h.b)
 }

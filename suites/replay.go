@@ -32,6 +32,7 @@ var judges = map[string]func(*Exchange) Outcome{
 	"S5":  judgeSuccessSchema("Disconnect"),
 	"S6":  judgeS6,
 	"C2":  judgeException,
+	"L9":  judgeException,
 	"P2":  judgeException,
 	"L2":  judgeL2,
 	"X2":  judgeX2,
