@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"io"
 	"os"
@@ -374,4 +375,39 @@ func manyNames(n int) []string {
 		out = append(out, "reports/f"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+time.Duration(i).String())
 	}
 	return out
+}
+
+// TestReferenceServerBundlesAreNoPass: a run whose target was the embedded reference
+// server, or whose answers carry its CallIds or EWS ServerVersionInfo, is no product's
+// evidence (exit 1, said first); a CallId of another host is a product's.
+func TestReferenceServerBundlesAreNoPass(t *testing.T) {
+	callID := func(host string) string {
+		return base64.StdEncoding.EncodeToString([]byte("4f0c5a2e-9b1d-4c3e-8a7f-112233445566|" + host))
+	}
+	withResponse := func(body string) reports.Run {
+		run := passingRun()
+		run.Checks[0].Evidence = reports.Evidence{Status: 200, Response: body}
+		return run
+	}
+	embedded := passingRun()
+	embedded.Target = "http://127.0.0.1:4000/EWS/UM2007Legacy.asmx (embedded reference server, profile exchange)"
+	for name, tc := range map[string]struct {
+		run  reports.Run
+		code int
+		want string
+	}{
+		"embedded":          {embedded, ExitIncomplete, "REFERENCE SERVER: the target was umconform's embedded reference server"},
+		"reference CallId":  {withResponse("<PlayOnPhoneResponse>" + callID("UM.umconform.test") + "</PlayOnPhoneResponse>"), ExitIncomplete, "a CallId naming the reference server's host"},
+		"reference version": {withResponse(`<h:ServerVersionInfo MajorVersion="15" MinorVersion="0" MajorBuildNumber="1497" MinorBuildNumber="2" Version="Exchange2013_SP1"/>`), ExitIncomplete, "EWS ServerVersionInfo"},
+		"another host":      {withResponse("<PlayOnPhoneResponse>" + callID("um.acme.example") + "</PlayOnPhoneResponse>"), ExitPassing, "VERDICT: PASS"},
+	} {
+		code, out := verify(t, makeBundle(t, tc.run, nil), nil)
+		lines := strings.SplitN(out, "\n", 3)
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: exit %d, want %d and %q:\n%s", name, code, tc.code, tc.want, out)
+		}
+		if tc.code == ExitIncomplete && !strings.HasPrefix(lines[1], "REFERENCE SERVER: ") {
+			t.Errorf("%s: the reference server is not said first:\n%s", name, out)
+		}
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/umconform/umconform/catalogue"
+	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/reports"
 )
 
@@ -110,10 +111,49 @@ func (v *verifier) run() int {
 	if len(problems) > 0 {
 		return v.fail(problems...)
 	}
+	// First: a run against umconform's own reference server is nobody's product, however
+	// intact and passing its bundle.
+	ref := referenceTargets(runs)
+	for _, r := range ref {
+		v.printf("REFERENCE SERVER: %s\n", r)
+	}
 	v.printf("Integrity: intact. Every one of the %d files matches its SHA-256 in %s, which matches its own digest, and the manifest agrees with the reports.\n", len(m.Files), ManifestName)
 	v.printf("Signature: %s\n\n", sigLine)
 	v.describe(m, product)
-	return v.judge(m, runs)
+	return v.judge(m, runs, ref)
+}
+
+// embeddedTarget is how a run names the reference server it started itself
+// (runner.Prepare): "URL (embedded reference server, profile NAME)".
+const embeddedTarget = "(embedded reference server"
+
+// referenceTargets says, for each run made against umconform's own reference server,
+// how the bundle shows it: its target was the embedded server, or its answers carry
+// that server's marks (reference.Marks), as they do when "umconform serve" stands
+// behind a URL. Such a bundle is evidence of umconform's server, not of a product.
+func referenceTargets(runs []bundledRun) []string {
+	var out []string
+	for _, r := range runs {
+		name := ""
+		if len(runs) > 1 {
+			name = r.summary.Name + ": "
+		}
+		if strings.Contains(r.run.Target, embeddedTarget) {
+			out = append(out, name+"the target was umconform's embedded reference server ("+r.run.Target+"), not a product: this bundle is no product's evidence")
+			continue
+		}
+		for _, c := range r.run.Checks {
+			mark := reference.Marks(c.Evidence.Response)
+			if mark == "" {
+				mark = reference.Marks(c.Evidence.Request)
+			}
+			if mark != "" {
+				out = append(out, fmt.Sprintf("%sthe target's answers carry %s (in %s): the target was umconform's reference server (umconform serve) behind %s, not a product; this bundle is no product's evidence", name, mark, c.Name, r.run.Target))
+				break
+			}
+		}
+	}
+	return out
 }
 
 // read loads every entry of the archive, naming any that cannot be read.
@@ -396,9 +436,15 @@ func (v *verifier) describe(m Manifest, p Product) {
 }
 
 // judge prints the completeness and the verdict of each run, then the bundle's.
-func (v *verifier) judge(m Manifest, runs []bundledRun) int {
+func (v *verifier) judge(m Manifest, runs []bundledRun, ref []string) int {
 	code := ExitPassing
 	var why []string
+	if len(ref) > 0 {
+		code = ExitIncomplete
+		for _, r := range ref {
+			why = append(why, "REFERENCE SERVER: "+r)
+		}
+	}
 	for _, r := range runs {
 		if len(runs) > 1 {
 			v.printf("\n== %s\n", r.summary.Name)

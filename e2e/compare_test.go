@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,10 +71,10 @@ func TestCompareCommandExitCodes(t *testing.T) {
 		t.Errorf("identical reports: exit %d, want 0\n%s", code, out)
 	}
 	code, out, _ := compareFiles(t, base, broken)
-	if code != 1 || !strings.Contains(out, "REGRESSION [T2] responses are text/xml: passed → failed") || !strings.Contains(out, "1 regressions") {
+	if code != 1 || !strings.Contains(out, "REGRESSION T2 (MUST) broken by 1 check (passed → failed)\n    [T2] responses are text/xml\n") || !strings.Contains(out, "1 regressions") {
 		t.Errorf("a failed check: exit %d, want 1 and exactly the T2 regression\n%s", code, out)
 	}
-	if code, out, _ := compareFiles(t, broken, base); code != 0 || !strings.Contains(out, "FIXED [T2]") {
+	if code, out, _ := compareFiles(t, broken, base); code != 0 || !strings.Contains(out, "FIXED T2 (MUST) passed by 1 check (failed → passed)\n    [T2]") {
 		t.Errorf("a fixed check: exit %d, want 0 and the fix\n%s", code, out)
 	}
 
@@ -150,11 +151,24 @@ func TestCompareAcrossProfiles(t *testing.T) {
 		}
 	}
 	var regressed []string
-	for _, m := range regexp.MustCompile(`(?m)^  REGRESSION (.*): passed → (?:failed|error)$`).FindAllStringSubmatch(out, -1) {
-		regressed = append(regressed, m[1])
-		if !strings.HasPrefix(m[1], "[C2]") {
-			t.Errorf("regression outside C2: %s", m[1])
+	diff, err := reports.CompareFiles(dirs["exchange"], dirs["c2-wrong-exception-type"], reports.DefaultVolatile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range diff.Regressions {
+		regressed = append(regressed, c.Name)
+	}
+	// The console groups them: every group is of C2, and counts them all.
+	n := 0
+	for _, m := range regexp.MustCompile(`(?m)^  REGRESSION (\S+) \(MUST\) broken by (\d+) checks?: .*\((?:passed|warning) → (?:failed|error)\)$`).FindAllStringSubmatch(out, -1) {
+		k, _ := strconv.Atoi(m[2])
+		n += k
+		if m[1] != "C2" {
+			t.Errorf("regression outside C2: %s", m[0])
 		}
+	}
+	if n != len(failed) {
+		t.Errorf("the console's groups count %d regressions, want %d:\n%s", n, len(failed), out)
 	}
 	slices.Sort(failed)
 	if len(failed) == 0 || !slices.Equal(regressed, failed) {

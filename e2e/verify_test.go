@@ -95,8 +95,12 @@ func TestBundleOfACompleteRunVerifies(t *testing.T) {
 	priv, pub := writeKeys(t)
 	path := filepath.Join(dir, "acme.zip")
 	const password, secondPassword, token, cookie = "pw-Zq81xx-secret", "pw2-Kk40ww-secret", "tok-Hh27yy-secret", "ck-Mm93zz-secret"
+	// Against a server that is not umconform's own: a bundle of the reference server is no
+	// product's evidence (TestVerifyKnowsTheReferenceServer).
+	target, ca := productServerTLS(t, map[string]string{"alice": password, "umtest-second": secondPassword})
 	args := append([]string{"run", "--report-dir", filepath.Join(dir, "reports"), "--bundle", path, "--sign-key", priv,
-		"--auth", "basic", "--username", "alice", "--second-username", "umtest-second", "--header", "X-Api-Key: " + token, "--header", "Cookie: session=" + cookie}, bundleProductFlags...)
+		"--auth", "basic", "--username", "alice", "--second-username", "umtest-second", "--header", "X-Api-Key: " + token, "--header", "Cookie: session=" + cookie,
+		"--target", target, "--ca-file", ca}, append(bundleProductFlags, productRunFlags...)...)
 	res := umconform(t, []string{"UMCONFORM_PASSWORD=" + password, "UMCONFORM_SECOND_PASSWORD=" + secondPassword, "UMCONFORM_HEADERS=Authorization: Bearer " + token}, args...)
 	if res.code != 0 || !strings.Contains(res.stdout, "Bundle: "+path) {
 		t.Fatalf("run: exit %d\n%s\n%s", res.code, tail(res.stdout), res.stderr)
@@ -224,9 +228,11 @@ func TestBundleSettingsAreCheckedBeforeTheRun(t *testing.T) {
 // merged, is the whole run: umconform merge --bundle writes a bundle that passes.
 func TestBundleOfMergedShardsVerifies(t *testing.T) {
 	dir := t.TempDir()
+	target, ca := productServerTLS(t, testUsers)
 	for _, k := range []string{"1", "2"} {
 		// With both accounts, or the auth checks are skipped and the run incomplete.
-		if res := umconform(t, accountEnv, append([]string{"run", "--shard", k + "/2", "--report-dir", filepath.Join(dir, "shard"+k)}, accountArgs...)...); res.code != 0 {
+		args := append([]string{"run", "--target", target, "--ca-file", ca, "--shard", k + "/2", "--report-dir", filepath.Join(dir, "shard"+k)}, accountArgs...)
+		if res := umconform(t, accountEnv, append(args, productRunFlags...)...); res.code != 0 {
 			t.Fatalf("shard %s: exit %d\n%s", k, res.code, res.stderr)
 		}
 	}

@@ -371,7 +371,7 @@ func (h *handler) ewsEnvelope(body string) []byte {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="` + SOAP11Namespace + `">`)
 	if !h.b.ews.noServerVersion {
-		b.WriteString(`<s:Header><h:ServerVersionInfo MajorVersion="15" MinorVersion="0" MajorBuildNumber="1497" MinorBuildNumber="2" Version="Exchange2013_SP1" xmlns:h="` +
+		b.WriteString(`<s:Header><h:ServerVersionInfo ` + ewsServerVersion + ` xmlns:h="` +
 			TypesNamespace + `" xmlns="` + TypesNamespace + `"/></s:Header>`)
 	}
 	b.WriteString(`<s:Body>` + body + `</s:Body>`)

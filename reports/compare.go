@@ -31,6 +31,21 @@ type Change struct {
 	Requirements []string
 	Base, New    Verdict
 	Message      string // the new run's message, or the base's for a removed check
+	// What WriteDiff groups changes by (GroupChecks), from the same check as Message.
+	Level, Fixture, FixtureFile, Scenario string
+	Expectation                           *Expectation
+}
+
+// changeOf is check c as a change from base to next.
+func changeOf(c Check, base, next Verdict) Change {
+	return Change{Name: c.Name, Requirements: c.Requirements, Base: base, New: next, Message: c.Message,
+		Level: c.Level, Fixture: c.Fixture, FixtureFile: c.FixtureFile, Scenario: c.Scenario, Expectation: c.Expectation}
+}
+
+// check is the change as the check it was last seen as, for GroupChecks.
+func (c Change) check() Check {
+	return Check{Name: c.Name, Requirements: c.Requirements, Verdict: cmp.Or(c.New, c.Base), Message: c.Message,
+		Level: c.Level, Fixture: c.Fixture, FixtureFile: c.FixtureFile, Scenario: c.Scenario, Expectation: c.Expectation}
 }
 
 // ResponseDiff is the difference between the responses of one replayed fixture.
@@ -84,7 +99,7 @@ func Compare(base, next Run, volatile []string) Diff {
 	}
 	for _, c := range next.Checks {
 		b, ok := before[c.Name]
-		ch := Change{Name: c.Name, Requirements: c.Requirements, Base: b.Verdict, New: c.Verdict, Message: c.Message}
+		ch := changeOf(c, b.Verdict, c.Verdict)
 		switch {
 		case !ok:
 			d.Added = append(d.Added, ch)
@@ -100,7 +115,7 @@ func Compare(base, next Run, volatile []string) Diff {
 	}
 	for _, c := range base.Checks {
 		if _, ok := after[c.Name]; !ok {
-			d.Removed = append(d.Removed, Change{Name: c.Name, Requirements: c.Requirements, Base: c.Verdict, Message: c.Message})
+			d.Removed = append(d.Removed, changeOf(c, c.Verdict, ""))
 		}
 	}
 	byName := func(a, b Change) int { return strings.Compare(a.Name, b.Name) }
@@ -219,22 +234,45 @@ func WriteDiff(w io.Writer, d Diff) error {
 	if d.Base.CatalogueVersion != d.New.CatalogueVersion {
 		b.WriteString("note: the catalogue versions differ; added and removed checks may be catalogue changes\n")
 	}
+	// Each section groups its changes as the run's reports group checks (GroupChecks),
+	// a group being one change of one rule: one sample in full, the others on a line.
 	section := func(title, tag string, changes []Change, omitted int, withMessage bool) {
 		if len(changes)+omitted == 0 {
 			return
 		}
 		fmt.Fprintf(&b, "\n%s (%d):\n", title, len(changes)+omitted)
-		for _, c := range changes {
+		checks := make([]Check, len(changes))
+		for i, c := range changes {
+			checks[i] = c.check()
+		}
+		for _, g := range groupChecks(checks, nil, func(k int) string { return string(changes[k].Base) + "\x00" + string(changes[k].New) }, true) {
+			c := changes[g.Checks[0]]
+			move := fmt.Sprintf("%s → %s", c.Base, c.New)
 			switch {
 			case c.Base == "":
-				fmt.Fprintf(&b, "  %s %s: %s\n", tag, c.Name, c.New)
+				move = "new, " + string(c.New)
 			case c.New == "":
-				fmt.Fprintf(&b, "  %s %s: was %s\n", tag, c.Name, c.Base)
-			default:
-				fmt.Fprintf(&b, "  %s %s: %s → %s\n", tag, c.Name, c.Base, c.New)
+				move = "was " + string(c.Base)
 			}
+			fmt.Fprintf(&b, "  %s %s (%s)\n", tag, g.Title(), move)
+			lead := "    "
+			if len(g.Checks) > 1 {
+				lead = "    for example "
+			}
+			fmt.Fprintf(&b, "%s%s\n", lead, c.Name)
 			if withMessage && c.Message != "" {
 				fmt.Fprintf(&b, "      %s\n", strings.ReplaceAll(strings.TrimSpace(c.Message), "\n", "\n      "))
+			}
+			if len(g.Checks) > 1 {
+				names := make([]string, 0, min(len(g.Checks)-1, consoleMembers))
+				for _, k := range g.Checks[1:min(len(g.Checks), consoleMembers+1)] {
+					names = append(names, shortName(checks[k], len(g.Requirements) > 1))
+				}
+				more := ""
+				if len(g.Checks)-1 > consoleMembers {
+					more = fmt.Sprintf(" and %d more", len(g.Checks)-1-consoleMembers)
+				}
+				fmt.Fprintf(&b, "    also %s: %s%s\n", plural(len(g.Checks)-1, "other", "others"), strings.Join(names, ", "), more)
 			}
 		}
 		if omitted > 0 {

@@ -98,6 +98,10 @@ type diffJoin struct {
 func keep(list *[]Change, omitted *int, c Change) {
 	if len(*list) < maxListed {
 		c.Name, c.Message = strings.Clone(c.Name), strings.Clone(c.Message)
+		c.Level, c.Fixture, c.FixtureFile, c.Scenario = strings.Clone(c.Level), strings.Clone(c.Fixture), strings.Clone(c.FixtureFile), strings.Clone(c.Scenario)
+		if x := c.Expectation; x != nil {
+			c.Expectation = &Expectation{Reason: strings.Clone(x.Reason), Source: strings.Clone(x.Source)}
+		}
 		c.Requirements = slices.Clone(c.Requirements)
 		for i, r := range c.Requirements {
 			c.Requirements[i] = strings.Clone(r)
@@ -109,18 +113,18 @@ func keep(list *[]Change, omitted *int, c Change) {
 }
 
 func (j *diffJoin) added(c Check) {
-	keep(&j.d.Added, &j.d.Omitted.Added, Change{Name: c.Name, Requirements: c.Requirements, New: c.Verdict, Message: c.Message})
+	keep(&j.d.Added, &j.d.Omitted.Added, changeOf(c, "", c.Verdict))
 }
 
 func (j *diffJoin) removed(c Check) {
-	keep(&j.d.Removed, &j.d.Omitted.Removed, Change{Name: c.Name, Requirements: c.Requirements, Base: c.Verdict, Message: c.Message})
+	keep(&j.d.Removed, &j.d.Omitted.Removed, changeOf(c, c.Verdict, ""))
 }
 
 // matched is Compare's judgement of one check in both runs, and compareResponses' of
 // their responses: a fixture's first check by name with a response in both is compared,
 // and in name order that is the first met.
 func (j *diffJoin) matched(b Check, withResponse *Check, c Check) {
-	ch := Change{Name: c.Name, Requirements: c.Requirements, Base: b.Verdict, New: c.Verdict, Message: c.Message}
+	ch := changeOf(c, b.Verdict, c.Verdict)
 	d := &j.d
 	switch {
 	case b.Verdict == c.Verdict:

@@ -117,10 +117,13 @@ func TestSummaryShowsExpectedAndExpired(t *testing.T) {
 	for _, want := range []string{
 		"REQUIREMENT  LEVEL   VERDICT           PASSED  FAILED  WARNINGS  ERRORS  EXPECTED",
 		"S2           MUST    EXPECTED-FAILURE  0       0       0         0       1",
-		"EXPECTED FAILURES: 1 checks broke a requirement as the expectations file accepts; they do not fail the run\n" +
-			"  vendor ticket 1234, CallState Ringing while alerting (until 2027-03-31, https://tracker.example/1234): 1 checks\n" +
-			"    [S2] getcallinfo-ringing: CallState and EventCause are in range (expectations.yaml:1)\n",
-		"WARNING S1 (MUST) broken by 1 check: unexpectedly passed: remove the expectation at expectations.yaml:6\n  [S1] getcallinfo-connected: the response validates\n",
+		"EXPECTED FAILURES: 1 check broke a requirement as the expectations file accepts; they do not fail the run\n" +
+			"  S2 (MUST) broken by 1 check, as the expectations file accepts: 'Ringing' is not a valid value of the atomic type 'CallStateType'\n" +
+			"    accepted by: vendor ticket 1234, CallState Ringing while alerting (until 2027-03-31, https://tracker.example/1234; expectations.yaml:1)\n" +
+			"    checks: getcallinfo-ringing\n",
+		// An unexpected pass is said for what it is, and shows no response: nothing in it is wrong.
+		"UNEXPECTED PASS S1 (MUST) passed by 1 check that the expectations file expects to fail: remove its entry\n" +
+			"  [S1] getcallinfo-connected: the response validates\n    unexpectedly passed: remove the expectation at expectations.yaml:6\n\n",
 		"EXPIRED EXPECTATION expectations.yaml:10: T2 on lifecycle-call-0001 expired after 2026-01-31 (fixed since); its checks count as they are",
 		"Partial run: shard 2 of 4\n",
 		"1 passed, 0 failed, 2 warnings, 1 error, 1 expected failure (2.3s)",

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -167,7 +168,8 @@ func TestConsoleSummaryGroups(t *testing.T) {
 			"    X5 could not be judged: no complete response: refused: dial tcp 127.0.0.1:9: connection refused\n" +
 			"    fixture:  fixtures/corpus/gci-dead.json\n" +
 			"  also 2 others: [T1] gci-dead, [C1] gci-dead\n",
-		"\nSKIPPED L1, 1 check: not run: the call budget is spent\n",
+		// A check the run left out is a line under the table, not a block.
+		"\nNot run (1 check of L1): the call budget is spent\n\nFAILED",
 		"\n39 checks against http://um.example/EWS/UM2007Legacy.asmx: 1 passed, 33 failed, 1 warning, 3 errors, 1 skipped (2.0s)\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -188,5 +190,97 @@ func TestConsoleSummaryGroups(t *testing.T) {
 	verbose := b.String()
 	if n := strings.Count(verbose, "actual:"); n != 34 || strings.Contains(verbose, "also ") {
 		t.Errorf("verbose: %d checks in full, want every one with fields (34), and no list of others:\n%s", n, verbose)
+	}
+}
+
+// TestGroupKeyIgnoresWhatVariesPerCall: checks that break one rule the same way on
+// different calls (another answer number, phone number, call id) are one group; an HTTP
+// status is the violation itself and keeps two apart.
+func TestGroupKeyIgnoresWhatVariesPerCall(t *testing.T) {
+	call := func(dial string, answer int, id, actual string) Check {
+		return Check{Name: "[L3] call to " + dial + ": Disconnected is terminal", Requirements: []string{"L3"}, Level: "MUST",
+			Scenario: "lifecycle-call-" + dial, Verdict: Failed,
+			Message: fmt.Sprintf("L3 (MUST) broken: Once Disconnected, a call is never reported in another state\n"+
+				"  expected: Disconnected in every answer after answer %d reported it (call %s)\n"+
+				"  actual:   %s\n  where:    GetCallInfo answer %d of %d", answer, id, actual, answer+1, answer+4)}
+	}
+	a := call("+15550101", 3, "NjkyNTBjODAtOWRmOS00Yjc2LThlYTgtYmQwYmRiOTk3OTk3fHVtLnVtY29uZm9ybS50ZXN0", "Connected/None")
+	b := call("+15550107", 10, "ZmZmZjBjODAtOWRmOS00Yjc2LThlYTgtYmQwYmRiOTk3OTk3fHVtLnVtY29uZm9ybS50ZXN0", "Connected/None")
+	c := call("+15550102", 8, "x", "Alerted/None")
+	run := Run{Checks: []Check{a, b, c}}
+	groups := run.Groups(testOrder)
+	if len(groups) != 2 || len(groups[0].Checks) != 2 || groups[0].Title() != "L3 (MUST) broken by 2 checks: Connected/None" {
+		t.Errorf("groups %+v, want the two Connected/None checks together and Alerted/None apart", groups)
+	}
+	status := func(code int) Check {
+		return Check{Name: "[T3] f", Requirements: []string{"T3"}, Level: "MUST", Verdict: Failed,
+			Message: fmt.Sprintf("T3 (MUST) broken: a Fault is sent with HTTP 500\n  expected: HTTP 500\n  actual:   HTTP %d", code)}
+	}
+	if k1, _ := groupKey(status(200)); k1 == func() string { k, _ := groupKey(status(404)); return k }() {
+		t.Error("HTTP 200 and HTTP 404 share a group")
+	}
+}
+
+// TestARunThatDidNotStart: a run whose first request found the target unreachable is one group of one
+// cause in every report, and the console says it in two lines; a run stopped after a
+// check was judged is not.
+func TestARunThatDidNotStart(t *testing.T) {
+	run := Run{Target: "http://127.0.0.1:9/EWS/UM2007Legacy.asmx", Stopped: "target unreachable: connection refused"}
+	for i, id := range []string{"T1", "S2", "X5", "L1"} {
+		run.Checks = append(run.Checks, Check{Name: fmt.Sprintf("[%s] c%d", id, i), Requirements: []string{id}, Level: "MUST", Verdict: Error,
+			Message: fmt.Sprintf("%s could not be judged: call %d was not placed: connection refused", id, i)})
+	}
+	if !run.NotStarted() {
+		t.Fatal("a run of errors that stopped is not NotStarted")
+	}
+	if g := run.Groups(testOrder); len(g) != 1 || len(g[0].Checks) != 4 || !strings.Contains(g[0].Title(), "the run did not start: target unreachable") {
+		t.Errorf("groups %+v, want one of every check", g)
+	}
+	var b bytes.Buffer
+	if err := WriteSummary(&b, run, testOrder, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "The run did not start: target unreachable: connection refused\n4 checks against http://127.0.0.1:9/EWS/UM2007Legacy.asmx not run: each is reported as an error of this one cause\n"; b.String() != want {
+		t.Errorf("summary:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := WriteMarkdown(&b, []Run{run}, testOrder); err != nil || !strings.Contains(b.String(), "## umconform: DID NOT START") {
+		t.Errorf("markdown (%v):\n%s", err, b.String())
+	}
+	b.Reset()
+	if err := WriteHTML(&b, run); err != nil || !strings.Contains(b.String(), "<dt>Did not start</dt><dd>target unreachable: connection refused; no check was made") {
+		t.Errorf("report.html does not say the run did not start (%v)", err)
+	}
+	throttled := run
+	throttled.Stopped = "the target is throttling the run: 5 busy answers in a row"
+	if throttled.NotStarted() {
+		t.Error("a run that reached the target and was throttled is NotStarted")
+	}
+	run.Checks[0].Verdict = Passed
+	if run.NotStarted() {
+		t.Error("a run that judged a check is NotStarted")
+	}
+}
+
+// TestHTMLWhereLineIsTheShownLine: a minified response is indented in report.html; the
+// where field beside it names the line the element is shown on, not line 1 of the
+// response as sent.
+func TestHTMLWhereLineIsTheShownLine(t *testing.T) {
+	c := ringingCheck("gci-min", 1, "Ringing")
+	c.Evidence.Response = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +
+		`<GetCallInfoResponse xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"><GetCallInfoResponse><CallState>Ringing</CallState>` +
+		`<EventCause>None</EventCause></GetCallInfoResponse></GetCallInfoResponse></soap:Body></soap:Envelope>`
+	c.Evidence.Violations = nil
+	var b bytes.Buffer
+	if err := WriteHTML(&b, Run{Target: "http://um.example", Checks: []Check{c}}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	m := regexp.MustCompile(`<td class="n">(\d+)</td><td>\s*&lt;CallState&gt;Ringing`).FindStringSubmatch(out)
+	if m == nil || m[1] == "1" {
+		t.Fatalf("the listing does not indent the response: %v", m)
+	}
+	if want := "<dd>response line " + m[1] + " (line 1 as sent) /soap:Envelope/soap:Body/GetCallInfoResponse/GetCallInfoResponse/CallState</dd>"; !strings.Contains(out, want) {
+		t.Errorf("report.html lacks %s:\n%s", want, out[strings.Index(out, `<dl class="expect">`):][:600])
 	}
 }

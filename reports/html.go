@@ -75,6 +75,7 @@ type groupLink struct {
 type groupView struct {
 	Anchor  string
 	Verdict Verdict
+	Label   string // Group.Label: the verdict, or what an expected failure or unexpected pass is
 	Title   string
 	Open    bool // failed and errored groups are shown expanded
 	Sample  checkView
@@ -154,7 +155,7 @@ func newRunView(i int, run Run, order []string) runView {
 		v.Summary += ", " + counted(n[verdict], verdict)
 	}
 	for gi, g := range run.Groups(order) {
-		gv := groupView{Anchor: "run" + strconv.Itoa(i) + "-group" + strconv.Itoa(gi), Verdict: g.Verdict, Title: g.Title(),
+		gv := groupView{Anchor: "run" + strconv.Itoa(i) + "-group" + strconv.Itoa(gi), Verdict: g.Verdict, Label: g.Label(), Title: g.Title(),
 			Open: g.Verdict == Failed || g.Verdict == Error, Sample: newCheckView(i, run.position(g.Checks[0]), run.Checks[g.Checks[0]])}
 		gv.Sample.Rerun = RerunCommand(run, run.Checks[g.Checks[0]])
 		for _, k := range g.Checks[1:] {
@@ -241,10 +242,24 @@ func newCheckView(run, k int, c Check) checkView {
 			marks[at] = append(marks[at], viol.Message+" ("+viol.Path+")")
 		}
 	}
-	if m := responseLineRef.FindStringSubmatch(v.get("where")); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		if at := lineOf(n, m[2]); at >= 0 && marks[at] == nil {
-			marks[at] = []string{"where: " + v.get("where")}
+	if m := responseLineRef.FindStringSubmatchIndex(v.get("where")); m != nil {
+		where := v.get("where")
+		n, _ := strconv.Atoi(where[m[2]:m[3]])
+		path := ""
+		if m[4] >= 0 {
+			path = where[m[4]:m[5]]
+		}
+		if at := lineOf(n, path); at >= 0 {
+			// The where field stands beside the response as shown: its line number is the
+			// shown one, which differs from the line sent when the response was indented
+			// here (every element of a minified response is on line 1).
+			if at+1 != n {
+				where = where[:m[0]] + fmt.Sprintf("response line %d (line %d as sent)", at+1, n) + where[m[3]:]
+				v.setField("where", where)
+			}
+			if marks[at] == nil {
+				marks[at] = []string{"where: " + where}
+			}
 		}
 	}
 	if len(marks) == 0 {
@@ -260,6 +275,17 @@ func newCheckView(run, k int, c Check) checkView {
 }
 
 func (v checkView) get(name string) string { return message{Fields: v.Fields}.get(name) }
+
+// setField sets the value of the field named name. Fields shares its array with the
+// check's parsed message: it is copied first.
+func (v *checkView) setField(name, value string) {
+	v.Fields = slices.Clone(v.Fields)
+	for i := range v.Fields {
+		if v.Fields[i].Name == name {
+			v.Fields[i].Value = value
+		}
+	}
+}
 
 // areas groups the requirements some run checked by catalogue area in catalogue order;
 // IDs a run names that the catalogue lacks come last, under "other". unchecked are the

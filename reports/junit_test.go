@@ -210,8 +210,11 @@ func TestExitCodeAndSummary(t *testing.T) {
 	if n := strings.Count(b.String(), "not run: the run was interrupted"); n != 2 || !strings.Contains(b.String(), "ERROR L1, 5 checks: not run: the run was interrupted before this check\n") {
 		t.Errorf("identical messages are not grouped (%d copies):\n%s", n, b.String())
 	}
-	if strings.Index(out, "T2") > strings.Index(out, "C2") {
+	if strings.Index(out, "C2  ") > strings.Index(out, "X5  ") || strings.Index(out, "X5  ") > strings.Index(out, "R2  ") {
 		t.Error("summary not in catalogue order")
+	}
+	if !strings.Contains(out, "Passed every check (the other 1 requirement, 1 check): T2\n") || strings.Contains(out, "T2  ") {
+		t.Errorf("the requirement that passed has a row, not the one line of those that passed:\n%s", out)
 	}
 }
 

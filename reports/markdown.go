@@ -30,6 +30,15 @@ func WriteMarkdown(w io.Writer, runs []Run, order []string) error {
 
 func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 	verdict := "passed"
+	if run.NotStarted() {
+		title := "umconform"
+		if named {
+			title += " · " + run.Name
+		}
+		fmt.Fprintf(b, "## %s: DID NOT START\n\n%s\n\n%d checks against %s not run: each is reported as an error of this one cause.\n",
+			mdText(title), mdText(run.Stopped), run.Total(), mdCode(run.Target))
+		return
+	}
 	switch run.ExitCode() {
 	case 1:
 		verdict = "FAILED"
@@ -59,10 +68,10 @@ func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 			fmt.Fprintf(b, "\n%d more groups, by title (each in full in report.html):\n\n", len(groups)-gi)
 		}
 		if gi >= markdownGroups {
-			fmt.Fprintf(b, "- **%s** %s\n", strings.ToUpper(string(g.Verdict)), mdText(g.Title()))
+			fmt.Fprintf(b, "- **%s** %s\n", g.Label(), mdText(g.Title()))
 			continue
 		}
-		fmt.Fprintf(b, "\n### %s %s\n\n", strings.ToUpper(string(g.Verdict)), mdText(g.Title()))
+		fmt.Fprintf(b, "\n### %s %s\n\n", g.Label(), mdText(g.Title()))
 		if g.Text != "" {
 			fmt.Fprintf(b, "%s: %s\n\n", mdText(strings.Join(g.Requirements, ", ")), mdText(g.Text))
 		}
@@ -75,7 +84,7 @@ func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 		var detail strings.Builder
 		writeCheckDetail(&detail, sample, g.Text == "", "")
 		b.WriteString(mdFence("text", strings.TrimRight(detail.String(), "\n")))
-		if ev := sample.Evidence; ev.Response != "" {
+		if ev := sample.Evidence; ev.Response != "" && !g.UnexpectedPass { // a pass's response shows nothing wrong
 			lines, pretty := showResponse(ev.Response)
 			how := ""
 			if pretty {

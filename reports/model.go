@@ -231,6 +231,25 @@ func (r Run) ExitCode() int {
 	return 0
 }
 
+// unreachableStop begins a run's Stopped when its first request (the pre-flight) found the
+// target unreachable: the suites' breaker starts with that error and words it so.
+const unreachableStop = "target unreachable: "
+
+// NotStarted tells a run that stopped before it judged anything: the first request found
+// the target unreachable (refused, no route, a name that does not resolve, a failed TLS
+// handshake), and every check is an error of that one cause, which Stopped gives.
+func (r Run) NotStarted() bool {
+	if !strings.HasPrefix(strings.TrimPrefix(r.Stopped, "the EWS endpoint: "), unreachableStop) {
+		return false // it started, and stopped later (the target stopped answering, or throttled)
+	}
+	for v, n := range r.Counts() {
+		if n > 0 && v != Error && v != Skipped {
+			return false
+		}
+	}
+	return true
+}
+
 // RequirementSummary is the tally of one requirement over all its checks.
 type RequirementSummary struct {
 	ID     string

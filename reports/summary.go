@@ -29,20 +29,46 @@ const (
 	consoleMembers       = 60
 )
 
-// WriteSummary writes the end-of-run console summary: one line per requirement with its
-// verdict and counts; then one block per group of identical violations (Groups), with
-// one check in full as the sample and the others named on one line; then the totals.
-// verbose writes every check of each group in full instead.
+// WriteSummary writes the end-of-run console summary: one line per requirement that did
+// not pass every check, with its verdict and counts, and one line naming those that did;
+// then one block per group of identical violations (Groups), with one check in full as
+// the sample and the others named on one line; then the totals. verbose writes every
+// requirement's line and every check of each group in full instead. A run that did not
+// start (NotStarted) is said in two lines: its cause, and that no check was made.
 func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) error {
 	w = termsafe.NewWriter(w) // a target's bytes, escaped: see package termsafe
-	if err := writeRequirementTable(w, run, catalogueOrder); err != nil {
+	n := run.Counts()
+	if run.NotStarted() {
+		_, err := fmt.Fprintf(w, "The run did not start: %s\n%s against %s not run: each is reported as an error of this one cause\n",
+			run.Stopped, plural(run.Total(), "check", "checks"), run.Target)
 		return err
 	}
-	for _, g := range run.Groups(catalogueOrder) {
-		if g.Verdict == ExpectedFailure {
-			continue // their own section, by reason: writeExpected
+	if err := writeRequirementTable(w, run, catalogueOrder, verbose); err != nil {
+		return err
+	}
+	groups := run.Groups(catalogueOrder)
+	// Checks the run left out by its own choice (no credentials for the auth checks, the
+	// call budget spent) are a line each, under the table: nothing of the target is in them.
+	for _, g := range groups {
+		if g.Verdict == Skipped && !verbose {
+			fmt.Fprintf(w, "Not run (%s of %s): %s\n", plural(len(g.Checks), "check", "checks"), strings.Join(g.Requirements, ", "), strings.TrimPrefix(g.Summary, "not run: "))
 		}
-		fmt.Fprintf(w, "\n%s %s\n", strings.ToUpper(string(g.Verdict)), g.Title())
+	}
+	expected := false
+	for _, g := range groups {
+		if g.Verdict == Skipped && !verbose {
+			continue
+		}
+		if g.Verdict == ExpectedFailure {
+			if !expected {
+				fmt.Fprintf(w, "\nEXPECTED FAILURES: %s broke a requirement as the expectations file accepts; they do not fail the run\n",
+					plural(n[ExpectedFailure], "check", "checks"))
+				expected = true
+			}
+			writeExpectedGroup(w, run, g)
+			continue
+		}
+		fmt.Fprintf(w, "\n%s %s\n", g.Label(), g.Title())
 		if g.Text != "" {
 			fmt.Fprintf(w, "  %s: %s\n", strings.Join(g.Requirements, ", "), g.Text)
 		}
@@ -51,13 +77,13 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 			members = members[:1]
 		}
 		for _, k := range members {
-			writeCheckInFull(w, run, run.Checks[k], len(members) == 1 && len(g.Checks) > 1, g.Text == "")
+			writeCheckInFull(w, run, run.Checks[k], len(members) == 1 && len(g.Checks) > 1, g.Text == "", !g.UnexpectedPass)
 		}
 		if !verbose && len(g.Checks) > 1 {
 			writeOthers(w, run, g.Checks[1:], len(g.Requirements) > 1)
 		}
 	}
-	writeExpected(w, run)
+	writeExpired(w, run)
 	if partial := run.Selection.Partial(); partial != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.ToUpper(partial[:1])+partial[1:])
 	}
@@ -67,7 +93,6 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 	if run.Retries != "" {
 		fmt.Fprintf(w, "\nTransient faults: %s\n", run.Retries)
 	}
-	n := run.Counts()
 	if _, err := fmt.Fprintf(w, "\n%s against %s: %s (%.1fs)\n", plural(run.Total(), "check", "checks"), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
 		return err
 	}
@@ -102,29 +127,66 @@ func otherVerdicts(n map[Verdict]int) []Verdict {
 	return out
 }
 
-func writeRequirementTable(w io.Writer, run Run, order []string) error {
+// writeRequirementTable writes a line per requirement that did not pass every check
+// (every requirement when all is set), then one line naming those that did: a run that
+// breaks one rule shows that rule, not fifty rows of PASSED above it. A requirement none
+// of whose checks ran has no row: WriteSummary's "Not run" lines name it, with why.
+func writeRequirementTable(w io.Writer, run Run, order []string, all bool) error {
 	expected := run.Counts()[ExpectedFailure] > 0 // a column only when there are any: most runs have none
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "REQUIREMENT\tLEVEL\tVERDICT\tPASSED\tFAILED\tWARNINGS\tERRORS")
-	if expected {
-		fmt.Fprintf(tw, "\tEXPECTED")
-	}
-	fmt.Fprintln(tw)
+	var rows, passed []RequirementSummary
 	for _, s := range run.ByRequirement(order) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d", s.ID, s.Level, strings.ToUpper(string(s.Verdict())),
-			s.Counts[Passed], s.Counts[Failed], s.Counts[Warning]+s.Counts[Info], s.Counts[Error])
+		switch v := s.Verdict(); {
+		case all || v == Passed && s.Counts[Skipped] > 0: // passed what ran, not all of it
+			rows = append(rows, s)
+		case v == Skipped: // none ran: the "Not run" lines name it
+		case v != Passed:
+			rows = append(rows, s)
+		default:
+			passed = append(passed, s)
+		}
+	}
+	if len(rows) > 0 {
+		// A minimum width of 8 keeps the LEVEL column as wide as SHOULD needs, whichever
+		// rows are shown: the columns line up alike from run to run.
+		tw := tabwriter.NewWriter(w, 8, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "REQUIREMENT\tLEVEL\tVERDICT\tPASSED\tFAILED\tWARNINGS\tERRORS")
 		if expected {
-			fmt.Fprintf(tw, "\t%d", s.Counts[ExpectedFailure])
+			fmt.Fprintf(tw, "\tEXPECTED")
 		}
 		fmt.Fprintln(tw)
+		for _, s := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d", s.ID, s.Level, strings.ToUpper(string(s.Verdict())),
+				s.Counts[Passed], s.Counts[Failed], s.Counts[Warning]+s.Counts[Info], s.Counts[Error])
+			if expected {
+				fmt.Fprintf(tw, "\t%d", s.Counts[ExpectedFailure])
+			}
+			fmt.Fprintln(tw)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
-	return tw.Flush()
+	if len(passed) == 0 {
+		return nil
+	}
+	ids := make([]string, len(passed))
+	checks := 0
+	for i, s := range passed {
+		ids[i] = s.ID
+		checks += s.Counts[Passed]
+	}
+	what := "every requirement"
+	if len(rows) > 0 {
+		what = "the other " + plural(len(passed), "requirement", "requirements")
+	}
+	_, err := fmt.Fprintf(w, "Passed every check (%s, %s): %s\n", what, plural(checks, "check", "checks"), strings.Join(ids, " "))
+	return err
 }
 
 // writeCheckInFull writes one check: its name, its message (the headline only when the
-// group does not already say it), and its evidence. As a group's sample ("for example")
-// it is one of several.
-func writeCheckInFull(w io.Writer, run Run, c Check, sample, headline bool) {
+// group does not already say it), and its evidence when asked. As a group's sample ("for
+// example") it is one of several.
+func writeCheckInFull(w io.Writer, run Run, c Check, sample, headline, evidence bool) {
 	lead := "  "
 	if sample {
 		lead = "  for example "
@@ -132,13 +194,16 @@ func writeCheckInFull(w io.Writer, run Run, c Check, sample, headline bool) {
 	fmt.Fprintf(w, "%s%s\n", lead, c.Name)
 	writeCheckDetail(w, c, headline, "    ")
 	ev := c.Evidence
-	if first, _, _ := strings.Cut(ev.Request, "\n"); first != "" {
+	// The request a replayed fixture sent (it may differ from the recording: a live
+	// CallId put in). A scenario's check names its request in where ("GetCallInfo
+	// answer 4 of 7") already.
+	if first, _, _ := strings.Cut(ev.Request, "\n"); first != "" && c.Fixture != "" && evidence {
 		fmt.Fprintf(w, "    request:  %s (in full in report.html)\n", strings.TrimSpace(first))
 	}
 	if cmd := RerunCommand(run, c); cmd != "" {
 		fmt.Fprintf(w, "    rerun:    %s\n", cmd)
 	}
-	if ev.Status != 0 || ev.Response != "" {
+	if evidence && (ev.Status != 0 || ev.Response != "") { // a pass's response shows nothing wrong
 		lines := strings.Split(strings.TrimRight(ev.Response, "\n"), "\n")
 		fmt.Fprintf(w, "    response (HTTP %d):", ev.Status)
 		if len(lines) == 1 {
@@ -199,50 +264,26 @@ func writeOthers(w io.Writer, run Run, others []int, withRequirement bool) {
 	fmt.Fprintf(w, "  also %s: %s%s\n", plural(len(others), "other", "others"), strings.Join(names, ", "), more)
 }
 
-// writeExpected writes the expected failures, grouped by reason (a baseline gives one
-// reason to all; a vendor's tickets one each), and the entries that have expired, whose
+// writeExpectedGroup writes a group of expected failures in three lines: its title, the
+// expectation's reason and entry, and the checks. They are accepted: their evidence is in
+// report.html, not here.
+func writeExpectedGroup(w io.Writer, run Run, g Group) {
+	sample := run.Checks[g.Checks[0]]
+	fmt.Fprintf(w, "  %s\n    accepted by: %s\n", g.Title(), sample.Expectation.Summary())
+	names := make([]string, 0, min(len(g.Checks), consoleMembers))
+	for _, k := range g.Checks[:min(len(g.Checks), consoleMembers)] {
+		names = append(names, shortName(run.Checks[k], len(g.Requirements) > 1))
+	}
+	more := ""
+	if len(g.Checks) > consoleMembers {
+		more = fmt.Sprintf(" and %d more", len(g.Checks)-consoleMembers)
+	}
+	fmt.Fprintf(w, "    checks: %s%s\n", strings.Join(names, ", "), more)
+}
+
+// writeExpired writes the entries of the expectations file that have expired, whose
 // checks counted as they were.
-func writeExpected(w io.Writer, run Run) {
-	var order []string
-	by := map[string][]Check{}
-	n := 0
-	for _, c := range run.Checks {
-		if c.Verdict != ExpectedFailure {
-			continue
-		}
-		key := "(no expectation recorded)"
-		if x := c.Expectation; x != nil {
-			key = x.Reason + " (until " + x.Expires
-			if x.Link != "" {
-				key += ", " + x.Link
-			}
-			key += ")"
-		}
-		if by[key] == nil {
-			order = append(order, key)
-		}
-		by[key] = append(by[key], c)
-		n++
-	}
-	if n > 0 {
-		fmt.Fprintf(w, "\nEXPECTED FAILURES: %d checks broke a requirement as the expectations file accepts; they do not fail the run\n", n)
-	}
-	const shown = 3
-	for _, key := range order {
-		checks := by[key]
-		fmt.Fprintf(w, "  %s: %d checks\n", key, len(checks))
-		for i, c := range checks {
-			if i == shown {
-				fmt.Fprintf(w, "    … and %d more\n", len(checks)-shown)
-				break
-			}
-			source := ""
-			if c.Expectation != nil {
-				source = " (" + c.Expectation.Source + ")"
-			}
-			fmt.Fprintf(w, "    %s%s\n", c.Name, source)
-		}
-	}
+func writeExpired(w io.Writer, run Run) {
 	for _, x := range run.Expectations {
 		if x.Expired {
 			what := x.Requirement

@@ -108,7 +108,8 @@ func Merge(cfg MergeConfig, stdout, stderr io.Writer) int {
 
 // findReports lists the report.json files among inputs: files as given, folders searched
 // through (CI downloads each shard's artifact into a folder of its own). The output
-// folder is skipped, so that merging twice into a folder among the inputs works.
+// folder is skipped, and so is an earlier merge's output found in a folder searched, so
+// that the same merge run twice, into a folder among the inputs, works both times.
 func findReports(inputs []string, out string) ([]string, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("no report given: pass the shards' report.json files or the folders holding them")
@@ -135,7 +136,7 @@ func findReports(inputs []string, out string) ([]string, error) {
 				}
 				return nil
 			}
-			if d.Name() == "report.json" {
+			if d.Name() == "report.json" && !earlierMerge(p, outAbs) {
 				paths = append(paths, p)
 			}
 			return nil
@@ -155,4 +156,24 @@ func findReports(inputs []string, out string) ([]string, error) {
 		seen[p] = true
 		return dup
 	}), nil
+}
+
+// earlierMerge tells a report.json that an earlier merge into out wrote: a merged report
+// in out itself or in a target's folder of it (out/NAME/report.json). This merge writes
+// over it; taken as a shard it would overlap every shard it was made from.
+func earlierMerge(p, outAbs string) bool {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return false
+	}
+	if dir := filepath.Dir(abs); dir != outAbs && filepath.Dir(dir) != outAbs {
+		return false
+	}
+	r, err := reports.OpenJSONFile(p)
+	if err != nil {
+		return false // the merge reads it again and names the problem
+	}
+	defer r.Close()
+	sel := r.Run().Selection
+	return sel != nil && len(sel.MergedFrom) > 0
 }

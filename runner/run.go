@@ -109,7 +109,13 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "umconform run: %v\n", err)
 		return ExitCannotRun
 	}
-	defer consoleOutput(stdout, cfg.Verbose)()
+	// A run whose every endpoint was found unreachable judges nothing: its checks are
+	// accounted for as errors of the one cause, and no progress marks are printed.
+	progress := stdout
+	if notStarted(envs) {
+		progress = io.Discard
+	}
+	defer consoleOutput(progress, cfg.Verbose)()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&failer{}, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
 	timing := newTiming(runs)
@@ -306,9 +312,6 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 				if se := (*schemeError)(nil); errors.As(sc.Preflight, &se) {
 					return nil, cleanup, se
 				}
-				if sc.Preflight != nil {
-					fmt.Fprintf(stderr, "umconform run: target %s unreachable: %v\n  every check is reported as an error; check the URL, the network and --ca-file\n", endpoint, sc.Preflight)
-				}
 			}
 		}
 		// One folder of recordings may hold both APIs' exchanges: each is replayed against
@@ -326,10 +329,17 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 				if se := (*schemeError)(nil); errors.As(sc.EWS.Preflight, &se) {
 					return nil, cleanup, se
 				}
-				if sc.EWS.Preflight != nil {
-					fmt.Fprintf(stderr, "umconform run: EWS target %s unreachable: %v\n  every EWS check is reported as an error; check the URL, the network and --ca-file\n", ewsEndpoint, sc.EWS.Preflight)
-				}
 			}
+		}
+		// One message for the target, both endpoints named when both failed; the EWS
+		// endpoint's own when only it did (it may be another host).
+		switch {
+		case sc.Preflight != nil && sc.EWS.Preflight != nil:
+			fmt.Fprintln(stderr, unreachable([]string{endpoint, ewsEndpoint}, sc.Target, sc.Preflight))
+		case sc.Preflight != nil:
+			fmt.Fprintln(stderr, unreachable([]string{endpoint}, sc.Target, sc.Preflight))
+		case sc.EWS.Preflight != nil:
+			fmt.Fprintln(stderr, unreachable([]string{"EWS " + ewsEndpoint}, sc.EWS.Target, sc.EWS.Preflight))
 		}
 		env, err := suites.NewEnv(sc)
 		if err != nil {
