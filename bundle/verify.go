@@ -612,8 +612,10 @@ func apis(req catalogue.Requirement) string {
 	switch {
 	case req.Area == "ews" && strings.Contains(req.Text, "both APIs"):
 		return "UM+EWS"
-	case req.Area == "ews":
+	case req.Area == "ews", req.Area == "generated" && strings.Contains(req.Text, "EWS request"):
 		return "EWS"
+	case req.Area == "generated":
+		return "UM+EWS"
 	}
 	return "UM"
 }

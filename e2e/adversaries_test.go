@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/umconform/umconform/schema"
 )
 
 // The harness's own adversaries: small EWS servers written apart from the reference engine
@@ -133,6 +135,9 @@ func (s *advServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case r.version != "" && !slices.Contains(advVersions, r.version):
 		s.fault(w, "ErrorInvalidServerVersion", "The specified server version is invalid.")
 		return
+	case int64(len(body)) <= 1<<20 && advSchemaViolation(body) != "": // as Exchange, which validates every request (G4)
+		s.fault(w, "ErrorSchemaValidation", "The request failed schema validation: "+advSchemaViolation(body))
+		return
 	}
 	switch r.op {
 	case "PlayOnPhone":
@@ -150,6 +155,23 @@ func (s *advServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	default:
 		s.fault(w, "ErrorInvalidOperation", "Unknown operation.")
 	}
+}
+
+var (
+	advValidatorOnce sync.Once
+	advValidator     *schema.Validator
+)
+
+// advSchemaViolation is why the EWS schema rejects a request, "" when it accepts it.
+func advSchemaViolation(body []byte) string {
+	advValidatorOnce.Do(func() { advValidator, _ = schema.Load(schema.For(schema.EWS)) })
+	if advValidator == nil {
+		return "" // the embedded schema compiles: its own tests say so
+	}
+	if r := advValidator.ValidateAs(body, schema.KindRequest); !r.Valid() {
+		return r.Violations[0].Message
+	}
+	return ""
 }
 
 func (s *advServer) play(w http.ResponseWriter, r advReq) {
@@ -335,7 +357,7 @@ func TestAdversaries(t *testing.T) {
 		{"e6-no-version-header", &advServer{noVersionHeader: true}, []string{"E6"}},
 		{"e9-cause-while-live", &advServer{causeWhileLive: true}, []string{"E9"}},
 		{"e12-disconnect-ignored", &advServer{ignoreDisconnect: true}, []string{"E12", "E18"}},
-		{"e13-disconnect-unknown-ok", &advServer{dpcUnknownOK: true}, []string{"E13"}}, // E16 leaves a success to E13
+		{"e13-disconnect-unknown-ok", &advServer{dpcUnknownOK: true}, []string{"E13", "G3"}}, // E16 leaves a success to E13; a generated disconnect answered Success is G3's
 		{"e15-fault-for-unknown-id", &advServer{faultUnknownGPCI: true}, []string{"E15"}},
 		{"e16-fault-for-unknown-disconnect", &advServer{faultUnknownDPC: true}, []string{"E16"}},
 		{"e17-same-id", &advServer{sameID: true}, []string{"E17", "E18"}},

@@ -44,7 +44,8 @@ func usersEWSFixtures(t *testing.T) string {
 func TestEWSChecksGateLikeUMOnes(t *testing.T) {
 	dir := t.TempDir()
 	users := usersEWSFixtures(t)
-	filter := []string{"--fixtures", users, "--label-filter", "ews"}
+	// Not the generated requests: the E5 profile breaks G3 and G4 on them too (Implied).
+	filter := []string{"--fixtures", users, "--label-filter", "ews && !generated"}
 	run := func(name string, env []string, args ...string) (childResult, reports.Run) {
 		t.Helper()
 		out := filepath.Join(dir, name)

@@ -100,8 +100,11 @@ type reply struct {
 	body     []byte
 	elapsed  time.Duration
 	timedOut bool
-	env      *node // nil unless a well-formed SOAP 1.1 Envelope with a Body
-	payload  *node // first Body child
+	// aborted: the handler closed or reset the connection instead of answering
+	// (http.ErrAbortHandler, which net/http turns into a dropped connection).
+	aborted bool
+	env     *node // nil unless a well-formed SOAP 1.1 Envelope with a Body
+	payload *node // first Body child
 }
 
 func (r reply) isFault() bool {
@@ -176,8 +179,8 @@ func (c *client) do(method, target, ct string, body []byte, hdr map[string]strin
 	}
 	rec := httptest.NewRecorder()
 	start := time.Now()
-	c.h.ServeHTTP(rec, req)
-	r := reply{status: rec.Code, hdr: rec.Header(), ct: rec.Header().Get("Content-Type"), body: rec.Body.Bytes(), elapsed: time.Since(start)}
+	aborted := serveAbortable(c.h, rec, req)
+	r := reply{status: rec.Code, hdr: rec.Header(), ct: rec.Header().Get("Content-Type"), body: rec.Body.Bytes(), elapsed: time.Since(start), aborted: aborted}
 	r.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
 	var env node
 	if wellFormed(r.body, &env) && env.XMLName == (xml.Name{Space: SOAP11Namespace, Local: "Envelope"}) {
@@ -189,6 +192,21 @@ func (c *client) do(method, target, ct string, body []byte, hdr map[string]strin
 		}
 	}
 	return r
+}
+
+// serveAbortable serves req and reports whether the handler aborted it, as a server that
+// drops the connection does; any other panic is the handler's bug and goes on up.
+func serveAbortable(h http.Handler, w http.ResponseWriter, req *http.Request) (aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler { //nolint:errorlint // the sentinel is panicked as is
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	h.ServeHTTP(w, req)
+	return false
 }
 
 // wellFormed decodes body's root element into root and reads on to the end: after the

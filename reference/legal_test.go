@@ -19,6 +19,8 @@ func TestLegalVariantsShowTheirVariation(t *testing.T) {
 		// Content-Encoding of an answer to a request offering gzip,deflate, and its body
 		// decoded; and of one that offered nothing
 		offeredCE, offeredBody, unaskedCE string
+		// the answer to an EWS request its schema rejects (an undeclared attribute)
+		schemaRefusal reply
 	}
 	observe := func(t *testing.T, profile string) obs {
 		clk := newClock(0)
@@ -49,9 +51,15 @@ func TestLegalVariantsShowTheirVariation(t *testing.T) {
 				o.offeredBody = string(b)
 			}
 		}
+		o.schemaRefusal = c.do(http.MethodPost, EWSPath, "text/xml; charset=utf-8",
+			[]byte(ewsEnv("Exchange2013", `<m:GetPhoneCallInformation><m:PhoneCallId Id="`+foreignCallID()+`" extra="1"/></m:GetPhoneCallInformation>`)), nil)
 		return o
 	}
 	cases := map[string]func(o obs) bool{
+		"legal-ews-schema-error-response": func(o obs) bool {
+			b := string(o.schemaRefusal.body)
+			return o.schemaRefusal.status == http.StatusOK && strings.Contains(b, `ResponseClass="Error"`) && strings.Contains(b, ">ErrorSchemaValidation<")
+		},
 		"legal-prefix-s":    func(o obs) bool { return strings.Contains(o.infoBody, "<s:Envelope") },
 		"legal-prefix-m":    func(o obs) bool { return strings.Contains(o.infoBody, "<m:GetCallInfoResponse xmlns:m=") },
 		"legal-no-xml-decl": func(o obs) bool { return !strings.HasPrefix(o.infoBody, "<?xml") },

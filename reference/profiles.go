@@ -76,6 +76,7 @@ type behaviour struct {
 	ews ewsBehaviour // the EWS endpoint's (E1-E7, E13, E14): ews.go
 
 	auth authBehaviour // the authentication mode's (A1-A5): auth.go
+	gen  genBehaviour  // misbehaviour on request shapes no recording has (G1-G4): generated.go
 }
 
 // ProfileExchange is the correct profile: Exchange 2013's wire form and rules.
@@ -99,9 +100,10 @@ func profileTable() []Profile {
 		legal("legal-content-type-case", "responses labelled Text/XML;Charset=UTF-8 (media types compare case-insensitively)", behaviour{contentType: "Text/XML;Charset=UTF-8"}),
 		legal("legal-fault-xml-lang", "every faultstring carries xml:lang=\"en-US\", as MS-OXWUMS 2.2.2.1 and 3.1.4.3 print Exchange's faults (WS-I BP 1.1 R1016 has receivers accept it)", behaviour{faultLang: "en-US"}),
 		legal("legal-gzip", "SOAP answers are gzipped when the request offers gzip in Accept-Encoding (the replayed EWS and SoapUI requests offer gzip,deflate), as IIS compresses EWS answers", behaviour{gzipOffered: true}),
+		legal("legal-ews-schema-error-response", "an EWS request the schema rejects is answered ResponseClass Error with ResponseCode ErrorSchemaValidation (HTTP 200) instead of a SOAP Fault", behaviour{gen: genBehaviour{ewsSchemaErrorResponse: true}}),
 		legal("legal-forget-on-disconnect", "a disconnected call is forgotten at once: GetCallInfo then answers InvalidCallIdException (L5 allows it)", behaviour{pol: policy{forgetOnDisconnect: true}}),
 
-		broken("T1", "t1-malformed-xml", "every response lacks its closing </Envelope> tag, so none is well-formed XML", behaviour{malformedResponses: true}),
+		broken("T1", "t1-malformed-xml", "every response lacks its closing </Envelope> tag, so none is well-formed XML", behaviour{malformedResponses: true}, "G1"),
 		broken("T1", "t1-nul-after-envelope", "GetCallInfo successes end with <!-- c -->, a NUL and \"ok\" after </Envelope>: XML allows no NUL, and a parser that stops at one sees a valid envelope", behaviour{nulAfterEnvelope: true}),
 		broken("T1", "t1-gzip-unasked", "every SOAP answer is gzipped (Content-Encoding: gzip), whether or not the request offered it", behaviour{gzipUnasked: true}),
 		broken("T2", "t2-text-plain", "SOAP responses are labelled text/plain; charset=utf-8", behaviour{contentType: "text/plain; charset=utf-8"}),
@@ -122,9 +124,9 @@ func profileTable() []Profile {
 		broken("S4", "s4-empty-callid", "PlayOnPhone succeeds with an empty nested PlayOnPhoneResponse", behaviour{emptyCallID: true}),
 		broken("S5", "s5-disconnect-not-empty", "DisconnectResponse holds a nested DisconnectResponse element", behaviour{disconnectNotEmpty: true}),
 		broken("S6", "s6-fault-no-faultstring", "faults lack the faultstring element", behaviour{faultNoString: true}),
-		broken("C1", "c1-unknown-callid-succeeds", "GetCallInfo with a well-formed CallId the server never issued answers Connected/None", behaviour{unknownCallIDSucceeds: true}),
+		broken("C1", "c1-unknown-callid-succeeds", "GetCallInfo with a well-formed CallId the server never issued answers Connected/None", behaviour{unknownCallIDSucceeds: true}, "G3"),
 		broken("C2", "c2-wrong-exception-type", "GetCallInfo's InvalidCallId faults name InvalidObjectIdException in their detail", behaviour{wrongExceptionType: true}),
-		broken("C3", "c3-malformed-callid-succeeds", "GetCallInfo with an empty, whitespace, non-Base64, over-long or missing CallId answers Connected/None", behaviour{malformedCallIDSucceeds: true}),
+		broken("C3", "c3-malformed-callid-succeeds", "GetCallInfo with an empty, whitespace, non-Base64, over-long or missing CallId answers Connected/None", behaviour{malformedCallIDSucceeds: true}, "G3"),
 		broken("C4", "c4-any-namespace", "operations are dispatched on the local name alone, whatever their namespace", behaviour{ignoreNamespace: true}),
 		broken("C5", "c5-dispatch-errors-succeed", "malformed XML, an empty Body or an unknown operation is answered 200 with an empty Body", behaviour{dispatchErrorsSucceed: true}),
 		broken("P1", "p1-bad-playonphone-succeeds", "PlayOnPhone with an invalid entryId or an undialable DialString places an answered call and returns its CallId", behaviour{badPlayOnPhoneSucceeds: true}),
@@ -134,7 +136,7 @@ func profileTable() []Profile {
 		broken("L3", "l3-resurrects", "a call that ended by itself (busy, no answer, ...) is reported Connected after its first Disconnected answer; a call ended by Disconnect stays Disconnected, so L5 holds", behaviour{pol: policy{resurrect: true}}, "L4", "E10", "E11"),
 		broken("L4", "l4-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected", behaviour{pol: policy{backwards: true}}, "E11"),
 		broken("L5", "l5-disconnect-ignored", "Disconnect succeeds but the call carries on as if it had not been sent", behaviour{pol: policy{ignoreDisconnect: true}}, "L8", "E12", "E18"),
-		broken("L6", "l6-disconnect-unknown-succeeds", "Disconnect with an unknown, malformed or missing CallId succeeds", behaviour{disconnectUnknownSucceed: true}),
+		broken("L6", "l6-disconnect-unknown-succeeds", "Disconnect with an unknown, malformed or missing CallId succeeds", behaviour{disconnectUnknownSucceed: true}, "G3"),
 		broken("L9", "l9-disconnect-wrong-exception", "Disconnect of a CallId the server never issued is refused with a Fault that names InvalidObjectIdException, not the InvalidCallIdException MS-OXWUMS 3.1.4.1 prints", behaviour{disconnectWrongException: true}),
 		broken("L7", "l7-same-callid", "every PlayOnPhone returns the CallId of the first call placed; the newest call takes it over", behaviour{pol: policy{sameCallID: true}}, "L8", "E17", "E18"),
 		broken("L8", "l8-newest-call", "GetCallInfo answers about the most recently placed call, whatever CallId it names (after checking that the CallId is one it issued)", behaviour{pol: policy{newestCall: true}}, "E18"),
@@ -143,22 +145,22 @@ func profileTable() []Profile {
 		broken("X2", "x2-slow-doctype", "a request with a DOCTYPE is answered only after a minute (or when the client gives up)", behaviour{slowOnDoctype: true}, "X5"),
 		broken("X3", "x3-poisoned-after-malformed", "after a malformed request, GetCallInfo for every call placed before it answers a Server fault", behaviour{poisonAfterMalformed: true}),
 		broken("X4", "x4-no-size-limit", "no request size cap: an oversized but otherwise valid request is processed normally", behaviour{noSizeLimit: true}),
-		broken("X5", "x5-slow-unknown-callid", "a GetCallInfo for a well-formed CallId it never issued is answered (InvalidCallId fault) only after a minute (or when the client gives up); a malformed CallId is refused at once", behaviour{slowUnknownCallID: true}),
+		broken("X5", "x5-slow-unknown-callid", "a GetCallInfo for a well-formed CallId it never issued is answered (InvalidCallId fault) only after a minute (or when the client gives up); a malformed CallId is refused at once", behaviour{slowUnknownCallID: true}, "G2"),
 		broken("R1", "r1-requires-soap-prefix", "a request whose Envelope is not written <soap:Envelope is answered with a Client fault", behaviour{requireSoapPrefix: true}),
 		broken("R2", "r2-rejects-bom", "a request starting with a UTF-8 byte-order mark is answered with a Client fault", behaviour{rejectBOM: true}),
 		broken("E1", "e1-call-info-in-messages-ns", "GetPhoneCallInformation's PhoneCallState and ConnectionFailureCause are in the messages namespace, not types", behaviour{ews: ewsBehaviour{infoInMessagesNS: true}}),
 		broken("E2", "e2-error-without-messagetext", "EWS error responses carry ResponseClass Error and a code but no MessageText", behaviour{ews: ewsBehaviour{errorWithoutText: true}}),
 		broken("E3", "e3-lowercase-state", "PhoneCallState values are written in lower case (connected)", behaviour{ews: ewsBehaviour{lowercaseState: true}}),
 		broken("E4", "e4-no-phonecallid", "EWS PlayOnPhone answers Success without a PhoneCallId", behaviour{ews: ewsBehaviour{noPhoneCallID: true}}),
-		broken("E5", "e5-unknown-id-succeeds", "GetPhoneCallInformation with an unknown, empty or missing PhoneCallId answers Success, Connected/None", behaviour{ews: ewsBehaviour{unknownIDSucceeds: true}}, "E15"),
+		broken("E5", "e5-unknown-id-succeeds", "GetPhoneCallInformation with an unknown, empty or missing PhoneCallId answers Success, Connected/None", behaviour{ews: ewsBehaviour{unknownIDSucceeds: true}}, "E15", "G3", "G4"),
 		broken("E6", "e6-no-server-version", "EWS responses carry no ServerVersionInfo header", behaviour{ews: ewsBehaviour{noServerVersion: true}}),
-		broken("E7", "e7-any-server-version", "a RequestServerVersion outside ExchangeVersionType is ignored and the request processed", behaviour{ews: ewsBehaviour{anyVersion: true}}),
+		broken("E7", "e7-any-server-version", "a RequestServerVersion outside ExchangeVersionType is ignored and the request processed", behaviour{ews: ewsBehaviour{anyVersion: true}}, "G4"),
 		broken("E8", "e8-id-not-ready", "the first question about each call (GetPhoneCallInformation or GetCallInfo) is answered as if the id were unknown", behaviour{pol: policy{firstQueryUnknown: true}}, "L1"),
 		broken("E9", "e9-cause-while-active", "ConnectionFailureCause (and EventCause) is Other while the call is not Disconnected", behaviour{pol: policy{causeWhileActive: true}}, "L2"),
 		broken("E10", "e10-resurrects", "a call that ended by itself is reported Connected after its first Disconnected answer, by both APIs", behaviour{pol: policy{resurrect: true}}, "E11", "L3", "L4"),
 		broken("E11", "e11-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected, in both APIs", behaviour{pol: policy{backwards: true}}, "L4"),
 		broken("E12", "e12-disconnect-ignored", "DisconnectPhoneCall (and Disconnect) succeeds but the call carries on", behaviour{pol: policy{ignoreDisconnect: true}}, "L5", "L8", "E18"),
-		broken("E13", "e13-disconnect-unknown-succeeds", "DisconnectPhoneCall with an unknown or missing PhoneCallId answers Success", behaviour{ews: ewsBehaviour{disconnectUnknownSucceeds: true}}, "E16"),
+		broken("E13", "e13-disconnect-unknown-succeeds", "DisconnectPhoneCall with an unknown or missing PhoneCallId answers Success", behaviour{ews: ewsBehaviour{disconnectUnknownSucceeds: true}}, "E16", "G3", "G4"),
 		broken("E14", "e14-stale-across-apis", "GetPhoneCallInformation reports a call the UM service placed as Connected/None whatever becomes of it", behaviour{ews: ewsBehaviour{foreignCallsConnected: true}}),
 		broken("E15", "e15-unknown-id-fault", "GetPhoneCallInformation with a PhoneCallId that names no call is answered with a SOAP Fault (ErrorInvalidPhoneCallId in its detail) instead of an Error response", behaviour{ews: ewsBehaviour{unknownIDFault: true}}),
 		broken("E16", "e16-disconnect-unknown-fault", "DisconnectPhoneCall with a PhoneCallId that names no call is answered with a SOAP Fault instead of an Error response", behaviour{ews: ewsBehaviour{disconnectUnknownFault: true}}),
@@ -177,6 +179,15 @@ func profileTable() []Profile {
 		broken("A3", "a3-no-challenge", "in the authentication mode, missing or wrong credentials are refused with 401 but no WWW-Authenticate challenge", behaviour{auth: authBehaviour{noChallenge: true}}),
 		broken("A4", "a4-others-calls-readable", "in the authentication mode, any user may ask about a call another user placed (GetCallInfo, GetPhoneCallInformation); ending one is still refused", behaviour{auth: authBehaviour{othersReadable: true}}),
 		broken("A5", "a5-others-calls-endable", "in the authentication mode, any user may end a call another user placed (Disconnect, DisconnectPhoneCall); asking about one is still refused", behaviour{auth: authBehaviour{othersEndable: true}}),
+		broken("G1", "g1-um-html-on-unknown-attribute", "every recorded request is answered correctly; a UM operation element carrying an attribute its schema does not declare gets an ASP.NET error page (HTTP 500, text/html)", behaviour{gen: genBehaviour{umHTMLOnUnknownAttr: true}}),
+		broken("G1", "g1-ews-html-on-foreign-child", "every recorded request is answered correctly; an EWS operation with a child in another namespace gets a 400 Bad Request HTML page", behaviour{gen: genBehaviour{ewsHTMLOnForeignChild: true}}),
+		broken("G2", "g2-um-reset-on-repeat", "every recorded request is answered correctly; a UM operation repeating a child element (two CallIds) gets a TCP reset, every time", behaviour{gen: genBehaviour{umResetOnRepeat: true}}),
+		broken("G2", "g2-um-hang-on-wrong-type", "every recorded request is answered correctly; a UM CallId holding an element instead of text is never answered", behaviour{gen: genBehaviour{umHangOnWrongType: true}}),
+		broken("G2", "g2-ews-hang-on-nil-id", "every recorded request is answered correctly; an EWS PhoneCallId written xsi:nil=\"true\" is never answered", behaviour{gen: genBehaviour{ewsHangOnNilID: true}}),
+		broken("G2", "g2-ews-close-on-unknown-element", "every recorded request is answered correctly; an element EWS's UM operations do not declare closes the connection unanswered, every time", behaviour{gen: genBehaviour{ewsCloseOnUnknownChild: true}}),
+		broken("G3", "g3-um-call-data-on-foreign-child", "every recorded request is answered correctly; a GetCallInfo whose child is in another namespace is answered Connected/None, whatever it names", behaviour{gen: genBehaviour{umCallDataOnForeign: true}}),
+		broken("G3", "g3-ews-call-data-on-long-id", "every recorded request is answered correctly; GetPhoneCallInformation with a PhoneCallId over 256 characters is answered Success, Connected/None", behaviour{gen: genBehaviour{ewsCallDataOnLongID: true}}),
+		broken("G4", "g4-ews-no-schema-validation", "the EWS endpoint does not validate requests against its schema: an element or attribute it does not declare, or text in a PhoneCallId, is ignored and the request answered by what it seems to mean (ErrorInvalidPhoneCallId), not ErrorSchemaValidation", behaviour{gen: genBehaviour{ewsNoSchemaValidation: true}}),
 	}
 }
 

@@ -192,6 +192,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
 		return
 	}
+	if h.misbehaves(w, r, ews, body) {
+		return
+	}
 	handle := h.handleSOAP
 	if ews {
 		handle = h.handleEWS

@@ -103,6 +103,10 @@ func appendRunJSONHead(b []byte, r Run) []byte {
 		b = jsonField(b, 1, "retries", false)
 		b = appendJSONString(b, r.Retries)
 	}
+	if r.Generated != "" {
+		b = jsonField(b, 1, "generated", false)
+		b = appendJSONString(b, r.Generated)
+	}
 	return b
 }
 

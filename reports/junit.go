@@ -140,6 +140,9 @@ func newJUnitBuilder(run Run) *junitBuilder {
 	if run.Retries != "" { // what a busy or restarting target cost: retry.go in suites
 		j.props = append(j.props, junitProperty{"retries", run.Retries})
 	}
+	if run.Generated != "" { // the seed a rerun needs to send the same generated requests
+		j.props = append(j.props, junitProperty{"generated", run.Generated})
+	}
 	return j
 }
 

@@ -182,8 +182,11 @@ type Run struct {
 	// Retries accounts for the requests sent again after transient faults (a busy
 	// answer, a refused or reset connection) and the time spent waiting for the target;
 	// "" when there were none.
-	Retries string  `json:"retries,omitempty"`
-	Checks  []Check `json:"checks"`
+	Retries string `json:"retries,omitempty"`
+	// Generated says how many requests the run generated from the schemas, and from
+	// which seed (umconform run --seed): "" when it generated none.
+	Generated string  `json:"generated,omitempty"`
+	Checks    []Check `json:"checks"`
 	// Rerun is the command that makes this run's checks again against the same target,
 	// without a filter (see RerunCommand); it names credentials only by where they are
 	// read from (UMCONFORM_PASSWORD, --password-file).

@@ -93,6 +93,9 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 	if run.Retries != "" {
 		fmt.Fprintf(w, "\nTransient faults: %s\n", run.Retries)
 	}
+	if run.Generated != "" {
+		fmt.Fprintf(w, "\nGenerated requests: %s\n", run.Generated)
+	}
 	if _, err := fmt.Fprintf(w, "\n%s against %s: %s (%.1fs)\n", plural(run.Total(), "check", "checks"), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
 		return err
 	}

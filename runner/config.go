@@ -59,6 +59,9 @@ type Config struct {
 	// MaxCalls is the most PlayOnPhone requests the run may send to each target; 0 is no
 	// budget. Against Exchange each one rings a phone.
 	MaxCalls int
+	// Seed varies the values of the requests generated from the schemas (package
+	// generate); the default, generate.DefaultSeed, makes every run send the same ones.
+	Seed int
 	// Expectations is a YAML file of known, accepted deviations (package expect): a check
 	// that fails as an entry expects does not fail the run until the entry expires.
 	Expectations string

@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/umconform/umconform/generate"
 	"github.com/umconform/umconform/runner/envflag"
 	"github.com/umconform/umconform/suites"
 )
@@ -54,6 +55,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *envflag.Set {
 	ef.List(&c.LifecycleDialStrings, "lifecycle-dial-string", "LIFECYCLE_DIAL_STRINGS", ",", "lifecycle: `number` to call and follow to its end (default --dial-string; against the embedded server its answered scenario and those that end by themselves)")
 	ef.String(&c.CanaryAddr, "canary-addr", "CANARY_ADDR", "", fmt.Sprintf("X1: `HOST:PORT` of the run's canary listener, the URL an external entity names: a target that expands it fetches it, which proves the expansion whatever it answers. The default, %s, is reached only by a target on this machine (the embedded server); a remote target needs an address of this machine that it can reach (the run listens on every interface, on PORT, when HOST is not a loopback address)", suites.DefaultCanaryAddr))
 	ef.Int(&c.MaxCalls, "max-calls", "MAX_CALLS", 0, "at most this many PlayOnPhone requests (each may ring a real phone) per target and run; checks past it are skipped. 0 is no budget")
+	ef.Int(&c.Seed, "seed", "SEED", generate.DefaultSeed, "`seed` of the requests generated from the schemas (label generated): the same seed sends the same requests, another varies their values; reports name it")
 	ef.String(&c.Expectations, "expectations", "EXPECTATIONS", "", "YAML `file` of known, accepted deviations, each with a requirement, optionally a fixture or scenario, a reason and an expires date: a check that fails as expected does not fail the run until then (umconform expectations REPORT.json writes one)")
 	ef.String(&c.Shard, "shard", "SHARD", "", "run only share `K/N` of the fixtures and scenarios, split by a stable hash of their IDs; umconform merge joins the shards' reports")
 	ef.String(&c.RerunFailed, "rerun-failed", "RERUN_FAILED", "", "run only the checks that failed or errored in this `report.json` (or report folder), with the other flags as they were")

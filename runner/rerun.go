@@ -1,7 +1,10 @@
 package runner
 
 import (
+	"strconv"
 	"strings"
+
+	"github.com/umconform/umconform/generate"
 
 	"github.com/umconform/umconform/reports"
 )
@@ -46,6 +49,14 @@ func rerunBase(cfg *Config, t Target) string {
 	}
 	if cfg.Strict {
 		args = append(args, "--strict")
+	}
+	// The budget decides which generated PlayOnPhone requests exist, and the seed their
+	// bytes: a rerun of a generated request's check sends exactly that request.
+	if cfg.MaxCalls > 0 {
+		add("--max-calls", strconv.Itoa(cfg.MaxCalls))
+	}
+	if cfg.Seed != generate.DefaultSeed {
+		add("--seed", strconv.Itoa(cfg.Seed))
 	}
 	return strings.Join(args, " ")
 }

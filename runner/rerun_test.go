@@ -17,6 +17,21 @@ func TestRerunBaseNamesNoSecret(t *testing.T) {
 	}
 }
 
+// TestRerunBaseKeepsWhatMakesTheGeneratedRequests: the seed decides a generated request's
+// bytes and the call budget whether PlayOnPhone's are made at all, so a rerun names both;
+// the default seed is left out, as every default is.
+func TestRerunBaseKeepsWhatMakesTheGeneratedRequests(t *testing.T) {
+	target := Target{URL: "https://um.example/EWS/UM2007Legacy.asmx"}
+	got := rerunBase(&Config{DialString: "+15550100", EntryID: "AAMk=", MaxCalls: 12, Seed: 42}, target)
+	want := `umconform run --target https://um.example/EWS/UM2007Legacy.asmx --dial-string +15550100 --entry-id AAMk= --max-calls 12 --seed 42`
+	if got != want {
+		t.Errorf("rerunBase = %s\nwant         %s", got, want)
+	}
+	if got := rerunBase(&Config{Profile: "exchange"}, Target{Name: "reference", Profile: "exchange"}); strings.Contains(got, "--seed") {
+		t.Errorf("rerunBase with the default seed names it: %s", got)
+	}
+}
+
 // TestRerunBaseNamesTheBinaryAsInvoked: the rerun command starts as the user started the
 // run (bin/umconform when make run built it), umconform when that is not known.
 func TestRerunBaseNamesTheBinaryAsInvoked(t *testing.T) {

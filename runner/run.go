@@ -267,7 +267,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Fixtures: corpus, Validator: validator,
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir, Started: processStart,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
-			MaxCalls: cfg.MaxCalls, Preview: cfg.List, Access: access, CanaryAddr: cfg.CanaryAddr,
+			MaxCalls: cfg.MaxCalls, Preview: cfg.List, Access: access, CanaryAddr: cfg.CanaryAddr, Seed: int64(cfg.Seed),
 			Rerun:  rerunBase(cfg, t),
 			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),
 		}

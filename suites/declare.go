@@ -21,11 +21,13 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 			e.forgetDeclared()
 			if e.cfg.Target != nil { // a target may offer the EWS endpoint alone
 				e.declareReplay()
+				e.declareGenerated(true) // while the lifecycle's calls ring: generated.go
 				e.declareLifecycle()
 				e.declareRobustness()
 			}
 			e.declareEWS()
 			e.declareAccess()
+			e.declareGenerated(false)
 		})
 		e.startTraces()
 	}

@@ -41,6 +41,10 @@ type Config struct {
 	// ring a real phone); 0 is no budget. A check that would need one more is skipped.
 	MaxCalls int
 
+	// Seed varies the generated requests' values (generated.go): a run is reproducible by
+	// default, and a rerun that names the seed sends the same bytes.
+	Seed int64
+
 	PollInterval time.Duration // lifecycle: time between GetCallInfo polls
 	PollLimit    int           // lifecycle: polls per call at most
 
@@ -152,6 +156,9 @@ type Env struct {
 	// stopPrefetch halts the goroutine that replays fixtures ahead of their checks; see
 	// startPrefetch.
 	stopPrefetch context.CancelFunc
+
+	// gen is the generated requests' state (generated.go).
+	gen generatedState
 
 	// umLent is taken by the one UM replay that may place its call with the corpus's
 	// PlayOnPhone fixture (umLentCall).
@@ -617,5 +624,6 @@ func (e *Env) newRun() reports.Run {
 		Stopped:          e.Stopped(),
 		Retries:          e.Retries(),
 		Rerun:            e.cfg.Rerun,
+		Generated:        e.generatedSummary(),
 	}
 }

@@ -214,8 +214,9 @@ func (e *Env) ewsRequirements(f fixtures.Fixture) []string {
 		want = append(want, "S6") // its Fault, if it is one, has the SOAP structure
 		// A PhoneCallId that names no call (it has an Id, unbound): MS-OXWUMS gives the
 		// error response that GetPhoneCallInformation (E15) and, by analogy,
-		// DisconnectPhoneCall (E16) answer with.
-		if f.BindPhoneCallID == "" && namesPhoneCallID(f) {
+		// DisconnectPhoneCall (E16) answer with; a request the schema rejects gets
+		// ErrorSchemaValidation first (G4), which EWS sends as a Fault.
+		if f.BindPhoneCallID == "" && namesPhoneCallID(f) && e.ewsSchemaValid(f) {
 			switch f.Operation() {
 			case "GetPhoneCallInformation":
 				want = append(want, "E15")

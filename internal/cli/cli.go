@@ -49,7 +49,7 @@ var (
 
 // commands is every command, in the order of the top-level help.
 var commands = []*command{
-	runCmd, validateCmd, serveCmd, recordCmd, fixturesLintCmd, compareCmd, mergeCmd,
+	runCmd, validateCmd, serveCmd, recordCmd, fixturesLintCmd, fixturesExportCmd, compareCmd, mergeCmd,
 	expectationsCmd, requirementsCmd, versionCmd, verifyCmd,
 }
 

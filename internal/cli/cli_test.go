@@ -64,7 +64,7 @@ func TestGroupDispatch(t *testing.T) {
 	if code, out := call("fixtures", "probe"); code != exitCannotRun || !strings.Contains(out, "no argument given: want one DIR") {
 		t.Errorf("fixtures probe: exit %d:\n%s", code, out)
 	}
-	both := "'umconform fixtures lint [DIR...]' or 'umconform fixtures probe DIR'"
+	both := "'umconform fixtures lint [DIR...]' or 'umconform fixtures export [--seed N] DIR' or 'umconform fixtures probe DIR'"
 	for _, args := range [][]string{{"fixtures"}, {"fixtures", "nope"}} {
 		if code, out := call(args...); code != exitCannotRun || !strings.Contains(out, both) {
 			t.Errorf("%v: exit %d, want 2 and %s:\n%s", args, code, both, out)

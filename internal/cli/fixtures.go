@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/generate"
 	"github.com/umconform/umconform/internal/plural"
 )
 
@@ -67,4 +68,34 @@ func lintFixtures(inv *invocation) int {
 		}
 	}
 	return code
+}
+
+// fixturesExportCmd is "umconform fixtures export": the requests a run generates from the
+// schemas, written as fixtures.
+var fixturesExportCmd = &command{
+	name:     "fixtures export",
+	synopsis: "[--seed N] DIR",
+	summary:  "write the schema-generated requests as fixtures",
+	help: `Writes the requests a run generates from the schemas (label generated, docs/GENERATED.md)
+as fixtures in DIR, for both APIs and all six operations, made with the seed a run's --seed
+names: "umconform run --fixtures DIR" replays each like a recording, and "umconform
+fixtures lint DIR" checks them. A PlayOnPhone carries placeholders bound to the run's
+--entry-id and --dial-string. Exit 0 written, 2 on error.
+`,
+	operands: operands{min: 1, max: 1, want: "one folder, DIR"},
+	setup: func(inv *invocation) body {
+		seed := inv.fs.Int64("seed", generate.DefaultSeed, "`seed` of the generated requests, as umconform run --seed")
+		return func(context.Context) int {
+			dir := inv.args[0]
+			written, skipped, err := generate.Export(dir, *seed)
+			if err != nil {
+				return inv.cannotRun("%v", err)
+			}
+			for _, s := range skipped {
+				fmt.Fprintf(inv.stdout, "%s: not exported: %s\n", s.ID, s.Why)
+			}
+			fmt.Fprintf(inv.stdout, "%s: %s written (seed %d), %d not exported\n", dir, plural.Count(len(written), "generated fixture"), *seed, len(skipped))
+			return exitOK
+		}
+	},
 }
