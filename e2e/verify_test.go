@@ -18,7 +18,7 @@ import (
 // bundleProductFlags describe the product of the test bundles.
 var bundleProductFlags = []string{"--product", "Acme UM", "--product-version", "4.2", "--vendor", "Acme Inc", "--contact", "conformance@acme.example"}
 
-// writeKeys writes an ed25519 key pair as OpenSSL writes them (README: key files).
+// writeKeys writes an ed25519 key pair as OpenSSL writes them (docs/BUNDLES.md: key files).
 func writeKeys(t *testing.T) (priv, pub string) {
 	t.Helper()
 	pk, sk, err := ed25519.GenerateKey(rand.Reader)

@@ -16,7 +16,7 @@ import (
 
 // EWSPath is where Exchange 2010 and later serve Exchange Web Services, whose PlayOnPhone,
 // GetPhoneCallInformation and DisconnectPhoneCall operations are the EWS twin of the UM web
-// service (docs/EWS.md).
+// service (docs/PROTOCOL.md).
 const EWSPath = "/EWS/Exchange.asmx"
 
 // EWS response codes the server answers with (EWS messages.xsd ResponseCodeType).

@@ -19,7 +19,7 @@ import (
 
 // EWSConfig is a target's EWS endpoint (/EWS/Exchange.asmx), when it offers one: the EWS
 // twin of GetCallInfo (PlayOnPhone, GetPhoneCallInformation, DisconnectPhoneCall) is
-// checked there, beside the UM web service (docs/EWS.md).
+// checked there, beside the UM web service (docs/PROTOCOL.md).
 type EWSConfig struct {
 	Target    *url.URL
 	Validator *schema.Validator // compiled from the EWS schema (schema.For(schema.EWS))

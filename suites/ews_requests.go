@@ -150,7 +150,7 @@ func (e *Env) ewsRefusals() []refusal {
 		// and not empty, and a server that checks only that every character is a digit
 		// accepts it (none is none), while one that checks nothing places a call for both.
 		// The letters are the UM corpus's (pop-undialable). One DialString request keeps
-		// EWS within 8 PlayOnPhone requests in a default run: docs/EWS.md, "Calls".
+		// EWS within 8 PlayOnPhone requests in a default run: docs/USING.md, "Calls placed".
 		{f: bind(ewsPlayRequest("ews-pop-dialstring-empty", itemToken, ""), true), places: true,
 			title: "EWS PlayOnPhone with an empty DialString (the element is required and may not be empty)", ids: []string{"E19", "E20", "E1", "E2"},
 			codes: []string{"ErrorInvalidPhoneNumber", "ErrorPhoneNumberNotDialable"}},
