@@ -83,6 +83,7 @@ bench: deps
 	bash bench/validate.sh
 	bash bench/run.sh 1000 10000
 	bash bench/lifecycle.sh
+	bash bench/overlap.sh
 	$(GO) test -run '^$$' -bench HostileTargets -benchtime 1x ./e2e
 
 clean:

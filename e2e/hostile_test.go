@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -333,6 +334,9 @@ func runHostile(t testing.TB, bin string, b hostileBehaviour, dir string, args .
 	return run
 }
 
+// ownFault is how a scenario's check that erred on its own request names the fault.
+var ownFault = regexp.MustCompile(`(?:not followed to its end|was not placed|were not followed|not followed until it was disconnected).*: (?:timeout|truncated|reset|other|tls): `)
+
 // maxHostileRSS is the peak resident memory a run may reach against any target: a normal
 // run peaks near 100 MiB, and a CI container of 512 MiB must hold it with room to spare.
 const maxHostileRSS = 256 << 20
@@ -389,11 +393,16 @@ func TestHostileTargets(t *testing.T) {
 				t.Errorf("%d requests reached a target that had stopped answering", run.posts)
 			}
 			// Every check not judged on one of the exchanges before the run stopped names why.
+			// The scenarios that follow calls start with the replay: their first requests
+			// are among those before the run stopped, and their checks err naming that
+			// request's fault, or X5 fails on it: an answer that never came in time.
 			judgedBefore := map[string]bool{}
-			var scenarios []string // lifecycle and robustness checks, which come after the replay
+			var scenarios []string // lifecycle and robustness checks that name no cause
 			for _, c := range j.cases() {
 				switch {
 				case c.Error != nil && strings.Contains(c.Error.Text, "the target stopped answering"):
+				case c.prop("fixture") == "" && c.Error != nil && ownFault.MatchString(c.Error.Text):
+				case c.prop("fixture") == "" && c.Failure != nil && strings.HasPrefix(c.Name, "[X5]") && strings.Contains(c.Failure.Text, "timeout"):
 				case c.prop("fixture") == "":
 					scenarios = append(scenarios, c.Name)
 				default:

@@ -148,3 +148,77 @@ func TestServeRequiresBasicAuthentication(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestServeSaysHowToRunAgainstIt starts serve with an item of the user's own, as
+// docs/SERVE.md does, reads its first lines, and makes the run the doc shows: it must pass.
+// serve's first line names the built-in item, its "try" line is the doc's first run, and
+// the doc's second run (the user's own item) is made against it as written, with the
+// server's port in place of 8080 and a short follow-up of each call to keep the test quick.
+func TestServeSaysHowToRunAgainstIt(t *testing.T) {
+	doc := string(mustRead(t, "docs/SERVE.md"))
+	var serves, runs []string
+	for _, line := range strings.Split(doc, "\n") {
+		switch {
+		case strings.HasPrefix(line, "umconform serve --"):
+			serves = append(serves, line)
+		case strings.HasPrefix(line, "umconform run "):
+			runs = append(runs, line)
+		}
+	}
+	if len(serves) != 2 || len(runs) != 2 {
+		t.Fatalf("docs/SERVE.md: want 2 serve and 2 run commands, found %q and %q", serves, runs)
+	}
+	const docHost = "http://127.0.0.1:8080"
+	serveArgs := strings.Fields(strings.TrimPrefix(serves[1], "umconform serve "))
+	for i, a := range serveArgs {
+		if a == "127.0.0.1:8080" {
+			serveArgs[i] = "127.0.0.1:0"
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int)
+	go func() { done <- runServe(ctx, serveArgs, &out, &errOut) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	var lines []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if s := out.String(); strings.Contains(s, "listening on ") {
+			lines = strings.Split(s, "\n")
+			break
+		}
+	}
+	if len(lines) < 5 {
+		t.Fatalf("serve printed %q %q", out.String(), errOut.String())
+	}
+	if want := "umconform serve: mailbox item (--entry-id) " + reference.DefaultEntryID; lines[0] != want {
+		t.Errorf("first line %q, want %q", lines[0], want)
+	}
+	own := serveArgs[len(serveArgs)-1]
+	if want := "umconform serve: mailbox item (--entry-id) " + own; lines[1] != want {
+		t.Errorf("second line %q, want %q", lines[1], want)
+	}
+	if !strings.Contains(lines[2], "(--dial-string) +15550100 answered, stays up until disconnected; +15550101 busy;") {
+		t.Errorf("third line %q does not name the dial strings", lines[2])
+	}
+	_, try, ok := strings.Cut(lines[3], "umconform serve: try ")
+	host, _ := strings.CutSuffix(strings.TrimSpace(lines[len(lines)-2][strings.LastIndex(lines[len(lines)-2], " ")+1:]), reference.LegacyPath)
+	if !ok || !strings.HasPrefix(host, "http://127.0.0.1:") {
+		t.Fatalf("no try line or UM URL: %q", lines)
+	}
+	// The try line is the doc's run with the server's own item and port.
+	if want := strings.ReplaceAll(strings.ReplaceAll(runs[0], docHost, host), reference.DefaultEntryID, own); try != want {
+		t.Errorf("try line %q, want the doc's run %q", try, want)
+	}
+	args := strings.Fields(strings.TrimPrefix(strings.ReplaceAll(runs[1], docHost, host), "umconform "))
+	args = append(args, "--report-dir", t.TempDir(), "--poll-limit", "10")
+	res := umconform(t, nil, args...)
+	if res.code != 0 {
+		t.Fatalf("%v: exit %d\n%s\n%s", args, res.code, tail(res.stdout), res.stderr)
+	}
+	if !strings.Contains(res.stdout, " 0 failed, 0 warnings, 0 errors") {
+		t.Errorf("run did not pass every check:\n%s", tail(res.stdout))
+	}
+}

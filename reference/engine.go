@@ -116,6 +116,10 @@ func scenarioFor(dial string) (int, bool) {
 
 // validEntryID reports whether s is a PlayOnPhone entryId the server accepts: strict,
 // padded standard Base64 of at least 8 bytes, as EWS item ids are.
+// ValidItemID says whether s is shaped as a voice mail item id the server can hold: the
+// standard base64 of at least 8 bytes, as Exchange's EWS ItemIds and entryIds are.
+func ValidItemID(s string) bool { return validEntryID(s) }
+
 func validEntryID(s string) bool {
 	if len(s) == 0 || len(s) > 4096 {
 		return false

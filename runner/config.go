@@ -11,6 +11,7 @@ import (
 
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/expect"
+	"github.com/umconform/umconform/internal/progress"
 	"github.com/umconform/umconform/suites"
 )
 
@@ -86,7 +87,8 @@ type Config struct {
 
 	// Read by Validate from the settings above.
 	expectations *expect.File
-	day          string // the run's day (YYYY-MM-DD), against which entries expire
+	day          string            // the run's day (YYYY-MM-DD), against which entries expire
+	progress     *progress.Tracker // the calls the scenarios follow, for the console
 	shard        shard
 	reruns       map[string]*rerun // by target name
 }

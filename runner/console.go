@@ -5,13 +5,10 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"sync"
 
-	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/formatter"
-	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/umconform/umconform/internal/plural"
+	"github.com/umconform/umconform/internal/progress"
 	"github.com/umconform/umconform/reports"
 )
 
@@ -21,8 +18,9 @@ import (
 // By default Ginkgo prints nothing: its reporter writes a block for each failed spec (the
 // spec's labels, the failure, and the harness's own source locations, such as
 // suites/spec.go:263), then all of them again as a summary, which for one broken value
-// of a target ran to hundreds of lines. umconform prints one mark per spec instead, and
-// after the run the requirement table and the failures grouped (reports.WriteSummary).
+// of a target ran to hundreds of lines. umconform prints its progress instead (a status
+// line on a terminal, a mark per spec elsewhere: console), and after the run the
+// requirement table and the failures grouped (reports.WriteSummary).
 //
 // With --verbose Ginkgo's reporter prints as it always has, each failed spec in full, but
 // through a filter that cuts the source locations out: they name files of the machine
@@ -30,43 +28,15 @@ import (
 //
 // Ginkgo's reporter writes to formatter.ColorableStdOut, whatever writer the caller
 // wanted; pointing it at stdout also sends it where Run's caller asked.
-func consoleOutput(stdout io.Writer, verbose bool) (restore func()) {
+func consoleOutput(stdout, raw io.Writer, verbose bool, tracker *progress.Tracker) (restore func()) {
 	saved := formatter.ColorableStdOut
 	if verbose {
 		formatter.ColorableStdOut = withoutSourceLocations{stdout}
 	} else {
 		formatter.ColorableStdOut = io.Discard
-		registerProgress(stdout)
+		newConsole(stdout, raw, tracker).register()
 	}
 	return func() { formatter.ColorableStdOut = saved }
-}
-
-// registerProgress prints a line as the specs run: how many will run, then one mark per
-// spec ("•" passed, "F" did not pass), and why the run ended early if it did. It declares
-// Ginkgo report nodes: call it before RunSpecs.
-func registerProgress(w io.Writer) {
-	var mu sync.Mutex // a spec that timed out may still be reporting when the next ends
-	ginkgo.ReportBeforeSuite(func(r ginkgo.Report) {
-		fmt.Fprintf(w, "Running %s: ", plural.Count(r.PreRunStats.SpecsThatWillRun, "spec"))
-	})
-	ginkgo.ReportAfterEach(func(s ginkgo.SpecReport) {
-		mark := "F"
-		switch {
-		case s.State.Is(types.SpecStatePassed):
-			mark = "•"
-		case !s.State.Is(types.SpecStateFailureStates):
-			return // not run (left out or never reached): no mark
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		io.WriteString(w, mark)
-	})
-	ginkgo.ReportAfterSuite("umconform progress", func(r ginkgo.Report) {
-		fmt.Fprintf(w, " %.1fs\n", r.RunTime.Seconds())
-		for _, reason := range r.SpecialSuiteFailureReasons {
-			fmt.Fprintf(w, "The run ended early: %s\n", reason)
-		}
-	})
 }
 
 // sourceLocation matches what Ginkgo prints of a Go source location: a line holding

@@ -19,6 +19,7 @@ import (
 
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/progress"
 	"github.com/umconform/umconform/internal/termsafe"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/reports"
@@ -39,7 +40,16 @@ const (
 func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	// A target's bytes reach the console (responses, violations, Ginkgo's -v output):
 	// their control characters are escaped before a terminal or a CI log acts on them.
+	raw := stdout // the console's status line, whose controls it writes itself
+	for {
+		w, ok := raw.(termsafe.Writer)
+		if !ok {
+			break
+		}
+		raw = w.Unwrap()
+	}
 	stdout, stderr = termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
+	cfg.progress = &progress.Tracker{}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "umconform run: %v\n", indent(err))
 		return ExitCannotRun
@@ -111,11 +121,11 @@ func Run(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	}
 	// A run whose every endpoint was found unreachable judges nothing: its checks are
 	// accounted for as errors of the one cause, and no progress marks are printed.
-	progress := stdout
+	progressOut, progressRaw := stdout, raw
 	if notStarted(envs) {
-		progress = io.Discard
+		progressOut, progressRaw = io.Discard, io.Discard
 	}
-	defer consoleOutput(progress, cfg.Verbose)()
+	defer consoleOutput(progressOut, progressRaw, cfg.Verbose, cfg.progress)()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(&failer{}, "umconform GetCallInfo conformance", suiteCfg, reporterCfg)
 	timing := newTiming(runs)
@@ -267,7 +277,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Fixtures: corpus, Validator: validator,
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir, Started: processStart,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
-			MaxCalls: cfg.MaxCalls, Preview: cfg.List, Access: access, CanaryAddr: cfg.CanaryAddr, Seed: int64(cfg.Seed),
+			MaxCalls: cfg.MaxCalls, Preview: cfg.List, Progress: cfg.progress, Access: access, CanaryAddr: cfg.CanaryAddr, Seed: int64(cfg.Seed),
 			Rerun:  rerunBase(cfg, t),
 			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),
 		}

@@ -29,21 +29,33 @@ func Declare(reportDir string, done func([]reports.Run), envs ...*Env) {
 			e.declareAccess()
 			e.declareGenerated(false)
 		})
-		e.startTraces()
 	}
+	// The scenarios exist once Ginkgo has built the spec tree, which it does in RunSpecs,
+	// after Declare: started here, before the first spec, they all wait side by side and
+	// beside the replay. (Started in Declare, they found none declared, and each started
+	// when its first check ran: the run waited for each scenario in turn.)
+	ReportBeforeSuite(func(r Report) {
+		if r.SuiteConfig.DryRun {
+			return
+		}
+		for _, e := range envs {
+			e.startTraces()
+		}
+	})
 	if reportDir != "" {
 		startSpools(envs)
 	}
 	ReportAfterSuite("umconform reports", func(r Report) {
-		for _, e := range envs { // an interrupted run sends nothing more
-			e.haltPrefetch()
-			e.endShared()
-		}
 		if r.SuiteConfig.DryRun {
 			// A preview (--list, or the runner checking an expectations file before it
 			// contacts anything) made no check: there is nothing to report, and the last
-			// run's reports stay.
+			// run's reports stay. Nothing was sent or started either: the run that
+			// follows the preview starts its scenarios with runCtx, which must stay live.
 			return
+		}
+		for _, e := range envs { // an interrupted run sends nothing more
+			e.haltPrefetch()
+			e.endShared()
 		}
 		runs := runsFrom(r, envs)
 		for i, e := range envs {

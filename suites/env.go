@@ -15,6 +15,7 @@ import (
 
 	"github.com/umconform/umconform/catalogue"
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/progress"
 	"github.com/umconform/umconform/internal/version"
 	"github.com/umconform/umconform/reports"
 	"github.com/umconform/umconform/schema"
@@ -76,6 +77,10 @@ type Config struct {
 	// Preflight, when set, is the reason the target cannot be reached: every check then
 	// errors at once with it instead of waiting for timeouts.
 	Preflight error
+
+	// Progress, when set, is told of every call the scenarios follow and of each state
+	// reported for it, for the console to show what the run waits for.
+	Progress *progress.Tracker
 
 	// Preview declares the checks without running them (--list, the requirements
 	// command): nothing is sent to the target, not even ahead of the checks.
@@ -247,6 +252,10 @@ func NewEnv(cfg Config) (*Env, error) {
 	e.breaker.limit = breakerLimit
 	e.sender.late = &e.breaker.late
 	e.sender.retry = &retrier{}
+	e.sender.inFlight = make(chan struct{}, MaxInFlight)
+	if e.ews != nil {
+		e.ews.sender.inFlight = e.sender.inFlight // one target, one limit for both APIs
+	}
 	e.calls.max = cfg.MaxCalls
 	e.breaker.err = cfg.Preflight
 	return e, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -25,7 +26,8 @@ func (e *Env) follow(ctx context.Context, api callAPI, dial string) *callTrace {
 func (e *Env) followPlaced(ctx context.Context, api callAPI, t *callTrace) {
 	defer e.endTraced(ctx, api, t)
 	faults := 0
-	for i := range e.cfg.PollLimit {
+	until := time.Now().Add(e.followFor())
+	for i := 0; i < e.cfg.PollLimit && (i == 0 || time.Now().Before(until)); i++ {
 		if !e.ask(ctx, api, t, i > 0) {
 			return
 		}
@@ -151,6 +153,7 @@ func (e *Env) traceAcross(ctx context.Context, origin, other callAPI, dial strin
 		t.Err = err
 		return ct
 	}
+	t.watch = e.cfg.Progress.Follow(origin.name+"+"+other.name, dial)
 	ex, a := other.query(ctx, id, 0)
 	t.All = append(t.All, ex)
 	if ex.Err != nil || !a.Response {
@@ -159,6 +162,7 @@ func (e *Env) traceAcross(ctx context.Context, origin, other callAPI, dial strin
 		}
 		t.Polls, t.Answers = append(t.Polls, ex), append(t.Answers, a)
 		origin.end(context.WithoutCancel(ctx), id)
+		t.watch.End()
 		return ct
 	}
 	ct.shared = true
@@ -233,6 +237,7 @@ func (e *Env) declareCrossAPI() {
 					ev.States = crossStates(ct)
 					return o, ev
 				}}) {
+				m.selected = true
 				e.claimEnds(origin, m, 1)
 			}
 		}

@@ -151,7 +151,14 @@ type Sender struct {
 	// retry, when set, sends a request again after a transient fault when that is safe,
 	// and holds requests while the target asks to wait (retry.go).
 	retry *retrier
+	// inFlight, when set, holds a place for each request being sent; the senders of one
+	// target's endpoints share it, so that a run's scenarios, waiting side by side, never
+	// have more than MaxInFlight requests at the target at once.
+	inFlight chan struct{}
 }
+
+// MaxInFlight is the most requests a run has at one target at once (both its APIs).
+const MaxInFlight = 4
 
 // Send renders f with v, posts it and validates the response. Transport problems are
 // returned in Exchange.Err, never as a panic.
@@ -257,6 +264,16 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	ex.Timeout = s.Timeout
 	grace := s.late.grace(s.Timeout)
 	defer func() { s.late.record(ex, s.Timeout, grace) }()
+	if s.inFlight != nil {
+		// Waiting for a place is not the target's time: it is before the timeout starts.
+		select {
+		case s.inFlight <- struct{}{}:
+			defer func() { <-s.inFlight }()
+		case <-ctx.Done():
+			ex.Err = &TransportError{Kind: "interrupted", Err: fmt.Errorf("waiting to send: %w", context.Cause(ctx))}
+			return ex
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout+grace)
 	defer cancel()
 	start := time.Now()

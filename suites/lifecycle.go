@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/umconform/umconform/fixtures"
+	"github.com/umconform/umconform/internal/progress"
 	"github.com/umconform/umconform/reports"
 )
 
@@ -135,6 +136,8 @@ type callTrace struct {
 	// Err is why the trace stopped early (setup failure, transport error); what was seen
 	// before it is still judged.
 	Err error
+	// watch shows the call on the console while it is followed (Config.Progress).
+	watch *progress.Call
 }
 
 // states renders the trace for reports: answers in order, runs of one answer folded
@@ -186,12 +189,16 @@ func (e *Env) placeTraced(ctx context.Context, api callAPI, dial string) *callTr
 		t.All = append(t.All, placed)
 	}
 	t.CallID, t.Err = id, err
+	if err == nil {
+		t.watch = e.cfg.Progress.Follow(api.name, dial)
+	}
 	return t
 }
 
 // endTraced ends a traced call that stopped before the harness disconnected it: never
 // leave a phone ringing.
 func (e *Env) endTraced(ctx context.Context, api callAPI, t *callTrace) {
+	defer t.watch.End()
 	if t.CallID != "" && t.Disconnect == nil {
 		api.end(context.WithoutCancel(ctx), t.CallID)
 	}
@@ -211,6 +218,7 @@ func (e *Env) ask(ctx context.Context, api callAPI, t *callTrace, wait bool) boo
 		return false
 	}
 	t.Polls, t.Answers = append(t.Polls, ex), append(t.Answers, a)
+	t.watch.Saw(a.String())
 	return true
 }
 
@@ -269,7 +277,8 @@ func (e *Env) traceApart(ctx context.Context, api callAPI, dials []string) []*ca
 		}
 		return true
 	}
-	for i := range e.cfg.PollLimit {
+	until := time.Now().Add(e.followFor())
+	for i := 0; i < e.cfg.PollLimit && (i == 0 || time.Now().Before(until)); i++ {
 		if !round(i > 0) {
 			return traces
 		}
@@ -289,6 +298,14 @@ func (e *Env) traceApart(ctx context.Context, api callAPI, dials []string) []*ca
 	}
 	round(true) // every call asked about at least afterPolls times after its Disconnect
 	return traces
+}
+
+// followFor bounds, in time, the wait for calls to end by themselves: as long as PollLimit
+// polls PollInterval apart take, however long the target takes to answer each, so that a
+// distant or slow target does not stretch every call it holds up by its latency times the
+// polls. PollLimit still bounds the count.
+func (e *Env) followFor() time.Duration {
+	return time.Duration(e.cfg.PollLimit) * e.cfg.PollInterval
 }
 
 // sleep waits d unless ctx ends first, and reports whether it waited.
@@ -476,10 +493,13 @@ func judgeEach(j func(*Exchange) Outcome, exs []*Exchange, what string) Outcome 
 // run without a call budget starts every scenario when the replay starts (startTraces):
 // waiting for calls to end overlaps the replay instead of following it.
 type traceMemo struct {
-	once   sync.Once
-	done   chan struct{}
-	traces []*callTrace
-	trace  func(context.Context) []*callTrace
+	// selected: the run selected a check of the scenario. startTraces starts no other:
+	// a run that leaves its checks out (--label-filter '!places-call') places no call.
+	selected bool
+	once     sync.Once
+	done     chan struct{}
+	traces   []*callTrace
+	trace    func(context.Context) []*callTrace
 }
 
 func (e *Env) newTraceMemo(trace func(context.Context) []*callTrace) *traceMemo {
@@ -520,6 +540,9 @@ func (e *Env) startTraces() {
 		return
 	}
 	for _, m := range e.traceMemos {
+		if !m.selected {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(e.runCtx, e.lifecycleTimeout())
 		m.start(ctx, cancel)
 	}
@@ -580,6 +603,7 @@ func (e *Env) declareCalls(api callAPI) {
 				n++
 			}
 		}
+		m.selected = n > 0
 		if n > 0 && dial == e.cfg.DialString {
 			e.claimReplays(api, m, 1)
 		}
@@ -601,6 +625,11 @@ func (e *Env) declareCalls(api callAPI) {
 			n++
 		}
 	}
+	// Not started early: the two calls must be the newest the target knows of when they
+	// are asked about, or a server that answers about its newest call (L8) may answer
+	// about another scenario's call, one that ended by itself, and the check could not
+	// judge it. Started by its first check, once every other scenario has placed its call,
+	// it lasts only until both its calls are live: a second or two.
 	if n > 0 {
 		e.claimReplays(api, m, len(apart))
 	}

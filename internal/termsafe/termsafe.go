@@ -91,6 +91,10 @@ func NewWriter(w io.Writer) io.Writer {
 	return Writer{w}
 }
 
+// Unwrap returns the writer underneath: for a caller that writes terminal controls of its
+// own (the run's status line) and escapes every other byte itself.
+func (t Writer) Unwrap() io.Writer { return t.w }
+
 // Write writes p escaped, and reports p's length written when all of it was.
 func (t Writer) Write(p []byte) (int, error) {
 	s := string(p)
