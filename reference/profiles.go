@@ -45,7 +45,9 @@ type behaviour struct {
 	truncateFaults           bool // T7
 	lengthAndChunked         bool // T7
 	doubleContentType        bool // T8
+	mediaType405             bool // T8
 	latin1Charset            bool // T9
+	xmlPrefixDeclared        bool // T10
 	acceptSOAP12             bool // T4
 	flatGetCallInfo          bool // S1
 	lowercaseStates          bool // S2
@@ -61,6 +63,7 @@ type behaviour struct {
 	badPlayOnPhoneSucceeds   bool // P1
 	genericPlayOnPhoneFault  bool // P2
 	disconnectUnknownSucceed bool // L6
+	disconnectWrongException bool // L9
 	expandCanary             bool // X1
 	fetchCanaryURL           bool // X1
 	slowOnDoctype            bool // X2
@@ -110,7 +113,9 @@ func profileTable() []Profile {
 		broken("T7", "t7-truncated-faults", "every HTTP 500 answer, of both APIs, declares a Content-Length 32 bytes longer than the body it sends, and the connection closes", behaviour{truncateFaults: true}),
 		broken("T7", "t7-length-and-chunked", "every SOAP answer, of both APIs, is sent chunked with a Content-Length besides", behaviour{lengthAndChunked: true}),
 		broken("T8", "t8-two-content-types", "every SOAP answer, of both APIs, carries its Content-Type field twice", behaviour{doubleContentType: true}),
+		broken("T8", "t8-405-without-allow", "a request in a media type the service does not take (not text/xml) is refused, on both APIs, with 405 Method Not Allowed and no Allow field, where a 415 belongs", behaviour{mediaType405: true}),
 		broken("T9", "t9-latin1-charset", "every SOAP answer, of both APIs, is labelled text/xml; charset=iso-8859-1 (its bytes are ASCII, its XML declaration says utf-8)", behaviour{latin1Charset: true}),
+		broken("T10", "t10-xml-prefix-declared", "every SOAP answer, of both APIs, declares the xml prefix on its Envelope (xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"): legal XML, which WS-I BP 1.1 R1033 and SSBP 1.0 R9704 advise against", behaviour{xmlPrefixDeclared: true}),
 		broken("T4", "t4-accepts-soap12", "a SOAP 1.2 envelope (and application/soap+xml) is processed as if it were SOAP 1.1", behaviour{acceptSOAP12: true}),
 		broken("S1", "s1-flat-response", "GetCallInfoResponse holds CallState and EventCause directly, without the nested GetCallInfoResponse", behaviour{flatGetCallInfo: true}),
 		broken("S2", "s2-lowercase-state", "CallState values are written in lower case (connected)", behaviour{lowercaseStates: true}),
@@ -120,7 +125,7 @@ func profileTable() []Profile {
 		broken("S5", "s5-disconnect-not-empty", "DisconnectResponse holds a nested DisconnectResponse element", behaviour{disconnectNotEmpty: true}),
 		broken("S6", "s6-fault-no-faultstring", "faults lack the faultstring element", behaviour{faultNoString: true}),
 		broken("C1", "c1-unknown-callid-succeeds", "GetCallInfo with a well-formed CallId the server never issued answers Connected/None", behaviour{unknownCallIDSucceeds: true}, "G3"),
-		broken("C2", "c2-wrong-exception-type", "InvalidCallId faults name InvalidObjectIdException in their detail", behaviour{wrongExceptionType: true}),
+		broken("C2", "c2-wrong-exception-type", "GetCallInfo's InvalidCallId faults name InvalidObjectIdException in their detail", behaviour{wrongExceptionType: true}),
 		broken("C3", "c3-malformed-callid-succeeds", "GetCallInfo with an empty, whitespace, non-Base64, over-long or missing CallId answers Connected/None", behaviour{malformedCallIDSucceeds: true}, "G3"),
 		broken("C4", "c4-any-namespace", "operations are dispatched on the local name alone, whatever their namespace", behaviour{ignoreNamespace: true}),
 		broken("C5", "c5-dispatch-errors-succeed", "malformed XML, an empty Body or an unknown operation is answered 200 with an empty Body", behaviour{dispatchErrorsSucceed: true}),
@@ -132,6 +137,7 @@ func profileTable() []Profile {
 		broken("L4", "l4-moves-backwards", "once reported Connected, a call alternates between Connecting and Connected", behaviour{pol: policy{backwards: true}}, "E11"),
 		broken("L5", "l5-disconnect-ignored", "Disconnect succeeds but the call carries on as if it had not been sent", behaviour{pol: policy{ignoreDisconnect: true}}, "L8", "E12", "E18"),
 		broken("L6", "l6-disconnect-unknown-succeeds", "Disconnect with an unknown, malformed or missing CallId succeeds", behaviour{disconnectUnknownSucceed: true}, "G3"),
+		broken("L9", "l9-disconnect-wrong-exception", "Disconnect of a CallId the server never issued is refused with a Fault that names InvalidObjectIdException, not the InvalidCallIdException MS-OXWUMS 3.1.4.1 prints", behaviour{disconnectWrongException: true}),
 		broken("L7", "l7-same-callid", "every PlayOnPhone returns the CallId of the first call placed; the newest call takes it over", behaviour{pol: policy{sameCallID: true}}, "L8", "E17", "E18"),
 		broken("L8", "l8-newest-call", "GetCallInfo answers about the most recently placed call, whatever CallId it names (after checking that the CallId is one it issued)", behaviour{pol: policy{newestCall: true}}, "E18"),
 		broken("X1", "x1-expands-canary", "expands an external SYSTEM entity whose file name contains umconform-canary and echoes rejected values in faultstrings", behaviour{expandCanary: true}),

@@ -165,6 +165,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.acceptsContentType(r.Header.Get("Content-Type")) {
 		h.transportRefusal()
+		if h.b.mediaType405 { // T8's profile: a 405 that does not say which methods are allowed
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
 		http.Error(w, "unsupported media type: send the SOAP 1.1 envelope as text/xml", http.StatusUnsupportedMediaType)
 		return
 	}
@@ -232,6 +236,9 @@ func (h *handler) write(w http.ResponseWriter, status int, body []byte) {
 	if h.b.processingInstruction && w.Header().Get("Content-Encoding") == "" {
 		body = withProcessingInstruction(body)
 	}
+	if h.b.xmlPrefixDeclared && w.Header().Get("Content-Encoding") == "" {
+		body = withXMLPrefixDeclared(body)
+	}
 	if h.b.lengthAndChunked && h.writeRaw(w, status, ct, body) {
 		return
 	}
@@ -263,6 +270,27 @@ func withProcessingInstruction(body []byte) []byte {
 		}
 	}
 	return append(append(append([]byte(nil), body[:at]...), pi...), body[at:]...)
+}
+
+// withXMLPrefixDeclared declares the xml prefix on the body's Envelope (T10's profile): the
+// first start tag after the XML declaration.
+func withXMLPrefixDeclared(body []byte) []byte {
+	const decl = ` xmlns:xml="http://www.w3.org/XML/1998/namespace"`
+	from := 0
+	if bytes.HasPrefix(body, []byte("<?xml")) {
+		if end := bytes.Index(body, []byte("?>")); end >= 0 {
+			from = end + 2
+		}
+	}
+	i := bytes.IndexByte(body[from:], '<')
+	if i < 0 {
+		return body
+	}
+	at := from + i + 1
+	for at < len(body) && body[at] != ' ' && body[at] != '>' && body[at] != '/' {
+		at++
+	}
+	return append(append(append([]byte(nil), body[:at]...), decl...), body[at:]...)
 }
 
 // writeRaw writes the answer on the hijacked connection, chunked with a Content-Length
@@ -429,7 +457,17 @@ func (h *handler) disconnect(ctx context.Context, op *element) (int, []byte) {
 		if h.b.disconnectUnknownSucceed {
 			return http.StatusOK, renderDisconnect(&h.b)
 		}
-		return h.fault("", excInvalidCallID, h.echo("The call identifier isn't valid.", id))
+		if h.b.disconnectWrongException { // L9's profile
+			return h.fault("", excInvalidObjectID, h.echo("The call identifier isn't valid.", id))
+		}
+		msg := h.echo("The call identifier isn't valid.", id)
+		if h.b.wrongExceptionType { // C2's profile breaks GetCallInfo's Fault alone
+			b := h.b
+			b.wrongExceptionType = false
+			status, _ := h.fault("", excInvalidCallID, msg)
+			return status, renderFault(&b, "", excInvalidCallID, msg)
+		}
+		return h.fault("", excInvalidCallID, msg)
 	}
 	return http.StatusOK, renderDisconnect(&h.b)
 }

@@ -17,8 +17,8 @@ import (
 //
 // The document is read as UTF-8 unless its first bytes say UTF-16 (a byte-order mark, or
 // "<?" in 16-bit form), as XML 1.0 appendix F describes. Those are the two encodings every
-// XML processor reads (XML 1.0 §4.3.3) and the two a SOAP message may use (WS-I Basic
-// Profile 1.1, R1012); a document in any other, or whose declaration names another than
+// XML processor reads (XML 1.0 §4.3.3) and the two a SOAP message may use (WS-I Simple SOAP
+// Binding Profile 1.0, R1012); a document in any other, or whose declaration names another than
 // its bytes are in, is refused rather than checked with the wrong rules.
 //
 // The violation has the line (counted at LF, as libxml2 counts) and the column (1-based, in
@@ -234,5 +234,5 @@ func charViolation(line, col int, what string) *Violation {
 
 func encodingViolation(what string) *Violation {
 	return &Violation{Line: 1, Column: 1, Message: "not well-formed XML: " + what +
-		"; this validator reads UTF-8 and UTF-16, the encodings a SOAP message may use (WS-I Basic Profile 1.1 R1012) and every XML processor must read (XML 1.0 §4.3.3)"}
+		"; this validator reads UTF-8 and UTF-16, the encodings a SOAP message may use (WS-I Simple SOAP Binding Profile 1.0 R1012) and every XML processor must read (XML 1.0 §4.3.3)"}
 }

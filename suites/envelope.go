@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"slices"
 	"strings"
 	"unicode/utf16"
 
@@ -24,9 +25,13 @@ import (
 //     one child); the envelope's own attributes stand where SOAP 1.1 §4.2 and R1005, R1006,
 //     R1013 and R1032 allow. The Fault's children (R1000, R1001)
 //     and its faultcode's QName are S6's, which the envelope schema grades;
-//   - T9: the charset the answer's Content-Type names, if any, is UTF-8 or UTF-16 (R1012),
+//   - T9: the charset the answer's Content-Type names, if any, is UTF-8 or UTF-16 (SSBP 1.0 R1012),
 //     and the one its bytes are in (R1018). An XML declaration naming another encoding is
-//     T1's: the validator reads UTF-8 and UTF-16 alone.
+//     T1's: the validator reads UTF-8 and UTF-16 alone;
+//   - T10 (SHOULD), the profiles' recommendations for the envelope: no declaration of the
+//     xml prefix (WS-I BP 1.1 R1033, Simple SOAP Binding Profile 1.0 R9704); a faultcode in
+//     SOAP's namespace is one of SOAP's four codes (R1004), never refined with a dot
+//     (R1031: "soap:Client.Authentication"). A code in another namespace is the author's.
 // A body that is not well-formed is T1's; these pass it with a note.
 
 // scanEnvelope reads a SOAP answer's body for T5, T6 and T9; ct is its Content-Type.
@@ -46,6 +51,9 @@ func scanEnvelope(body []byte, ct string) []finding {
 		seen   []string // the Envelope's children, in order
 		body1  []xml.Name
 		t6     []string
+		t10    []string
+		scopes []map[string]string // the prefixes each open element declares
+		code   *strings.Builder    // the text of the Fault's faultcode, while it is read
 		tokens int
 	)
 	for {
@@ -68,6 +76,22 @@ func scanEnvelope(body []byte, ct string) []finding {
 			if depth <= 3 {
 				t6 = append(t6, soapAttrs(t, path)...)
 			}
+			decl := map[string]string{}
+			for _, a := range t.Attr {
+				if a.Name.Space == "" && a.Name.Local == "xmlns" {
+					decl[""] = a.Value // the default namespace
+				}
+				if a.Name.Space == "xmlns" {
+					decl[a.Name.Local] = a.Value
+					if a.Name.Local == "xml" {
+						t10 = append(t10, fmt.Sprintf("%s declares the xml prefix (xmlns:xml=%q): it is bound by XML itself (WS-I BP 1.1 R1033, SSBP 1.0 R9704)", showName(t.Name), clip(a.Value)))
+					}
+				}
+			}
+			scopes = append(scopes, decl)
+			if depth == 4 && t.Name.Local == "faultcode" && t.Name.Space == "" && path[2].Space == schema.SOAP11Namespace && path[2].Local == "Fault" {
+				code = &strings.Builder{}
+			}
 			switch depth {
 			case 1:
 				if t.Name.Space != schema.SOAP11Namespace || t.Name.Local != "Envelope" {
@@ -83,9 +107,20 @@ func scanEnvelope(body []byte, ct string) []finding {
 					body1 = append(body1, t.Name)
 				}
 			}
+		case xml.CharData:
+			if code != nil && code.Len() < 256 {
+				code.Write(t)
+			}
 		case xml.EndElement:
+			if code != nil && depth == 4 {
+				if p := faultcodeProblem(strings.TrimSpace(code.String()), scopes); p != "" {
+					t10 = append(t10, p)
+				}
+				code = nil
+			}
 			depth--
 			path = path[:len(path)-1]
+			scopes = scopes[:len(scopes)-1]
 		case xml.Directive:
 			// A DTD: T1's (the validator refuses it).
 		}
@@ -101,7 +136,43 @@ func scanEnvelope(body []byte, ct string) []finding {
 		out = append(out, finding{id: "T6", expected: "an Envelope of an optional Header then one Body, nothing after; one namespace-qualified element in the Body: the response, or a single Fault alone",
 			actual: strings.Join(t6, "; "), where: "response /Envelope"})
 	}
+	if len(t10) > 0 {
+		out = append(out, finding{id: "T10", expected: "no declaration of the xml prefix; a faultcode in SOAP's namespace that is VersionMismatch, MustUnderstand, Client or Server, without a dot",
+			actual: strings.Join(t10, "; "), where: "response /Envelope"})
+	}
 	return out
+}
+
+// soapCodes are the fault codes SOAP 1.1 section 4.4.1 defines.
+var soapCodes = []string{"VersionMismatch", "MustUnderstand", "Client", "Server"}
+
+// faultcodeProblem says how a faultcode's QName, its prefix resolved in scopes (innermost
+// last), breaks R1031 (no dot notation) or R1004 (a code in SOAP's namespace is one of its
+// four), "" when it does not. A QName that does not resolve is S6's, which the envelope
+// schema grades.
+func faultcodeProblem(qname string, scopes []map[string]string) string {
+	prefix, local, ok := strings.Cut(qname, ":")
+	if !ok {
+		prefix, local = "", qname
+	}
+	ns := ""
+	for i := len(scopes) - 1; i >= 0; i-- {
+		if v, ok := scopes[i][prefix]; ok {
+			ns = v
+			break
+		}
+	}
+	if ns != schema.SOAP11Namespace {
+		return ""
+	}
+	base, _, dotted := strings.Cut(local, ".")
+	switch {
+	case dotted:
+		return fmt.Sprintf("faultcode %q refines %s with the dot notation (WS-I BP 1.1 R1031)", clip(qname), base)
+	case !slices.Contains(soapCodes, local):
+		return fmt.Sprintf("faultcode %q is in SOAP's namespace but is none of its codes VersionMismatch, MustUnderstand, Client, Server (WS-I BP 1.1 R1004)", clip(qname))
+	}
+	return ""
 }
 
 // soapAttrs says how the SOAP envelope's own attributes on el (at path, at most three deep)
@@ -236,10 +307,10 @@ func hasPrefix(b []byte, p string) bool { return bytes.HasPrefix(b, []byte(p)) }
 func encodingFinding(isUTF16 bool, ct string) (finding, bool) {
 	var problems []string
 	if p := charsetProblem(ct); p != "" {
-		problems = append(problems, p+": a SOAP message is UTF-8 or UTF-16 (WS-I BP 1.1 R1012)")
+		problems = append(problems, p+": a SOAP message is UTF-8 or UTF-16 (WS-I Simple SOAP Binding Profile 1.0 R1012)")
 	} else if _, params, err := mime.ParseMediaType(ct); err == nil {
 		if cs, ok := params["charset"]; ok && isUTF16 != strings.HasPrefix(strings.ToLower(cs), "utf-16") {
-			problems = append(problems, fmt.Sprintf("Content-Type names charset %q but the body is %s (WS-I BP 1.1 R1018: the charset is the message's)", cs, utfName(isUTF16)))
+			problems = append(problems, fmt.Sprintf("Content-Type names charset %q but the body is %s (WS-I Simple SOAP Binding Profile 1.0 R1018: the charset is the message's)", cs, utfName(isUTF16)))
 		}
 	}
 	if len(problems) == 0 {
@@ -271,7 +342,7 @@ var (
 	judgeT9 = judgeFinding("T9", soapAnswer)
 )
 
-// readEnvelope records, once an answer is read whole, what it breaks of T5, T6 and T9.
+// readEnvelope records, once an answer is read whole, what it breaks of T5, T6, T9 and T10.
 func readEnvelope(ex *Exchange) {
 	if ex.Err != nil || !isSOAPStatus(ex.Status) || ex.Result.Envelope != schema.SOAP11Namespace {
 		return

@@ -20,9 +20,13 @@ import (
 //     does not (retry.go tells that from a network's cut);
 //   - T8, the status line and header fields (RFC 9112 sections 4 and 5, RFC 9110 sections
 //     5.3 and 15, WS-I Basic Profile 1.1 R1141): HTTP/1.1 or HTTP/1.0, a three-digit status
-//     code from 100 to 599, field lines of a name and a colon without folding, and a field
-//     whose value is not a list (Content-Type, Date, ...) sent once;
-//   - T9, the character encoding (R1012, R1018; envelope.go reads the body's side).
+//     code from 100 to 599, field lines of a name and a colon without folding, a field
+//     whose value is not a list (Content-Type, Date, ...) sent once, and an Allow field on
+//     a 405 (RFC 9110 section 15.5.6);
+//   - T9, the character encoding (Simple SOAP Binding Profile 1.0 R1012, R1018; envelope.go reads the body's side);
+//   - T10 (SHOULD), what the profiles recommend: an answer in HTTP/1.1 (WS-I BP 1.1
+//     R1140; the harness asks in HTTP/1.1, and RFC 9110 section 6.2 has a server answer in
+//     the highest version it conforms to); envelope.go reads the envelope's side.
 // A content coding the request did not offer is T1's (encoding.go).
 
 // finding is a rule an exchange was seen to break, found as it was read: the judges of
@@ -149,9 +153,15 @@ func headFindings(head []byte) []finding {
 			t8 = append(t8, fmt.Sprintf("%d %s fields (%s): its value is not a list, so it is sent once (RFC 9110 section 5.3)", len(vs), name, quoteAll(vs)))
 		}
 	}
+	if _, rest, _ := strings.Cut(status, " "); strings.HasPrefix(rest, "405") && len(count["Allow"]) == 0 {
+		t8 = append(t8, noAllow)
+	}
 	if len(t8) > 0 {
 		out = append(out, finding{id: "T8", expected: "a status line HTTP/1.1 (or 1.0), a status code 100-599, well-formed field lines, each single-valued field once",
 			actual: strings.Join(t8, "; "), where: "response status line and header fields"})
+	}
+	if version, _, _ := strings.Cut(status, " "); version == "HTTP/1.0" {
+		out = append(out, http10Finding())
 	}
 	out = append(out, framingFindings(count["Content-Length"], count["Transfer-Encoding"])...)
 	return out
@@ -208,6 +218,10 @@ func keptFindings(resp *http.Response) []finding {
 	if !h2 && resp.Proto != "HTTP/1.1" && resp.Proto != "HTTP/1.0" {
 		t8 = append(t8, fmt.Sprintf("the response names %q: a SOAP message travels over HTTP/1.1 or HTTP/1.0 (WS-I BP 1.1 R1141)", resp.Proto))
 	}
+	var out []finding
+	if resp.Proto == "HTTP/1.0" {
+		out = append(out, http10Finding())
+	}
 	if !validStatusCode(strconv.Itoa(resp.StatusCode)) {
 		t8 = append(t8, fmt.Sprintf("status code %d is not from 100 to 599 (RFC 9110 section 15)", resp.StatusCode))
 	}
@@ -216,11 +230,26 @@ func keptFindings(resp *http.Response) []finding {
 			t8 = append(t8, fmt.Sprintf("%d %s fields (%s): its value is not a list, so it is sent once (RFC 9110 section 5.3)", len(vs), name, quoteAll(vs)))
 		}
 	}
-	if len(t8) == 0 {
-		return nil
+	if _, ok := resp.Header["Allow"]; resp.StatusCode == http.StatusMethodNotAllowed && !ok {
+		t8 = append(t8, noAllow)
 	}
-	return []finding{{id: "T8", expected: "a status line HTTP/1.1 (or 1.0), a status code 100-599, each single-valued field once",
-		actual: strings.Join(t8, "; "), where: "response status line and header fields"}}
+	if len(t8) == 0 {
+		return out
+	}
+	return append(out, finding{id: "T8", expected: "a status line HTTP/1.1 (or 1.0), a status code 100-599, each single-valued field once",
+		actual: strings.Join(t8, "; "), where: "response status line and header fields"})
+}
+
+// noAllow is T8's for a 405 without an Allow field. umconform sends POST alone, so a 405 is
+// rare (a front end that refuses what it does not route), but whenever one comes it says
+// which methods the resource takes; an empty Allow (none) is allowed.
+const noAllow = "a 405 (Method Not Allowed) without an Allow field: a 405 lists the methods the resource supports (RFC 9110 section 15.5.6)"
+
+// http10Finding is T10's for an answer in HTTP/1.0 to the harness's HTTP/1.1 request: legal
+// HTTP (T8 accepts it), but WS-I BP 1.1 R1140 recommends HTTP/1.1.
+func http10Finding() finding {
+	return finding{id: "T10", expected: "an answer in HTTP/1.1 to an HTTP/1.1 request",
+		actual: "the status line names HTTP/1.0: a message should be sent with HTTP/1.1 (WS-I BP 1.1 R1140; RFC 9110 section 6.2)", where: "response status line"}
 }
 
 // errFindings reads what Go's client refused a response for, when the head was not kept:
@@ -276,10 +305,13 @@ func judgeFinding(id string, applies func(*Exchange) (bool, string)) func(*Excha
 	}
 }
 
-// judgeT7, judgeT8: HTTP's framing and its status line and fields, on every answer.
+// judgeT7, judgeT8: HTTP's framing and its status line and fields, on every answer;
+// judgeT10: the profiles' recommendations, the HTTP version on every answer and the
+// envelope's side on SOAP answers (envelope.go records it only there).
 var (
-	judgeT7 = judgeFinding("T7", nil)
-	judgeT8 = judgeFinding("T8", nil)
+	judgeT7  = judgeFinding("T7", nil)
+	judgeT8  = judgeFinding("T8", nil)
+	judgeT10 = judgeFinding("T10", nil)
 )
 
 // charsetProblem says how a Content-Type's charset parameter breaks R1012 (UTF-8 or
@@ -306,8 +338,9 @@ func utfLabel(label string) bool {
 }
 
 // transportChecked are the message rules judged on every answer of both APIs besides T1-T3:
-// the envelope's (T5, T6), HTTP's (T7, T8) and the encoding (T9).
-var transportChecked = []string{"T5", "T6", "T7", "T8", "T9"}
+// the envelope's (T5, T6), HTTP's (T7, T8), the encoding (T9) and the profiles'
+// recommendations (T10).
+var transportChecked = []string{"T5", "T6", "T7", "T8", "T9", "T10"}
 
 // messageRule says whether id is one of transportChecked, which the lifecycle judges on
 // every answer of a traced call, as X5.

@@ -164,7 +164,7 @@ func judgeT2(ex *Exchange) Outcome {
 	ct := ex.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "text/xml" {
-		return fail("Content-Type text/xml (SOAP 1.1 §6.1)", fmt.Sprintf("Content-Type %q", ct), "response header Content-Type")
+		return fail("Content-Type text/xml (SOAP 1.1 §6)", fmt.Sprintf("Content-Type %q", ct), "response header Content-Type")
 	}
 	return pass("")
 }

@@ -121,4 +121,5 @@ var messageChecks = []check{
 	{"T7", "every answer's length is framed once, and its body is whole"},
 	{"T8", "every answer's status line and header fields are well-formed"},
 	{"T9", "every answer's charset is UTF-8 or UTF-16, its own"},
+	{"T10", "every answer follows the profiles' recommendations (HTTP/1.1, no xml prefix declared, SOAP's fault codes as defined)"},
 }

@@ -365,7 +365,7 @@ func breakingExchange(id string, t *callTrace) *Exchange {
 				return ex
 			}
 		}
-	case "T5", "T6", "T7", "T8", "T9":
+	case "T5", "T6", "T7", "T8", "T9", "T10":
 		for _, ex := range t.All {
 			if breaks(judges[id](ex)) {
 				return ex

@@ -141,13 +141,13 @@ func envelopeOf(body string) string {
 
 // transportJudges are the transport rules judged on every answer.
 var transportJudges = map[string]func(*Exchange) Outcome{
-	"T1": judgeT1, "T2": judgeT2, "T3": judgeT3, "T5": judgeT5, "T6": judgeT6, "T7": judgeT7, "T8": judgeT8, "T9": judgeT9,
+	"T1": judgeT1, "T2": judgeT2, "T3": judgeT3, "T5": judgeT5, "T6": judgeT6, "T7": judgeT7, "T8": judgeT8, "T9": judgeT9, "T10": judgeT10,
 }
 
 // judgeAll judges ex by every transport rule: the failed ones, and those that could not be
 // judged.
 func judgeAll(ex *Exchange) (failed, unjudged []string) {
-	for _, id := range []string{"T1", "T2", "T3", "T5", "T6", "T7", "T8", "T9"} {
+	for _, id := range []string{"T1", "T2", "T3", "T5", "T6", "T7", "T8", "T9", "T10"} {
 		o := transportJudges[id](ex)
 		switch {
 		case o.CannotJudge:
@@ -192,8 +192,14 @@ func TestMessageRulesCatchHandMadeServers(t *testing.T) {
 		{"status code of four digits", response("HTTP/1.1 2000 OK", []string{ctUTF8}, info), "T8", true, pollFixture},
 		{"status code 099", response("HTTP/1.1 099 Odd", []string{ctUTF8}, info), "T8", false, pollFixture},
 		{"lower-case version", response("http/1.1 200 OK", []string{ctUTF8}, info), "T8", true, pollFixture},
+		{"405 without Allow", response("HTTP/1.1 405 Method Not Allowed", []string{"Content-Type: text/html"}, "<html>no</html>"), "T8", true, pollFixture},
 		{"folded field", response(okStatus, []string{ctUTF8, "X-Trace: a", " b"}, info), "T8", false, pollFixture},
 		{"Latin-1 charset", response(okStatus, []string{"Content-Type: text/xml; charset=iso-8859-1"}, info), "T9", true, pollFixture},
+		{"HTTP/1.0 to an HTTP/1.1 request", response("HTTP/1.0 200 OK", []string{ctUTF8}, info), "T10", true, pollFixture},
+		{"xml prefix declared on the Envelope", response(okStatus, []string{ctUTF8}, xmlDecl+`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xml="http://www.w3.org/XML/1998/namespace"><soap:Body>`+callInfo+`</soap:Body></soap:Envelope>`), "T10", true, pollFixture},
+		{"xml prefix declared in the Fault", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault xmlns:xml="http://www.w3.org/XML/1998/namespace"><faultcode>soap:Client</faultcode><faultstring xml:lang="en">no</faultstring></soap:Fault>`)), "T10", true, "gci-callid-unknown"},
+		{"faultcode in dot notation", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode>soap:Client.InvalidCallId</faultcode><faultstring>no</faultstring></soap:Fault>`)), "T10", true, "gci-callid-unknown"},
+		{"faultcode of SOAP's namespace that SOAP lacks", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode xmlns:e="http://schemas.xmlsoap.org/soap/envelope/">e:InvalidCallId</faultcode><faultstring>no</faultstring></soap:Fault>`)), "T10", true, "gci-callid-unknown"},
 		{"charset utf-16 on UTF-8 bytes", response(okStatus, []string{"Content-Type: text/xml; charset=utf-16"}, `<?xml version="1.0"?>`+soapEnv+`<soap:Body>`+callInfo+`</soap:Body></soap:Envelope>`), "T9", true, pollFixture},
 	} {
 		for _, plain := range []bool{false, true} {
@@ -215,8 +221,10 @@ func TestMessageRulesCatchHandMadeServers(t *testing.T) {
 
 // TestMessageRulesPassLegalVariants: what the rules allow passes every transport rule:
 // chunked framing, a charset in any case or none, no XML declaration, a byte-order mark,
-// comments and white space, a SOAP Header, HTTP/1.0, a status line without a reason,
-// repeated list fields and Set-Cookie, identical repeated Content-Lengths, UTF-16.
+// comments and white space, a SOAP Header, a status line without a reason, repeated list
+// fields and Set-Cookie, identical repeated Content-Lengths, UTF-16, SOAP's fault codes and
+// dotted codes in a namespace of the server's own. (An HTTP/1.0 answer to the harness's
+// HTTP/1.1 request is legal HTTP that T8 accepts, and T10's warning: WS-I BP 1.1 R1140.)
 func TestMessageRulesPassLegalVariants(t *testing.T) {
 	info := envelopeOf(callInfo)
 	u16 := func(s string) string {
@@ -243,13 +251,18 @@ func TestMessageRulesPassLegalVariants(t *testing.T) {
 		{"SOAP Header", response(okStatus, []string{ctUTF8}, xmlDecl+soapEnv+`<soap:Header><h:Trace xmlns:h="urn:h">1</h:Trace></soap:Header><soap:Body>`+callInfo+`</soap:Body></soap:Envelope>`), pollFixture},
 		{"mustUnderstand and actor on a header entry", response(okStatus, []string{ctUTF8}, xmlDecl+soapEnv+`<soap:Header><h:T xmlns:h="urn:h" soap:mustUnderstand="0" soap:actor="http://schemas.xmlsoap.org/soap/actor/next">1</h:T></soap:Header><soap:Body>`+callInfo+`</soap:Body></soap:Envelope>`), pollFixture},
 		{"namespace declarations on the Envelope", response(okStatus, []string{ctUTF8}, xmlDecl+`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><s:Body>`+callInfo+`</s:Body></s:Envelope>`), pollFixture},
-		{"HTTP/1.0", response("HTTP/1.0 200 OK", []string{ctUTF8}, info), pollFixture},
 		{"no reason phrase", response("HTTP/1.1 200 ", []string{ctUTF8}, info), pollFixture},
 		{"list fields and cookies repeated", response(okStatus, []string{ctUTF8, "Cache-Control: private", "Cache-Control: no-transform", "Set-Cookie: a=1", "Set-Cookie: b=2", "Vary: Accept-Encoding", "Vary: Origin"}, info), pollFixture},
 		{"identical Content-Lengths", response(okStatus, []string{ctUTF8, fmt.Sprintf("Content-Length: %d", len(info)), fmt.Sprintf("Content-Length: %d", len(info))}, info), pollFixture},
 		{"UTF-16", response(okStatus, []string{"Content-Type: text/xml; charset=utf-16"}, u16(`<?xml version="1.0" encoding="utf-16"?>`+soapEnv+`<soap:Body>`+callInfo+`</soap:Body></soap:Envelope>`)), pollFixture},
 		{"a Fault", response(faultStatus, []string{ctUTF8}, envelopeOf(aFault)), "gci-callid-unknown"},
+		{"a Server fault", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode>soap:Server</faultcode><faultstring>no</faultstring></soap:Fault>`)), "gci-callid-unknown"},
+		{"a faultcode with a dot in another namespace", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode xmlns:a="urn:a">a:Call.Invalid</faultcode><faultstring>no</faultstring></soap:Fault>`)), "gci-callid-unknown"},
+		{"a faultcode whose prefix is rebound", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode xmlns:soap="urn:own">soap:Call.Invalid</faultcode><faultstring>no</faultstring></soap:Fault>`)), "gci-callid-unknown"},
+		{"xml:lang used without declaring the prefix", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode>soap:Client</faultcode><faultstring xml:lang="en-US">no</faultstring></soap:Fault>`)), "gci-callid-unknown"},
 		{"a Fault with detail", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode xmlns:a="urn:a">a:Err</faultcode><faultstring xml:lang="en-US">no</faultstring><detail><e:X xmlns:e="urn:e">1</e:X></detail></soap:Fault>`)), "gci-callid-unknown"},
+		{"a 405 with Allow", response("HTTP/1.1 405 Method Not Allowed", []string{"Content-Type: text/html", "Allow: GET, HEAD"}, "<html>no</html>"), pollFixture},
+		{"a 405 with an empty Allow", response("HTTP/1.1 405 Method Not Allowed", []string{"Allow:"}, ""), pollFixture},
 		{"a 404 with a page", response("HTTP/1.1 404 Not Found", []string{"Content-Type: text/html"}, "<html>no</html>"), pollFixture},
 	} {
 		t.Run(c.name, func(t *testing.T) {
