@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/umconform/umconform/catalogue"
 )
 
 // message is a check's message read back into its parts. The suites write a broken
@@ -329,7 +331,13 @@ func groupKey(c Check) (key, summary string) {
 	summary = withoutWord(withoutWord(summary, c.FixtureFile), c.Fixture)
 	key = string(c.Verdict) + "\x00" + text
 	if judged {
-		key = strings.Join(c.Requirements, " ") + "\x00" + key
+		// A rule's EWS twin (E10 for L3) keys as the rule itself: one rule broken the
+		// same way on both APIs is one group, its heading naming both IDs.
+		rules := make([]string, len(c.Requirements))
+		for i, id := range c.Requirements {
+			rules[i] = catalogue.Rule(id)
+		}
+		key = strings.Join(rules, " ") + "\x00" + key
 	}
 	return key, summary
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"github.com/umconform/umconform/catalogue"
 	"regexp"
 	"strings"
 	"testing"
@@ -282,5 +283,24 @@ func TestHTMLWhereLineIsTheShownLine(t *testing.T) {
 	}
 	if want := "<dd>response line " + m[1] + " (line 1 as sent) /soap:Envelope/soap:Body/GetCallInfoResponse/GetCallInfoResponse/CallState</dd>"; !strings.Contains(out, want) {
 		t.Errorf("report.html lacks %s:\n%s", want, out[strings.Index(out, `<dl class="expect">`):][:600])
+	}
+}
+
+// TestOneRuleOnBothAPIsIsOneGroup: L3 broken on UM calls and its EWS twin E10 broken the
+// same way on EWS calls are one group naming both IDs; a different actual stays apart.
+func TestOneRuleOnBothAPIsIsOneGroup(t *testing.T) {
+	call := func(id, api, actual string) Check {
+		return Check{Name: "[" + id + "] " + api + "call: Disconnected is terminal", Requirements: []string{id}, Level: "MUST", Verdict: Failed,
+			Message: id + " (MUST) broken: Once Disconnected, a call is never reported in another state\n" +
+				"  expected: Disconnected in every answer after answer 1 reported it\n  actual:   " + actual}
+	}
+	run := Run{Checks: []Check{call("L3", "", "Connected/None"), call("E10", "EWS ", "Connected/None"), call("E10", "EWS ", "Alerted/None")}}
+	groups := run.Groups(catalogue.Default().IDs())
+	if len(groups) != 2 || groups[0].Title() != "L3, E10 (MUST) broken by 2 checks: Connected/None" || len(groups[1].Checks) != 1 {
+		var titles []string
+		for _, g := range groups {
+			titles = append(titles, g.Title())
+		}
+		t.Errorf("groups %q, want L3 and E10's Connected/None together and Alerted/None apart", titles)
 	}
 }
