@@ -616,6 +616,21 @@ func TestListAndFilters(t *testing.T) {
 	if res := umconform(t, nil, "run", "--list", "--focus", "[T1"); res.code != 2 || !strings.Contains(res.stderr, "focus") {
 		t.Errorf("a malformed focus: exit %d, want 2 with a message\n%s", res.code, res.stderr)
 	}
+	// Each listed check names each of its labels once.
+	for _, line := range strings.Split(umconform(t, nil, "run", "--list").stdout, "\n") {
+		_, labels, ok := strings.Cut(line, "  [")
+		if !ok {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, l := range strings.Split(strings.TrimSuffix(labels, "]"), ", ") {
+			if seen[l] {
+				t.Errorf("label %q listed twice: %s", l, line)
+				break
+			}
+			seen[l] = true
+		}
+	}
 	focus := listedChecks(t, "--focus", `\[T1\] gci-doc-request:`)
 	if focus != 1 {
 		t.Errorf("--focus selected %d checks, want the one T1 check of gci-doc-request", focus)

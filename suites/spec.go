@@ -71,11 +71,22 @@ func (e *Env) container(text string, labels []string, body func()) {
 	Describe(text, args...)
 }
 
+// withLabels appends to labels those of more it lacks: a container and a check may both
+// carry a label (auth, places-call), and --list names each once.
+func withLabels(labels, more []string) []string {
+	for _, l := range more {
+		if !slices.Contains(labels, l) {
+			labels = append(labels, l)
+		}
+	}
+	return labels
+}
+
 // plan says whether the run's label filter, focus and skip select check c in the current
 // container, and what it will be reported as.
 func (e *Env) plan(c checkSpec) (PlannedCheck, bool) {
 	name, labels := e.nameAndLabels(c)
-	all := append(slices.Clone(e.pathLabels), labels...)
+	all := withLabels(slices.Clone(e.pathLabels), labels)
 	text := "" // only a focus or skip reads it: 70 000 checks are declared for 10 000 fixtures
 	if len(e.cfg.Focus)+len(e.cfg.Skip) > 0 {
 		text = strings.Join(append(slices.Clone(e.path), name), " ")
@@ -428,7 +439,7 @@ func Planned(r Report, envs ...*Env) []PlannedCheck {
 				checks := e.planned(sp)
 				planned = make([]PlannedCheck, len(checks))
 				for i, c := range checks {
-					c.Labels = append(slices.Clip(c.Labels), s.Labels()...)
+					c.Labels = withLabels(slices.Clip(c.Labels), s.Labels())
 					planned[i] = c
 				}
 			} // else declared without a plan (a broken fixture's spec)
