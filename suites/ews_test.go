@@ -186,19 +186,9 @@ func ewsReferenceEnv(t *testing.T, profile string) *Env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL + reference.LegacyPath)
-	eu, _ := url.Parse(srv.URL + reference.EWSPath)
-	corpus, err := corpusOnce()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ews, err := fixtures.LoadEmbeddedEWS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewEnv(Config{Target: u, Validator: validator(t), Timeout: 5 * time.Second, Fixtures: fixtures.Loaded(corpus, nil),
-		DialString: reference.DefaultDialString, EntryID: reference.DefaultEntryID, PollInterval: 2 * time.Millisecond, PollLimit: 40,
-		EWS: EWSConfig{Target: eu, Validator: ewsValidator(t), Fixtures: fixtures.Loaded(ews, nil)}})
+	cfg := bothAPIsConfig(t, srv.URL)
+	cfg.PollInterval, cfg.PollLimit = 2*time.Millisecond, 40
+	e, err := NewEnv(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,4 +230,23 @@ func TestEWSFollowAgainstTheReference(t *testing.T) {
 			t.Errorf("profile %q, EWS to UM: %s: %+v", profile, got, judgeE14(ct))
 		}
 	}
+}
+
+// bothAPIsConfig is a run's settings against a reference server at base, both APIs and
+// their embedded corpora; tests set what else they need (polling, a tracker).
+func bothAPIsConfig(t *testing.T, base string) Config {
+	t.Helper()
+	u, _ := url.Parse(base + reference.LegacyPath)
+	eu, _ := url.Parse(base + reference.EWSPath)
+	corpus, err := corpusOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ews, err := fixtures.LoadEmbeddedEWS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{Target: u, Validator: validator(t), Timeout: 5 * time.Second, Fixtures: fixtures.Loaded(corpus, nil),
+		DialString: reference.DefaultDialString, EntryID: reference.DefaultEntryID,
+		EWS: EWSConfig{Target: eu, Validator: ewsValidator(t), Fixtures: fixtures.Loaded(ews, nil)}}
 }

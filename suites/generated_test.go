@@ -6,14 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/umconform/umconform/api"
-	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/generate"
 	"github.com/umconform/umconform/reference"
 	"github.com/umconform/umconform/schema"
@@ -47,19 +45,7 @@ func interceptedEnv(t *testing.T, intercept func(w http.ResponseWriter, body []b
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL + reference.LegacyPath)
-	eu, _ := url.Parse(srv.URL + reference.EWSPath)
-	corpus, err := corpusOnce()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ews, err := fixtures.LoadEmbeddedEWS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewEnv(Config{Target: u, Validator: validator(t), Timeout: 5 * time.Second, Fixtures: fixtures.Loaded(corpus, nil),
-		DialString: reference.DefaultDialString, EntryID: reference.DefaultEntryID,
-		EWS: EWSConfig{Target: eu, Validator: ewsValidator(t), Fixtures: fixtures.Loaded(ews, nil)}})
+	e, err := NewEnv(bothAPIsConfig(t, srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/umconform/umconform/fixtures"
 	"github.com/umconform/umconform/internal/progress"
 	"github.com/umconform/umconform/reference"
 )
@@ -33,19 +31,9 @@ func distantEnv(t *testing.T, delay time.Duration, pollInterval time.Duration, p
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL + reference.LegacyPath)
-	eu, _ := url.Parse(srv.URL + reference.EWSPath)
-	corpus, err := corpusOnce()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ews, err := fixtures.LoadEmbeddedEWS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewEnv(Config{Target: u, Validator: validator(t), Timeout: 5 * time.Second, Fixtures: fixtures.Loaded(corpus, nil),
-		DialString: reference.DefaultDialString, EntryID: reference.DefaultEntryID, PollInterval: pollInterval, PollLimit: pollLimit,
-		Progress: tracker, EWS: EWSConfig{Target: eu, Validator: ewsValidator(t), Fixtures: fixtures.Loaded(ews, nil)}})
+	cfg := bothAPIsConfig(t, srv.URL)
+	cfg.PollInterval, cfg.PollLimit, cfg.Progress = pollInterval, pollLimit, tracker
+	e, err := NewEnv(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
