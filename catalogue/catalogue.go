@@ -2,8 +2,6 @@
 package catalogue
 
 import (
-	"bufio"
-	"bytes"
 	_ "embed"
 	"fmt"
 	"slices"
@@ -81,33 +79,14 @@ var areas = []string{"transport", "schema", "callid", "playonphone", "lifecycle"
 
 // Parse reads a catalogue in the requirements.tsv format and reports every problem at once.
 func Parse(data []byte) (Catalogue, error) {
-	var (
-		c        Catalogue
-		problems []string
-		seen     = map[string]bool{}
-		header   = false
-	)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		cols := strings.Split(line, "\t")
-		if !header {
-			header = true
-			if strings.Join(cols, ",") != "id,level,area,requirement,source,untestable" {
-				problems = append(problems, fmt.Sprintf("line %d: header is %q, want id, level, area, requirement, source, untestable", n, cols))
-			}
-			continue
-		}
-		if len(cols) == 5 {
-			cols = append(cols, "") // the untestable column is optional
-		}
-		if len(cols) != 6 {
-			problems = append(problems, fmt.Sprintf("line %d: %d columns, want 5 or 6 separated by tabs", n, len(cols)))
-			continue
-		}
+	rows, problems, err := readTSV(data, []string{"id", "level", "area", "requirement", "source", "untestable"}, "catalogue")
+	if err != nil {
+		return nil, err
+	}
+	var c Catalogue
+	seen := map[string]bool{}
+	for _, row := range rows {
+		n, cols := row.n, row.cols
 		r := Requirement{ID: cols[0], Level: Level(cols[1]), Area: cols[2], Text: cols[3], Source: cols[4], Untestable: cols[5]}
 		switch {
 		case r.ID == "" || strings.ContainsAny(r.ID, "/&|!,() \t"):
@@ -126,9 +105,6 @@ func Parse(data []byte) (Catalogue, error) {
 		}
 		seen[r.ID] = true
 		c = append(c, r)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading catalogue: %w", err)
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("catalogue has %d problem(s):\n  %s", len(problems), strings.Join(problems, "\n  "))

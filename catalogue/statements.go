@@ -1,8 +1,6 @@
 package catalogue
 
 import (
-	"bufio"
-	"bytes"
 	_ "embed"
 	"fmt"
 	"slices"
@@ -89,33 +87,14 @@ const (
 // ParseStatements reads an inventory in the statements.tsv format and reports every problem
 // at once; each requirement a statement names must be in cat.
 func ParseStatements(data []byte, cat Catalogue) ([]Statement, error) {
-	var (
-		out      []Statement
-		problems []string
-		seen     = map[string]bool{}
-		header   = false
-	)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		cols := strings.Split(line, "\t")
-		if !header {
-			header = true
-			if strings.Join(cols, ",") != "id,document,section,level,judged,statement,note" {
-				problems = append(problems, fmt.Sprintf("line %d: header is %q, want id, document, section, level, judged, statement, note", n, cols))
-			}
-			continue
-		}
-		if len(cols) == 6 {
-			cols = append(cols, "") // the note is optional
-		}
-		if len(cols) != 7 {
-			problems = append(problems, fmt.Sprintf("line %d: %d columns, want 6 or 7 separated by tabs", n, len(cols)))
-			continue
-		}
+	rows, problems, err := readTSV(data, []string{"id", "document", "section", "level", "judged", "statement", "note"}, "statements")
+	if err != nil {
+		return nil, err
+	}
+	var out []Statement
+	seen := map[string]bool{}
+	for _, row := range rows {
+		n, cols := row.n, row.cols
 		s := Statement{ID: cols[0], Document: cols[1], Section: cols[2], Level: Level(cols[3]), Text: cols[5], Note: cols[6]}
 		where := fmt.Sprintf("line %d: %s", n, s.ID)
 		switch {
@@ -136,9 +115,6 @@ func ParseStatements(data []byte, cat Catalogue) ([]Statement, error) {
 		}
 		problems = append(problems, s.judged(cols[4], cat, where)...)
 		out = append(out, s)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading statements: %w", err)
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("statement inventory has %d problem(s):\n  %s", len(problems), strings.Join(problems, "\n  "))
