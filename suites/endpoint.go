@@ -40,6 +40,11 @@ type endpoint struct {
 	// which a large corpus lets go until they are sent (Stream.Park).
 	lendable   map[string]bool
 	x3Fixtures []string
+
+	// first is the endpoint's first answer (the pre-flight's, or H2's own question), set
+	// once: H2 judges it, and a redirect stops the endpoint (httpprobes.go).
+	first     *Exchange
+	firstOnce sync.Once
 }
 
 // newEndpoint prepares the endpoint of api at target; preflight, when set, is why it
