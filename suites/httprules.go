@@ -26,7 +26,8 @@ import (
 //   - T9, the character encoding (Simple SOAP Binding Profile 1.0 R1012, R1018; envelope.go reads the body's side);
 //   - T10 (SHOULD), what the profiles recommend: an answer in HTTP/1.1 (WS-I BP 1.1
 //     R1140; the harness asks in HTTP/1.1, and RFC 9110 section 6.2 has a server answer in
-//     the highest version it conforms to); envelope.go reads the envelope's side.
+//     the highest version it conforms to), cookies as RFC 6265 writes them (R1122:
+//     cookies.go); envelope.go reads the envelope's side.
 // A content coding the request did not offer is T1's (encoding.go).
 
 // finding is a rule an exchange was seen to break, found as it was read: the judges of
@@ -163,6 +164,9 @@ func headFindings(head []byte) []finding {
 	if version, _, _ := strings.Cut(status, " "); version == "HTTP/1.0" {
 		out = append(out, http10Finding())
 	}
+	if f, ok := cookieFinding(count["Set-Cookie"]); ok {
+		out = append(out, f)
+	}
 	out = append(out, framingFindings(count["Content-Length"], count["Transfer-Encoding"])...)
 	return out
 }
@@ -221,6 +225,9 @@ func keptFindings(resp *http.Response) []finding {
 	var out []finding
 	if resp.Proto == "HTTP/1.0" {
 		out = append(out, http10Finding())
+	}
+	if f, ok := cookieFinding(resp.Header.Values("Set-Cookie")); ok {
+		out = append(out, f)
 	}
 	if !validStatusCode(strconv.Itoa(resp.StatusCode)) {
 		t8 = append(t8, fmt.Sprintf("status code %d is not from 100 to 599 (RFC 9110 section 15)", resp.StatusCode))
