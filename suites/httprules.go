@@ -247,9 +247,9 @@ func keptFindings(resp *http.Response) []finding {
 		actual: strings.Join(t8, "; "), where: "response status line and header fields"})
 }
 
-// noAllow is T8's for a 405 without an Allow field. umconform sends POST alone, so a 405 is
-// rare (a front end that refuses what it does not route), but whenever one comes it says
-// which methods the resource takes; an empty Allow (none) is allowed.
+// noAllow is T8's for a 405 without an Allow field: H1's PUT gets one (httpprobes.go), and
+// a front end may refuse what it does not route with one; whenever one comes it says which
+// methods the resource takes. An empty Allow (none) is allowed.
 const noAllow = "a 405 (Method Not Allowed) without an Allow field: a 405 lists the methods the resource supports (RFC 9110 section 15.5.6)"
 
 // http10Finding is T10's for an answer in HTTP/1.0 to the harness's HTTP/1.1 request: legal
