@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -180,15 +181,20 @@ func stopAtRedirect(api callAPI, ex *Exchange) bool {
 	return true
 }
 
-// movedError says where a redirecting endpoint points and what to do.
+// movedError says where a redirecting endpoint points and what to do. It begins with
+// reports.RedirectStop: the run's verdicts stand (H2's failure is exit 1).
 func movedError(api callAPI, ex *Exchange) error {
 	loc := ex.Header.Get("Location")
 	if loc == "" {
-		return fmt.Errorf("the %s endpoint %s answers HTTP %d with no Location: nothing more was sent to it; pass the URL of the service itself with %s",
-			api.id.Name(), api.ep.target, ex.Status, api.setting)
+		return fmt.Errorf("%sthe %s endpoint %s answers HTTP %d with no Location: nothing more was sent to it; pass the URL of the service itself with %s",
+			reports.RedirectStop, api.id.Name(), api.ep.target, ex.Status, api.setting)
 	}
-	return fmt.Errorf("the %s endpoint %s answers HTTP %d with Location %s: nothing more was sent to it (umconform judges the URL it is given and follows no redirect); if that is the service, run again with %s %s",
-		api.id.Name(), api.ep.target, ex.Status, quoteLocation(loc), api.setting, loc)
+	abs := loc
+	if u, err := url.Parse(loc); err == nil {
+		abs = api.ep.target.ResolveReference(u).String() // a Location may be relative (RFC 9110 section 10.2.2)
+	}
+	return fmt.Errorf("%sthe %s endpoint %s answers HTTP %d with Location %s: nothing more was sent to it (umconform judges the URL it is given and follows no redirect); if that is the service, run again with %s %s",
+		reports.RedirectStop, api.id.Name(), api.ep.target, ex.Status, quoteLocation(loc), api.setting, abs)
 }
 
 // stop opens the breaker for good, with err as the reason.
