@@ -317,6 +317,18 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	ex.Body, err = readBody(resp.Body, resp.ContentLength)
 	ex.Duration = time.Since(start)
 	ex.BodyBytes = int64(len(ex.Body))
+	if codings, untilClose := trace.transferCodings(); len(codings) > 0 || untilClose {
+		// A transfer coding the transport took out of the head (transfercoding.go).
+		if err != nil {
+			ex.Err = classify(err)
+		}
+		undoTransferCodings(ex, codings, untilClose)
+		if ex.Err != nil {
+			return ex
+		}
+		decodeContent(ex, req.Header.Get("Accept-Encoding"))
+		return ex
+	}
 	switch {
 	case err != nil:
 		ex.Err = classify(err)

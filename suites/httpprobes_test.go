@@ -2,6 +2,9 @@ package suites
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"fmt"
 	"io"
 	"net"
@@ -229,4 +232,82 @@ func TestCookieFindingsNameNoValue(t *testing.T) {
 			t.Errorf("%q: the finding names neither the cookie nor the rule: %s", field, f.actual)
 		}
 	}
+}
+
+func gzipped(s string) string {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.String()
+}
+
+func deflated(s string) string {
+	var b bytes.Buffer
+	w := zlib.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.String()
+}
+
+// TestTransferCodingWithoutEnd: a body in a transfer coding that does not end with chunked
+// ends only when the connection closes (RFC 9112 section 6.1); a server that keeps it open
+// after the body never ends its message, and fails T7 (and X5: the answer never completed),
+// whatever else it sends. The same answer with the connection closed is legal (the legal
+// variants of TestMessageRulesPassLegalVariants).
+func TestTransferCodingWithoutEnd(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	t.Cleanup(func() { close(done); ln.Close(); wg.Wait() })
+	var count atomic.Int32
+	answer := []byte("HTTP/1.1 200 OK\r\n" + ctUTF8 + "\r\nTransfer-Encoding: gzip\r\n\r\n" + gzipped(envelopeOf(callInfo)))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				br := bufio.NewReader(c)
+				tp := textproto.NewReader(br)
+				if _, err := tp.ReadLine(); err != nil {
+					return
+				}
+				h, err := tp.ReadMIMEHeader()
+				if err != nil {
+					return
+				}
+				n, _ := strconv.Atoi(h.Get("Content-Length"))
+				if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
+					return
+				}
+				count.Add(1)
+				_, _ = c.Write(answer)
+				select { // the connection stays open
+				case <-done:
+				case <-time.After(10 * time.Second):
+				}
+			}()
+		}
+	}()
+	srv := &rawServer{addr: ln.Addr().String()}
+	start := time.Now()
+	ex := sendRawTimeout(t, srv, pollFixture, 300*time.Millisecond)
+	o := judgeT7(ex)
+	if o.Pass || o.CannotJudge || !strings.Contains(o.Actual, `"gzip"`) || !strings.Contains(o.Actual, "stayed open") {
+		t.Fatalf("T7 %+v, want a failure naming the coding and the open connection; err %v", o, ex.Err)
+	}
+	if x5 := judgeX5(ex); x5.Pass {
+		t.Errorf("X5 passed an answer that never completed: %+v", x5)
+	}
+	t.Logf("%d requests, %v: %s", count.Load(), time.Since(start).Round(time.Millisecond), o.Actual)
 }

@@ -29,25 +29,28 @@ type headConn struct {
 	net.Conn
 	mu  sync.Mutex
 	buf []byte
+	tc  transferHead // the transfer codings Go's client does not read: transfercoding.go
 }
 
 func (c *headConn) Read(p []byte) (int, error) {
+	if n, err, ok := c.readHead(p); ok {
+		return n, err
+	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.mu.Lock()
-		if room := headLimit - len(c.buf); room > 0 {
-			c.buf = append(c.buf, p[:min(n, room)]...)
-		}
+		c.keep(p[:n])
 		c.mu.Unlock()
 	}
 	return n, err
 }
 
 // begin forgets what was read before a request goes out on the connection: the answer to
-// it starts after.
+// it starts after, and its head is scanned for transfer codings.
 func (c *headConn) begin() {
 	c.mu.Lock()
 	c.buf = c.buf[:0]
+	c.tc = transferHead{scanning: true}
 	c.mu.Unlock()
 }
 

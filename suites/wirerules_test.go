@@ -77,6 +77,17 @@ func newRawServer(t *testing.T, answer func(n int) []byte) *rawServer {
 // decompression) and its retrier, or without heads kept when plain is set.
 func sendRaw(t *testing.T, srv *rawServer, id string, plain bool) *Exchange {
 	t.Helper()
+	return sendRawWith(t, srv, id, plain, 5*time.Second)
+}
+
+// sendRawTimeout is sendRaw, heads kept, with another --timeout.
+func sendRawTimeout(t *testing.T, srv *rawServer, id string, timeout time.Duration) *Exchange {
+	t.Helper()
+	return sendRawWith(t, srv, id, false, timeout)
+}
+
+func sendRawWith(t *testing.T, srv *rawServer, id string, plain bool, timeout time.Duration) *Exchange {
+	t.Helper()
 	corpus, err := corpusOnce()
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +102,7 @@ func sendRaw(t *testing.T, srv *rawServer, id string, plain bool) *Exchange {
 	}
 	t.Cleanup(tr.CloseIdleConnections)
 	u, _ := url.Parse("http://" + srv.addr + "/EWS/UM2007Legacy.asmx")
-	s := &Sender{Target: u, Client: &http.Client{Transport: tr}, Timeout: 5 * time.Second, Validator: validator(t), retry: &retrier{}}
+	s := &Sender{Target: u, Client: &http.Client{Transport: tr}, Timeout: timeout, Validator: validator(t), retry: &retrier{}}
 	return s.Send(t.Context(), f, fixtures.Values{Call: "NjJmZDY2ZDQ=", EntryID: reference.DefaultEntryID, DialString: reference.DefaultDialString})
 }
 
@@ -269,6 +280,11 @@ func TestMessageRulesPassLegalVariants(t *testing.T) {
 		{"cookies as RFC 6265 writes them", response(okStatus, []string{ctUTF8, "Set-Cookie: ASP.NET_SessionId=abc123; path=/; HttpOnly; SameSite=Lax",
 			"Set-Cookie: X-BackEndCookie=S-1-5-21=u56Lnp2ejJqBm5vJx8rIxsrSzJnLy9LLzMib0p6d; expires=Sun, 06 Dec 2026 08:49:37 GMT; path=/EWS; secure; HttpOnly",
 			`Set-Cookie: q="quoted"; Max-Age=600; Domain=mail.contoso.com`, "Set-Cookie: gone=; Max-Age=0", "Set-Cookie: v=1; Version=1; Comment=any text"}, info), pollFixture},
+		{"gzip, chunked transfer codings", response(okStatus, []string{ctUTF8, "Transfer-Encoding: gzip, chunked"}, chunked(gzipped(info))), pollFixture},
+		{"deflate, chunked in two fields", response(okStatus, []string{ctUTF8, "Transfer-Encoding: deflate", "Transfer-Encoding: chunked"}, chunked(deflated(info))), pollFixture},
+		{"gzip ended by the connection's close", response(okStatus, []string{ctUTF8, "Transfer-Encoding: gzip"}, gzipped(info)), pollFixture},
+		{"chunked with a trailer", response(okStatus, []string{ctUTF8, "Transfer-Encoding: chunked", "Trailer: X-Checksum"}, strings.TrimSuffix(chunked(info), "\r\n")+"X-Checksum: 1\r\n\r\n"), pollFixture},
+		{"Chunked in capitals", response(okStatus, []string{ctUTF8, "Transfer-Encoding: Chunked"}, chunked(info)), pollFixture},
 		{"a 405 with Allow", response("HTTP/1.1 405 Method Not Allowed", []string{"Content-Type: text/html", "Allow: GET, HEAD"}, "<html>no</html>"), pollFixture},
 		{"a 405 with an empty Allow", response("HTTP/1.1 405 Method Not Allowed", []string{"Allow:"}, ""), pollFixture},
 		{"a 404 with a page", response("HTTP/1.1 404 Not Found", []string{"Content-Type: text/html"}, "<html>no</html>"), pollFixture},

@@ -1,0 +1,218 @@
+package suites
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/http/httputil"
+	"slices"
+	"strings"
+)
+
+// Transfer codings other than chunked (RFC 9112 sections 6.1 and 7). A server may apply
+// gzip or deflate as a transfer coding: "Transfer-Encoding: gzip, chunked" is legal HTTP/1.1
+// (chunked comes last and ends the message), and so is "Transfer-Encoding: gzip" on a
+// response that ends when the server closes the connection. No rule has a server ask for a
+// TE header first: TE says which codings besides chunked a client accepts, and a server that
+// sends another takes the risk that the client cannot read it. Go's client refuses any
+// Transfer-Encoding but a sole "chunked" before it reads a body, so the run's transport
+// (RecordHeads) rewrites the head it hands to Go's client: the codings before a final chunked
+// leave it ("Transfer-Encoding: chunked" stays), and a list that does not end in chunked
+// leaves it whole (Go then reads the body to the connection's close); Sender.post undoes
+// the codings it took out (undoTransferCodings). The head the rules judge is the one as
+// sent (wire.go keeps the bytes read, not the rewritten ones).
+//
+// T7 judges RFC 9112 section 6.1's rule for responses: with a coding other than chunked,
+// either chunked comes last or the connection closes to end the message. A server that
+// sends such a body without a final chunked and keeps the connection open never ends its
+// message: the answer that has not ended by --timeout fails T7 (and X5), every time.
+
+// transferHead is what headConn took out of the head of the response being read.
+type transferHead struct {
+	// scanning: the head of the answer to the request last sent has not fully arrived;
+	// acc holds what of it has, out the rewritten bytes Go's client has yet to read.
+	scanning bool
+	acc, out []byte
+	// codings are the transfer codings taken out of the final head, in the order applied;
+	// untilClose: the list did not end in chunked, so the body ends at the close.
+	codings    []string
+	untilClose bool
+}
+
+// read is headConn.Read while a head is being scanned: it reads on until the final head has
+// arrived, rewrites it (rewriteTransferEncoding) and hands the bytes out. ok is false when
+// no head is being scanned: the caller reads the connection itself.
+func (c *headConn) readHead(p []byte) (n int, err error, ok bool) {
+	c.mu.Lock()
+	t := &c.tc
+	if len(t.out) > 0 {
+		n = copy(p, t.out)
+		t.out = t.out[n:]
+		c.mu.Unlock()
+		return n, nil, true
+	}
+	scanning := t.scanning
+	c.mu.Unlock()
+	if !scanning {
+		return 0, nil, false
+	}
+	buf := make([]byte, 4096)
+	for {
+		m, rerr := c.Conn.Read(buf)
+		c.mu.Lock()
+		c.keep(buf[:m])
+		t.acc = append(t.acc, buf[:m]...)
+		t.cut()
+		if rerr != nil && t.scanning { // the connection ended inside a head: hand what came
+			t.out, t.acc, t.scanning = append(t.out, t.acc...), nil, false
+		}
+		if len(t.out) > 0 {
+			n = copy(p, t.out)
+			t.out = t.out[n:]
+			c.mu.Unlock()
+			if len(t.out) > 0 || t.scanning {
+				return n, nil, true
+			}
+			return n, rerr, true
+		}
+		c.mu.Unlock()
+		if rerr != nil {
+			return 0, rerr, true
+		}
+	}
+}
+
+// cut moves the heads complete in acc to out: interim (1xx) ones as they are, the final
+// one rewritten, and stops scanning after it. A head over headLimit is passed on as it is:
+// Go's client refuses it (MaxResponseHeaderBytes).
+func (t *transferHead) cut() {
+	for t.scanning {
+		end := headEnd(t.acc)
+		if end < 0 {
+			if len(t.acc) > headLimit {
+				t.out, t.acc, t.scanning = append(t.out, t.acc...), nil, false
+			}
+			return
+		}
+		h := t.acc[:end]
+		if interim(h) {
+			t.out = append(t.out, h...)
+			t.acc = t.acc[end:]
+			continue
+		}
+		var rewritten []byte
+		rewritten, t.codings, t.untilClose = rewriteTransferEncoding(h)
+		t.out = append(append(t.out, rewritten...), t.acc[end:]...)
+		t.acc, t.scanning = nil, false
+	}
+}
+
+// rewriteTransferEncoding takes out of a head the transfer codings Go's client does not
+// read: those before a final chunked (Transfer-Encoding: chunked stays), or the whole list
+// when it does not end in chunked (untilClose). A head with no Transfer-Encoding, or with
+// chunked alone, is returned as it is.
+func rewriteTransferEncoding(h []byte) (head []byte, codings []string, untilClose bool) {
+	lines := bytes.SplitAfter(h, []byte("\n"))
+	var all []string
+	var teLines []int
+	for i, line := range lines[1:] {
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok || !strings.EqualFold(string(name), "Transfer-Encoding") {
+			continue
+		}
+		teLines = append(teLines, i+1)
+		for _, c := range strings.Split(string(value), ",") {
+			if c = strings.ToLower(strings.TrimSpace(c)); c != "" {
+				all = append(all, c)
+			}
+		}
+	}
+	if len(all) == 0 || len(all) == 1 && all[0] == "chunked" && len(teLines) == 1 {
+		return h, nil, false
+	}
+	last := all[len(all)-1] == "chunked"
+	codings = all
+	if last {
+		codings = all[:len(all)-1]
+	}
+	var out bytes.Buffer
+	for i, line := range lines {
+		switch {
+		case len(teLines) > 0 && i == teLines[0] && last:
+			out.WriteString("Transfer-Encoding: chunked\r\n")
+		case slices.Contains(teLines, i):
+		default:
+			out.Write(line)
+		}
+	}
+	return out.Bytes(), codings, !last
+}
+
+// transferCodings is what the head of the answer last read took out: the codings to undo,
+// and whether the body ends at the close.
+func (c *headConn) transferCodings() ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tc.codings, c.tc.untilClose
+}
+
+// transferCodings is what the transport took out of the answer's head (see above).
+func (t *headTrace) transferCodings() ([]string, bool) {
+	t.mu.Lock()
+	c := t.conn
+	t.mu.Unlock()
+	if c == nil {
+		return nil, false
+	}
+	return c.transferCodings()
+}
+
+// undoTransferCodings decodes a body read with the codings the transport took out of its
+// head, the last applied first; a body that was to end at the close and did not by the
+// timeout fails T7 (RFC 9112 section 6.1).
+func undoTransferCodings(ex *Exchange, codings []string, untilClose bool) {
+	if len(codings) == 0 && !untilClose {
+		return
+	}
+	list := strings.Join(codings, ", ")
+	if ex.Err != nil {
+		var te *TransportError
+		if untilClose && errors.As(ex.Err, &te) && te.Kind == "timeout" {
+			ex.findings = append(ex.findings, finding{id: "T7", expected: "a transfer coding other than chunked followed by chunked, or the connection closed to end the message (RFC 9112 section 6.1)",
+				actual: fmt.Sprintf("Transfer-Encoding %q does not end with chunked, and the connection stayed open after the body: the message had not ended after %v (%d bytes)", list, ex.Timeout, len(ex.Body)),
+				where:  "response header field Transfer-Encoding and the connection"})
+		}
+		return
+	}
+	body := ex.Body
+	for i := len(codings) - 1; i >= 0; i-- {
+		var err error
+		switch codings[i] {
+		case "gzip", "x-gzip", "deflate":
+			body, err = decode(codings[i], body)
+		case "chunked": // applied before another coding: the connection's close ended it
+			body, err = readBody(httputil.NewChunkedReader(bufio.NewReader(bytes.NewReader(body))), -1)
+		default:
+			err = fmt.Errorf("umconform reads the transfer codings chunked, gzip and deflate")
+		}
+		if err == nil && len(body) > maxResponseBytes {
+			err = fmt.Errorf("it decodes to over %d bytes", maxResponseBytes)
+		}
+		if err != nil {
+			ex.Err = &TransportError{Kind: "other", Err: fmt.Errorf("the body in transfer coding %q (Transfer-Encoding %q) cannot be read: %w", codings[i], list, err)}
+			return
+		}
+	}
+	ex.Body, ex.BodyBytes = body, int64(len(body))
+}
+
+// keep records bytes read off the connection for the head as sent; c.mu is held.
+func (c *headConn) keep(b []byte) {
+	if room := headLimit - len(c.buf); room > 0 {
+		c.buf = append(c.buf, b[:min(len(b), room)]...)
+	}
+}
+
+var _ net.Conn = (*headConn)(nil)
