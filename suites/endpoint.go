@@ -51,7 +51,7 @@ type endpoint struct {
 // cannot be reached.
 func newEndpoint(api fixtures.API, target *url.URL, corpus *fixtures.Stream, v *schema.Validator, c Config, preflight error) *endpoint {
 	p := &endpoint{api: api, target: target, fixtures: corpus, exchanges: map[string]*memo{},
-		sender: &Sender{Target: target, Client: c.Client, Headers: c.Headers, Timeout: c.Timeout, Validator: v, retry: &retrier{}}}
+		sender: &Sender{Target: target, Client: c.Client, Headers: c.Headers, Timeout: c.Timeout, Validator: v, retry: &retrier{}, conns: &connWatch{}}}
 	p.breaker.limit = breakerLimit
 	p.breaker.err = preflight
 	p.sender.late = &p.breaker.late

@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Transfer codings other than chunked (RFC 9112 sections 6.1 and 7). A server may apply
@@ -65,6 +66,13 @@ func (c *headConn) readHead(p []byte) (n int, err error, ok bool) {
 		c.keep(buf[:m])
 		t.acc = append(t.acc, buf[:m]...)
 		t.cut()
+		if !t.scanning { // a final head came: on a connection an earlier answer left open?
+			c.lastHead, _ = finalHead(c.buf)
+			c.answers++
+			if c.answers > 1 && c.watch != nil {
+				c.watch.kept()
+			}
+		}
 		if rerr != nil && t.scanning { // the connection ended inside a head: hand what came
 			t.out, t.acc, t.scanning = append(t.out, t.acc...), nil, false
 		}
@@ -208,8 +216,12 @@ func undoTransferCodings(ex *Exchange, codings []string, untilClose bool) {
 	ex.Body, ex.BodyBytes = body, int64(len(body))
 }
 
-// keep records bytes read off the connection for the head as sent; c.mu is held.
+// keep records bytes read off the connection for the head as sent, and when the last came;
+// c.mu is held.
 func (c *headConn) keep(b []byte) {
+	if len(b) > 0 {
+		c.lastByte = time.Now()
+	}
 	if room := headLimit - len(c.buf); room > 0 {
 		c.buf = append(c.buf, b[:min(len(b), room)]...)
 	}

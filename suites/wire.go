@@ -30,10 +30,22 @@ type headConn struct {
 	mu  sync.Mutex
 	buf []byte
 	tc  transferHead // the transfer codings Go's client does not read: transfercoding.go
+
+	// For connections closed without a word (closes.go): the endpoint's watch, the answers
+	// read and the last one's head, when the last byte came, whether the request said "close", and whether this
+	// connection's close was counted.
+	watch                  *connWatch
+	answers                int
+	lastHead               []byte
+	lastByte               time.Time
+	requestClose, reported bool
 }
 
 func (c *headConn) Read(p []byte) (int, error) {
 	if n, err, ok := c.readHead(p); ok {
+		if n == 0 && err != nil {
+			c.closed(err)
+		}
 		return n, err
 	}
 	n, err := c.Conn.Read(p)
@@ -41,6 +53,9 @@ func (c *headConn) Read(p []byte) (int, error) {
 		c.mu.Lock()
 		c.keep(p[:n])
 		c.mu.Unlock()
+	}
+	if n == 0 && err != nil {
+		c.closed(err)
 	}
 	return n, err
 }
@@ -152,6 +167,9 @@ func RecordHeads(tr *http.Transport) {
 type headTrace struct {
 	mu   sync.Mutex
 	conn *headConn
+	// watch and requestClose go to the connection the request gets (closes.go).
+	watch        *connWatch
+	requestClose bool
 }
 
 func (t *headTrace) context(ctx context.Context) context.Context {
@@ -160,6 +178,9 @@ func (t *headTrace) context(ctx context.Context) context.Context {
 			hc, ok := info.Conn.(*headConn)
 			if ok {
 				hc.begin()
+				hc.mu.Lock()
+				hc.watch, hc.requestClose = t.watch, t.requestClose
+				hc.mu.Unlock()
 			}
 			t.mu.Lock()
 			t.conn = hc
