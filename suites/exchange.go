@@ -319,15 +319,21 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	// body is never read, and the timeout bounds the whole exchange, body included.
 	defer resp.Body.Close()
 	ex.Status, ex.Header = resp.StatusCode, resp.Header
-	ex.Body, err = readBody(resp.Body, resp.ContentLength)
+	codings, untilClose := trace.transferCodings()
+	var open bool
+	if untilClose {
+		ex.Body, open, err = readToClose(resp.Body, codings) // transfercoding.go
+	} else {
+		ex.Body, err = readBody(resp.Body, resp.ContentLength)
+	}
 	ex.Duration = time.Since(start)
 	ex.BodyBytes = int64(len(ex.Body))
-	if codings, untilClose := trace.transferCodings(); len(codings) > 0 || untilClose {
+	if len(codings) > 0 || untilClose {
 		// A transfer coding the transport took out of the head (transfercoding.go).
 		if err != nil {
 			ex.Err = classify(err)
 		}
-		undoTransferCodings(ex, codings, untilClose)
+		undoTransferCodings(ex, codings, untilClose, open)
 		if ex.Err != nil {
 			return ex
 		}

@@ -3,8 +3,11 @@ package suites
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http/httputil"
 	"slices"
@@ -28,7 +31,8 @@ import (
 // T7 judges RFC 9112 section 6.1's rule for responses: with a coding other than chunked,
 // either chunked comes last or the connection closes to end the message. A server that
 // sends such a body without a final chunked and keeps the connection open never ends its
-// message: the answer that has not ended by --timeout fails T7 (and X5), every time.
+// message: T7 fails when a gzip or deflate body's stream has ended and the connection has
+// not closed closeWait later (readToClose), or when the body has not ended by --timeout.
 
 // transferHead is what headConn took out of the head of the response being read.
 type transferHead struct {
@@ -177,21 +181,81 @@ func (t *headTrace) transferCodings() ([]string, bool) {
 	return c.transferCodings()
 }
 
+// closeWait is how long, once a body ended by the close has reached the end of its last
+// coding (gzip and deflate streams say where they end), the connection has to close.
+const closeWait = time.Second
+
+// readToClose reads a body that ends at the connection's close. When its last transfer
+// coding is gzip or deflate, whose streams end themselves, it stops at their end and gives
+// the connection closeWait to close: open says it did not, and the message has no end. A
+// body in another coding is read to the close (or the timeout).
+func readToClose(body io.Reader, codings []string) (raw []byte, open bool, err error) {
+	last := ""
+	if len(codings) > 0 {
+		last = codings[len(codings)-1]
+	}
+	var buf bytes.Buffer
+	tee := io.TeeReader(io.LimitReader(body, maxResponseBytes+1), &buf)
+	var dec io.Reader
+	switch last {
+	case "gzip", "x-gzip":
+		zr, zerr := gzip.NewReader(bufio.NewReaderSize(tee, 16)) // little read ahead past the stream
+		if zerr != nil {
+			return buf.Bytes(), false, zerr
+		}
+		zr.Multistream(false)
+		dec = zr
+	case "deflate":
+		dec = flate.NewReader(bufio.NewReaderSize(tee, 16))
+	default:
+		raw, err = readBody(body, -1)
+		return raw, false, err
+	}
+	if _, err := io.Copy(io.Discard, io.LimitReader(dec, maxResponseBytes+1)); err != nil {
+		return buf.Bytes(), false, err
+	}
+	// The stream ended: the connection should close now.
+	done := make(chan error, 1)
+	var rest []byte
+	go func() {
+		var err error
+		rest, err = readBody(body, -1)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return append(buf.Bytes(), rest...), false, err
+	case <-time.After(closeWait):
+		if c, ok := body.(io.Closer); ok {
+			c.Close() // the connection goes, and the read with it
+		}
+		<-done
+		return buf.Bytes(), true, nil
+	}
+}
+
 // undoTransferCodings decodes a body read with the codings the transport took out of its
-// head, the last applied first; a body that was to end at the close and did not by the
-// timeout fails T7 (RFC 9112 section 6.1).
-func undoTransferCodings(ex *Exchange, codings []string, untilClose bool) {
+// head, the last applied first. A body that was to end at the close fails T7 (RFC 9112
+// section 6.1) when the connection stayed open after its end (open) or it had not ended by
+// the timeout; the answer counts as one for the breaker (malformed): the target answers.
+func undoTransferCodings(ex *Exchange, codings []string, untilClose, open bool) {
 	if len(codings) == 0 && !untilClose {
 		return
 	}
 	list := strings.Join(codings, ", ")
-	if ex.Err != nil {
-		var te *TransportError
-		if untilClose && errors.As(ex.Err, &te) && te.Kind == "timeout" {
-			ex.findings = append(ex.findings, finding{id: "T7", expected: "a transfer coding other than chunked followed by chunked, or the connection closed to end the message (RFC 9112 section 6.1)",
-				actual: fmt.Sprintf("Transfer-Encoding %q does not end with chunked, and the connection stayed open after the body: the message had not ended after %v (%d bytes)", list, ex.Timeout, len(ex.Body)),
-				where:  "response header field Transfer-Encoding and the connection"})
+	var te *TransportError
+	if timedOut := ex.Err != nil && errors.As(ex.Err, &te) && te.Kind == "timeout"; untilClose && (open || timedOut) {
+		what := fmt.Sprintf("the connection stayed open %v after the body's end", closeWait)
+		if timedOut {
+			what = fmt.Sprintf("the connection stayed open: the message had not ended after %v (%d bytes)", ex.Timeout, len(ex.Body))
 		}
+		f := finding{id: "T7", expected: "a transfer coding other than chunked followed by chunked, or the connection closed to end the message (RFC 9112 section 6.1)",
+			actual: fmt.Sprintf("Transfer-Encoding %q does not end with chunked, and %s", list, what),
+			where:  "response header field Transfer-Encoding and the connection"}
+		malformed(ex, []finding{f}, errors.New("a body without a final chunked on a connection that stays open"))
+		return
+	}
+	if ex.Err != nil {
 		return
 	}
 	body := ex.Body
