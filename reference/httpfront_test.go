@@ -1,8 +1,13 @@
 package reference
 
 import (
+	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
+	"time"
 )
 
 // runHTTP probes the HTTP front (httpfront.go) as the harness does: an endpoint that
@@ -22,6 +27,7 @@ func (p *probe) runHTTP() (stop bool) {
 	if stop {
 		return true
 	}
+	p.runConnections()
 	for _, path := range []string{LegacyPath, EWSPath} {
 		r := p.c.do(http.MethodPut, path, "text/xml; charset=utf-8", []byte(infoReq(foreignCallID())), nil)
 		p.judge(r)
@@ -43,5 +49,45 @@ func (p *probe) judgeCookies(r reply) {
 		if !ok || name == "" || strings.ContainsAny(name, " \t,;=\"") || strings.ContainsAny(value, " \t,;\"\\") {
 			p.broken["T10"] = true
 		}
+	}
+}
+
+// runConnections asks three times over a real connection, as a client that keeps
+// connections does (T7): an answer whose Transfer-Encoding Go's client cannot read is no
+// framing a correct server uses, and a connection the server closed right after an answer
+// that did not say "close" (the next request found none to reuse) breaks RFC 9112 section
+// 9.6.
+func (p *probe) runConnections() {
+	srv := httptest.NewServer(p.c.h)
+	defer srv.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: probeTimeout}
+	closes := 0
+	for i := range 3 {
+		reused := false
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused }})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+LegacyPath, strings.NewReader(infoReq(foreignCallID())))
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		resp, err := client.Do(req)
+		if err != nil {
+			if strings.Contains(err.Error(), "transfer encoding") {
+				p.broken["T7"] = true
+				return
+			}
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body) // read whole, or the client does not keep the connection
+		_ = resp.Body.Close()
+		if i > 0 && !reused {
+			closes++
+		}
+		if resp.Close { // the answer said close: the next connection is a new one, rightly
+			closes = -10
+		}
+		time.Sleep(50 * time.Millisecond) // the close, if any, reaches the client
+	}
+	if closes >= 2 {
+		p.broken["T7"] = true
 	}
 }

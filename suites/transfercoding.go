@@ -46,29 +46,33 @@ type transferHead struct {
 	untilClose bool
 }
 
-// read is headConn.Read while a head is being scanned: it reads on until the final head has
-// arrived, rewrites it (rewriteTransferEncoding) and hands the bytes out. ok is false when
-// no head is being scanned: the caller reads the connection itself.
-func (c *headConn) readHead(p []byte) (n int, err error, ok bool) {
+// Read reads the connection for Go's client. The head of each answer (after begin) is
+// gathered whole and handed on rewritten (rewriteTransferEncoding); what was read is kept
+// as it came (keep). Whether a head is awaited is asked when bytes come, not before the
+// read: Go's client has a read pending on an idle connection before the next request
+// begins.
+func (c *headConn) Read(p []byte) (int, error) {
 	c.mu.Lock()
-	t := &c.tc
-	if len(t.out) > 0 {
-		n = copy(p, t.out)
+	if t := &c.tc; len(t.out) > 0 {
+		n := copy(p, t.out)
 		t.out = t.out[n:]
 		c.mu.Unlock()
-		return n, nil, true
+		return n, nil
 	}
-	scanning := t.scanning
 	c.mu.Unlock()
-	if !scanning {
-		return 0, nil, false
-	}
-	buf := make([]byte, 4096)
 	for {
-		m, rerr := c.Conn.Read(buf)
+		n, err := c.Conn.Read(p)
 		c.mu.Lock()
-		c.keep(buf[:m])
-		t.acc = append(t.acc, buf[:m]...)
+		c.keep(p[:n])
+		t := &c.tc
+		if !t.scanning {
+			c.mu.Unlock()
+			if n == 0 && err != nil {
+				c.closed(err)
+			}
+			return n, err
+		}
+		t.acc = append(t.acc, p[:n]...)
 		t.cut()
 		if !t.scanning { // a final head came: on a connection an earlier answer left open?
 			c.lastHead, _ = finalHead(c.buf)
@@ -77,22 +81,25 @@ func (c *headConn) readHead(p []byte) (n int, err error, ok bool) {
 				c.watch.kept()
 			}
 		}
-		if rerr != nil && t.scanning { // the connection ended inside a head: hand what came
+		if err != nil && t.scanning { // the connection ended inside a head: hand what came
 			t.out, t.acc, t.scanning = append(t.out, t.acc...), nil, false
 		}
 		if len(t.out) > 0 {
-			n = copy(p, t.out)
-			t.out = t.out[n:]
+			m := copy(p, t.out)
+			t.out = t.out[m:]
+			more := len(t.out) > 0
 			c.mu.Unlock()
-			if len(t.out) > 0 || t.scanning {
-				return n, nil, true
+			if more {
+				return m, nil
 			}
-			return n, rerr, true
+			return m, err
 		}
 		c.mu.Unlock()
-		if rerr != nil {
-			return 0, rerr, true
+		if err != nil {
+			c.closed(err)
+			return 0, err
 		}
+		// the head has not all come: read on
 	}
 }
 
@@ -183,7 +190,7 @@ func (t *headTrace) transferCodings() ([]string, bool) {
 
 // closeWait is how long, once a body ended by the close has reached the end of its last
 // coding (gzip and deflate streams say where they end), the connection has to close.
-const closeWait = time.Second
+const closeWait = 500 * time.Millisecond
 
 // readToClose reads a body that ends at the connection's close. When its last transfer
 // coding is gzip or deflate, whose streams end themselves, it stops at their end and gives

@@ -41,25 +41,6 @@ type headConn struct {
 	requestClose, reported bool
 }
 
-func (c *headConn) Read(p []byte) (int, error) {
-	if n, err, ok := c.readHead(p); ok {
-		if n == 0 && err != nil {
-			c.closed(err)
-		}
-		return n, err
-	}
-	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.mu.Lock()
-		c.keep(p[:n])
-		c.mu.Unlock()
-	}
-	if n == 0 && err != nil {
-		c.closed(err)
-	}
-	return n, err
-}
-
 // begin forgets what was read before a request goes out on the connection: the answer to
 // it starts after, and its head is scanned for transfer codings.
 func (c *headConn) begin() {
