@@ -17,7 +17,9 @@ import (
 //   - T7, framing (RFC 9112 sections 6.1-6.3 and 8, RFC 9110 section 8.6): a message with a
 //     Transfer-Encoding has no Content-Length; Content-Length fields agree and are numbers;
 //     a body ends where its length says, which a body that ends early on every attempt
-//     does not (retry.go tells that from a network's cut);
+//     does not (retry.go tells that from a network's cut); a transfer coding other than
+//     chunked ends with chunked or the close (transfercoding.go); a server that closes
+//     its connections says close (closes.go);
 //   - T8, the status line and header fields (RFC 9112 sections 4 and 5, RFC 9110 sections
 //     5.3 and 15, WS-I Basic Profile 1.1 R1141): HTTP/1.1 or HTTP/1.0, a three-digit status
 //     code from 100 to 599, field lines of a name and a colon without folding, a field
