@@ -198,6 +198,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.misbehaves(w, r, ews, body) {
 		return
 	}
+	body = asHTTPSays(body, &h.b) // the declaration's encoding is ignored (R1019): soapmodel.go
 	handle := h.handleSOAP
 	if ews {
 		handle = h.handleEWS
@@ -340,7 +341,7 @@ func (h *handler) requestFault(rf *requestFault) (int, []byte) {
 	if rf.malformed && h.b.dispatchErrorsSucceed {
 		return http.StatusOK, renderEmpty(&h.b)
 	}
-	return h.fault(rf.code, "", rf.msg)
+	return rf.dressed(h.fault(rf.code, "", rf.msg))
 }
 
 func (h *handler) fault(code, exception, msg string) (int, []byte) {

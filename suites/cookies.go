@@ -9,7 +9,7 @@ import (
 
 // Cookies (T10, SHOULD): WS-I BP 1.1 R1122 has an instance's cookies follow RFC 2965,
 // which RFC 6265 has since obsoleted; a cookie is judged by RFC 6265 section 4.1's grammar
-// for the Set-Cookie a server sends (docs/PROTOCOL.md, D-decisions). What is judged, every
+// for the Set-Cookie a server sends (docs/PROTOCOL.md D13). What is judged, every
 // Set-Cookie field of every answer:
 //   - one cookie a field: a name that is a token, "=", a value of cookie-octets (no white
 //     space, comma, semicolon, backslash or quote inside; optionally quoted whole); RFC

@@ -21,7 +21,7 @@ import (
 //     one that reads it refuses it. PUT, not GET: an ASMX or EWS endpoint legally answers GET
 //     with its help page or, for ?wsdl, its WSDL. The same answer's 405 is T8's too (a 405
 //     carries Allow), so T8 is judged on it as well. One request per API; it places no call.
-//   - H2 (MUST), WS-I BP 1.1 R1130: a redirect uses 307 (docs/PROTOCOL.md D-decisions:
+//   - H2 (MUST), WS-I BP 1.1 R1130: a redirect uses 307 (docs/PROTOCOL.md D12:
 //     308 is not 307). The run's client does not follow redirects: a redirect is the
 //     endpoint's answer. The pre-flight's answer is judged (no request of its own); a run
 //     without one (the embedded reference server) asks the API's question about a call no

@@ -25,7 +25,7 @@ import (
 // (RecordHeads) rewrites the head it hands to Go's client: the codings before a final chunked
 // leave it ("Transfer-Encoding: chunked" stays), and a list that does not end in chunked
 // leaves it whole (Go then reads the body to the connection's close); Sender.post undoes
-// the codings it took out (undoTransferCodings). The head the rules judge is the one as
+// the codings it took out (undoTransferCodings; docs/PROTOCOL.md D14). The head the rules judge is the one as
 // sent (wire.go keeps the bytes read, not the rewritten ones).
 //
 // T7 judges RFC 9112 section 6.1's rule for responses: with a coding other than chunked,
