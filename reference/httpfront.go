@@ -1,12 +1,15 @@
 package reference
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"net/http/httptest"
 	"strings"
 	"time"
@@ -24,6 +27,10 @@ type httpBehaviour struct {
 	cookie2965   bool // T10: every answer sets two cookies in one Set-Cookie field, as RFC 2965 allowed
 	closeSilent  bool // T7: every POST's answer, then the connection closed, without Connection: close
 	gzipKeepOpen bool // T7: every POST's answer in Transfer-Encoding gzip, not chunked, and the connection kept open
+	// H1: a request line with a word too many (a space in its target) is repaired and the
+	// request processed; net/http refuses such a line with 400 before any handler runs, so
+	// the repair is done on the connection (repairListener).
+	malformedRepaired bool
 }
 
 // frontKey marks a request the front has handed to the handler itself.
@@ -98,4 +105,83 @@ func (h *handler) rawAnswer(w http.ResponseWriter, r *http.Request) bool {
 		_, _ = io.Copy(io.Discard, conn)
 	}
 	return true
+}
+
+// listener is ln as the profile's HTTP front has it: the connections of a profile that
+// repairs malformed request lines pass through repairConn.
+func (h *handler) listener(ln net.Listener) net.Listener {
+	if !h.b.http.malformedRepaired {
+		return ln
+	}
+	return repairListener{ln}
+}
+
+type repairListener struct{ net.Listener }
+
+func (l repairListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &repairConn{Conn: c, r: bufio.NewReader(c)}, nil
+}
+
+// repairConn reads requests as a lenient server does: a request line of more than three
+// words keeps its first two and its last (the method, the target's start and the
+// version), and the request goes on to the handler, where WS-I BP 1.1 R1113 asks for a
+// 400. It follows requests framed by Content-Length; after a chunked one it passes bytes
+// through unread.
+type repairConn struct {
+	net.Conn
+	r       *bufio.Reader
+	pending []byte // a head, repaired, not yet handed on
+	body    int64  // bytes of the current request's body still to pass
+	through bool   // framing not followed: pass everything
+}
+
+func (c *repairConn) Read(p []byte) (int, error) {
+	switch {
+	case len(c.pending) > 0:
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	case c.through:
+		return c.r.Read(p)
+	case c.body > 0:
+		if int64(len(p)) > c.body {
+			p = p[:c.body]
+		}
+		n, err := c.r.Read(p)
+		c.body -= int64(n)
+		return n, err
+	}
+	var head []byte
+	for len(head) < 64<<10 {
+		line, err := c.r.ReadSlice('\n')
+		head = append(head, line...)
+		if err != nil && err != bufio.ErrBufferFull {
+			if len(head) == 0 {
+				return 0, err
+			}
+			break
+		}
+		if len(head) == len(line) { // the request line
+			if w := strings.Fields(string(line)); len(w) > 3 {
+				head = []byte(w[0] + " " + w[1] + " " + w[len(w)-1] + "\r\n")
+			}
+			continue
+		}
+		if trimmed := bytes.TrimRight(line, "\r\n"); len(trimmed) == 0 {
+			break
+		} else if name, value, ok := bytes.Cut(trimmed, []byte(":")); ok {
+			switch strings.ToLower(string(bytes.TrimSpace(name))) {
+			case "content-length":
+				c.body, _ = strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
+			case "transfer-encoding":
+				c.through = true
+			}
+		}
+	}
+	c.pending = head
+	return c.Read(p)
 }

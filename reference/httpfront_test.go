@@ -1,8 +1,11 @@
 package reference
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
@@ -28,6 +31,7 @@ func (p *probe) runHTTP() (stop bool) {
 		return true
 	}
 	p.runConnections()
+	p.runMalformed()
 	for _, path := range []string{LegacyPath, EWSPath} {
 		r := p.c.do(http.MethodPut, path, "text/xml; charset=utf-8", []byte(infoReq(foreignCallID())), nil)
 		p.judge(r)
@@ -36,6 +40,29 @@ func (p *probe) runHTTP() (stop bool) {
 		}
 	}
 	return false
+}
+
+// runMalformed sends a request whose request line has a word too many over a real
+// connection, as the harness does (H1, WS-I BP 1.1 R1113): anything but a 400 breaks H1.
+func (p *probe) runMalformed() {
+	srv := httptest.NewUnstartedServer(p.c.h)
+	if h, ok := p.c.h.(*handler); ok {
+		srv.Listener = h.listener(srv.Listener)
+	}
+	srv.Start()
+	defer srv.Close()
+	conn, err := net.DialTimeout("tcp", srv.Listener.Addr().String(), probeTimeout)
+	if err != nil {
+		p.t.Fatalf("dialling the probe's server: %v", err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
+	body := infoReq(foreignCallID())
+	fmt.Fprintf(conn, "POST %s malformed HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: %d\r\n\r\n%s", LegacyPath, srv.Listener.Addr(), len(body), body)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != http.StatusBadRequest {
+		p.broken["H1"] = true
+	}
 }
 
 // judgeCookies: every Set-Cookie holds one cookie as RFC 6265 section 4.1.1 writes it: a

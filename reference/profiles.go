@@ -200,6 +200,7 @@ func profileTable() []Profile {
 		broken("G3", "g3-ews-call-data-on-long-id", "every recorded request is answered correctly; GetPhoneCallInformation with a PhoneCallId over 256 characters is answered Success, Connected/None", behaviour{gen: genBehaviour{ewsCallDataOnLongID: true}}),
 		// HTTP's front: the method, redirects, cookies (httpfront.go).
 		broken("H1", "h1-put-processed", "a request sent with PUT to either endpoint is processed as if it were a POST (a SOAP answer, where a 405 belongs)", behaviour{http: httpBehaviour{putProcessed: true}}),
+		broken("H1", "h1-malformed-processed", "a request whose request line has a word too many (a space inside its target) is repaired, the extra word dropped, and processed (a SOAP answer, where WS-I BP 1.1 R1113 asks for 400); a PUT still gets 405", behaviour{http: httpBehaviour{malformedRepaired: true}}),
 		broken("H2", "h2-redirect-302", "every POST to either endpoint is answered 302 Found with a Location on another path, where WS-I BP 1.1 R1130 asks for 307", behaviour{http: httpBehaviour{redirect302: true}}),
 		broken("T7", "t7-closes-silently", "every POST to either endpoint is answered (with a Content-Length) and the connection closed at once, without Connection: close", behaviour{http: httpBehaviour{closeSilent: true}}),
 		broken("T7", "t7-gzip-keep-open", "every POST to either endpoint is answered in Transfer-Encoding gzip, without a final chunked, and the connection kept open, so that the message never ends", behaviour{http: httpBehaviour{gzipKeepOpen: true}}),

@@ -37,11 +37,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 // Serve runs a reference server on ln, which it takes over, until ctx ends or Close is called.
 func Serve(ctx context.Context, ln net.Listener, opts Options) (*Server, error) {
-	h, err := NewHandler(opts)
+	h, err := newHandler(opts)
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("reference server: %w", err)
 	}
+	ln = h.listener(ln)
 	base, stop := context.WithCancel(context.Background())
 	s := &Server{
 		stop: stop,

@@ -280,8 +280,9 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir, Started: processStart,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 			MaxCalls: cfg.MaxCalls, Preview: cfg.List, Progress: cfg.progress, Access: access, CanaryAddr: cfg.CanaryAddr, Seed: int64(cfg.Seed),
-			Rerun:  rerunBase(cfg, t),
-			Subset: cfg.subset(t.Name), Amend: cfg.amend(t.Name),
+			RawRequestBlocked: rawRequestBlocked(cfg.Auth),
+			Rerun:             rerunBase(cfg, t),
+			Subset:            cfg.subset(t.Name), Amend: cfg.amend(t.Name),
 		}
 		if x := cfg.expectations; x != nil {
 			sc.Seen = func(p suites.PlannedCheck) { x.See(p.Requirements, p.Fixture, p.Scenario) }

@@ -83,6 +83,11 @@ type Config struct {
 	// the EWS endpoint alone: Target is then nil.
 	EWS EWSConfig
 
+	// RawRequestBlocked, when set, says why a request the run's client would refuse to
+	// write (H1's malformed request line) cannot be judged at target: the runner's word
+	// when a proxy would answer it, or NTLM authenticates the connection. "" when it can.
+	RawRequestBlocked func(target *url.URL) string
+
 	// Access holds the accounts of the authentication and ownership checks (access.go).
 	Access Access
 

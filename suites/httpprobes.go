@@ -87,6 +87,7 @@ func (e *Env) declareHTTPProbes(api callAPI) {
 				return c.judge(ex), evidence(ex)
 			}})
 	}
+	e.declareMalformedProbe(api)
 	e.Requirement(checkSpec{id: "H2", scenario: api.prefix + "http-redirect", title: api.titlePrefix + "the endpoint redirects, if at all, with 307",
 		judge: func(ctx SpecContext) (Outcome, reports.Evidence) {
 			ex := e.firstAnswer(ctx, api)
@@ -110,6 +111,81 @@ func judgeH1(ex *Exchange) Outcome {
 			describe(ex)+": the PUT was processed as a SOAP request", "status line")
 	}
 	return fail("405 Method Not Allowed: the endpoint takes SOAP requests by POST alone (WS-I BP 1.1 R1114)", describe(ex), "status line")
+}
+
+// malformedProbeID names H1's second probe's request.
+const malformedProbeID = "malformed-request-line"
+
+// malformedProbe is api's question about the call no server issued, which the run's
+// connection sends with a malformed request line (malformed.go).
+func malformedProbe(api callAPI) (fixtures.Fixture, error) {
+	f, err := api.ep.fixture(api.pollFixture)
+	if err != nil {
+		return f, err
+	}
+	probe := f
+	probe.ID = api.prefix + malformedProbeID
+	probe.Title = "the question about a call, its request line broken by a word between target and version"
+	probe.Expect = fixtures.Expect{Outcome: fixtures.Rejected}
+	return probe, nil
+}
+
+// declareMalformedProbe declares H1's check of a malformed request (WS-I BP 1.1 R1113):
+// one request per API, no call placed; none through a proxy or with NTLM, where the
+// answer would not be the server's own (RawRequestBlocked).
+func (e *Env) declareMalformedProbe(api callAPI) {
+	title := api.titlePrefix + "a request whose request line is malformed (a word between target and version) is answered 400"
+	e.Requirement(checkSpec{id: "H1", scenario: api.prefix + "http-" + malformedProbeID, title: title,
+		judge: func(ctx SpecContext) (Outcome, reports.Evidence) { return e.malformedCheck(ctx, api) }})
+}
+
+// malformedCheck sends api's malformed request, unless the run cannot judge its answer,
+// and judges the answer.
+func (e *Env) malformedCheck(ctx context.Context, api callAPI) (Outcome, reports.Evidence) {
+	if e.cfg.RawRequestBlocked != nil {
+		if why := e.cfg.RawRequestBlocked(api.ep.target); why != "" {
+			return Outcome{Skipped: true, Actual: "not judged, because " + why}, reports.Evidence{}
+		}
+	}
+	f, err := malformedProbe(api)
+	if err != nil {
+		return cannotJudge("%v", err), reports.Evidence{}
+	}
+	m := newMalformation(api.ep.target)
+	ex := e.send(m.with(ctx), api, &request{f: f, v: fixtures.Values{Call: preflightCallID}})
+	return judgeMalformed(ex, m), evidence(ex)
+}
+
+// judgeMalformed: a malformed request is answered 400 (R1113). RFC 9112 section 3 lets a
+// server answer an invalid request line with a 301 to the target properly encoded, so a
+// 301 passes too (docs/PROTOCOL.md D15). A 401 says the credentials were read before the
+// request line was: no answer to judge, as for the PUT.
+func judgeMalformed(ex *Exchange, m *malformation) Outcome {
+	if ex.unsent {
+		return cannotJudge("%v", ex.Err)
+	}
+	line, ok := m.sent()
+	if !ok {
+		if ex.Err != nil {
+			return cannotJudge("no complete response: %v", ex.Err)
+		}
+		return Outcome{Skipped: true, Actual: "not judged, because the request did not go out on a connection to the target itself (a proxy, or a client of the caller's own): the answer is not the server's"}
+	}
+	if o, stop := transportProblem(ex); stop {
+		return o
+	}
+	const expected = "400 Bad Request: a malformed request is refused (WS-I BP 1.1 R1113; RFC 9112 section 3)"
+	switch {
+	case ex.Status == http.StatusBadRequest:
+		return pass(fmt.Sprintf("400 to %q", line))
+	case ex.Status == http.StatusMovedPermanently:
+		return pass(fmt.Sprintf("301 to %q, with Location %s (RFC 9112 section 3 allows redirecting an invalid request line to its target encoded)", line, quoteLocation(ex.Header.Get("Location"))))
+	case ex.Status == http.StatusUnauthorized:
+		return cannotJudge("the malformed request was answered 401: the endpoint asked for credentials before it read the request line (check --auth and the account)")
+	case ex.Result.Envelope != "" || ex.Status/100 == 2:
+		return fail(expected, fmt.Sprintf("%s to %q: the malformed request was processed", describe(ex), line), "status line")
+	}
+	return fail(expected, fmt.Sprintf("%s to %q", describe(ex), line), "status line")
 }
 
 // redirect says whether ex is a redirect (a 3xx, RFC 9110 section 15.4).

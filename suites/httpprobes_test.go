@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/textproto"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -320,4 +321,104 @@ func TestTransferCodingWithoutEnd(t *testing.T) {
 		t.Errorf("X5 passed an answer that never completed: %+v", x5)
 	}
 	t.Logf("%d requests, %v: %s", count.Load(), time.Since(start).Round(time.Millisecond), o.Actual)
+}
+
+// malformedOr answers a request whose request line is malformed (more than three words)
+// with malformed, and any other with a SOAP Fault.
+func malformedOr(malformed []byte) func(string) []byte {
+	fault := response(faultStatus, []string{ctUTF8}, envelopeOf(aFault))
+	return func(line string) []byte {
+		if len(strings.Fields(line)) != 3 {
+			return malformed
+		}
+		return fault
+	}
+}
+
+// TestMalformedProbe: on both APIs, H1's second probe is the API's question with a word
+// between its target and its version, one request; a 400 passes, whatever its body and
+// whether the connection closes, and so does a 301 (RFC 9112 section 3); a malformed
+// request processed (a SOAP answer, a 200) fails, and so do a 500 and a 404; a 401 cannot
+// be judged; through a proxy nothing is sent and H1 is not judged.
+func TestMalformedProbe(t *testing.T) {
+	fault := response(faultStatus, []string{ctUTF8}, envelopeOf(aFault))
+	for _, c := range []struct {
+		name    string
+		answer  func(string) []byte
+		blocked string
+		h1      string // pass, fail, cannot judge, skipped
+	}{
+		{"400 with an HTML page", malformedOr(response("HTTP/1.1 400 Bad Request", []string{"Content-Type: text/html"}, "<html><body><h1>Bad Request - Invalid URL</h1></body></html>")), "", "pass"},
+		{"400 with Connection: close, no body", malformedOr([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")), "", "pass"},
+		{"400 as HTTP/1.0 without a length, the body to the close", malformedOr([]byte("HTTP/1.0 400 Bad request syntax\r\nContent-Type: text/html\r\n\r\n<html>bad</html>")), "", "pass"},
+		{"301 to the target encoded", malformedOr(response("HTTP/1.1 301 Moved Permanently", []string{"Location: /EWS/Exchange.asmx%20umconform-malformed"}, "")), "", "pass"},
+		{"processed as a SOAP request", func(string) []byte { return fault }, "", "fail"},
+		{"answered 200 with a page", malformedOr(response(okStatus, []string{"Content-Type: text/html"}, "<html>ok</html>")), "", "fail"},
+		{"answered 500", malformedOr(response("HTTP/1.1 500 Internal Server Error", []string{"Content-Type: text/plain"}, "oops")), "", "fail"},
+		{"answered 404", malformedOr(response("HTTP/1.1 404 Not Found", []string{"Content-Type: text/plain"}, "no")), "", "fail"},
+		{"answered 401", malformedOr(response("HTTP/1.1 401 Unauthorized", []string{"WWW-Authenticate: Basic realm=\"x\""}, "")), "", "cannot judge"},
+		{"through a proxy", malformedOr(response(okStatus, nil, "")), "requests go through a proxy", "skipped"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := newLineServer(t, c.answer)
+			e := envAt(t, srv.addr)
+			if c.blocked != "" {
+				e.cfg.RawRequestBlocked = func(*url.URL) string { return c.blocked }
+			}
+			for _, api := range e.apis() {
+				before := srv.count.Load()
+				o, _ := e.malformedCheck(t.Context(), api)
+				want := 1
+				if c.blocked != "" {
+					want = 0
+				}
+				if n := srv.count.Load() - before; int(n) != want {
+					t.Errorf("%s: the probe cost %d requests, want %d", api.id, n, want)
+				}
+				got := verdictOf(o)
+				if o.Skipped {
+					got = "skipped"
+					if !strings.Contains(o.Actual, "not judged, because "+c.blocked) {
+						t.Errorf("%s: a skip that does not say why: %q", api.id, o.Actual)
+					}
+				}
+				if got != c.h1 {
+					t.Errorf("%s: H1 %s, want %s: %+v", api.id, got, c.h1, o)
+				}
+				if want == 0 {
+					continue
+				}
+				srv.mu.Lock()
+				last := srv.lines[len(srv.lines)-1]
+				srv.mu.Unlock()
+				if want := "POST " + api.ep.target.Path + " " + malformedWord + " HTTP/1.1"; last != want {
+					t.Errorf("%s: request line %q, want %q", api.id, last, want)
+				}
+			}
+		})
+	}
+}
+
+// TestMalformationOnlyOnTheTarget: a connection dialled elsewhere than the target (a
+// proxy's) is not rewritten, and the answer is then not judged.
+func TestMalformationOnlyOnTheTarget(t *testing.T) {
+	srv := newLineServer(t, malformedOr(response(okStatus, nil, "")))
+	e := envAt(t, srv.addr)
+	api := e.apis()[0]
+	f, err := malformedProbe(api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMalformation(api.ep.target)
+	m.addr = "192.0.2.1:80" // the target as a proxy would be asked for it
+	ex := e.send(m.with(t.Context()), api, &request{f: f, v: fixtureValues()})
+	srv.mu.Lock()
+	last := srv.lines[len(srv.lines)-1]
+	srv.mu.Unlock()
+	if strings.Contains(last, malformedWord) {
+		t.Errorf("request line %q rewritten on a connection that is not the target's", last)
+	}
+	if o := judgeMalformed(ex, m); !o.Skipped {
+		t.Errorf("judged an answer to a request that was not malformed: %+v", o)
+	}
 }

@@ -39,6 +39,11 @@ type headConn struct {
 	lastHead               []byte
 	lastByte               time.Time
 	requestClose, reported bool
+
+	// addr is the host:port the connection was dialled to; malform, when set, breaks the
+	// request line of the next request written (malformed.go).
+	addr    string
+	malform *malformation
 }
 
 // begin forgets what was read before a request goes out on the connection: the answer to
@@ -112,7 +117,7 @@ func RecordHeads(tr *http.Transport) {
 		if err != nil {
 			return nil, err
 		}
-		return &headConn{Conn: c}, nil
+		return &headConn{Conn: c, addr: addr}, nil
 	}
 	base := tr.TLSClientConfig
 	tr.ForceAttemptHTTP2 = false
@@ -138,7 +143,7 @@ func RecordHeads(tr *http.Transport) {
 			raw.Close()
 			return nil, err
 		}
-		return &headConn{Conn: tc}, nil
+		return &headConn{Conn: tc, addr: addr}, nil
 	}
 }
 
@@ -151,9 +156,12 @@ type headTrace struct {
 	// watch and requestClose go to the connection the request gets (closes.go).
 	watch        *connWatch
 	requestClose bool
+	// malform, when set, asks the connection to break the request's line (malformed.go).
+	malform *malformation
 }
 
 func (t *headTrace) context(ctx context.Context) context.Context {
+	t.malform, _ = ctx.Value(malformKey{}).(*malformation)
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(info httptrace.GotConnInfo) {
 			hc, ok := info.Conn.(*headConn)
@@ -161,6 +169,7 @@ func (t *headTrace) context(ctx context.Context) context.Context {
 				hc.begin()
 				hc.mu.Lock()
 				hc.watch, hc.requestClose = t.watch, t.requestClose
+				hc.malform = t.malform.on(hc.addr)
 				hc.mu.Unlock()
 			}
 			t.mu.Lock()
