@@ -9,8 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"time"
 )
