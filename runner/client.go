@@ -169,17 +169,19 @@ func wrongCredential(given, wrong string) string {
 // would refuse to write (H1's malformed request line, which the run's connection breaks as
 // it goes out) at a target: a proxy of the environment (HTTPS_PROXY, HTTP_PROXY) would
 // answer it itself; NTLM authenticates a connection with a handshake of whole requests.
-func rawRequestBlocked(auth string) func(*url.URL) string {
+// proxy is the environment's proxy function (http.ProxyFromEnvironment), as the run's
+// transport uses it.
+func rawRequestBlocked(auth string, proxy func(*http.Request) (*url.URL, error)) func(*url.URL) string {
 	return func(target *url.URL) string {
 		if auth == "ntlm" {
 			return "the run authenticates with NTLM, whose handshake the malformed request would break (the answer would say nothing of the server's parsing)"
 		}
-		proxy, err := http.ProxyFromEnvironment(&http.Request{URL: target})
+		via, err := proxy(&http.Request{URL: target})
 		if err != nil {
 			return fmt.Sprintf("the proxy setting of the environment is unreadable (%v)", err)
 		}
-		if proxy != nil {
-			return fmt.Sprintf("requests to %s go through the proxy %s (HTTPS_PROXY, HTTP_PROXY), which would answer a malformed request itself; set NO_PROXY=%s to judge the server", target.Host, proxy.Redacted(), target.Hostname())
+		if via != nil {
+			return fmt.Sprintf("requests to %s go through the proxy %s (HTTPS_PROXY, HTTP_PROXY), which would answer a malformed request itself; set NO_PROXY=%s to judge the server", target.Host, via.Redacted(), target.Hostname())
 		}
 		return ""
 	}

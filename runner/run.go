@@ -280,7 +280,7 @@ func Prepare(ctx context.Context, cfg *Config, stdout, stderr io.Writer) ([]*sui
 			Catalogue: catalogue.Default(), HarnessVersion: cfg.HarnessVersion, WorkDir: cfg.ReportDir, Started: processStart,
 			LabelFilter: cfg.LabelFilter, Focus: cfg.Focus, Skip: cfg.Skip,
 			MaxCalls: cfg.MaxCalls, Preview: cfg.List, Progress: cfg.progress, Access: access, CanaryAddr: cfg.CanaryAddr, Seed: int64(cfg.Seed),
-			RawRequestBlocked: rawRequestBlocked(cfg.Auth),
+			RawRequestBlocked: rawRequestBlocked(cfg.Auth, http.ProxyFromEnvironment),
 			Rerun:             rerunBase(cfg, t),
 			Subset:            cfg.subset(t.Name), Amend: cfg.amend(t.Name),
 		}

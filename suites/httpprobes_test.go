@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -420,5 +422,34 @@ func TestMalformationOnlyOnTheTarget(t *testing.T) {
 	}
 	if o := judgeMalformed(ex, m); !o.Skipped {
 		t.Errorf("judged an answer to a request that was not malformed: %+v", o)
+	}
+}
+
+// TestMalformedProbeOverTLS: over TLS the run's own connection breaks the line after the
+// handshake, and net/http refuses it with 400 before its handler runs.
+func TestMalformedProbeOverTLS(t *testing.T) {
+	var handled atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handled.Add(1)
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, envelopeOf(aFault))
+	}))
+	t.Cleanup(srv.Close)
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	RecordHeads(tr)
+	cfg := bothAPIsConfig(t, srv.URL)
+	cfg.Client = &http.Client{Transport: tr}
+	e, err := NewEnv(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, api := range e.apis() {
+		if o, _ := e.malformedCheck(t.Context(), api); !o.Pass {
+			t.Errorf("%s: %+v, want a pass (net/http's 400)", api.id, o)
+		}
+	}
+	if n := handled.Load(); n != 0 {
+		t.Errorf("the handler ran %d times: the line went out unbroken", n)
 	}
 }
