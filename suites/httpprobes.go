@@ -158,7 +158,7 @@ func (e *Env) malformedCheck(ctx context.Context, api callAPI) (Outcome, reports
 
 // judgeMalformed: a malformed request is answered 400 (R1113). RFC 9112 section 3 lets a
 // server answer an invalid request line with a 301 to the target properly encoded, so a
-// 301 passes too (docs/PROTOCOL.md D15). A 401 says the credentials were read before the
+// 301 passes too (docs/PROTOCOL.md D16). A 401 says the credentials were read before the
 // request line was: no answer to judge, as for the PUT.
 func judgeMalformed(ex *Exchange, m *malformation) Outcome {
 	if ex.unsent {
