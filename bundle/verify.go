@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/umconform/umconform/internal/plural"
 	"io"
 	"path"
 	"regexp"
@@ -55,6 +56,9 @@ type VerifyOptions struct {
 	// Catalogue is the catalogue the run must have judged in full.
 	Catalogue        catalogue.Catalogue
 	CatalogueVersion string
+	// Program is the binary as the user invoked it (bin/umconform), as the commands the
+	// verdict suggests name it; empty is "umconform".
+	Program string
 }
 
 // Verify checks a bundle and writes a verdict a customer can read to w; it returns the exit code.
@@ -68,6 +72,14 @@ type verifier struct {
 	w       io.Writer
 	files   map[string]*entry
 	altered []string // what changed, each naming the file
+}
+
+// program is the binary's name for the commands the verdict suggests.
+func (v *verifier) program() string {
+	if v.o.Program == "" {
+		return "umconform"
+	}
+	return v.o.Program
 }
 
 func (v *verifier) printf(format string, args ...any) { fmt.Fprintf(v.w, format, args...) }
@@ -339,14 +351,14 @@ func (v *verifier) checkRuns(m Manifest) ([]bundledRun, []string) {
 			if tests, err := junitTests(e.data); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v: altered", junitPath, err))
 			} else if tests != len(run.Checks) {
-				problems = append(problems, fmt.Sprintf("%s holds %d tests, %s %d checks: altered", junitPath, tests, jsonPath, len(run.Checks)))
+				problems = append(problems, fmt.Sprintf("%s holds %s, %s %s: altered", junitPath, plural.Count(tests, "test"), jsonPath, plural.Count(len(run.Checks), "check")))
 			}
 		}
 		calls += run.CallsPlaced
 		runs = append(runs, bundledRun{s, run})
 	}
 	if len(problems) == 0 && calls != m.CallsPlaced {
-		problems = append(problems, fmt.Sprintf("%s says %d calls were placed, the reports %d: altered", ManifestName, m.CallsPlaced, calls))
+		problems = append(problems, fmt.Sprintf("%s says %s placed, the reports %d: altered", ManifestName, plural.Irregular(m.CallsPlaced, "call was", "calls were"), calls))
 	}
 	return runs, problems
 }
@@ -497,16 +509,16 @@ func (v *verifier) completeness(m Manifest, r bundledRun) []string {
 			why = append(why, fmt.Sprintf("--focus chose the checks (%q)", strings.Join(s.Focus, `", "`)))
 		}
 		if s.Shards > 0 {
-			why = append(why, fmt.Sprintf("one shard alone (--shard %d/%d): the other shards' checks were not made; merge every shard (umconform merge) for a whole run", s.Shard, s.Shards))
+			why = append(why, fmt.Sprintf("one shard alone (--shard %d/%d): the other shards' checks were not made; merge every shard (%s merge) for a whole run", s.Shard, s.Shards, v.program()))
 		}
 		if s.RerunOf != "" {
 			why = append(why, "a rerun of the failed checks of an earlier run (--rerun-failed), not a whole run")
 		}
 	}
 	if n := len(run.Expectations); n > 0 {
-		why = append(why, fmt.Sprintf("an expectations file (--expectations) with %d entries accepted known failures", n))
+		why = append(why, fmt.Sprintf("an expectations file (--expectations) with %s accepted known failures", plural.Irregular(n, "entry", "entries")))
 	} else if c := run.Counts()[reports.ExpectedFailure]; c > 0 {
-		why = append(why, fmt.Sprintf("%d checks were accepted as expected failures (--expectations)", c))
+		why = append(why, fmt.Sprintf("%s accepted as expected failures (--expectations)", plural.Irregular(c, "check was", "checks were")))
 	}
 	for _, flagName := range []string{"label-filter", "focus", "shard", "expectations", "rerun-failed"} {
 		if mentions(m, flagName) && !strings.Contains(strings.Join(why, " "), "--"+flagName) {
@@ -518,10 +530,10 @@ func (v *verifier) completeness(m Manifest, r bundledRun) []string {
 	}
 	n := run.Counts()
 	if n[reports.Error] > 0 {
-		why = append(why, fmt.Sprintf("%d checks could not be judged (errors)", n[reports.Error]))
+		why = append(why, fmt.Sprintf("%s could not be judged (errors)", plural.Count(n[reports.Error], "check")))
 	}
 	if n[reports.Skipped] > 0 {
-		why = append(why, fmt.Sprintf("%d checks were skipped (the call budget, --max-calls, was spent, or the run lacked an account they need: docs/AUTH.md)", n[reports.Skipped]))
+		why = append(why, fmt.Sprintf("%s skipped (the call budget, --max-calls, was spent, or the run lacked an account they need: docs/AUTH.md)", plural.Irregular(n[reports.Skipped], "check was", "checks were")))
 	}
 	if run.CatalogueVersion == v.o.CatalogueVersion {
 		seen := map[string]bool{}
@@ -539,7 +551,11 @@ func (v *verifier) completeness(m Manifest, r bundledRun) []string {
 			}
 		}
 		if len(missing) > 0 {
-			why = append(why, fmt.Sprintf("%d of the %d requirements were not judged: %s", len(missing), len(v.o.Catalogue), strings.Join(missing, ", ")))
+			verb := "were"
+			if len(missing) == 1 {
+				verb = "was"
+			}
+			why = append(why, fmt.Sprintf("%d of the %d requirements %s not judged: %s", len(missing), len(v.o.Catalogue), verb, strings.Join(missing, ", ")))
 		}
 	}
 	strict := "no: a broken SHOULD requirement is a warning, not a failure"
@@ -547,7 +563,7 @@ func (v *verifier) completeness(m Manifest, r bundledRun) []string {
 		strict = "yes: a broken SHOULD requirement is a failure"
 	}
 	v.printf("Target:    %s\n", run.Target)
-	v.printf("Run:       started %s, took %s, placed %d PlayOnPhone calls\n", run.Started.Format(time.RFC3339), run.Duration.Round(time.Millisecond), run.CallsPlaced)
+	v.printf("Run:       started %s, took %s, placed %s\n", run.Started.Format(time.RFC3339), run.Duration.Round(time.Millisecond), plural.Count(run.CallsPlaced, "PlayOnPhone call"))
 	if s := run.Selection; s != nil && len(s.MergedFrom) > 0 {
 		v.printf("Shards:    %d, merged (umconform merge): %s\n", len(s.MergedFrom), strings.Join(s.MergedFrom, ", "))
 	}

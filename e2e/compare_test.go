@@ -71,7 +71,7 @@ func TestCompareCommandExitCodes(t *testing.T) {
 		t.Errorf("identical reports: exit %d, want 0\n%s", code, out)
 	}
 	code, out, _ := compareFiles(t, base, broken)
-	if code != 1 || !strings.Contains(out, "REGRESSION T2 (MUST) broken by 1 check (passed → failed)\n    [T2] responses are text/xml\n") || !strings.Contains(out, "1 regressions") {
+	if code != 1 || !strings.Contains(out, "REGRESSION T2 (MUST) broken by 1 check (passed → failed)\n    [T2] responses are text/xml\n") || !strings.Contains(out, "1 regression, ") {
 		t.Errorf("a failed check: exit %d, want 1 and exactly the T2 regression\n%s", code, out)
 	}
 	if code, out, _ := compareFiles(t, broken, base); code != 0 || !strings.Contains(out, "FIXED T2 (MUST) passed by 1 check (failed → passed)\n    [T2]") {

@@ -164,4 +164,14 @@ func TestHintsNameTheBinaryAsInvoked(t *testing.T) {
 			t.Errorf("a run of one failing check: exit %d, want 1 and %q:\n%s", code, want, out)
 		}
 	}
+	// The expectations file made of that run, and the messages about a wrong one.
+	if code, out := run("expectations", "reports/report.json"); code != 0 || !strings.Contains(out, "Use: bin/umconform run --expectations FILE") {
+		t.Errorf("expectations: exit %d, want 0 and its Use: line naming bin/umconform:\n%s", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("- requirement: NOPE\n  reason: known\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run("run", "--expectations", "bad.yaml"); code != 2 || !strings.Contains(out, "use an ID bin/umconform requirements lists") {
+		t.Errorf("an unknown requirement in --expectations: exit %d, want 2 and a hint naming bin/umconform:\n%s", code, out)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
+	"github.com/umconform/umconform/internal/plural"
 	"io"
 	"net"
 	"net/http"
@@ -408,8 +409,9 @@ func listedChecks(t *testing.T, args ...string) int {
 	t.Helper()
 	res := umconform(t, nil, append([]string{"run", "--list"}, args...)...)
 	var n int
-	if _, err := fmt.Sscanf(lastLine(res.stdout), "%d checks selected", &n); err != nil || res.code != 0 {
-		t.Fatalf("--list: exit %d, last line %q", res.code, lastLine(res.stdout))
+	last := lastLine(res.stdout)
+	if _, err := fmt.Sscanf(last, "%d", &n); err != nil || res.code != 0 || last != plural.Count(n, "check")+" selected" {
+		t.Fatalf("--list: exit %d, last line %q", res.code, last)
 	}
 	return n
 }

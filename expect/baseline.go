@@ -3,6 +3,7 @@ package expect
 import (
 	"bytes"
 	"fmt"
+	"github.com/umconform/umconform/internal/plural"
 	"io"
 	"strings"
 
@@ -19,8 +20,9 @@ const DefaultLifetime = 90 // days
 // source) until expires (YYYY-MM-DD): one entry per failing fixture or scenario and
 // requirement. Checks that were already expected failures keep their entry's reason,
 // link and expiry, so that adopting a new baseline does not extend an old one. Warnings,
-// information and errors are not failures and get no entry.
-func Baseline(w io.Writer, run reports.Run, source, expires string) error {
+// information and errors are not failures and get no entry. prog is the binary as the user
+// invoked it, as the file's "Use:" line names it.
+func Baseline(w io.Writer, run reports.Run, source, expires, prog string) error {
 	type key struct{ req, fixture, scenario string }
 	seen := map[key]bool{}
 	var entries []*yaml.Node
@@ -51,10 +53,10 @@ func Baseline(w io.Writer, run reports.Run, source, expires string) error {
 	}
 	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: fmt.Sprintf(
 		"umconform expectations: every failure of %s (target %s, run of %s)\n"+
-			"in %d entries, one per requirement and fixture or scenario, each accepted until its expires.\n"+
+			"in %s, one per requirement and fixture or scenario, each accepted until its expires.\n"+
 			"Replace each reason with why the deviation is accepted (a vendor ticket, a known bug) and\n"+
-			"add its link. Use: umconform run --expectations FILE",
-		source, run.Target, run.Started.Format(DateLayout), n)}
+			"add its link. Use: %s run --expectations FILE",
+		source, run.Target, run.Started.Format(DateLayout), plural.Irregular(n, "entry", "entries"), prog)}
 	doc.Content = []*yaml.Node{{Kind: yaml.SequenceNode, Content: entries}}
 	if n == 0 {
 		doc.Content[0].Style = yaml.FlowStyle // "[]": a valid, empty list

@@ -60,27 +60,30 @@ type File struct {
 	Path    string
 	Entries []Entry
 
+	prog string // the binary as the user invoked it, as hints name it
+
 	mu       sync.Mutex
 	seen     []bool // by entry: a check the filters select
 	declared []bool // by entry: a check the catalogue and corpus produce, selected or not
 }
 
-// Load reads and checks an expectations file.
-func Load(path string, cat catalogue.Catalogue) (*File, error) {
+// Load reads and checks an expectations file. prog is the binary as the user invoked it
+// (bin/umconform), as the commands its messages suggest name it.
+func Load(path string, cat catalogue.Catalogue, prog string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--expectations: %w", err)
 	}
-	return Parse(path, data, cat)
+	return Parse(path, data, cat, prog)
 }
 
 // keys are the members an entry may have, in the order the file documents them.
 var keys = []string{"requirement", "fixture", "scenario", "reason", "link", "expires"}
 
 // Parse reads an expectations file: a YAML list of entries. Every problem is reported at
-// once, each as FILE:LINE: what is wrong: how to fix it.
-func Parse(path string, data []byte, cat catalogue.Catalogue) (*File, error) {
-	f := &File{Path: path}
+// once, each as FILE:LINE: what is wrong: how to fix it, naming commands as prog.
+func Parse(path string, data []byte, cat catalogue.Catalogue, prog string) (*File, error) {
+	f := &File{Path: path, prog: prog}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %v: fix the YAML; the file is a list of entries, each starting '- requirement: ID'", path, err)
@@ -91,7 +94,7 @@ func Parse(path string, data []byte, cat catalogue.Catalogue) (*File, error) {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("%s:%d: want a list of entries, each starting '- requirement: ID' (see umconform run --help)", path, root.Line)
+		return nil, fmt.Errorf("%s:%d: want a list of entries, each starting '- requirement: ID' (see %s run --help)", path, root.Line, prog)
 	}
 	var errs []error
 	bad := func(line int, format string, args ...any) {
@@ -141,9 +144,9 @@ func Parse(path string, data []byte, cat catalogue.Catalogue) (*File, error) {
 		}
 		switch _, known := cat.Lookup(e.Requirement); {
 		case e.Requirement == "":
-			bad(e.Line, "the entry has no requirement: add 'requirement: ID', a catalogue ID such as S2 (umconform requirements lists them)")
+			bad(e.Line, "the entry has no requirement: add 'requirement: ID', a catalogue ID such as S2 (%s requirements lists them)", prog)
 		case !known:
-			bad(lineOf(given, "requirement", e.Line), "requirement %q is not in the catalogue (version %s): use an ID umconform requirements lists, such as S2", e.Requirement, catalogue.Version)
+			bad(lineOf(given, "requirement", e.Line), "requirement %q is not in the catalogue (version %s): use an ID %s requirements lists, such as S2", e.Requirement, catalogue.Version, prog)
 		}
 		if e.Reason == "" {
 			bad(lineOf(given, "reason", e.Line), "the entry has no reason: add 'reason: ...', why the deviation is accepted (a vendor ticket, a known bug)")
@@ -225,8 +228,8 @@ func (f *File) Unmatched() error {
 	var errs []error
 	for i, e := range f.Entries {
 		if !f.seen[i] && !f.declared[i] {
-			errs = append(errs, fmt.Errorf("%s:%d: %s matches no check there is: correct the IDs (umconform run --list shows the checks; a check's fixture or scenario is in report.json), or delete the entry",
-				f.Path, e.Line, e.what()))
+			errs = append(errs, fmt.Errorf("%s:%d: %s matches no check there is: correct the IDs (%s run --list shows the checks; a check's fixture or scenario is in report.json), or delete the entry",
+				f.Path, e.Line, e.what(), f.prog))
 		}
 	}
 	return errors.Join(errs...)

@@ -27,7 +27,7 @@ const good = `# known deviations of vendor A
 
 func parse(t *testing.T, text string) (*File, error) {
 	t.Helper()
-	return Parse("exp.yaml", []byte(text), catalogue.Default())
+	return Parse("exp.yaml", []byte(text), catalogue.Default(), "umconform")
 }
 
 func TestParseReadsEveryMember(t *testing.T) {
@@ -182,10 +182,10 @@ func TestBaselineCoversEveryFailureAndParses(t *testing.T) {
 	}}
 	run.Checks[0].Message = "S2 (MUST) broken: CallState is one of the 8 values\n  expected: ..."
 	var b bytes.Buffer
-	if err := Baseline(&b, run, "reports/report.json", "2026-08-30"); err != nil {
+	if err := Baseline(&b, run, "reports/report.json", "2026-08-30", "umconform"); err != nil {
 		t.Fatal(err)
 	}
-	f, err := Parse("baseline.yaml", b.Bytes(), catalogue.Default())
+	f, err := Parse("baseline.yaml", b.Bytes(), catalogue.Default(), "umconform")
 	if err != nil {
 		t.Fatalf("the baseline does not parse: %v\n%s", err, b.String())
 	}
@@ -220,10 +220,10 @@ func TestBaselineCoversEveryFailureAndParses(t *testing.T) {
 	}
 
 	b.Reset()
-	if err := Baseline(&b, reports.Run{}, "clean.json", "2026-08-30"); err != nil {
+	if err := Baseline(&b, reports.Run{}, "clean.json", "2026-08-30", "umconform"); err != nil {
 		t.Fatal(err)
 	}
-	if f, err := Parse("empty.yaml", b.Bytes(), catalogue.Default()); err != nil || len(f.Entries) != 0 {
+	if f, err := Parse("empty.yaml", b.Bytes(), catalogue.Default(), "umconform"); err != nil || len(f.Entries) != 0 {
 		t.Errorf("baseline of a clean run: %v\n%s", err, b.String())
 	}
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"github.com/umconform/umconform/internal/plural"
 	"io"
 	"slices"
 	"strings"
@@ -272,7 +273,7 @@ func WriteDiff(w io.Writer, d Diff) error {
 				if len(g.Checks)-1 > consoleMembers {
 					more = fmt.Sprintf(" and %d more", len(g.Checks)-1-consoleMembers)
 				}
-				fmt.Fprintf(&b, "    also %s: %s%s\n", plural(len(g.Checks)-1, "other", "others"), strings.Join(names, ", "), more)
+				fmt.Fprintf(&b, "    also %s: %s%s\n", plural.Irregular(len(g.Checks)-1, "other", "others"), strings.Join(names, ", "), more)
 			}
 		}
 		if omitted > 0 {
@@ -286,7 +287,7 @@ func WriteDiff(w io.Writer, d Diff) error {
 	section("checks added", "ADDED", d.Added, o.Added, false)
 	section("checks removed", "REMOVED", d.Removed, o.Removed, false)
 	if n.Responses > 0 {
-		fmt.Fprintf(&b, "\nresponses that differ (%d fixtures; namespace prefixes, whitespace between elements and volatile values ignored):\n", n.Responses)
+		fmt.Fprintf(&b, "\nresponses that differ (%s; namespace prefixes, whitespace between elements and volatile values ignored):\n", plural.Count(n.Responses, "fixture"))
 		for _, r := range d.Responses {
 			fmt.Fprintf(&b, "  fixture %s (%s):\n", r.Fixture, r.Check)
 			for _, l := range r.Lines {
@@ -297,8 +298,10 @@ func WriteDiff(w io.Writer, d Diff) error {
 			fmt.Fprintf(&b, "  and %d more fixtures\n", o.Responses)
 		}
 	}
-	fmt.Fprintf(&b, "\n%d regressions, %d fixes, %d other changes, %d checks added, %d removed, %d responses differ\n",
-		n.Regressions, n.Fixes, n.Changed, n.Added, n.Removed, n.Responses)
+	fmt.Fprintf(&b, "\n%s, %s, %s, %s added, %d removed, %s\n",
+		plural.Count(n.Regressions, "regression"), plural.Irregular(n.Fixes, "fix", "fixes"),
+		plural.Irregular(n.Changed, "other change", "other changes"), plural.Count(n.Added, "check"), n.Removed,
+		plural.Irregular(n.Responses, "response differs", "responses differ"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

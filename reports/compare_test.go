@@ -55,7 +55,7 @@ func TestCompareFindsExactlyTheRegression(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"REGRESSION T2 (MUST) broken by 1 check: SOAP responses are labelled text/xml (passed → failed)\n    " + base.Checks[4].Name + "\n",
-		"FIXED S2 (MUST) passed by 1 check (failed → passed)\n", "ADDED 1 check passed (new, passed)\n    [T9] new\n", "1 regressions, 1 fixes"} {
+		"FIXED S2 (MUST) passed by 1 check (failed → passed)\n", "ADDED 1 check passed (new, passed)\n    [T9] new\n", "1 regression, 1 fix"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("diff output lacks %q:\n%s", want, b.String())
 		}

@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"github.com/umconform/umconform/internal/plural"
 	"regexp"
 	"slices"
 	"strings"
@@ -88,7 +89,7 @@ func (g Group) Label() string {
 // Title is the group in one line: "S2 (MUST) broken by 30 checks: CallState 'Ringing' is
 // not one of the 8 values".
 func (g Group) Title() string {
-	n := plural(len(g.Checks), "check", "checks")
+	n := plural.Irregular(len(g.Checks), "check", "checks")
 	ids := strings.Join(g.Requirements, ", ")
 	if len(g.Requirements) > 6 {
 		ids = strings.Join(g.Requirements[:5], ", ") + fmt.Sprintf(", … (%d requirements)", len(g.Requirements))
@@ -120,13 +121,6 @@ func (g Group) Title() string {
 		return fmt.Sprintf("%s broken by %s%s", rule, n, summary)
 	}
 	return fmt.Sprintf("%s, %s%s", ids, n, summary)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // broken tells the verdicts that mean a target broke a requirement, as judged.

@@ -3,6 +3,7 @@ package reports
 import (
 	_ "embed"
 	"fmt"
+	"github.com/umconform/umconform/internal/plural"
 	"html/template"
 	"io"
 	"regexp"
@@ -144,7 +145,7 @@ func newRunView(i int, run Run, order []string) runView {
 		v.Counts = append(v.Counts, verdictCount{Verdict: verdict, N: n[verdict]})
 	}
 	v.Summary = fmt.Sprintf("%s: %d passed, %d failed, %s, %d info, %s",
-		plural(run.Total(), "check", "checks"), n[Passed], n[Failed], counted(n[Warning], Warning), n[Info], counted(n[Error], Error))
+		plural.Irregular(run.Total(), "check", "checks"), n[Passed], n[Failed], counted(n[Warning], Warning), n[Info], counted(n[Error], Error))
 	v.Partial = run.Selection.Partial()
 	for _, x := range run.Expectations {
 		if x.Expired {

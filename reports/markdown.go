@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/umconform/umconform/internal/plural"
 	"io"
 	"strings"
 )
@@ -35,8 +36,8 @@ func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 		if named {
 			title += " · " + run.Name
 		}
-		fmt.Fprintf(b, "## %s: DID NOT START\n\n%s\n\n%d checks against %s not run: each is reported as an error of this one cause.\n",
-			mdText(title), mdText(run.Stopped), run.Total(), mdCode(run.Target))
+		fmt.Fprintf(b, "## %s: DID NOT START\n\n%s\n\n%s against %s not run: each is reported as an error of this one cause.\n",
+			mdText(title), mdText(run.Stopped), plural.Count(run.Total(), "check"), mdCode(run.Target))
 		return
 	}
 	switch run.ExitCode() {
@@ -50,7 +51,7 @@ func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 		title += " · " + run.Name
 	}
 	fmt.Fprintf(b, "## %s: %s\n\n", mdText(title), verdict)
-	fmt.Fprintf(b, "%d checks against %s: %s (%.1f s)\n\n", run.Total(), mdCode(run.Target), countsLine(run.Counts()), run.Duration.Seconds())
+	fmt.Fprintf(b, "%s against %s: %s (%.1f s)\n\n", plural.Count(run.Total(), "check"), mdCode(run.Target), countsLine(run.Counts()), run.Duration.Seconds())
 
 	b.WriteString("| Requirement | Level | Verdict | Passed | Failed | Warnings | Errors |\n|---|---|---|--:|--:|--:|--:|\n")
 	for _, s := range run.ByRequirement(order) {
@@ -105,7 +106,7 @@ func writeMarkdownRun(b *strings.Builder, run Run, order []string, named bool) {
 			if len(others) > markdownMembers {
 				more = fmt.Sprintf(" and %d more", len(others)-markdownMembers)
 			}
-			fmt.Fprintf(b, "\nAlso %s: %s%s\n", plural(len(others), "other", "others"), strings.Join(names, ", "), more)
+			fmt.Fprintf(b, "\nAlso %s: %s%s\n", plural.Irregular(len(others), "other", "others"), strings.Join(names, ", "), more)
 		}
 	}
 }

@@ -82,7 +82,7 @@ func checkShards(parts []Part) ([]Part, error) {
 		s := p.Run.Selection
 		switch {
 		case s == nil || s.Shards == 0 && len(s.MergedFrom) == 0:
-			bad("%s is not a shard (its run had no --shard): merge joins the reports of umconform run --shard K/N", p.Path)
+			bad("%s is not a shard (its run had no --shard): merge joins the reports of runs with --shard K/N", p.Path)
 		case len(s.MergedFrom) > 0:
 			bad("%s is already merged (from %s): merge the shards' own reports", p.Path, strings.Join(s.MergedFrom, ", "))
 		case s.RerunOf != "":

@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"github.com/umconform/umconform/internal/plural"
 	"io"
 	"slices"
 	"strings"
@@ -18,7 +19,7 @@ func CallsLine(run Run) string {
 	if run.MaxCalls > 0 {
 		budget = fmt.Sprintf("budget %d (--max-calls)", run.MaxCalls)
 	}
-	return fmt.Sprintf("Calls placed: %s, %s", plural(run.CallsPlaced, "PlayOnPhone request", "PlayOnPhone requests"), budget)
+	return fmt.Sprintf("Calls placed: %s, %s", plural.Irregular(run.CallsPlaced, "PlayOnPhone request", "PlayOnPhone requests"), budget)
 }
 
 // Console limits: a sample's response, violations and the list of a group's other members
@@ -40,7 +41,7 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 	n := run.Counts()
 	if run.NotStarted() {
 		_, err := fmt.Fprintf(w, "The run did not start: %s\n%s against %s not run: each is reported as an error of this one cause\n",
-			run.Stopped, plural(run.Total(), "check", "checks"), run.Target)
+			run.Stopped, plural.Irregular(run.Total(), "check", "checks"), run.Target)
 		return err
 	}
 	if err := writeRequirementTable(w, run, catalogueOrder, verbose); err != nil {
@@ -51,7 +52,7 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 	// call budget spent) are a line each, under the table: nothing of the target is in them.
 	for _, g := range groups {
 		if g.Verdict == Skipped && !verbose {
-			fmt.Fprintf(w, "Not run (%s of %s): %s\n", plural(len(g.Checks), "check", "checks"), strings.Join(g.Requirements, ", "), strings.TrimPrefix(g.Summary, "not run: "))
+			fmt.Fprintf(w, "Not run (%s of %s): %s\n", plural.Irregular(len(g.Checks), "check", "checks"), strings.Join(g.Requirements, ", "), strings.TrimPrefix(g.Summary, "not run: "))
 		}
 	}
 	expected := false
@@ -62,7 +63,7 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 		if g.Verdict == ExpectedFailure {
 			if !expected {
 				fmt.Fprintf(w, "\nEXPECTED FAILURES: %s broke a requirement as the expectations file accepts; they do not fail the run\n",
-					plural(n[ExpectedFailure], "check", "checks"))
+					plural.Irregular(n[ExpectedFailure], "check", "checks"))
 				expected = true
 			}
 			writeExpectedGroup(w, run, g)
@@ -96,7 +97,7 @@ func WriteSummary(w io.Writer, run Run, catalogueOrder []string, verbose bool) e
 	if run.Generated != "" {
 		fmt.Fprintf(w, "\nGenerated requests: %s\n", run.Generated)
 	}
-	if _, err := fmt.Fprintf(w, "\n%s against %s: %s (%.1fs)\n", plural(run.Total(), "check", "checks"), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
+	if _, err := fmt.Fprintf(w, "\n%s against %s: %s (%.1fs)\n", plural.Irregular(run.Total(), "check", "checks"), run.Target, countsLine(n), run.Duration.Seconds()); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintln(w, CallsLine(run))
@@ -180,9 +181,9 @@ func writeRequirementTable(w io.Writer, run Run, order []string, all bool) error
 	}
 	what := "every requirement"
 	if len(rows) > 0 {
-		what = "the other " + plural(len(passed), "requirement", "requirements")
+		what = "the other " + plural.Irregular(len(passed), "requirement", "requirements")
 	}
-	_, err := fmt.Fprintf(w, "Passed every check (%s, %s): %s\n", what, plural(checks, "check", "checks"), strings.Join(ids, " "))
+	_, err := fmt.Fprintf(w, "Passed every check (%s, %s): %s\n", what, plural.Irregular(checks, "check", "checks"), strings.Join(ids, " "))
 	return err
 }
 
@@ -264,7 +265,7 @@ func writeOthers(w io.Writer, run Run, others []int, withRequirement bool) {
 	if len(others) > consoleMembers {
 		more = fmt.Sprintf(" and %d more", len(others)-consoleMembers)
 	}
-	fmt.Fprintf(w, "  also %s: %s%s\n", plural(len(others), "other", "others"), strings.Join(names, ", "), more)
+	fmt.Fprintf(w, "  also %s: %s%s\n", plural.Irregular(len(others), "other", "others"), strings.Join(names, ", "), more)
 }
 
 // writeExpectedGroup writes a group of expected failures in three lines: its title, the

@@ -198,7 +198,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.Expectations != "" {
-		if c.expectations, err = expect.Load(c.Expectations, catalogue.Default()); err != nil {
+		if c.expectations, err = expect.Load(c.Expectations, catalogue.Default(), c.program()); err != nil {
 			errs = append(errs, err)
 		}
 		c.day = time.Now().Format(expect.DateLayout)

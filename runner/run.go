@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/umconform/umconform/internal/plural"
 	"io"
 	"net/http"
 	"net/url"
@@ -446,7 +447,7 @@ func list(w io.Writer, checks []suites.PlannedCheck) int {
 	for _, c := range checks {
 		fmt.Fprintf(w, "%s  [%s]\n", c.Name, strings.Join(c.Labels, ", "))
 	}
-	fmt.Fprintf(w, "%d checks selected\n", len(checks))
+	fmt.Fprintf(w, "%s selected\n", plural.Count(len(checks), "check"))
 	return ExitOK
 }
 

@@ -41,7 +41,7 @@ Exit 0 written, 2 the report could not be read.
 			if err != nil {
 				return inv.cannotRun("%v", err)
 			}
-			if err := expect.Baseline(inv.stdout, run, inv.args[0], *expires); err != nil {
+			if err := expect.Baseline(inv.stdout, run, inv.args[0], *expires, inv.prog); err != nil {
 				return inv.cannotRun("%v", err)
 			}
 			return exitOK

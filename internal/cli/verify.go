@@ -34,7 +34,7 @@ passing; 1 intact but incomplete or failing (it says which); 2 unreadable or alt
 			}
 			return bundle.Verify(bundle.VerifyOptions{
 				Archive: inv.args[0], Key: key,
-				Catalogue: catalogue.Default(), CatalogueVersion: catalogue.Version,
+				Catalogue: catalogue.Default(), CatalogueVersion: catalogue.Version, Program: inv.prog,
 			}, inv.stdout)
 		}
 	},

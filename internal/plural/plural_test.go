@@ -9,3 +9,11 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestIrregular(t *testing.T) {
+	for n, want := range map[int]string{0: "0 entries", 1: "1 entry", 3: "3 entries"} {
+		if got := Irregular(n, "entry", "entries"); got != want {
+			t.Errorf("Irregular(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
