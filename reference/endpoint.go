@@ -2,9 +2,14 @@ package reference
 
 import (
 	"context"
+	"io/fs"
 	"net/http"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/umconform/umconform/schema"
 )
 
 // endpoint is one API the server answers, as data and a driver: where it is served, its
@@ -21,6 +26,8 @@ type endpoint struct {
 	// own returns the robustness knobs broken at this endpoint alone; the behaviour's own
 	// hold at both.
 	own func(b *behaviour) hostileKnobs
+	// beside are the embedded schema files (schema.XSD) served in the endpoint's folder.
+	beside []string
 	// title and heading name the service on its GET page.
 	title, heading string
 	wsdl           wsdlData
@@ -45,6 +52,30 @@ func endpointAt(path string) *endpoint {
 		}
 	}
 	return nil
+}
+
+// serveBeside serves a schema file beside an endpoint, and reports whether the request was
+// for one.
+func serveBeside(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	dir, file := path.Split(r.URL.Path)
+	for _, api := range endpoints {
+		for _, p := range api.paths {
+			if !strings.EqualFold(dir, path.Dir(p)+"/") || !slices.Contains(api.beside, file) {
+				continue
+			}
+			b, err := fs.ReadFile(schema.XSD(), file)
+			if err != nil { // embedded: cannot happen for the names listed
+				http.NotFound(w, r)
+				return true
+			}
+			writeGet(w, "text/xml; charset=utf-8", b)
+			return true
+		}
+	}
+	return false
 }
 
 // operation returns the endpoint's operation named local.

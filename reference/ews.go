@@ -3,14 +3,10 @@ package reference
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"net/http"
-	"path"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/umconform/umconform/schema"
 )
 
 // EWSPath is where Exchange 2010 and later serve Exchange Web Services, whose PlayOnPhone,
@@ -111,8 +107,11 @@ var ewsAPI = endpoint{
 		{"GetPhoneCallInformation", ewsOperation((*handler).ewsGetPhoneCallInformation)},
 		{"DisconnectPhoneCall", ewsOperation((*handler).ewsDisconnectPhoneCall)},
 	},
-	admit:   ewsAdmit,
-	own:     func(b *behaviour) hostileKnobs { return b.ews.hostile },
+	admit: ewsAdmit,
+	own:   func(b *behaviour) hostileKnobs { return b.ews.hostile },
+	// The schema the WSDL imports, served beside the endpoint as Exchange serves
+	// messages.xsd and types.xsd in /EWS/.
+	beside:  []string{"ews-messages.xsd", "ews-types.xsd"},
 	title:   "EWS",
 	heading: "Exchange Web Services, UM operations (umconform reference server)",
 	wsdl:    ewsWSDL,
@@ -451,24 +450,6 @@ func (h *handler) ewsFault(code, msg string) (int, []byte) {
 	d := h.ewsDoc()
 	d.fault(TypesNamespace, code, msg, detail.String(), false)
 	return h.faultStatus(), d.close()
-}
-
-// serveEWSSchema serves the EWS schema files beside the endpoint, where the WSDL imports
-// them from (as Exchange serves messages.xsd and types.xsd in /EWS/); it reports whether
-// the request was for one.
-func (h *handler) serveEWSSchema(w http.ResponseWriter, r *http.Request) bool {
-	dir, file := path.Split(r.URL.Path)
-	if !strings.EqualFold(dir, "/EWS/") || (file != "ews-messages.xsd" && file != "ews-types.xsd") ||
-		(r.Method != http.MethodGet && r.Method != http.MethodHead) {
-		return false
-	}
-	b, err := fs.ReadFile(schema.XSD(), file)
-	if err != nil { // embedded: cannot happen for these two names
-		http.NotFound(w, r)
-		return true
-	}
-	writeGet(w, "text/xml; charset=utf-8", b)
-	return true
 }
 
 // EWSURL is the server's EWS endpoint URL (…/EWS/Exchange.asmx), beside URL's.

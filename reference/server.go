@@ -139,7 +139,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), userKey{}, user))
-	if h.serveEWSSchema(w, r) {
+	if serveBeside(w, r) {
 		return
 	}
 	// Both APIs share the transport rules, the SOAP mechanism and the call engine; only
