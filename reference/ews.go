@@ -117,19 +117,24 @@ var ewsAPI = endpoint{
 	wsdl:    ewsWSDL,
 }
 
-// ewsOperation makes an EWS operation's answer the endpoint's: a response message, or the
-// SOAP Fault ErrorSchemaValidation and the E15 and E16 profiles' errors are sent as.
+// ewsOperation makes an EWS operation an endpoint's operation, its answer sent by ewsRespond.
 func ewsOperation(run func(h *handler, ctx context.Context, op *element) ewsAnswer) func(*handler, context.Context, *element) (int, []byte) {
 	return func(h *handler, ctx context.Context, op *element) (int, []byte) {
-		a := run(h, ctx, op)
-		if a.code == codeSchemaValidation && h.b.gen.ewsSchemaErrorResponse {
-			return http.StatusOK, h.renderEWS(a)
-		}
-		if a.code == codeSchemaValidation || a.fault {
-			return h.ewsFault(a.code, a.text)
-		}
+		return h.ewsRespond(run(h, ctx, op))
+	}
+}
+
+// ewsRespond sends an EWS answer: a response message, or the SOAP Fault that
+// ErrorSchemaValidation (but under the legal profile that answers it as an Error response)
+// and the E15 and E16 profiles' errors are sent as.
+func (h *handler) ewsRespond(a ewsAnswer) (int, []byte) {
+	if a.code == codeSchemaValidation && h.b.gen.ewsSchemaErrorResponse {
 		return http.StatusOK, h.renderEWS(a)
 	}
+	if a.code == codeSchemaValidation || a.fault {
+		return h.ewsFault(a.code, a.text)
+	}
+	return http.StatusOK, h.renderEWS(a)
 }
 
 // ewsAdmit refuses what Exchange refuses before reading an EWS request: a RequestServerVersion
@@ -166,10 +171,7 @@ func (h *handler) ewsSchemaCheck(op *element, body []byte) (int, []byte, bool) {
 	if t := idText(op); t != "" && h.b.ews.hostile.expandCanary { // the X1 profile quotes what it expanded
 		msg += " Value: '" + t + "'."
 	}
-	if h.b.gen.ewsSchemaErrorResponse {
-		return http.StatusOK, h.renderEWS(ewsAnswer{op: op.name.Local, code: codeSchemaValidation, text: msg}), true
-	}
-	status, resp := h.ewsFault(codeSchemaValidation, msg)
+	status, resp := h.ewsRespond(ewsAnswer{op: op.name.Local, code: codeSchemaValidation, text: msg})
 	return status, resp, true
 }
 
