@@ -46,7 +46,7 @@ var requirementsTSV []byte
 
 // Version identifies this catalogue in reports: bump it when a requirement is added or
 // its text or level changes.
-const Version = "2026-12-07.4"
+const Version = "2026-12-07.5"
 
 // Default returns the embedded catalogue, each requirement with the inventory's statements
 // it judges. It panics only if an embedded file is broken, which the package's tests rule

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -49,6 +50,9 @@ type advServer struct {
 	dpcUnknownOK     bool // E13
 	noSizeLimit      bool // X4
 	lowerState       bool // E3
+	skipMandatory    bool // T11: an unknown header entry marked mustUnderstand="1" is skipped
+	anyEnvelope      bool // T11: an Envelope of no SOAP version is read as SOAP 1.1's
+	readDeclaration  bool // T12: the request is read in the encoding its XML declaration names
 
 	mu     sync.Mutex
 	n      int
@@ -68,6 +72,22 @@ type advCall struct {
 type advReq struct {
 	op, item, dial, id, version string
 	hasID, hasItem              bool
+	envelope                    string // the Envelope's namespace
+	mandatory                   string // a header entry marked mustUnderstand="1" for this server that it does not know
+}
+
+// advDeclaredEncoding finds the encoding an XML declaration names.
+var advDeclaredEncoding = regexp.MustCompile(`^<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']`)
+
+// advAsHTTPSays is the request as this adversary reads it: in UTF-8, HTTP's charset,
+// whatever the XML declaration names (WS-I SSBP 1.0 R1019). The declaration is made to say
+// so for the schema's validator, which would read it.
+func advAsHTTPSays(body []byte) []byte {
+	m := advDeclaredEncoding.FindSubmatchIndex(body)
+	if m == nil {
+		return body
+	}
+	return append(append(append([]byte(nil), body[:m[2]]...), "utf-8"...), body[m[3]:]...)
 }
 
 // parse reads the request with encoding/xml, which expands no entity it was not told of:
@@ -76,6 +96,7 @@ func parseAdv(body []byte) (advReq, error) {
 	var r advReq
 	d := xml.NewDecoder(strings.NewReader(string(body)))
 	var stack []string
+	var path []xml.Name
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -91,6 +112,24 @@ func parseAdv(body []byte) (advReq, error) {
 			if len(stack) == 2 && t.Name.Space == advMsgs && r.op == "" {
 				r.op = t.Name.Local
 			}
+			if len(stack) == 0 {
+				r.envelope = t.Name.Space
+			}
+			if len(stack) == 2 && path[1] == (xml.Name{Space: r.envelope, Local: "Header"}) && t.Name.Space != advType && r.mandatory == "" {
+				mu, actor := "", ""
+				for _, a := range t.Attr {
+					if a.Name.Space == r.envelope && a.Name.Local == "mustUnderstand" {
+						mu = a.Value
+					}
+					if a.Name.Space == r.envelope && a.Name.Local == "actor" {
+						actor = a.Value
+					}
+				}
+				if mu == "1" && (actor == "" || actor == "http://schemas.xmlsoap.org/soap/actor/next") {
+					r.mandatory = "{" + t.Name.Space + "}" + t.Name.Local
+				}
+			}
+			path = append(path, t.Name)
 			for _, a := range t.Attr {
 				switch {
 				case t.Name.Local == "RequestServerVersion" && a.Name.Local == "Version":
@@ -108,6 +147,7 @@ func parseAdv(body []byte) (advReq, error) {
 			}
 		case xml.EndElement:
 			stack = stack[:len(stack)-1]
+			path = path[:len(path)-1]
 		}
 	}
 	return r, nil
@@ -127,8 +167,21 @@ func (s *advServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "text/xml only", http.StatusUnsupportedMediaType)
 		return
 	}
+	if !s.readDeclaration {
+		body = advAsHTTPSays(body)
+	}
 	r, err := parseAdv(body)
 	switch {
+	case err == nil && r.envelope != advSOAP && !s.anyEnvelope: // SOAP 1.1 §4.1.2: a version error
+		if s.wcfFaults { // WCF refuses a message it cannot read with a bare 400
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.envelope(w, http.StatusInternalServerError, `<s:Fault><faultcode>s:VersionMismatch</faultcode><faultstring>The Envelope is not SOAP 1.1's.</faultstring></s:Fault>`)
+		return
+	case err == nil && r.mandatory != "" && !s.skipMandatory: // SOAP 1.1 §4.2.3
+		s.envelope(w, http.StatusInternalServerError, `<s:Fault><faultcode>s:MustUnderstand</faultcode><faultstring>The header `+r.mandatory+` was not understood.</faultstring></s:Fault>`)
+		return
 	case err != nil || r.op == "":
 		s.fault(w, "ErrorSchemaValidation", "The request failed schema validation.")
 		return
@@ -365,6 +418,9 @@ func TestAdversaries(t *testing.T) {
 		{"e19-accepts-bad-input", &advServer{acceptBadInput: true}, []string{"E19"}},
 		{"e20-generic-code", &advServer{genericCode: true}, []string{"E20"}},
 		{"x4-no-size-limit", &advServer{noSizeLimit: true}, []string{"X4"}},
+		{"t11-skips-mandatory-header", &advServer{skipMandatory: true}, []string{"T11"}},
+		{"t11-reads-any-envelope", &advServer{anyEnvelope: true, wcfFaults: true}, []string{"T11"}},
+		{"t12-reads-the-declaration", &advServer{readDeclaration: true}, []string{"T12"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -130,7 +130,7 @@ func (h *handler) requestFault(rf *requestFault) (int, []byte) {
 	if rf.malformed && h.b.dispatchErrorsSucceed {
 		return http.StatusOK, renderEmpty(&h.b)
 	}
-	return h.fault(rf.code, "", rf.msg)
+	return rf.dressed(h.fault(rf.code, "", rf.msg))
 }
 
 // faultStatus is the HTTP status of every Fault: 500, or 200 under T3's profile.

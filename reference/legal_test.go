@@ -21,6 +21,8 @@ func TestLegalVariantsShowTheirVariation(t *testing.T) {
 		offeredCE, offeredBody, unaskedCE string
 		// the answer to an EWS request its schema rejects (an undeclared attribute)
 		schemaRefusal reply
+		// the answers to an unknown mandatory header and to an Envelope of no SOAP version
+		mustUnderstand, foreign reply
 	}
 	observe := func(t *testing.T, profile string) obs {
 		clk := newClock(0)
@@ -53,9 +55,16 @@ func TestLegalVariantsShowTheirVariation(t *testing.T) {
 		}
 		o.schemaRefusal = c.do(http.MethodPost, EWSPath, "text/xml; charset=utf-8",
 			[]byte(ewsEnv("Exchange2013", `<m:GetPhoneCallInformation><m:PhoneCallId Id="`+foreignCallID()+`" extra="1"/></m:GetPhoneCallInformation>`)), nil)
+		o.mustUnderstand = c.post(modelReq(false, "utf-8", SOAP11Namespace, `<u:H xmlns:u="urn:x" soap:mustUnderstand="1"/>`, ""))
+		o.foreign = c.post(modelReq(true, "utf-8", "urn:x:no-soap", "", ""))
 		return o
 	}
 	cases := map[string]func(o obs) bool{
+		"legal-envelope-refusals": func(o obs) bool {
+			mu := o.mustUnderstand
+			return mu.faultCode() == "MustUnderstand" && mu.payload.child("", "faultactor") != nil && mu.env.child(SOAP11Namespace, "Header") != nil &&
+				o.foreign.status == http.StatusBadRequest && len(o.foreign.body) == 0
+		},
 		"legal-ews-schema-error-response": func(o obs) bool {
 			b := string(o.schemaRefusal.body)
 			return o.schemaRefusal.status == http.StatusOK && strings.Contains(b, `ResponseClass="Error"`) && strings.Contains(b, ">ErrorSchemaValidation<")

@@ -48,6 +48,7 @@ type requestFault struct {
 	msg       string
 	malformed bool // not well-formed XML, no Body child, unknown operation: the C5 kinds
 	doctype   bool
+	dress     func(status int, body []byte) (int, []byte) // a profile's change to the rendered Fault: soapmodel.go
 }
 
 func (f *requestFault) Error() string { return f.code + ": " + f.msg }
@@ -204,13 +205,17 @@ func envelopeOperation(root *element, b *behaviour) (*element, *requestFault) {
 		return nil, &requestFault{code: "Client", msg: "the root element is not a SOAP Envelope", malformed: true}
 	case root.name.Space == SOAP11Namespace:
 	case root.name.Space == SOAP12Namespace && b.acceptSOAP12:
-	default:
-		// SOAP 1.1 §4.4.1: an envelope in another namespace is a VersionMismatch.
-		return nil, &requestFault{code: "VersionMismatch", msg: "the Envelope is not in the SOAP 1.1 namespace " + SOAP11Namespace}
+	default: // SOAP 1.1 §4.1.2: an envelope in another namespace is a version error
+		if rf := foreignEnvelope(root, b); rf != nil {
+			return nil, rf
+		}
 	}
 	envNS := root.name.Space
 	if strings.TrimSpace(root.text.String()) != "" {
 		return nil, clientFault("text inside the Envelope")
+	}
+	if rf := processingModel(root, envNS, b); rf != nil { // mandatory headers: soapmodel.go
+		return nil, rf
 	}
 	var body *element
 	for i, c := range root.children {
@@ -221,13 +226,6 @@ func envelopeOperation(root *element, b *behaviour) (*element, *requestFault) {
 		case "Header":
 			if i != 0 {
 				return nil, clientFault("the Header must be the Envelope's first child")
-			}
-			for _, h := range c.children {
-				for _, a := range h.attrs {
-					if a.Name.Space == envNS && a.Name.Local == "mustUnderstand" && strings.TrimSpace(a.Value) == "1" {
-						return nil, &requestFault{code: "MustUnderstand", msg: "header block " + h.name.Local + " is not understood"}
-					}
-				}
 			}
 		case "Body":
 			if body == nil {

@@ -73,6 +73,8 @@ type behaviour struct {
 
 	auth authBehaviour // the authentication mode's (A1-A5): auth.go
 	gen  genBehaviour  // misbehaviour on request shapes no recording has (G1-G4): generated.go
+
+	model modelBehaviour // the SOAP processing model's (T11, T12): soapmodel.go
 }
 
 // hostileKnobs break the robustness rules (X1-X4): the behaviour's hold at both endpoints,
@@ -119,6 +121,7 @@ func profileTable() []Profile {
 		legal("legal-fault-xml-lang", "every faultstring carries xml:lang=\"en-US\", as MS-OXWUMS 2.2.2.1 and 3.1.4.3 print Exchange's faults (WS-I BP 1.1 R1016 has receivers accept it)", behaviour{faultLang: "en-US"}),
 		legal("legal-gzip", "SOAP answers are gzipped when the request offers gzip in Accept-Encoding (the replayed EWS and SoapUI requests offer gzip,deflate), as IIS compresses EWS answers", behaviour{gzipOffered: true}),
 		legal("legal-ews-schema-error-response", "an EWS request the schema rejects is answered ResponseClass Error with ResponseCode ErrorSchemaValidation (HTTP 200) instead of a SOAP Fault", behaviour{gen: genBehaviour{ewsSchemaErrorResponse: true}}),
+		legal("legal-envelope-refusals", "the SOAP envelope's refusals written otherwise: the MustUnderstand Fault names its faultactor and, in a header entry, the header not understood (SOAP 1.1 §4.4: header errors travel in header entries); an Envelope of no SOAP version is refused with a bare HTTP 400, as WCF refuses a message it cannot read (WS-I BP 1.1 R1125)", behaviour{model: modelBehaviour{mustUnderstandHeaderInfo: true, versionBadRequest: true}}),
 		legal("legal-forget-on-disconnect", "a disconnected call is forgotten at once: GetCallInfo then answers InvalidCallIdException (L5 allows it)", behaviour{pol: policy{forgetOnDisconnect: true}}),
 
 		broken("T1", "t1-malformed-xml", "every response lacks its closing </Envelope> tag, so none is well-formed XML", behaviour{malformedResponses: true}, "G1"),
@@ -135,6 +138,13 @@ func profileTable() []Profile {
 		broken("T9", "t9-latin1-charset", "every SOAP answer, of both APIs, is labelled text/xml; charset=iso-8859-1 (its bytes are ASCII, its XML declaration says utf-8)", behaviour{latin1Charset: true}),
 		broken("T10", "t10-xml-prefix-declared", "every SOAP answer, of both APIs, declares the xml prefix on its Envelope (xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"): legal XML, which WS-I BP 1.1 R1033 and SSBP 1.0 R9704 advise against", behaviour{xmlPrefixDeclared: true}),
 		broken("T4", "t4-accepts-soap12", "a SOAP 1.2 envelope (and application/soap+xml) is processed as if it were SOAP 1.1", behaviour{acceptSOAP12: true}),
+		// The SOAP processing model (T11) and the request's encoding (T12): soapmodel.go.
+		broken("T11", "t11-processes-mandatory-header", "a header entry marked mustUnderstand=\"1\" that the server does not understand is skipped and the request processed, on both APIs", behaviour{model: modelBehaviour{ignoreMustUnderstand: true}}),
+		broken("T11", "t11-mustunderstand-client-fault", "a header entry marked mustUnderstand=\"1\" that the server does not understand gets a Client Fault, not MustUnderstand, on both APIs", behaviour{model: modelBehaviour{mustUnderstandClient: true}}),
+		broken("T11", "t11-mustunderstand-detail", "the MustUnderstand Fault names the header entry not understood in its detail, where SOAP 1.1 §4.4 allows only the Body's errors, on both APIs", behaviour{model: modelBehaviour{mustUnderstandDetail: true}}),
+		broken("T11", "t11-mustunderstand-on-body", "mustUnderstand=\"1\" is obeyed wherever it stands: on the Body it gets a MustUnderstand Fault, on both APIs", behaviour{model: modelBehaviour{mustUnderstandAnywhere: true}}),
+		broken("T11", "t11-processes-foreign-envelope", "an Envelope in a namespace of no SOAP version is read as SOAP 1.1's and the request processed, on both APIs; a SOAP 1.2 Envelope is still refused", behaviour{model: modelBehaviour{anyEnvelope: true}}),
+		broken("T12", "t12-honours-declared-encoding", "a request is read in the encoding its XML declaration names, not HTTP's charset: a UTF-8 request whose declaration names UTF-16 gets a Client Fault, on both APIs", behaviour{model: modelBehaviour{honourDeclaredEncoding: true}}),
 		broken("S1", "s1-flat-response", "GetCallInfoResponse holds CallState and EventCause directly, without the nested GetCallInfoResponse", behaviour{flatGetCallInfo: true}),
 		broken("S2", "s2-lowercase-state", "CallState values are written in lower case (connected)", behaviour{lowercaseStates: true}),
 		broken("S2", "s2-ringing", "a call being set up (Connecting or Alerted) is reported CallState Ringing, a SIP word outside the enumeration", behaviour{ringingStates: true}),

@@ -191,6 +191,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.misbehaves(w, r, api, body) {
 		return
 	}
+	body = asHTTPSays(body, &h.b) // the declaration's encoding is ignored (R1019): soapmodel.go
 	status, resp := h.serveSOAP(r.Context(), api, body)
 	h.write(w, status, h.compress(w, r, resp))
 }

@@ -89,6 +89,9 @@ type callAPI struct {
 	// xxeRequest, when set, writes the external-entity probe itself (X1); otherwise it is
 	// probeRequest's with a DOCTYPE declaring the entity.
 	xxeRequest func(id, uri string) fixtures.Fixture
+	// modelRequest writes a question about a call id that names no call, in the envelope
+	// the SOAP processing model's probe varies (soapmodel.go).
+	modelRequest func(id string, v modelVariant) fixtures.Fixture
 }
 
 // Each API's checks carry its label (api.API.Label): --label-filter api:ews selects the EWS
@@ -168,6 +171,7 @@ func (e *Env) umAPI() callAPI {
 		judgeApart:    judgeApart,
 		probeRequest:  umProbeRequest,
 		paddedRequest: umPaddedRequest,
+		modelRequest:  umModelRequest,
 	})
 }
 
@@ -207,5 +211,6 @@ func (e *Env) ewsAPI() callAPI {
 		probeRequest:     ewsProbeRequest,
 		paddedRequest:    ewsPaddedRequest,
 		xxeRequest:       ewsXXERequest,
+		modelRequest:     ewsModelRequest,
 	})
 }

@@ -53,13 +53,14 @@ func Declare(done func(Report), envs ...*Env) {
 }
 
 // declareAPI declares the scenarios of one API the target offers, the same for each: the
-// replay of its corpus, the refused input, the requests generated from its schema, the lifecycle of its calls and the hostile
+// replay of its corpus, the refused input, the SOAP processing model's probes, the requests generated from its schema, the lifecycle of its calls and the hostile
 // requests. Every check carries the API's labels; those that place calls carry
 // places-call too.
 func (e *Env) declareAPI(api callAPI) {
 	e.container(string(api.id), api.labels, func() {
 		e.declareReplay(&api)
 		e.declareRefusals(api)
+		e.declareSOAPModel(api)
 		e.declareGenerated(api, true) // while the lifecycle's calls ring: generated.go
 		e.container(api.containerPrefix()+"lifecycle", []string{"lifecycle", PlacesCallLabel}, func() { e.declareCalls(api) })
 		e.container(api.containerPrefix()+"robustness", []string{"robustness"}, func() { e.declareProbes(api) })
