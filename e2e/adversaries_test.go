@@ -37,6 +37,9 @@ type advServer struct {
 	chunked     bool // answers streamed without Content-Length
 	skipAlerted bool // Connecting, then Connected
 	wcfFaults   bool // faults written as WCF writes them: s: prefix, code in the types namespace, a detail
+	closeEvery  bool // Connection: close on every answer, and the connection closed
+	cookies     bool // cookies set as RFC 6265 writes them, on every answer
+	html405     bool // a method other than POST refused 405 with an HTML page and Allow: GET, HEAD, POST
 	// broken, one requirement each
 	faultUnknownGPCI bool // E15
 	faultUnknownDPC  bool // E16
@@ -50,6 +53,7 @@ type advServer struct {
 	dpcUnknownOK     bool // E13
 	noSizeLimit      bool // X4
 	lowerState       bool // E3
+	ignoreMethod     bool // H1: a PUT (any method) processed as a POST
 	skipMandatory    bool // T11: an unknown header entry marked mustUnderstand="1" is skipped
 	anyEnvelope      bool // T11: an Envelope of no SOAP version is read as SOAP 1.1's
 	readDeclaration  bool // T12: the request is read in the encoding its XML declaration names
@@ -154,6 +158,25 @@ func parseAdv(body []byte) (advReq, error) {
 }
 
 func (s *advServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if s.closeEvery {
+		w.Header().Set("Connection", "close")
+	}
+	if s.cookies {
+		w.Header().Add("Set-Cookie", "exchangecookie=0a1b2c3d4e5f; path=/; HttpOnly")
+		w.Header().Add("Set-Cookie", "X-BackEndCookie=S-1-5-21-1=u56Lnp2ejJqB; expires=Wed, 06 Jan 2027 08:49:37 GMT; path=/EWS; secure; HttpOnly")
+	}
+	if req.Method != http.MethodPost && !s.ignoreMethod {
+		if s.html405 {
+			w.Header().Set("Allow", "GET, HEAD, POST")
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			_, _ = io.WriteString(w, "<html><body><h1>405 - HTTP verb used to access this page is not allowed.</h1></body></html>")
+			return
+		}
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
 	limit := int64(1 << 20)
 	if s.noSizeLimit {
 		limit = 64 << 20
@@ -406,6 +429,9 @@ func TestAdversaries(t *testing.T) {
 		{"legal-chunked", &advServer{chunked: true}, nil},
 		{"legal-skips-alerted", &advServer{skipAlerted: true}, nil},
 		{"legal-wcf-faults", &advServer{wcfFaults: true, attrsLast: true}, nil},
+		{"legal-close-every-connection", &advServer{closeEvery: true}, nil},
+		{"legal-cookies-and-html-405", &advServer{cookies: true, html405: true}, nil},
+		{"h1-put-processed", &advServer{ignoreMethod: true}, []string{"H1"}},
 		{"e3-lowercase-state", &advServer{lowerState: true}, []string{"E3"}},
 		{"e6-no-version-header", &advServer{noVersionHeader: true}, []string{"E6"}},
 		{"e9-cause-while-live", &advServer{causeWhileLive: true}, []string{"E9"}},

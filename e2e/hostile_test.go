@@ -334,8 +334,9 @@ func runHostile(t testing.TB, bin string, b hostileBehaviour, dir string, args .
 	return run
 }
 
-// ownFault is how a scenario's check that erred on its own request names the fault.
-var ownFault = regexp.MustCompile(`(?:not followed to its end|was not placed|were not followed|not followed until it was disconnected).*: (?:timeout|truncated|reset|other|tls): `)
+// ownFault is how a scenario's check that erred on its own request names the fault (the
+// HTTP probes', H1 and H2, as a replayed request's: no complete response).
+var ownFault = regexp.MustCompile(`(?:not followed to its end|was not placed|were not followed|not followed until it was disconnected|no complete response).*: (?:timeout|truncated|reset|other|tls): `)
 
 // maxHostileRSS is the peak resident memory a run may reach against any target: a normal
 // run peaks near 100 MiB, and a CI container of 512 MiB must hold it with room to spare.

@@ -73,6 +73,7 @@ type behaviour struct {
 
 	auth authBehaviour // the authentication mode's (A1-A5): auth.go
 	gen  genBehaviour  // misbehaviour on request shapes no recording has (G1-G4): generated.go
+	http httpBehaviour // the HTTP front's (H1, H2, T10's cookies): httpfront.go
 
 	model modelBehaviour // the SOAP processing model's (T11, T12): soapmodel.go
 }
@@ -215,6 +216,12 @@ func profileTable() []Profile {
 		broken("G2", "g2-ews-close-on-unknown-element", "every recorded request is answered correctly; an element EWS's UM operations do not declare closes the connection unanswered, every time", behaviour{gen: genBehaviour{ewsCloseOnUnknownChild: true}}),
 		broken("G3", "g3-um-call-data-on-foreign-child", "every recorded request is answered correctly; a GetCallInfo whose child is in another namespace is answered Connected/None, whatever it names", behaviour{gen: genBehaviour{umCallDataOnForeign: true}}),
 		broken("G3", "g3-ews-call-data-on-long-id", "every recorded request is answered correctly; GetPhoneCallInformation with a PhoneCallId over 256 characters is answered Success, Connected/None", behaviour{gen: genBehaviour{ewsCallDataOnLongID: true}}),
+		// HTTP's front: the method, redirects, cookies (httpfront.go).
+		broken("H1", "h1-put-processed", "a request sent with PUT to either endpoint is processed as if it were a POST (a SOAP answer, where a 405 belongs)", behaviour{http: httpBehaviour{putProcessed: true}}),
+		broken("H2", "h2-redirect-302", "every POST to either endpoint is answered 302 Found with a Location on another path, where WS-I BP 1.1 R1130 asks for 307", behaviour{http: httpBehaviour{redirect302: true}}),
+		broken("T7", "t7-closes-silently", "every POST to either endpoint is answered (with a Content-Length) and the connection closed at once, without Connection: close", behaviour{http: httpBehaviour{closeSilent: true}}),
+		broken("T7", "t7-gzip-keep-open", "every POST to either endpoint is answered in Transfer-Encoding gzip, without a final chunked, and the connection kept open, so that the message never ends", behaviour{http: httpBehaviour{gzipKeepOpen: true}}),
+		broken("T10", "t10-cookie-not-rfc6265", "every answer of both APIs sets two cookies in one Set-Cookie field, comma-separated as RFC 2965 allowed, which RFC 6265 section 4.1.1's grammar does not", behaviour{http: httpBehaviour{cookie2965: true}}),
 		broken("G4", "g4-ews-no-schema-validation", "the EWS endpoint does not validate requests against its schema: an element or attribute it does not declare, or text in a PhoneCallId, is ignored and the request answered by what it seems to mean (ErrorInvalidPhoneCallId), not ErrorSchemaValidation", behaviour{gen: genBehaviour{ewsNoSchemaValidation: true}}),
 	}
 }

@@ -134,6 +134,9 @@ func newHandler(opts Options) (*handler, error) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.front(w, r) { // httpfront.go
+		return
+	}
 	user, ok := h.authenticate(w, r)
 	if !ok {
 		return

@@ -190,6 +190,22 @@ func TestExitCodeAndSummary(t *testing.T) {
 	if run.ExitCode() != 0 {
 		t.Errorf("warnings alone must exit 0, got %d", run.ExitCode())
 	}
+	// A run stopped early exits 2 whatever failed, unless a redirect stopped it: the
+	// redirect is the target's answer (H2), and the verdicts stand.
+	for _, c := range []struct {
+		stopped string
+		want    int
+	}{
+		{"the target stopped answering: 5 timeouts in a row", 2},
+		{RedirectStop + "the UM endpoint answers HTTP 302", 1},
+		{"the EWS endpoint: " + RedirectStop + "the EWS endpoint answers HTTP 302", 1},
+	} {
+		stopped := junitSampleRun()
+		stopped.Stopped = c.stopped
+		if got := stopped.ExitCode(); got != c.want {
+			t.Errorf("stopped %q with a failure: exit %d, want %d", c.stopped, got, c.want)
+		}
+	}
 	var b bytes.Buffer
 	if err := WriteSummary(&b, junitSampleRun(), []string{"T2", "C2", "X5", "R2"}, false); err != nil {
 		t.Fatal(err)

@@ -219,12 +219,12 @@ func (r Run) Counts() map[Verdict]int {
 
 // ExitCode is the process exit code the run deserves: 2 when the run stopped early (the
 // target stopped answering: what failed before is no verdict on the rest, and a CI should
-// retry rather than report the target broken), else 1 when the target failed a check (it
+// retry rather than report the target broken; not when it was redirected), else 1 when the target failed a check (it
 // is known not to conform), else 2 when a check could not be judged, else 0.
 func (r Run) ExitCode() int {
 	n := r.Counts()
 	switch {
-	case r.Stopped != "":
+	case r.Stopped != "" && !strings.HasPrefix(strings.TrimPrefix(r.Stopped, "the EWS endpoint: "), RedirectStop):
 		return 2
 	case n[Failed] > 0:
 		return 1
@@ -233,6 +233,10 @@ func (r Run) ExitCode() int {
 	}
 	return 0
 }
+
+// RedirectStop begins a run's Stopped when an endpoint answered a redirect (suites: H2): the
+// target's answer, not a fault a retry may clear, so the verdicts stand (H2 failed: exit 1).
+const RedirectStop = "redirected: "
 
 // unreachableStop begins a run's Stopped when its first request (the pre-flight) found the
 // target unreachable: the suites' breaker starts with that error and words it so.

@@ -64,5 +64,6 @@ func (e *Env) declareAPI(api callAPI) {
 		e.declareGenerated(api, true) // while the lifecycle's calls ring: generated.go
 		e.container(api.containerPrefix()+"lifecycle", []string{"lifecycle", PlacesCallLabel}, func() { e.declareCalls(api) })
 		e.container(api.containerPrefix()+"robustness", []string{"robustness"}, func() { e.declareProbes(api) })
+		e.container(api.containerPrefix()+"http", []string{"http"}, func() { e.declareHTTPProbes(api) })
 	})
 }

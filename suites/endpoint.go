@@ -40,13 +40,18 @@ type endpoint struct {
 	// which a large corpus lets go until they are sent (Stream.Park).
 	lendable   map[string]bool
 	x3Fixtures []string
+
+	// first is the endpoint's first answer (the pre-flight's, or H2's own question), set
+	// once: H2 judges it, and a redirect stops the endpoint (httpprobes.go).
+	first     *Exchange
+	firstOnce sync.Once
 }
 
 // newEndpoint prepares the endpoint of api at target; preflight, when set, is why it
 // cannot be reached.
 func newEndpoint(api fixtures.API, target *url.URL, corpus *fixtures.Stream, v *schema.Validator, c Config, preflight error) *endpoint {
 	p := &endpoint{api: api, target: target, fixtures: corpus, exchanges: map[string]*memo{},
-		sender: &Sender{Target: target, Client: c.Client, Headers: c.Headers, Timeout: c.Timeout, Validator: v, retry: &retrier{}}}
+		sender: &Sender{Target: target, Client: c.Client, Headers: c.Headers, Timeout: c.Timeout, Validator: v, retry: &retrier{}, conns: &connWatch{}}}
 	p.breaker.limit = breakerLimit
 	p.breaker.err = preflight
 	p.sender.late = &p.breaker.late

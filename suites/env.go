@@ -168,7 +168,8 @@ func NewEnv(cfg Config) (*Env, error) {
 	if cfg.Client == nil {
 		tr := &http.Transport{DisableCompression: true, MaxResponseHeaderBytes: MaxResponseHeaderBytes}
 		RecordHeads(tr)
-		cfg.Client = &http.Client{Transport: tr}
+		// A redirect is the endpoint's answer, judged (T12), never followed.
+		cfg.Client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if cfg.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout %v: must be positive", cfg.Timeout))

@@ -154,6 +154,8 @@ type Sender struct {
 	// retry, when set, sends a request again after a transient fault when that is safe,
 	// and holds requests while the target asks to wait (retry.go).
 	retry *retrier
+	// conns, when set, follows the connections the server closes without a word (closes.go).
+	conns *connWatch
 	// inFlight, when set, holds a place for each request being sent; the senders of one
 	// target's endpoints share it, so that a run's scenarios, waiting side by side, never
 	// have more than MaxInFlight requests at the target at once.
@@ -280,7 +282,7 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout+grace)
 	defer cancel()
 	start := time.Now()
-	trace := &headTrace{}
+	trace := &headTrace{watch: s.conns, requestClose: req.Close || hasToken(strings.Join(req.Header.Values("Connection"), ","), "close")}
 	resp, err := s.Client.Do(req.WithContext(trace.context(ctx)))
 	head, whole, kept := trace.head()
 	if err != nil {
@@ -310,13 +312,34 @@ func (s *Sender) post(ctx context.Context, f fixtures.Fixture, v fixtures.Values
 	} else if !kept {
 		ex.findings = keptFindings(resp)
 	}
+	if f, ok := s.conns.finding(); ok { // closes.go
+		ex.findings = append(ex.findings, f)
+	}
 	// Closing a body not read to its end closes the connection: the rest of an oversized
 	// body is never read, and the timeout bounds the whole exchange, body included.
 	defer resp.Body.Close()
 	ex.Status, ex.Header = resp.StatusCode, resp.Header
-	ex.Body, err = readBody(resp.Body, resp.ContentLength)
+	codings, untilClose := trace.transferCodings()
+	var open bool
+	if untilClose {
+		ex.Body, open, err = readToClose(resp.Body, codings) // transfercoding.go
+	} else {
+		ex.Body, err = readBody(resp.Body, resp.ContentLength)
+	}
 	ex.Duration = time.Since(start)
 	ex.BodyBytes = int64(len(ex.Body))
+	if len(codings) > 0 || untilClose {
+		// A transfer coding the transport took out of the head (transfercoding.go).
+		if err != nil {
+			ex.Err = classify(err)
+		}
+		undoTransferCodings(ex, codings, untilClose, open)
+		if ex.Err != nil {
+			return ex
+		}
+		decodeContent(ex, req.Header.Get("Accept-Encoding"))
+		return ex
+	}
 	switch {
 	case err != nil:
 		ex.Err = classify(err)

@@ -17,7 +17,9 @@ import (
 //   - T7, framing (RFC 9112 sections 6.1-6.3 and 8, RFC 9110 section 8.6): a message with a
 //     Transfer-Encoding has no Content-Length; Content-Length fields agree and are numbers;
 //     a body ends where its length says, which a body that ends early on every attempt
-//     does not (retry.go tells that from a network's cut);
+//     does not (retry.go tells that from a network's cut); a transfer coding other than
+//     chunked ends with chunked or the close (transfercoding.go); a server that closes
+//     its connections says close (closes.go);
 //   - T8, the status line and header fields (RFC 9112 sections 4 and 5, RFC 9110 sections
 //     5.3 and 15, WS-I Basic Profile 1.1 R1141): HTTP/1.1 or HTTP/1.0, a three-digit status
 //     code from 100 to 599, field lines of a name and a colon without folding, a field
@@ -26,7 +28,8 @@ import (
 //   - T9, the character encoding (Simple SOAP Binding Profile 1.0 R1012, R1018; envelope.go reads the body's side);
 //   - T10 (SHOULD), what the profiles recommend: an answer in HTTP/1.1 (WS-I BP 1.1
 //     R1140; the harness asks in HTTP/1.1, and RFC 9110 section 6.2 has a server answer in
-//     the highest version it conforms to); envelope.go reads the envelope's side.
+//     the highest version it conforms to), cookies as RFC 6265 writes them (R1122:
+//     cookies.go); envelope.go reads the envelope's side.
 // A content coding the request did not offer is T1's (encoding.go).
 
 // finding is a rule an exchange was seen to break, found as it was read: the judges of
@@ -163,6 +166,9 @@ func headFindings(head []byte) []finding {
 	if version, _, _ := strings.Cut(status, " "); version == "HTTP/1.0" {
 		out = append(out, http10Finding())
 	}
+	if f, ok := cookieFinding(count["Set-Cookie"]); ok {
+		out = append(out, f)
+	}
 	out = append(out, framingFindings(count["Content-Length"], count["Transfer-Encoding"])...)
 	return out
 }
@@ -222,6 +228,9 @@ func keptFindings(resp *http.Response) []finding {
 	if resp.Proto == "HTTP/1.0" {
 		out = append(out, http10Finding())
 	}
+	if f, ok := cookieFinding(resp.Header.Values("Set-Cookie")); ok {
+		out = append(out, f)
+	}
 	if !validStatusCode(strconv.Itoa(resp.StatusCode)) {
 		t8 = append(t8, fmt.Sprintf("status code %d is not from 100 to 599 (RFC 9110 section 15)", resp.StatusCode))
 	}
@@ -240,9 +249,9 @@ func keptFindings(resp *http.Response) []finding {
 		actual: strings.Join(t8, "; "), where: "response status line and header fields"})
 }
 
-// noAllow is T8's for a 405 without an Allow field. umconform sends POST alone, so a 405 is
-// rare (a front end that refuses what it does not route), but whenever one comes it says
-// which methods the resource takes; an empty Allow (none) is allowed.
+// noAllow is T8's for a 405 without an Allow field: H1's PUT gets one (httpprobes.go), and
+// a front end may refuse what it does not route with one; whenever one comes it says which
+// methods the resource takes. An empty Allow (none) is allowed.
 const noAllow = "a 405 (Method Not Allowed) without an Allow field: a 405 lists the methods the resource supports (RFC 9110 section 15.5.6)"
 
 // http10Finding is T10's for an answer in HTTP/1.0 to the harness's HTTP/1.1 request: legal

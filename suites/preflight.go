@@ -69,6 +69,9 @@ func (e *Env) preflight(ctx context.Context, api callAPI, placeCall bool) error 
 			return nil
 		}
 		ex := e.send(ctx, api, &request{f: f, v: fixtures.Values{Call: preflightCallID}})
+		if stopAtRedirect(api, ex) {
+			return nil // H2 judges the redirect; the other checks say where it points
+		}
 		return refusedEndpoint(ex, api, target)
 	}
 	f, err := api.ep.fixture(api.placeFixture)
@@ -76,7 +79,7 @@ func (e *Env) preflight(ctx context.Context, api callAPI, placeCall bool) error 
 		return nil
 	}
 	ex := e.send(ctx, api, &request{f: f, v: fixtures.Values{EntryID: e.cfg.EntryID, DialString: e.cfg.DialString}, keepCall: true})
-	if ex.unsent {
+	if ex.unsent || stopAtRedirect(api, ex) {
 		return nil
 	}
 	if err := refusedEndpoint(ex, api, target); err != nil {

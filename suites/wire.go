@@ -29,25 +29,24 @@ type headConn struct {
 	net.Conn
 	mu  sync.Mutex
 	buf []byte
-}
+	tc  transferHead // the transfer codings Go's client does not read: transfercoding.go
 
-func (c *headConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.mu.Lock()
-		if room := headLimit - len(c.buf); room > 0 {
-			c.buf = append(c.buf, p[:min(n, room)]...)
-		}
-		c.mu.Unlock()
-	}
-	return n, err
+	// For connections closed without a word (closes.go): the endpoint's watch, the answers
+	// read and the last one's head, when the last byte came, whether the request said "close", and whether this
+	// connection's close was counted.
+	watch                  *connWatch
+	answers                int
+	lastHead               []byte
+	lastByte               time.Time
+	requestClose, reported bool
 }
 
 // begin forgets what was read before a request goes out on the connection: the answer to
-// it starts after.
+// it starts after, and its head is scanned for transfer codings.
 func (c *headConn) begin() {
 	c.mu.Lock()
 	c.buf = c.buf[:0]
+	c.tc = transferHead{scanning: true}
 	c.mu.Unlock()
 }
 
@@ -149,6 +148,9 @@ func RecordHeads(tr *http.Transport) {
 type headTrace struct {
 	mu   sync.Mutex
 	conn *headConn
+	// watch and requestClose go to the connection the request gets (closes.go).
+	watch        *connWatch
+	requestClose bool
 }
 
 func (t *headTrace) context(ctx context.Context) context.Context {
@@ -157,6 +159,9 @@ func (t *headTrace) context(ctx context.Context) context.Context {
 			hc, ok := info.Conn.(*headConn)
 			if ok {
 				hc.begin()
+				hc.mu.Lock()
+				hc.watch, hc.requestClose = t.watch, t.requestClose
+				hc.mu.Unlock()
 			}
 			t.mu.Lock()
 			t.conn = hc

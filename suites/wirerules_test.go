@@ -77,6 +77,17 @@ func newRawServer(t *testing.T, answer func(n int) []byte) *rawServer {
 // decompression) and its retrier, or without heads kept when plain is set.
 func sendRaw(t *testing.T, srv *rawServer, id string, plain bool) *Exchange {
 	t.Helper()
+	return sendRawWith(t, srv, id, plain, 5*time.Second)
+}
+
+// sendRawTimeout is sendRaw, heads kept, with another --timeout.
+func sendRawTimeout(t *testing.T, srv *rawServer, id string, timeout time.Duration) *Exchange {
+	t.Helper()
+	return sendRawWith(t, srv, id, false, timeout)
+}
+
+func sendRawWith(t *testing.T, srv *rawServer, id string, plain bool, timeout time.Duration) *Exchange {
+	t.Helper()
 	corpus, err := corpusOnce()
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +102,7 @@ func sendRaw(t *testing.T, srv *rawServer, id string, plain bool) *Exchange {
 	}
 	t.Cleanup(tr.CloseIdleConnections)
 	u, _ := url.Parse("http://" + srv.addr + "/EWS/UM2007Legacy.asmx")
-	s := &Sender{Target: u, Client: &http.Client{Transport: tr}, Timeout: 5 * time.Second, Validator: validator(t), retry: &retrier{}}
+	s := &Sender{Target: u, Client: &http.Client{Transport: tr}, Timeout: timeout, Validator: validator(t), retry: &retrier{}}
 	return s.Send(t.Context(), f, fixtures.Values{Call: "NjJmZDY2ZDQ=", EntryID: reference.DefaultEntryID, DialString: reference.DefaultDialString})
 }
 
@@ -200,6 +211,11 @@ func TestMessageRulesCatchHandMadeServers(t *testing.T) {
 		{"xml prefix declared in the Fault", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault xmlns:xml="http://www.w3.org/XML/1998/namespace"><faultcode>soap:Client</faultcode><faultstring xml:lang="en">no</faultstring></soap:Fault>`)), "T10", true, "gci-callid-unknown"},
 		{"faultcode in dot notation", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode>soap:Client.InvalidCallId</faultcode><faultstring>no</faultstring></soap:Fault>`)), "T10", true, "gci-callid-unknown"},
 		{"faultcode of SOAP's namespace that SOAP lacks", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode xmlns:e="http://schemas.xmlsoap.org/soap/envelope/">e:InvalidCallId</faultcode><faultstring>no</faultstring></soap:Fault>`)), "T10", true, "gci-callid-unknown"},
+		{"two cookies in one Set-Cookie, as RFC 2965 listed them", response(okStatus, []string{ctUTF8, "Set-Cookie: UMRoute=r2, UMSession=s1; Path=/EWS"}, info), "T10", true, pollFixture},
+		{"a cookie value with a space", response(okStatus, []string{ctUTF8, "Set-Cookie: lang=en US; Path=/"}, info), "T10", true, pollFixture},
+		{"cookie attributes without the space", response(okStatus, []string{ctUTF8, "Set-Cookie: a=1;Path=/"}, info), "T10", true, pollFixture},
+		{"a cookie's Expires in the dashed form", response(okStatus, []string{ctUTF8, "Set-Cookie: a=1; expires=Sun, 06-Dec-2026 08:49:37 GMT; path=/"}, info), "T10", true, pollFixture},
+		{"a Set-Cookie without a name", response(okStatus, []string{ctUTF8, "Set-Cookie: justavalue"}, info), "T10", true, pollFixture},
 		{"charset utf-16 on UTF-8 bytes", response(okStatus, []string{"Content-Type: text/xml; charset=utf-16"}, `<?xml version="1.0"?>`+soapEnv+`<soap:Body>`+callInfo+`</soap:Body></soap:Envelope>`), "T9", true, pollFixture},
 	} {
 		for _, plain := range []bool{false, true} {
@@ -261,6 +277,14 @@ func TestMessageRulesPassLegalVariants(t *testing.T) {
 		{"a faultcode whose prefix is rebound", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode xmlns:soap="urn:own">soap:Call.Invalid</faultcode><faultstring>no</faultstring></soap:Fault>`)), "gci-callid-unknown"},
 		{"xml:lang used without declaring the prefix", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode>soap:Client</faultcode><faultstring xml:lang="en-US">no</faultstring></soap:Fault>`)), "gci-callid-unknown"},
 		{"a Fault with detail", response(faultStatus, []string{ctUTF8}, envelopeOf(`<soap:Fault><faultcode xmlns:a="urn:a">a:Err</faultcode><faultstring xml:lang="en-US">no</faultstring><detail><e:X xmlns:e="urn:e">1</e:X></detail></soap:Fault>`)), "gci-callid-unknown"},
+		{"cookies as RFC 6265 writes them", response(okStatus, []string{ctUTF8, "Set-Cookie: ASP.NET_SessionId=abc123; path=/; HttpOnly; SameSite=Lax",
+			"Set-Cookie: X-BackEndCookie=S-1-5-21=u56Lnp2ejJqBm5vJx8rIxsrSzJnLy9LLzMib0p6d; expires=Sun, 06 Dec 2026 08:49:37 GMT; path=/EWS; secure; HttpOnly",
+			`Set-Cookie: q="quoted"; Max-Age=600; Domain=mail.contoso.com`, "Set-Cookie: gone=; Max-Age=0", "Set-Cookie: v=1; Version=1; Comment=any text"}, info), pollFixture},
+		{"gzip, chunked transfer codings", response(okStatus, []string{ctUTF8, "Transfer-Encoding: gzip, chunked"}, chunked(gzipped(info))), pollFixture},
+		{"deflate, chunked in two fields", response(okStatus, []string{ctUTF8, "Transfer-Encoding: deflate", "Transfer-Encoding: chunked"}, chunked(deflated(info))), pollFixture},
+		{"gzip ended by the connection's close", response(okStatus, []string{ctUTF8, "Transfer-Encoding: gzip"}, gzipped(info)), pollFixture},
+		{"chunked with a trailer", response(okStatus, []string{ctUTF8, "Transfer-Encoding: chunked", "Trailer: X-Checksum"}, strings.TrimSuffix(chunked(info), "\r\n")+"X-Checksum: 1\r\n\r\n"), pollFixture},
+		{"Chunked in capitals", response(okStatus, []string{ctUTF8, "Transfer-Encoding: Chunked"}, chunked(info)), pollFixture},
 		{"a 405 with Allow", response("HTTP/1.1 405 Method Not Allowed", []string{"Content-Type: text/html", "Allow: GET, HEAD"}, "<html>no</html>"), pollFixture},
 		{"a 405 with an empty Allow", response("HTTP/1.1 405 Method Not Allowed", []string{"Allow:"}, ""), pollFixture},
 		{"a 404 with a page", response("HTTP/1.1 404 Not Found", []string{"Content-Type: text/html"}, "<html>no</html>"), pollFixture},

@@ -1,0 +1,101 @@
+package reference
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+)
+
+// The HTTP front of the endpoints: what a profile does before the SOAP handler reads a
+// request (the method, a redirect) and the cookies it sets on every answer. The correct
+// server does none of it: its ServeHTTP answers a method other than GET, HEAD or POST 405
+// with Allow, and never redirects.
+
+// httpBehaviour breaks one HTTP rule each (H1, H2, T10).
+type httpBehaviour struct {
+	putProcessed bool // H1: a PUT is processed as if it were a POST
+	redirect302  bool // H2: every POST to either endpoint is answered 302 Found
+	cookie2965   bool // T10: every answer sets two cookies in one Set-Cookie field, as RFC 2965 allowed
+	closeSilent  bool // T7: every POST's answer, then the connection closed, without Connection: close
+	gzipKeepOpen bool // T7: every POST's answer in Transfer-Encoding gzip, not chunked, and the connection kept open
+}
+
+// frontKey marks a request the front has handed to the handler itself.
+type frontKey struct{}
+
+// front applies the profile's HTTP behaviour to a request; done says the answer is
+// written.
+func (h *handler) front(w http.ResponseWriter, r *http.Request) (done bool) {
+	b := h.b.http
+	if b.cookie2965 {
+		// RFC 2965's Set-Cookie2 took a comma-separated list of cookies; RFC 6265 section
+		// 4.1.1 has one cookie a field, its value free of commas and spaces.
+		w.Header().Add("Set-Cookie", "UMRoute=r2, UMSession=s1; Path=/EWS")
+	}
+	if (b.closeSilent || b.gzipKeepOpen) && r.Method == http.MethodPost && r.Context().Value(frontKey{}) == nil {
+		return h.rawAnswer(w, r)
+	}
+	if b.putProcessed && r.Method == http.MethodPut {
+		r.Method = http.MethodPost
+	}
+	if b.redirect302 && r.Method == http.MethodPost && (strings.EqualFold(r.URL.Path, EWSPath) || strings.EqualFold(r.URL.Path, LegacyPath) || strings.EqualFold(r.URL.Path, Path2007)) {
+		// An endpoint moved with the status a browser's form expects: a client may follow
+		// it with GET and lose the SOAP request (WS-I BP 1.1 R1130 asks for 307).
+		http.Redirect(w, r, "/umconform-moved"+r.URL.Path, http.StatusFound)
+		return true
+	}
+	return false
+}
+
+// rawAnswer writes the handler's answer to r on the hijacked connection as net/http never
+// would (T7's profiles): with a Content-Length, then the connection closed without a word
+// (RFC 9112 section 9.6 asks for Connection: close); or in Transfer-Encoding gzip without a
+// final chunked, on a connection then kept open, so that the message never ends (RFC 9112
+// section 6.1). A ResponseWriter that cannot be hijacked gets the answer as it is.
+func (h *handler) rawAnswer(w http.ResponseWriter, r *http.Request) bool {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), frontKey{}, true)))
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return true
+	}
+	conn, rw, err := hj.Hijack()
+	if err != nil {
+		return true
+	}
+	defer conn.Close()
+	body := rec.Body.Bytes()
+	hdr := rec.Header()
+	hdr.Del("Content-Length")
+	hdr.Del("Connection")
+	framing := fmt.Sprintf("Content-Length: %d\r\n", len(body))
+	if h.b.http.gzipKeepOpen {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+		body, framing = z.Bytes(), "Transfer-Encoding: gzip\r\n"
+	}
+	fmt.Fprintf(rw, "HTTP/1.1 %d %s\r\n", rec.Code, http.StatusText(rec.Code))
+	_ = hdr.Write(rw)
+	_, _ = rw.WriteString(framing + "\r\n")
+	_, _ = rw.Write(body)
+	_ = rw.Flush()
+	if h.b.http.gzipKeepOpen {
+		// Kept open until the client gives up on it (or a minute): the message has no end.
+		_ = conn.SetReadDeadline(time.Now().Add(time.Minute))
+		_, _ = io.Copy(io.Discard, conn)
+	}
+	return true
+}

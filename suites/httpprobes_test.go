@@ -1,0 +1,323 @@
+package suites
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/umconform/umconform/fixtures"
+)
+
+// lineServer is rawServer that hands answer each request's request line (method, target,
+// version) too, and keeps the lines it read: the HTTP probes' adversaries answer by method.
+type lineServer struct {
+	addr  string
+	count atomic.Int32
+	mu    sync.Mutex
+	lines []string
+}
+
+func newLineServer(t *testing.T, answer func(line string) []byte) *lineServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &lineServer{addr: ln.Addr().String()}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+				br := bufio.NewReader(c)
+				tp := textproto.NewReader(br)
+				line, err := tp.ReadLine()
+				if err != nil {
+					return
+				}
+				h, err := tp.ReadMIMEHeader()
+				if err != nil {
+					return
+				}
+				n, _ := strconv.Atoi(h.Get("Content-Length"))
+				if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
+					return
+				}
+				s.count.Add(1)
+				s.mu.Lock()
+				s.lines = append(s.lines, line)
+				s.mu.Unlock()
+				_, _ = c.Write(answer(line))
+			}()
+		}
+	}()
+	return s
+}
+
+// envAt is a run's Env for both APIs of the server at addr, with the run's default client.
+func envAt(t *testing.T, addr string) *Env {
+	t.Helper()
+	e, err := NewEnv(bothAPIsConfig(t, "http://"+addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// soapOr answers a POST with a SOAP Fault (a server that refuses the unknown call) and
+// any other method with other.
+func soapOr(other []byte) func(string) []byte {
+	fault := response(faultStatus, []string{ctUTF8}, envelopeOf(aFault))
+	return func(line string) []byte {
+		if strings.HasPrefix(line, "POST ") {
+			return fault
+		}
+		return other
+	}
+}
+
+// TestMethodProbe: on both APIs, the probe is the API's question sent with PUT, one
+// request; a 405 passes H1 (and T8 when it has Allow, empty or not), whatever its body; a
+// PUT processed as a SOAP request, or refused with another status, fails H1; a 401 cannot
+// be judged.
+func TestMethodProbe(t *testing.T) {
+	fault := response(faultStatus, []string{ctUTF8}, envelopeOf(aFault))
+	for _, c := range []struct {
+		name   string
+		answer func(string) []byte
+		h1, t8 string // pass, fail, cannot judge
+	}{
+		{"405 with Allow: POST", soapOr(response("HTTP/1.1 405 Method Not Allowed", []string{"Allow: POST"}, "")), "pass", "pass"},
+		{"405 with an HTML page and Allow: GET, HEAD, POST", soapOr(response("HTTP/1.1 405 Method Not Allowed", []string{"Content-Type: text/html", "Allow: GET, HEAD, POST"}, "<html><body>The HTTP verb PUT is not allowed.</body></html>")), "pass", "pass"},
+		{"405 with an empty Allow", soapOr(response("HTTP/1.1 405 Method Not Allowed", []string{"Allow:"}, "")), "pass", "pass"},
+		{"405 without Allow", soapOr(response("HTTP/1.1 405 Method Not Allowed", []string{"Content-Type: text/plain"}, "no")), "pass", "fail"},
+		{"PUT processed as a SOAP request", func(string) []byte { return fault }, "fail", "pass"},
+		{"PUT answered 200 with a page", soapOr(response(okStatus, []string{"Content-Type: text/html"}, "<html>ok</html>")), "fail", "pass"},
+		{"PUT answered 400", soapOr(response("HTTP/1.1 400 Bad Request", []string{"Content-Type: text/html"}, "<html>bad</html>")), "fail", "pass"},
+		{"PUT answered 401", soapOr(response("HTTP/1.1 401 Unauthorized", []string{"WWW-Authenticate: Basic realm=\"x\""}, "")), "cannot judge", "pass"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := newLineServer(t, c.answer)
+			e := envAt(t, srv.addr)
+			for _, api := range e.apis() {
+				f, err := methodProbe(api)
+				if err != nil {
+					t.Fatal(err)
+				}
+				before := srv.count.Load()
+				ex := e.send(t.Context(), api, &request{f: f, v: fixtureValues()})
+				if n := srv.count.Load() - before; n != 1 {
+					t.Errorf("%s: the probe cost %d requests, want 1", api.id, n)
+				}
+				srv.mu.Lock()
+				last := srv.lines[len(srv.lines)-1]
+				srv.mu.Unlock()
+				if want := "PUT " + api.ep.target.Path + " HTTP/1.1"; last != want {
+					t.Errorf("%s: request line %q, want %q", api.id, last, want)
+				}
+				if got := verdictOf(judgeH1(ex)); got != c.h1 {
+					t.Errorf("%s: H1 %s, want %s: %+v", api.id, got, c.h1, judgeH1(ex))
+				}
+				if got := verdictOf(judgeT8(ex)); got != c.t8 {
+					t.Errorf("%s: T8 %s, want %s: %+v", api.id, got, c.t8, judgeT8(ex))
+				}
+			}
+		})
+	}
+}
+
+// TestRedirectStopsTheEndpoint: an endpoint that redirects is asked once (the pre-flight,
+// or H2's own question in a run without one) and never again: the run's client does not
+// follow the redirect, H2 fails any 3xx but 307 and names the Location, and every later
+// request of that API is not sent, with an error that names the Location and the flag to
+// pass it with. An endpoint that answers passes H2 and stays open.
+func TestRedirectStopsTheEndpoint(t *testing.T) {
+	for _, c := range []struct {
+		status    string
+		h2        string
+		preflight bool
+	}{
+		{"301 Moved Permanently", "fail", true},
+		{"302 Found", "fail", true},
+		{"302 Found", "fail", false},
+		{"303 See Other", "fail", true},
+		{"308 Permanent Redirect", "fail", true},
+		{"307 Temporary Redirect", "pass", true},
+		{"307 Temporary Redirect", "pass", false},
+	} {
+		t.Run(fmt.Sprintf("%s/preflight=%v", c.status, c.preflight), func(t *testing.T) {
+			var srv *lineServer
+			srv = newLineServer(t, func(line string) []byte {
+				target := strings.Fields(line)[1]
+				return response("HTTP/1.1 "+c.status, []string{"Location: https://" + srv.addr + target, "Content-Type: text/html"}, "<html>moved</html>")
+			})
+			e := envAt(t, srv.addr)
+			ctx := t.Context()
+			if c.preflight {
+				if err := e.Preflight(ctx, false, false); err != nil {
+					t.Fatalf("a redirect is the target's answer, judged by H2, not a setting the pre-flight refuses: %v", err)
+				}
+			}
+			for _, api := range e.apis() {
+				o := judgeH2(e.firstAnswer(ctx, api))
+				if got := verdictOf(o); got != c.h2 {
+					t.Errorf("%s: H2 %s, want %s: %+v", api.id, got, c.h2, o)
+				}
+				loc := "https://" + srv.addr + api.ep.target.Path
+				if c.h2 == "fail" && !strings.Contains(o.Actual, loc) {
+					t.Errorf("%s: H2 does not name the Location %s: %q", api.id, loc, o.Actual)
+				}
+				f, _ := api.ep.fixture(api.pollFixture)
+				ex := e.send(ctx, api, &request{f: f, v: fixtureValues()})
+				if !ex.unsent || !strings.Contains(ex.Err.Error(), loc) || !strings.Contains(ex.Err.Error(), api.setting+" "+loc) {
+					t.Errorf("%s: after the redirect, a request was sent or its error does not say what to do: unsent %v, %v", api.id, ex.unsent, ex.Err)
+				}
+			}
+			if n := srv.count.Load(); n != 2 {
+				t.Errorf("the server got %d requests, want 2 (one per API, no redirect followed): %q", n, srv.lines)
+			}
+		})
+	}
+	t.Run("no redirect", func(t *testing.T) {
+		srv := newLineServer(t, soapOr(nil))
+		e := envAt(t, srv.addr)
+		for _, api := range e.apis() {
+			if o := judgeH2(e.firstAnswer(t.Context(), api)); !o.Pass || o.CannotJudge {
+				t.Errorf("%s: H2 %+v", api.id, o)
+			}
+			if err := api.ep.breaker.open(); err != nil {
+				t.Errorf("%s: an endpoint that answers was stopped: %v", api.id, err)
+			}
+		}
+	})
+}
+
+// fixtureValues are the values the probes bind: the call no server issued.
+func fixtureValues() fixtures.Values { return fixtures.Values{Call: preflightCallID} }
+
+// TestCookieFindingsNameNoValue: T10's words about a cookie name it and never quote its
+// value, which may be a session's secret.
+func TestCookieFindingsNameNoValue(t *testing.T) {
+	for _, field := range []string{"UMRoute=secret-r2, UMSession=secret-s1; Path=/EWS", "sid=secret value", "sid=secret;Path=/", "sid=secret; Expires=tomorrow", "sid=secret; Max-Age=soon"} {
+		f, ok := cookieFinding([]string{field})
+		if !ok {
+			t.Errorf("%q: no finding", field)
+			continue
+		}
+		if strings.Contains(f.actual, "secret") {
+			t.Errorf("%q: the finding quotes the value: %s", field, f.actual)
+		}
+		if !strings.Contains(f.actual, "cookie") || !strings.Contains(f.actual, "RFC 6265") {
+			t.Errorf("%q: the finding names neither the cookie nor the rule: %s", field, f.actual)
+		}
+	}
+}
+
+func gzipped(s string) string {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.String()
+}
+
+func deflated(s string) string {
+	var b bytes.Buffer
+	w := zlib.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.String()
+}
+
+// TestTransferCodingWithoutEnd: a body in a transfer coding that does not end with chunked
+// ends only when the connection closes (RFC 9112 section 6.1); a server that keeps it open
+// after the body never ends its message, and fails T7 (the other rules cannot read it),
+// whatever else it sends. The same answer with the connection closed is legal (the legal
+// variants of TestMessageRulesPassLegalVariants).
+func TestTransferCodingWithoutEnd(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	t.Cleanup(func() { close(done); ln.Close(); wg.Wait() })
+	var count atomic.Int32
+	answer := []byte("HTTP/1.1 200 OK\r\n" + ctUTF8 + "\r\nTransfer-Encoding: gzip\r\n\r\n" + gzipped(envelopeOf(callInfo)))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				br := bufio.NewReader(c)
+				tp := textproto.NewReader(br)
+				if _, err := tp.ReadLine(); err != nil {
+					return
+				}
+				h, err := tp.ReadMIMEHeader()
+				if err != nil {
+					return
+				}
+				n, _ := strconv.Atoi(h.Get("Content-Length"))
+				if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
+					return
+				}
+				count.Add(1)
+				_, _ = c.Write(answer)
+				select { // the connection stays open
+				case <-done:
+				case <-time.After(10 * time.Second):
+				}
+			}()
+		}
+	}()
+	srv := &rawServer{addr: ln.Addr().String()}
+	start := time.Now()
+	ex := sendRawTimeout(t, srv, pollFixture, 5*time.Second)
+	o := judgeT7(ex)
+	if o.Pass || o.CannotJudge || !strings.Contains(o.Actual, `"gzip"`) || !strings.Contains(o.Actual, "stayed open") {
+		t.Fatalf("T7 %+v, want a failure naming the coding and the open connection; err %v", o, ex.Err)
+	}
+	// The gzip stream says where it ends: the run waits closeWait for the close, not the
+	// whole timeout, and the answer is one (the breaker does not take it for silence).
+	if d := time.Since(start); d > closeWait+2*time.Second {
+		t.Errorf("the answer took %v: the run waited for the timeout, not closeWait", d)
+	}
+	b := &breaker{limit: 1}
+	b.record(ex.Err)
+	if b.open() != nil {
+		t.Errorf("the breaker took an answer without an end for silence")
+	}
+	if x5 := judgeX5(ex); x5.Pass {
+		t.Errorf("X5 passed an answer that never completed: %+v", x5)
+	}
+	t.Logf("%d requests, %v: %s", count.Load(), time.Since(start).Round(time.Millisecond), o.Actual)
+}
