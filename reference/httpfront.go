@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"time"
 )
 
@@ -44,7 +43,7 @@ func (h *handler) front(w http.ResponseWriter, r *http.Request) (done bool) {
 	if b.putProcessed && r.Method == http.MethodPut {
 		r.Method = http.MethodPost
 	}
-	if b.redirect302 && r.Method == http.MethodPost && (strings.EqualFold(r.URL.Path, EWSPath) || strings.EqualFold(r.URL.Path, LegacyPath) || strings.EqualFold(r.URL.Path, Path2007)) {
+	if b.redirect302 && r.Method == http.MethodPost && endpointAt(r.URL.Path) != nil {
 		// An endpoint moved with the status a browser's form expects: a client may follow
 		// it with GET and lose the SOAP request (WS-I BP 1.1 R1130 asks for 307).
 		http.Redirect(w, r, "/umconform-moved"+r.URL.Path, http.StatusFound)
