@@ -9,6 +9,16 @@
 // form; every other profile is either a legal variant a correct harness must accept, or breaks
 // one requirement of the catalogue (see Profiles).
 //
+// # Two APIs, one mechanism
+//
+// The server answers the UM web service and its EWS twin (EWS's PlayOnPhone,
+// GetPhoneCallInformation and DisconnectPhoneCall) with one mechanism: the transport rules
+// (server.go), the SOAP dispatch, refusals and GET answers (endpoint.go), the envelope and
+// Fault writer (render.go), the WSDL writer (wsdl.go) and the call engine (engine.go). What
+// differs between the APIs is an endpoint value each (umAPI in um.go, ewsAPI in ews.go): its
+// paths, its operations table, the checks it makes before running an operation, the form
+// of its envelope, the robustness knobs broken at it alone and its WSDL data.
+//
 // # DialString convention
 //
 // A DialString is an optional "+" followed by 2 to 32 ASCII digits; anything else is

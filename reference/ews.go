@@ -3,15 +3,10 @@ package reference
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"net/http"
-	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/umconform/umconform/schema"
 )
 
 // EWSPath is where Exchange 2010 and later serve Exchange Web Services, whose PlayOnPhone,
@@ -57,13 +52,11 @@ type ewsBehaviour struct {
 	genericPlayOnPhoneError   bool // E20: PlayOnPhone's input errors all say ErrorInternalServerError
 	emptyDialStringAccepted   bool // E19: an empty DialString places a call (it checks digits only, and none is none)
 
-	// The robustness rules broken at the EWS endpoint alone, so that the probes sent there
-	// are shown to catch them (the UM endpoint stays correct).
-	expandCanary         bool // X1: canary entities expanded, a PhoneCallId's text echoed in the fault
-	fetchCanaryURL       bool // X1: canary URLs fetched and expanded, nothing echoed
-	slowOnDoctype        bool // X2
-	poisonAfterMalformed bool // X3: calls placed before a malformed EWS request answer Error
-	noSizeLimit          bool // X4
+	// hostile are the robustness rules broken at the EWS endpoint alone, so that the probes
+	// sent there are shown to catch them (the UM endpoint stays correct). Its X1 profile
+	// also quotes a PhoneCallId's text in the fault; its X3 profile's calls placed before a
+	// malformed request answer Error.
+	hostile hostileKnobs
 }
 
 // ewsCalls is the EWS endpoint's own view of its calls, kept only by the profiles that break
@@ -75,6 +68,13 @@ type ewsCalls struct {
 	newest   string            // the newest call placed (E18)
 	placed   map[string]int    // call -> the count of malformed requests when it was placed (X3)
 	poisoned int               // malformed requests so far (X3)
+}
+
+// malformed counts a malformed or refused request (X3).
+func (c *ewsCalls) malformed() {
+	c.mu.Lock()
+	c.poisoned++
+	c.mu.Unlock()
 }
 
 // resolve returns the engine call a PhoneCallId names under the broken profiles.
@@ -96,47 +96,38 @@ type ewsAnswer struct {
 	fault bool   // sent as a SOAP Fault naming the code (E15, E16 profiles)
 }
 
-// handleEWS answers one POSTed SOAP body at the EWS endpoint.
-func (h *handler) handleEWS(ctx context.Context, body []byte) (int, []byte) {
-	b := h.b
-	b.expandCanary = b.expandCanary || b.ews.expandCanary
-	b.fetchCanaryURL = b.fetchCanaryURL || b.ews.fetchCanaryURL
-	root, rf := parseEnvelope(body, &b)
-	var op *element
-	if rf == nil {
-		op, rf = envelopeOperation(root, &b)
+// ewsAPI is EWS's phone-call operations as the server's driver for them: their path, the
+// operations, the checks Exchange makes of every EWS request before reading it (ewsAdmit),
+// the robustness knobs broken there alone and the service description; the answers are
+// written in ewsForm.
+var ewsAPI = endpoint{
+	paths: []string{EWSPath},
+	ops: []operation{
+		{"PlayOnPhone", ewsOperation((*handler).ewsPlayOnPhone)},
+		{"GetPhoneCallInformation", ewsOperation((*handler).ewsGetPhoneCallInformation)},
+		{"DisconnectPhoneCall", ewsOperation((*handler).ewsDisconnectPhoneCall)},
+	},
+	admit: ewsAdmit,
+	own:   func(b *behaviour) hostileKnobs { return b.ews.hostile },
+	// The schema the WSDL imports, served beside the endpoint as Exchange serves
+	// messages.xsd and types.xsd in /EWS/.
+	beside:  []string{"ews-messages.xsd", "ews-types.xsd"},
+	title:   "EWS",
+	heading: "Exchange Web Services, UM operations (umconform reference server)",
+	wsdl:    ewsWSDL,
+}
+
+// ewsOperation makes an EWS operation an endpoint's operation, its answer sent by ewsRespond.
+func ewsOperation(run func(h *handler, ctx context.Context, op *element) ewsAnswer) func(*handler, context.Context, *element) (int, []byte) {
+	return func(h *handler, ctx context.Context, op *element) (int, []byte) {
+		return h.ewsRespond(run(h, ctx, op))
 	}
-	if rf != nil {
-		if rf.doctype && (h.b.slowOnDoctype || h.b.ews.slowOnDoctype) {
-			h.stall(ctx)
-		}
-		if h.b.ews.poisonAfterMalformed {
-			h.ewsCalls.mu.Lock()
-			h.ewsCalls.poisoned++
-			h.ewsCalls.mu.Unlock()
-		}
-		return h.requestFault(rf)
-	}
-	if v, present := requestServerVersion(root); present && !slices.Contains(exchangeVersions, v) && !h.b.ews.anyVersion {
-		return h.ewsFault(codeInvalidVersion, "The specified server version is invalid.")
-	}
-	if op.name.Space != MessagesNamespace {
-		return h.ewsFault(codeSchemaValidation, "The request failed schema validation: {"+op.name.Space+"}"+op.name.Local+" is not an EWS operation.")
-	}
-	if status, resp, refused := h.ewsSchemaCheck(op, body); refused {
-		return status, resp
-	}
-	var a ewsAnswer
-	switch op.name.Local {
-	case "PlayOnPhone":
-		a = h.ewsPlayOnPhone(ctx, op)
-	case "GetPhoneCallInformation":
-		a = h.ewsGetPhoneCallInformation(ctx, op)
-	case "DisconnectPhoneCall":
-		a = h.ewsDisconnectPhoneCall(ctx, op)
-	default:
-		return h.requestFault(&requestFault{code: "Client", msg: "unknown operation " + op.name.Local, malformed: true})
-	}
+}
+
+// ewsRespond sends an EWS answer: a response message, or the SOAP Fault that
+// ErrorSchemaValidation (but under the legal profile that answers it as an Error response)
+// and the E15 and E16 profiles' errors are sent as.
+func (h *handler) ewsRespond(a ewsAnswer) (int, []byte) {
 	if a.code == codeSchemaValidation && h.b.gen.ewsSchemaErrorResponse {
 		return http.StatusOK, h.renderEWS(a)
 	}
@@ -146,14 +137,27 @@ func (h *handler) handleEWS(ctx context.Context, body []byte) (int, []byte) {
 	return http.StatusOK, h.renderEWS(a)
 }
 
-// ewsSchemaCheck refuses one of the three operations' requests that the EWS schema rejects,
-// with ErrorSchemaValidation, as Exchange validates every EWS request before reading it.
-func (h *handler) ewsSchemaCheck(op *element, body []byte) (int, []byte, bool) {
-	switch op.name.Local {
-	case "PlayOnPhone", "GetPhoneCallInformation", "DisconnectPhoneCall":
-	default:
+// ewsAdmit refuses what Exchange refuses before reading an EWS request: a RequestServerVersion
+// outside ExchangeVersionType, an operation outside the messages namespace, and a request
+// of one of the operations that the EWS schema rejects.
+func ewsAdmit(h *handler, api *endpoint, root, op *element, body []byte) (int, []byte, bool) {
+	if v, present := requestServerVersion(root); present && !slices.Contains(exchangeVersions, v) && !h.b.ews.anyVersion {
+		status, resp := h.ewsFault(codeInvalidVersion, "The specified server version is invalid.")
+		return status, resp, true
+	}
+	if op.name.Space != MessagesNamespace {
+		status, resp := h.ewsFault(codeSchemaValidation, "The request failed schema validation: {"+op.name.Space+"}"+op.name.Local+" is not an EWS operation.")
+		return status, resp, true
+	}
+	if _, known := api.operation(op.name.Local); !known {
 		return 0, nil, false
 	}
+	return h.ewsSchemaCheck(op, body)
+}
+
+// ewsSchemaCheck refuses an operation's request that the EWS schema rejects, with
+// ErrorSchemaValidation, as Exchange validates every EWS request before reading it.
+func (h *handler) ewsSchemaCheck(op *element, body []byte) (int, []byte, bool) {
 	// A request past the endpoint's size cap reaches here only under a profile without one
 	// (X4), which must read it as any other; libxml2 refuses its 10 MiB text node.
 	if h.b.skipsSchema() || int64(len(body)) > h.maxBytes {
@@ -164,13 +168,10 @@ func (h *handler) ewsSchemaCheck(op *element, body []byte) (int, []byte, bool) {
 		return 0, nil, false
 	}
 	msg := "The request failed schema validation: " + v
-	if t := idText(op); t != "" && h.b.ews.expandCanary { // the X1 profile quotes what it expanded
+	if t := idText(op); t != "" && h.b.ews.hostile.expandCanary { // the X1 profile quotes what it expanded
 		msg += " Value: '" + t + "'."
 	}
-	if h.b.gen.ewsSchemaErrorResponse {
-		return http.StatusOK, h.renderEWS(ewsAnswer{op: op.name.Local, code: codeSchemaValidation, text: msg}), true
-	}
-	status, resp := h.ewsFault(codeSchemaValidation, msg)
+	status, resp := h.ewsRespond(ewsAnswer{op: op.name.Local, code: codeSchemaValidation, text: msg})
 	return status, resp, true
 }
 
@@ -287,7 +288,7 @@ func (h *handler) ewsGetPhoneCallInformation(ctx context.Context, op *element) e
 		}
 		return schemaError("GetPhoneCallInformation needs a PhoneCallId with an Id.")
 	}
-	if t := idText(op); t != "" && h.b.ews.expandCanary {
+	if t := idText(op); t != "" && h.b.ews.hostile.expandCanary {
 		return schemaError("The element PhoneCallId cannot contain text. Value: '" + t + "'.")
 	}
 	id = h.ewsCalls.resolve(id)
@@ -323,7 +324,7 @@ var errEWSPoisoned = errors.New("call spoiled by a malformed request")
 
 // issue records a call EWS PlayOnPhone placed and returns the PhoneCallId to answer with.
 func (c *ewsCalls) issue(id string, b ewsBehaviour) string {
-	if !b.sameCallID && !b.newestCall && !b.poisonAfterMalformed {
+	if !b.sameCallID && !b.newestCall && !b.hostile.poisonAfterMalformed {
 		return id
 	}
 	c.mu.Lock()
@@ -347,14 +348,14 @@ func (c *ewsCalls) issue(id string, b ewsBehaviour) string {
 // answerFor applies the E18 and X3 profiles to the phase p of call id, which exists.
 func (c *ewsCalls) answerFor(h *handler, id string, p Phase) (Phase, error) {
 	b := h.b.ews
-	if !b.newestCall && !b.poisonAfterMalformed {
+	if !b.newestCall && !b.hostile.poisonAfterMalformed {
 		return p, nil
 	}
 	c.mu.Lock()
 	newest, poisoned := c.newest, c.poisoned
 	at, known := c.placed[id]
 	c.mu.Unlock()
-	if b.poisonAfterMalformed && known && at < poisoned {
+	if b.hostile.poisonAfterMalformed && known && at < poisoned {
 		return p, errEWSPoisoned
 	}
 	if b.newestCall && newest != "" && newest != id {
@@ -399,20 +400,20 @@ func (h *handler) ewsDisconnectPhoneCall(ctx context.Context, op *element) ewsAn
 // attrEscaper escapes what an attribute value in double quotes needs.
 var attrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
 
-// ewsEnvelope writes an EWS response envelope around body, in Exchange 2013's form: the
-// ServerVersionInfo header first (E6), the messages under the m: prefix.
-func (h *handler) ewsEnvelope(body string) []byte {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="` + SOAP11Namespace + `">`)
-	if !h.b.ews.noServerVersion {
-		b.WriteString(`<s:Header><h:ServerVersionInfo ` + ewsServerVersion + ` xmlns:h="` +
-			TypesNamespace + `" xmlns="` + TypesNamespace + `"/></s:Header>`)
+// ewsForm is EWS's envelope in Exchange 2013's form: the ServerVersionInfo header (E6), the
+// messages under the m: prefix.
+func ewsForm(b *behaviour) envelopeForm {
+	f := envelopeForm{prefix: "s"}
+	if !b.ews.noServerVersion {
+		f.header = `<h:ServerVersionInfo ` + ewsServerVersion + ` xmlns:h="` + TypesNamespace + `" xmlns="` + TypesNamespace + `"/>`
 	}
-	b.WriteString(`<s:Body>` + body + `</s:Body>`)
-	if !h.b.malformedResponses {
-		b.WriteString(`</s:Envelope>`)
-	}
-	return []byte(b.String())
+	return f
+}
+
+func (h *handler) ewsDoc() *doc {
+	d := &doc{b: &h.b, f: ewsForm(&h.b)}
+	d.open()
+	return d
 }
 
 // renderEWS writes a response message: ResponseClass Success with NoError, or Error with
@@ -423,77 +424,34 @@ func (h *handler) renderEWS(a ewsAnswer) []byte {
 	if a.code != codeNoError {
 		class = "Error"
 	}
-	var b strings.Builder
-	b.WriteString(`<m:` + el + ` ResponseClass="` + class + `" xmlns:m="` + MessagesNamespace + `" xmlns:t="` + TypesNamespace + `">`)
+	d := h.ewsDoc()
+	d.buf.WriteString(`<m:` + el + ` ResponseClass="` + class + `" xmlns:m="` + MessagesNamespace + `" xmlns:t="` + TypesNamespace + `">`)
 	if class == "Error" && !h.b.ews.errorWithoutText {
-		b.WriteString(`<m:MessageText>`)
-		_, _ = textEscaper.WriteString(&b, a.text) // a strings.Builder never fails
-		b.WriteString(`</m:MessageText>`)
+		d.buf.WriteString(`<m:MessageText>`)
+		d.text(a.text)
+		d.buf.WriteString(`</m:MessageText>`)
 	}
-	b.WriteString(`<m:ResponseCode>` + a.code + `</m:ResponseCode>`)
+	d.buf.WriteString(`<m:ResponseCode>` + a.code + `</m:ResponseCode>`)
 	if class == "Error" {
-		b.WriteString(`<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>`)
+		d.buf.WriteString(`<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>`)
 	} else {
-		b.WriteString(a.inner)
+		d.buf.WriteString(a.inner)
 	}
-	b.WriteString(`</m:` + el + `>`)
-	return h.ewsEnvelope(b.String())
+	d.buf.WriteString(`</m:` + el + `>`)
+	return d.close()
 }
 
 // ewsFault is EWS's SOAP Fault for a request it cannot process at all (schema validation,
 // server version): the code in the types namespace, and again in the errors namespace in
 // the detail.
 func (h *handler) ewsFault(code, msg string) (int, []byte) {
-	status := http.StatusInternalServerError
-	if h.b.faultStatus200 {
-		status = http.StatusOK
-	}
-	var b strings.Builder
-	b.WriteString(`<s:Fault><faultcode xmlns:a="` + TypesNamespace + `">a:` + code + `</faultcode>`)
-	if !h.b.faultNoString {
-		b.WriteString(`<faultstring` + h.b.faultStringAttrs() + `>`)
-		_, _ = textEscaper.WriteString(&b, msg)
-		b.WriteString(`</faultstring>`)
-	}
-	b.WriteString(`<detail><e:ResponseCode xmlns:e="` + ErrorsNamespace + `">` + code + `</e:ResponseCode><e:Message xmlns:e="` + ErrorsNamespace + `">`)
-	_, _ = textEscaper.WriteString(&b, msg)
-	b.WriteString(`</e:Message></detail></s:Fault>`)
-	return status, h.ewsEnvelope(b.String())
-}
-
-// serveEWSGet answers GET at the EWS endpoint: the WSDL for ?wsdl, else a short page.
-func (h *handler) serveEWSGet(w http.ResponseWriter, r *http.Request) {
-	if serveWSDL(w, r, ewsWSDL) {
-		return
-	}
-	page := "<!DOCTYPE html>\n<html><head><title>EWS</title></head><body>\n<h1>Exchange Web Services, UM operations (umconform reference server)</h1>\n" +
-		"<p>Operations: PlayOnPhone, GetPhoneCallInformation, DisconnectPhoneCall. POST SOAP 1.1 envelopes as text/xml. " +
-		`The service description is at <a href="?wsdl">?wsdl</a>.</p>` + "\n<p>Profile: " + h.prof.Name + "</p>\n</body></html>\n"
-	writeGet(w, "text/html; charset=utf-8", []byte(page))
-}
-
-// serveEWSSchema serves the EWS schema files beside the endpoint, where the WSDL imports
-// them from (as Exchange serves messages.xsd and types.xsd in /EWS/); it reports whether
-// the request was for one.
-func (h *handler) serveEWSSchema(w http.ResponseWriter, r *http.Request) bool {
-	dir, file := path.Split(r.URL.Path)
-	if !strings.EqualFold(dir, "/EWS/") || (file != "ews-messages.xsd" && file != "ews-types.xsd") ||
-		(r.Method != http.MethodGet && r.Method != http.MethodHead) {
-		return false
-	}
-	b, err := fs.ReadFile(schema.XSD(), file)
-	if err != nil { // embedded: cannot happen for these two names
-		http.NotFound(w, r)
-		return true
-	}
-	writeGet(w, "text/xml; charset=utf-8", b)
-	return true
-}
-
-func writeGet(w http.ResponseWriter, contentType string, body []byte) {
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	_, _ = w.Write(body) // the client may be gone; nothing useful to do about it
+	var detail strings.Builder
+	detail.WriteString(`<detail><e:ResponseCode xmlns:e="` + ErrorsNamespace + `">` + code + `</e:ResponseCode><e:Message xmlns:e="` + ErrorsNamespace + `">`)
+	_, _ = textEscaper.WriteString(&detail, msg) // a strings.Builder never fails
+	detail.WriteString(`</e:Message></detail>`)
+	d := h.ewsDoc()
+	d.fault(TypesNamespace, code, msg, detail.String(), false)
+	return h.faultStatus(), d.close()
 }
 
 // EWSURL is the server's EWS endpoint URL (…/EWS/Exchange.asmx), beside URL's.

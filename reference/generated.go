@@ -31,8 +31,9 @@ type genBehaviour struct {
 
 // misbehaves reports whether the generated-shape profiles answered the request (or refused
 // to) themselves; it reads the request only under one of them.
-func (h *handler) misbehaves(w http.ResponseWriter, r *http.Request, ews bool, body []byte) bool {
+func (h *handler) misbehaves(w http.ResponseWriter, r *http.Request, api *endpoint, body []byte) bool {
 	g := h.b.gen
+	ews := api == &ewsAPI
 	if g == (genBehaviour{}) || g == (genBehaviour{ewsSchemaErrorResponse: true}) {
 		return false
 	}

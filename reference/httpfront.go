@@ -26,7 +26,7 @@ type httpBehaviour struct {
 	redirect302  bool // H2: every POST to either endpoint is answered 302 Found
 	cookie2965   bool // T10: every answer sets two cookies in one Set-Cookie field, as RFC 2965 allowed
 	closeSilent  bool // T7: every POST's answer, then the connection closed, without Connection: close
-	gzipKeepOpen bool // T7: every POST's answer in Transfer-Encoding gzip, not chunked, and the connection kept open
+	gzipKeepOpen bool // T7: every Fault (HTTP 500) in Transfer-Encoding gzip, not chunked, and the connection kept open
 	// H1: a request line with a word too many (a space in its target) is repaired and the
 	// request processed; net/http refuses such a line with 400 before any handler runs, so
 	// the repair is done on the connection (repairListener).
@@ -51,7 +51,7 @@ func (h *handler) front(w http.ResponseWriter, r *http.Request) (done bool) {
 	if b.putProcessed && r.Method == http.MethodPut {
 		r.Method = http.MethodPost
 	}
-	if b.redirect302 && r.Method == http.MethodPost && (strings.EqualFold(r.URL.Path, EWSPath) || strings.EqualFold(r.URL.Path, LegacyPath) || strings.EqualFold(r.URL.Path, Path2007)) {
+	if b.redirect302 && r.Method == http.MethodPost && endpointAt(r.URL.Path) != nil {
 		// An endpoint moved with the status a browser's form expects: a client may follow
 		// it with GET and lose the SOAP request (WS-I BP 1.1 R1130 asks for 307).
 		http.Redirect(w, r, "/umconform-moved"+r.URL.Path, http.StatusFound)
@@ -69,7 +69,9 @@ func (h *handler) rawAnswer(w http.ResponseWriter, r *http.Request) bool {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), frontKey{}, true)))
 	hj, ok := w.(http.Hijacker)
-	if !ok {
+	// gzip without an end breaks Faults only: each such answer costs the client a wait for
+	// the close (T7 is broken all the same, and the calls' lifecycle is not slowed).
+	if !ok || h.b.http.gzipKeepOpen && rec.Code != http.StatusInternalServerError {
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}

@@ -94,10 +94,10 @@ func parseEnvelope(body []byte, b *behaviour) (*element, *requestFault) {
 			if root != nil || !bytes.HasPrefix(bytes.TrimSpace(t), []byte("DOCTYPE")) {
 				return nil, &requestFault{code: "Client", msg: "the request holds a markup declaration", doctype: true}
 			}
-			if b.fetchCanaryURL && fetchCanaryEntities(d, t) {
+			if b.hostile.fetchCanaryURL && fetchCanaryEntities(d, t) {
 				continue
 			}
-			if !b.expandCanary || !expandCanaryEntities(d, t) {
+			if !b.hostile.expandCanary || !expandCanaryEntities(d, t) {
 				return nil, &requestFault{code: "Client", msg: "a SOAP message must not contain a DTD", doctype: true}
 			}
 		case xml.StartElement:

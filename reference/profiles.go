@@ -36,42 +36,38 @@ type behaviour struct {
 	pol                   policy
 
 	// broken, one requirement each
-	malformedResponses       bool // T1
-	nulAfterEnvelope         bool // T1
-	gzipUnasked              bool // T1
-	faultStatus200           bool // T3
-	processingInstruction    bool // T5
-	doubleFault              bool // T6
-	truncateFaults           bool // T7
-	lengthAndChunked         bool // T7
-	doubleContentType        bool // T8
-	mediaType405             bool // T8
-	latin1Charset            bool // T9
-	xmlPrefixDeclared        bool // T10
-	acceptSOAP12             bool // T4
-	flatGetCallInfo          bool // S1
-	lowercaseStates          bool // S2
-	ringingStates            bool // S2
-	emptyCallID              bool // S4
-	disconnectNotEmpty       bool // S5
-	faultNoString            bool // S6
-	unknownCallIDSucceeds    bool // C1
-	wrongExceptionType       bool // C2
-	malformedCallIDSucceeds  bool // C3
-	ignoreNamespace          bool // C4
-	dispatchErrorsSucceed    bool // C5
-	badPlayOnPhoneSucceeds   bool // P1
-	genericPlayOnPhoneFault  bool // P2
-	disconnectUnknownSucceed bool // L6
-	disconnectWrongException bool // L9
-	expandCanary             bool // X1
-	fetchCanaryURL           bool // X1
-	slowOnDoctype            bool // X2
-	poisonAfterMalformed     bool // X3
-	noSizeLimit              bool // X4
-	slowUnknownCallID        bool // X5
-	requireSoapPrefix        bool // R1
-	rejectBOM                bool // R2
+	malformedResponses       bool         // T1
+	nulAfterEnvelope         bool         // T1
+	gzipUnasked              bool         // T1
+	faultStatus200           bool         // T3
+	processingInstruction    bool         // T5
+	doubleFault              bool         // T6
+	truncateFaults           bool         // T7
+	lengthAndChunked         bool         // T7
+	doubleContentType        bool         // T8
+	mediaType405             bool         // T8
+	latin1Charset            bool         // T9
+	xmlPrefixDeclared        bool         // T10
+	acceptSOAP12             bool         // T4
+	flatGetCallInfo          bool         // S1
+	lowercaseStates          bool         // S2
+	ringingStates            bool         // S2
+	emptyCallID              bool         // S4
+	disconnectNotEmpty       bool         // S5
+	faultNoString            bool         // S6
+	unknownCallIDSucceeds    bool         // C1
+	wrongExceptionType       bool         // C2
+	malformedCallIDSucceeds  bool         // C3
+	ignoreNamespace          bool         // C4
+	dispatchErrorsSucceed    bool         // C5
+	badPlayOnPhoneSucceeds   bool         // P1
+	genericPlayOnPhoneFault  bool         // P2
+	disconnectUnknownSucceed bool         // L6
+	disconnectWrongException bool         // L9
+	hostile                  hostileKnobs // X1-X4 at both endpoints
+	slowUnknownCallID        bool         // X5
+	requireSoapPrefix        bool         // R1
+	rejectBOM                bool         // R2
 
 	ews ewsBehaviour // the EWS endpoint's (E1-E7, E13, E14): ews.go
 
@@ -80,6 +76,28 @@ type behaviour struct {
 	http httpBehaviour // the HTTP front's (H1, H2, T10's cookies): httpfront.go
 
 	model modelBehaviour // the SOAP processing model's (T11, T12): soapmodel.go
+}
+
+// hostileKnobs break the robustness rules (X1-X4): the behaviour's hold at both endpoints,
+// an endpoint's own (ewsBehaviour's) at that endpoint alone, so that the probes sent to each
+// are shown to catch them.
+type hostileKnobs struct {
+	expandCanary         bool // X1: canary entities expanded (UM: rejected values echoed in faultstrings)
+	fetchCanaryURL       bool // X1: canary URLs fetched and expanded, nothing echoed
+	slowOnDoctype        bool // X2
+	poisonAfterMalformed bool // X3: calls placed before a malformed request answer an error
+	noSizeLimit          bool // X4
+}
+
+// or is the knobs in force at an endpoint: the behaviour's and the endpoint's own.
+func (k hostileKnobs) or(own hostileKnobs) hostileKnobs {
+	return hostileKnobs{
+		expandCanary:         k.expandCanary || own.expandCanary,
+		fetchCanaryURL:       k.fetchCanaryURL || own.fetchCanaryURL,
+		slowOnDoctype:        k.slowOnDoctype || own.slowOnDoctype,
+		poisonAfterMalformed: k.poisonAfterMalformed || own.poisonAfterMalformed,
+		noSizeLimit:          k.noSizeLimit || own.noSizeLimit,
+	}
 }
 
 // ProfileExchange is the correct profile: Exchange 2013's wire form and rules.
@@ -151,11 +169,11 @@ func profileTable() []Profile {
 		broken("L9", "l9-disconnect-wrong-exception", "Disconnect of a CallId the server never issued is refused with a Fault that names InvalidObjectIdException, not the InvalidCallIdException MS-OXWUMS 3.1.4.1 prints", behaviour{disconnectWrongException: true}),
 		broken("L7", "l7-same-callid", "every PlayOnPhone returns the CallId of the first call placed; the newest call takes it over", behaviour{pol: policy{sameCallID: true}}, "L8", "E17", "E18"),
 		broken("L8", "l8-newest-call", "GetCallInfo answers about the most recently placed call, whatever CallId it names (after checking that the CallId is one it issued)", behaviour{pol: policy{newestCall: true}}, "E18"),
-		broken("X1", "x1-expands-canary", "expands an external SYSTEM entity whose file name contains umconform-canary and echoes rejected values in faultstrings", behaviour{expandCanary: true}),
-		broken("X1", "x1-fetches-canary-url", "fetches an external SYSTEM entity naming an http URL on a loopback address whose path contains umconform-canary, and expands it, on both APIs; it echoes nothing", behaviour{fetchCanaryURL: true}),
-		broken("X2", "x2-slow-doctype", "a request with a DOCTYPE is answered only after a minute (or when the client gives up)", behaviour{slowOnDoctype: true}, "X5"),
-		broken("X3", "x3-poisoned-after-malformed", "after a malformed request, GetCallInfo for every call placed before it answers a Server fault", behaviour{poisonAfterMalformed: true}),
-		broken("X4", "x4-no-size-limit", "no request size cap: an oversized but otherwise valid request is processed normally", behaviour{noSizeLimit: true}),
+		broken("X1", "x1-expands-canary", "expands an external SYSTEM entity whose file name contains umconform-canary and echoes rejected values in faultstrings", behaviour{hostile: hostileKnobs{expandCanary: true}}),
+		broken("X1", "x1-fetches-canary-url", "fetches an external SYSTEM entity naming an http URL on a loopback address whose path contains umconform-canary, and expands it, on both APIs; it echoes nothing", behaviour{hostile: hostileKnobs{fetchCanaryURL: true}}),
+		broken("X2", "x2-slow-doctype", "a request with a DOCTYPE is answered only after a minute (or when the client gives up)", behaviour{hostile: hostileKnobs{slowOnDoctype: true}}, "X5"),
+		broken("X3", "x3-poisoned-after-malformed", "after a malformed request, GetCallInfo for every call placed before it answers a Server fault", behaviour{hostile: hostileKnobs{poisonAfterMalformed: true}}),
+		broken("X4", "x4-no-size-limit", "no request size cap: an oversized but otherwise valid request is processed normally", behaviour{hostile: hostileKnobs{noSizeLimit: true}}),
 		broken("X5", "x5-slow-unknown-callid", "a GetCallInfo for a well-formed CallId it never issued is answered (InvalidCallId fault) only after a minute (or when the client gives up); a malformed CallId is refused at once", behaviour{slowUnknownCallID: true}, "G2"),
 		broken("R1", "r1-requires-soap-prefix", "a request whose Envelope is not written <soap:Envelope is answered with a Client fault", behaviour{requireSoapPrefix: true}),
 		broken("R2", "r2-rejects-bom", "a request starting with a UTF-8 byte-order mark is answered with a Client fault", behaviour{rejectBOM: true}),
@@ -180,11 +198,11 @@ func profileTable() []Profile {
 		broken("E19", "e19-bad-playonphone-succeeds", "EWS PlayOnPhone with a malformed or unknown ItemId or an undialable DialString places an answered call and returns its PhoneCallId", behaviour{ews: ewsBehaviour{badPlayOnPhoneSucceeds: true}}),
 		broken("E19", "e19-empty-dialstring-accepted", "EWS PlayOnPhone with an empty DialString places an answered call and returns its PhoneCallId; letters and bad ItemIds are refused as they should be", behaviour{ews: ewsBehaviour{emptyDialStringAccepted: true}}),
 		broken("E20", "e20-generic-playonphone-error", "EWS PlayOnPhone's input errors all say ErrorInternalServerError, whatever the cause", behaviour{ews: ewsBehaviour{genericPlayOnPhoneError: true}}),
-		broken("X1", "x1-ews-expands-canary", "the EWS endpoint alone expands an external SYSTEM entity whose file name contains umconform-canary and quotes a PhoneCallId's text in its schema fault", behaviour{ews: ewsBehaviour{expandCanary: true}}),
-		broken("X1", "x1-ews-fetches-canary-url", "the EWS endpoint alone fetches an external SYSTEM entity naming an http URL on a loopback address whose path contains umconform-canary, and expands it; it echoes nothing", behaviour{ews: ewsBehaviour{fetchCanaryURL: true}}),
-		broken("X2", "x2-ews-slow-doctype", "an EWS request with a DOCTYPE is answered only after a minute (or when the client gives up); the UM endpoint refuses it at once", behaviour{ews: ewsBehaviour{slowOnDoctype: true}}, "X5"),
-		broken("X3", "x3-ews-poisoned-after-malformed", "after a malformed or refused (413, 415) request, GetPhoneCallInformation about every call placed through EWS before it answers ErrorInternalServerError; the UM endpoint stays correct", behaviour{ews: ewsBehaviour{poisonAfterMalformed: true}}),
-		broken("X4", "x4-ews-no-size-limit", "no request size cap at the EWS endpoint: an oversized but otherwise valid EWS request is processed normally", behaviour{ews: ewsBehaviour{noSizeLimit: true}}),
+		broken("X1", "x1-ews-expands-canary", "the EWS endpoint alone expands an external SYSTEM entity whose file name contains umconform-canary and quotes a PhoneCallId's text in its schema fault", behaviour{ews: ewsBehaviour{hostile: hostileKnobs{expandCanary: true}}}),
+		broken("X1", "x1-ews-fetches-canary-url", "the EWS endpoint alone fetches an external SYSTEM entity naming an http URL on a loopback address whose path contains umconform-canary, and expands it; it echoes nothing", behaviour{ews: ewsBehaviour{hostile: hostileKnobs{fetchCanaryURL: true}}}),
+		broken("X2", "x2-ews-slow-doctype", "an EWS request with a DOCTYPE is answered only after a minute (or when the client gives up); the UM endpoint refuses it at once", behaviour{ews: ewsBehaviour{hostile: hostileKnobs{slowOnDoctype: true}}}, "X5"),
+		broken("X3", "x3-ews-poisoned-after-malformed", "after a malformed or refused (413, 415) request, GetPhoneCallInformation about every call placed through EWS before it answers ErrorInternalServerError; the UM endpoint stays correct", behaviour{ews: ewsBehaviour{hostile: hostileKnobs{poisonAfterMalformed: true}}}),
+		broken("X4", "x4-ews-no-size-limit", "no request size cap at the EWS endpoint: an oversized but otherwise valid EWS request is processed normally", behaviour{ews: ewsBehaviour{hostile: hostileKnobs{noSizeLimit: true}}}),
 		broken("A1", "a1-serves-anonymous", "in the authentication mode (serve --users), a request without credentials is served, and may ask about, place and end any call", behaviour{auth: authBehaviour{anonymous: true}}),
 		broken("A2", "a2-any-password", "in the authentication mode, a user's name with any password is accepted", behaviour{auth: authBehaviour{anyPassword: true}}),
 		broken("A3", "a3-no-challenge", "in the authentication mode, missing or wrong credentials are refused with 401 but no WWW-Authenticate challenge", behaviour{auth: authBehaviour{noChallenge: true}}),
@@ -203,7 +221,7 @@ func profileTable() []Profile {
 		broken("H1", "h1-malformed-processed", "a request whose request line has a word too many (a space inside its target) is repaired, the extra word dropped, and processed (a SOAP answer, where WS-I BP 1.1 R1113 asks for 400); a PUT still gets 405", behaviour{http: httpBehaviour{malformedRepaired: true}}),
 		broken("H2", "h2-redirect-302", "every POST to either endpoint is answered 302 Found with a Location on another path, where WS-I BP 1.1 R1130 asks for 307", behaviour{http: httpBehaviour{redirect302: true}}),
 		broken("T7", "t7-closes-silently", "every POST to either endpoint is answered (with a Content-Length) and the connection closed at once, without Connection: close", behaviour{http: httpBehaviour{closeSilent: true}}),
-		broken("T7", "t7-gzip-keep-open", "every POST to either endpoint is answered in Transfer-Encoding gzip, without a final chunked, and the connection kept open, so that the message never ends", behaviour{http: httpBehaviour{gzipKeepOpen: true}}),
+		broken("T7", "t7-gzip-keep-open", "every HTTP 500 answer (a Fault) of either endpoint is sent in Transfer-Encoding gzip, without a final chunked, and the connection kept open, so that the message never ends", behaviour{http: httpBehaviour{gzipKeepOpen: true}}),
 		broken("T10", "t10-cookie-not-rfc6265", "every answer of both APIs sets two cookies in one Set-Cookie field, comma-separated as RFC 2965 allowed, which RFC 6265 section 4.1.1's grammar does not", behaviour{http: httpBehaviour{cookie2965: true}}),
 		broken("G4", "g4-ews-no-schema-validation", "the EWS endpoint does not validate requests against its schema: an element or attribute it does not declare, or text in a PhoneCallId, is ignored and the request answered by what it seems to mean (ErrorInvalidPhoneCallId), not ErrorSchemaValidation", behaviour{gen: genBehaviour{ewsNoSchemaValidation: true}}),
 	}

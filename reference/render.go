@@ -5,46 +5,32 @@ import (
 	"strings"
 )
 
-// doc builds one response envelope in the profile's wire form.
+// envelopeForm is how an endpoint writes its answers' SOAP envelope: the UM web service
+// in the profile's wire form (umForm), EWS in Exchange 2013's (ewsForm).
+type envelopeForm struct {
+	noDecl bool   // no XML declaration
+	prefix string // the envelope namespace's prefix
+	decls  string // namespace declarations on the Envelope besides its own
+	header string // the Header's content; "" writes no Header
+}
+
+// doc builds one response envelope in an endpoint's form and the profile's wire form.
 type doc struct {
 	b   *behaviour
+	f   envelopeForm
 	buf bytes.Buffer
 }
 
-func (d *doc) env() string {
-	if d.b.envPrefix != "" {
-		return d.b.envPrefix
-	}
-	return "soap"
-}
-
-// msg returns the qualified name of a messages element; decl adds the namespace
-// declaration, which goes on the outermost messages element of each Body child.
-func (d *doc) msg(local string, decl bool) string {
-	name := local
-	if d.b.msgPrefix != "" {
-		name = d.b.msgPrefix + ":" + local
-	}
-	if !decl {
-		return name
-	}
-	if d.b.msgPrefix != "" {
-		return name + ` xmlns:` + d.b.msgPrefix + `="` + MessagesNamespace + `"`
-	}
-	return name + ` xmlns="` + MessagesNamespace + `"`
-}
+func (d *doc) env() string { return d.f.prefix }
 
 func (d *doc) open() {
-	if !d.b.noXMLDecl {
+	if !d.f.noDecl {
 		d.buf.WriteString(`<?xml version="1.0" encoding="utf-8"?>`)
 	}
 	e := d.env()
-	// Exchange declares xsi and xsd on every envelope; harmless and faithful.
-	d.buf.WriteString(`<` + e + `:Envelope xmlns:` + e + `="` + SOAP11Namespace +
-		`" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">`)
-	if d.b.responseHeader {
-		d.buf.WriteString(`<` + e + `:Header><ServerVersionInfo xmlns="` + TypesNamespace +
-			`" MajorVersion="15" MinorVersion="0" MajorBuildNumber="1497" MinorBuildNumber="2"/></` + e + `:Header>`)
+	d.buf.WriteString(`<` + e + `:Envelope xmlns:` + e + `="` + SOAP11Namespace + `"` + d.f.decls + `>`)
+	if d.f.header != "" {
+		d.buf.WriteString(`<` + e + `:Header>` + d.f.header + `</` + e + `:Header>`)
 	}
 	d.buf.WriteString(`<` + e + `:Body>`)
 }
@@ -67,62 +53,6 @@ func (d *doc) text(s string) {
 	_, _ = textEscaper.WriteString(&d.buf, s) // writes to a bytes.Buffer cannot fail
 }
 
-func renderEmpty(b *behaviour) []byte {
-	d := &doc{b: b}
-	d.open()
-	return d.close()
-}
-
-func renderPlayOnPhone(b *behaviour, callID string) []byte {
-	d := &doc{b: b}
-	d.open()
-	d.buf.WriteString(`<` + d.msg("PlayOnPhoneResponse", true) + `><` + d.msg("PlayOnPhoneResponse", false) + `>`)
-	if !b.emptyCallID {
-		d.text(callID)
-	}
-	d.buf.WriteString(`</` + d.msg("PlayOnPhoneResponse", false) + `></` + d.msg("PlayOnPhoneResponse", false) + `>`)
-	return d.close()
-}
-
-func renderGetCallInfo(b *behaviour, p Phase) []byte {
-	d := &doc{b: b}
-	d.open()
-	state := p.State
-	if b.lowercaseStates {
-		state = strings.ToLower(state)
-	}
-	if b.ringingStates && (state == StateConnecting || state == StateAlerted) {
-		state = "Ringing"
-	}
-	outer := d.msg("GetCallInfoResponse", false)
-	d.buf.WriteString(`<` + d.msg("GetCallInfoResponse", true) + `>`)
-	if !b.flatGetCallInfo {
-		d.buf.WriteString(`<` + outer + `>`)
-	}
-	d.buf.WriteString(`<` + d.msg("CallState", false) + `>` + state + `</` + d.msg("CallState", false) + `>`)
-	d.buf.WriteString(`<` + d.msg("EventCause", false) + `>` + p.Cause + `</` + d.msg("EventCause", false) + `>`)
-	if !b.flatGetCallInfo {
-		d.buf.WriteString(`</` + outer + `>`)
-	}
-	d.buf.WriteString(`</` + outer + `>`)
-	out := d.close()
-	if b.nulAfterEnvelope {
-		out = append(out, "<!-- c -->\x00ok"...)
-	}
-	return out
-}
-
-func renderDisconnect(b *behaviour) []byte {
-	d := &doc{b: b}
-	d.open()
-	if b.disconnectNotEmpty {
-		d.buf.WriteString(`<` + d.msg("DisconnectResponse", true) + `><` + d.msg("DisconnectResponse", false) + `/></` + d.msg("DisconnectResponse", false) + `>`)
-	} else {
-		d.buf.WriteString(`<` + d.msg("DisconnectResponse", true) + `/>`)
-	}
-	return d.close()
-}
-
 // faultStringAttrs is the attributes of a faultstring start tag: none, or the xml:lang of
 // the legal-fault-xml-lang profile.
 func (b *behaviour) faultStringAttrs() string {
@@ -132,42 +62,25 @@ func (b *behaviour) faultStringAttrs() string {
 	return ` xml:lang="` + b.faultLang + `"`
 }
 
-// renderFault writes a SOAP 1.1 Fault. An Exchange exception (exception != "") is coded in
-// the errors namespace and named again in the detail, as Exchange 2013 does; a dispatch
-// error uses the envelope's own code (Client, VersionMismatch, ...) and has no detail.
-func renderFault(b *behaviour, code, exception, faultString string) []byte {
-	d := &doc{b: b}
-	d.open()
+// fault writes a SOAP 1.1 Fault: its faultcode, qualified in namespace ns (in the envelope's
+// own namespace when ns is ""), the faultstring unless S6's profile drops it, then detail,
+// already written. twice writes the Fault again (T6's profile).
+func (d *doc) fault(ns, code, msg, detail string, twice bool) {
 	e := d.env()
+	start := d.buf.Len()
 	d.buf.WriteString(`<` + e + `:Fault>`)
-	if exception != "" {
-		d.buf.WriteString(`<faultcode xmlns:a="` + ErrorsNamespace + `">a:` + exception + `</faultcode>`)
+	if ns != "" {
+		d.buf.WriteString(`<faultcode xmlns:a="` + ns + `">a:` + code + `</faultcode>`)
 	} else {
 		d.buf.WriteString(`<faultcode>` + e + `:` + code + `</faultcode>`)
 	}
-	if !b.faultNoString {
-		d.buf.WriteString(`<faultstring` + b.faultStringAttrs() + `>`)
-		d.text(faultString)
+	if !d.b.faultNoString {
+		d.buf.WriteString(`<faultstring` + d.b.faultStringAttrs() + `>`)
+		d.text(msg)
 		d.buf.WriteString(`</faultstring>`)
 	}
-	if exception != "" {
-		named := exception
-		if b.wrongExceptionType && exception == excInvalidCallID {
-			named = excInvalidObjectID
-		}
-		d.buf.WriteString(`<detail><` + d.msg("ExceptionType", true))
-		if b.prefixedExceptionType {
-			d.buf.WriteString(` xmlns:a="` + ErrorsNamespace + `">a:`)
-		} else {
-			d.buf.WriteString(`>`)
-		}
-		d.buf.WriteString(named + `</` + d.msg("ExceptionType", false) + `></detail>`)
+	d.buf.WriteString(detail + `</` + e + `:Fault>`)
+	if twice {
+		d.buf.Write(bytes.Clone(d.buf.Bytes()[start:]))
 	}
-	d.buf.WriteString(`</` + e + `:Fault>`)
-	if b.doubleFault { // T6's profile: the Fault again
-		all := d.buf.Bytes()
-		start := bytes.Index(all, []byte(`<`+e+`:Fault>`))
-		d.buf.Write(bytes.Clone(all[start:]))
-	}
-	return d.close()
 }

@@ -142,23 +142,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), userKey{}, user))
-	// The EWS endpoint shares the transport rules and the call engine; only its messages
-	// differ (ews.go).
-	ews := strings.EqualFold(r.URL.Path, EWSPath)
-	if h.serveEWSSchema(w, r) {
+	if serveBeside(w, r) {
 		return
 	}
-	if !ews && !strings.EqualFold(r.URL.Path, LegacyPath) && !strings.EqualFold(r.URL.Path, Path2007) {
+	// Both APIs share the transport rules, the SOAP mechanism and the call engine; only
+	// their endpoint values differ (endpoint.go).
+	api := endpointAt(r.URL.Path)
+	if api == nil {
 		http.NotFound(w, r)
 		return
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		if ews {
-			h.serveEWSGet(w, r)
-		} else {
-			h.serveGet(w, r)
-		}
+		h.serveGet(w, r, api)
 		return
 	case http.MethodPost:
 	default:
@@ -176,7 +172,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit := h.maxBytes
-	if h.b.noSizeLimit || (ews && h.b.ews.noSizeLimit) {
+	if api.hostile(&h.b).noSizeLimit {
 		limit = 1 << 40
 	}
 	if r.ContentLength > limit {
@@ -195,27 +191,22 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	if h.misbehaves(w, r, ews, body) {
+	if h.misbehaves(w, r, api, body) {
 		return
 	}
 	body = asHTTPSays(body, &h.b) // the declaration's encoding is ignored (R1019): soapmodel.go
-	handle := h.handleSOAP
-	if ews {
-		handle = h.handleEWS
-	}
-	status, resp := handle(r.Context(), body)
+	status, resp := h.serveSOAP(r.Context(), api, body)
 	h.write(w, status, h.compress(w, r, resp))
 }
 
-// transportRefusal lets the X3 profile count 413/415 refusals as malformed requests too.
+// transportRefusal lets the X3 profiles count 413/415 refusals as malformed requests too,
+// at either endpoint.
 func (h *handler) transportRefusal() {
-	if h.b.poisonAfterMalformed {
+	if h.b.hostile.poisonAfterMalformed {
 		h.eng.poison()
 	}
-	if h.b.ews.poisonAfterMalformed {
-		h.ewsCalls.mu.Lock()
-		h.ewsCalls.poisoned++
-		h.ewsCalls.mu.Unlock()
+	if h.b.ews.hostile.poisonAfterMalformed {
+		h.ewsCalls.malformed()
 	}
 }
 
@@ -318,40 +309,6 @@ func (h *handler) writeRaw(w http.ResponseWriter, status int, ct string, body []
 	return true
 }
 
-// handleSOAP answers one POSTed SOAP body with a status and an envelope.
-func (h *handler) handleSOAP(ctx context.Context, body []byte) (int, []byte) {
-	root, rf := parseEnvelope(body, &h.b)
-	var op *element
-	if rf == nil {
-		op, rf = envelopeOperation(root, &h.b)
-	}
-	if rf == nil {
-		return h.dispatch(ctx, op)
-	}
-	if rf.doctype && h.b.slowOnDoctype {
-		h.stall(ctx)
-	}
-	return h.requestFault(rf)
-}
-
-func (h *handler) requestFault(rf *requestFault) (int, []byte) {
-	if h.b.poisonAfterMalformed {
-		h.eng.poison()
-	}
-	if rf.malformed && h.b.dispatchErrorsSucceed {
-		return http.StatusOK, renderEmpty(&h.b)
-	}
-	return rf.dressed(h.fault(rf.code, "", rf.msg))
-}
-
-func (h *handler) fault(code, exception, msg string) (int, []byte) {
-	status := http.StatusInternalServerError
-	if h.b.faultStatus200 {
-		status = http.StatusOK
-	}
-	return status, renderFault(&h.b, code, exception, msg)
-}
-
 // stall waits for the slow profiles, but no longer than the client does.
 func (h *handler) stall(ctx context.Context) {
 	t := time.NewTimer(h.slowDelay)
@@ -360,153 +317,4 @@ func (h *handler) stall(ctx context.Context) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
-}
-
-func (h *handler) dispatch(ctx context.Context, op *element) (int, []byte) {
-	if op.name.Space != MessagesNamespace && !h.b.ignoreNamespace {
-		return h.requestFault(&requestFault{code: "Client",
-			msg: fmt.Sprintf("operation element {%s}%s is not in the namespace %s", op.name.Space, op.name.Local, MessagesNamespace)})
-	}
-	switch op.name.Local {
-	case "PlayOnPhone":
-		return h.playOnPhone(ctx, op)
-	case "GetCallInfo":
-		return h.getCallInfo(ctx, op)
-	case "Disconnect":
-		return h.disconnect(ctx, op)
-	}
-	return h.requestFault(&requestFault{code: "Client", msg: "unknown operation " + op.name.Local, malformed: true})
-}
-
-// one returns the single text value of a required argument, or false when it is missing,
-// repeated or has element content.
-func one(vals []*string) (string, bool) {
-	if len(vals) != 1 || vals[0] == nil {
-		return "", false
-	}
-	return *vals[0], true
-}
-
-// echo quotes a rejected value into a faultstring; only the X1 profile does this, so that
-// an expanded entity becomes visible.
-func (h *handler) echo(msg, val string) string {
-	if !h.b.expandCanary {
-		return msg
-	}
-	return msg + " Value: '" + val + "'."
-}
-
-func (h *handler) playOnPhone(ctx context.Context, op *element) (int, []byte) {
-	entryID, ok := one(args(op, "entryId", h.b.ignoreNamespace))
-	entryOK := ok && validEntryID(entryID)
-	dial, ok := one(args(op, "DialString", h.b.ignoreNamespace))
-	scenario, dialable := scenarioFor(dial)
-	dialable = ok && dialable
-	switch {
-	case (!entryOK || !dialable) && h.b.badPlayOnPhoneSucceeds:
-		scenario, _ = scenarioFor(DefaultDialString)
-	case (!entryOK || !dialable) && h.b.genericPlayOnPhoneFault:
-		return h.fault("Server", "", "The call could not be placed.")
-	case !entryOK:
-		return h.fault("", excInvalidObjectID, h.echo("The object identifier isn't valid.", entryID))
-	case !dialable:
-		return h.fault("", excDialingRules, h.echo("The dial string isn't allowed by the dialing rules.", dial))
-	}
-	id, err := h.eng.placeFor(scenario, h.now(), userOf(ctx))
-	switch {
-	case errors.Is(err, errTooManyCalls):
-		return h.fault("", excCallLimit, "Too many calls are in progress. Try again later.")
-	case err != nil:
-		return h.fault("Server", "", "The call could not be placed: "+err.Error())
-	}
-	return http.StatusOK, renderPlayOnPhone(&h.b, id)
-}
-
-func (h *handler) getCallInfo(ctx context.Context, op *element) (int, []byte) {
-	id, ok := one(args(op, "CallId", h.b.ignoreNamespace))
-	if !ok || !wellFormedCallID(id) {
-		if h.b.malformedCallIDSucceeds {
-			return http.StatusOK, renderGetCallInfo(&h.b, Phase{State: StateConnected, Cause: CauseNone})
-		}
-	}
-	var p Phase
-	err := errInvalidCallID
-	if ok && h.mayUse(ctx, id, false) { // another user's call is answered as no call
-		p, err = h.eng.info(id, h.now())
-	}
-	switch {
-	case errors.Is(err, errInvalidCallID):
-		if h.b.unknownCallIDSucceeds && ok && wellFormedCallID(id) {
-			return http.StatusOK, renderGetCallInfo(&h.b, Phase{State: StateConnected, Cause: CauseNone})
-		}
-		if h.b.slowUnknownCallID && ok && wellFormedCallID(id) { // the lookup hangs; a malformed id needs none
-			h.stall(ctx)
-		}
-		return h.fault("", excInvalidCallID, h.echo("The call identifier isn't valid.", id))
-	case errors.Is(err, errPoisoned):
-		return h.fault("Server", "", "An internal server error occurred. The operation failed.")
-	case err != nil:
-		return h.fault("Server", "", err.Error())
-	}
-	return http.StatusOK, renderGetCallInfo(&h.b, p)
-}
-
-func (h *handler) disconnect(ctx context.Context, op *element) (int, []byte) {
-	id, ok := one(args(op, "CallId", h.b.ignoreNamespace))
-	err := errInvalidCallID
-	if ok && h.mayUse(ctx, id, true) {
-		err = h.eng.disconnect(id, h.now())
-	}
-	if err != nil {
-		if h.b.disconnectUnknownSucceed {
-			return http.StatusOK, renderDisconnect(&h.b)
-		}
-		if h.b.disconnectWrongException { // L9's profile
-			return h.fault("", excInvalidObjectID, h.echo("The call identifier isn't valid.", id))
-		}
-		msg := h.echo("The call identifier isn't valid.", id)
-		if h.b.wrongExceptionType { // C2's profile breaks GetCallInfo's Fault alone
-			b := h.b
-			b.wrongExceptionType = false
-			status, _ := h.fault("", excInvalidCallID, msg)
-			return status, renderFault(&b, "", excInvalidCallID, msg)
-		}
-		return h.fault("", excInvalidCallID, msg)
-	}
-	return http.StatusOK, renderDisconnect(&h.b)
-}
-
-// serveWSDL answers ?wsdl with the description describe makes for the endpoint the client
-// used, and reports whether the request asked for it.
-func serveWSDL(w http.ResponseWriter, r *http.Request, describe func(location string) []byte) bool {
-	for k := range r.URL.Query() {
-		if strings.EqualFold(k, "wsdl") {
-			scheme := "http"
-			if r.TLS != nil {
-				scheme = "https"
-			}
-			body := describe(scheme + "://" + r.Host + r.URL.Path)
-			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-			_, _ = w.Write(body)
-			return true
-		}
-	}
-	return false
-}
-
-// serveGet answers GET like an ASMX endpoint: a short HTML page, or the WSDL for ?wsdl.
-func (h *handler) serveGet(w http.ResponseWriter, r *http.Request) {
-	if serveWSDL(w, r, wsdl) {
-		return
-	}
-	var page bytes.Buffer
-	page.WriteString("<!DOCTYPE html>\n<html><head><title>UM web service</title></head><body>\n")
-	page.WriteString("<h1>UM web service (umconform reference server)</h1>\n")
-	page.WriteString("<p>Operations: PlayOnPhone, GetCallInfo, Disconnect. POST SOAP 1.1 envelopes as text/xml. ")
-	page.WriteString(`The service description is at <a href="?wsdl">?wsdl</a>.</p>` + "\n")
-	page.WriteString("<p>Profile: " + h.prof.Name + "</p>\n</body></html>\n")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(page.Len()))
-	_, _ = w.Write(page.Bytes())
 }

@@ -11,7 +11,7 @@ import (
 // The SOAP processing model, for both endpoints (T11, T12): which header entries the
 // server must understand, what it does with mustUnderstand elsewhere, how it refuses an
 // Envelope of no SOAP version, and which encoding it reads a request in. parse.go calls
-// in here where it reads the envelope; server.go dresses the Fault it renders
+// in here where it reads the envelope; endpoint.go dresses the Fault it renders
 // (requestFault.dressed).
 
 // modelBehaviour holds the knobs of the processing model's profiles; the zero value is
@@ -149,7 +149,7 @@ func mustUnderstandFault(h *element, b *behaviour) *requestFault {
 	return rf
 }
 
-// dressed is the Fault server.go rendered for rf, as rf's profile dresses it.
+// dressed is the Fault requestFault rendered for rf, as rf's profile dresses it.
 func (rf *requestFault) dressed(status int, body []byte) (int, []byte) {
 	if rf.dress == nil {
 		return status, body

@@ -6,17 +6,129 @@ import (
 	"strings"
 )
 
-// wsdlTemplate describes the three operations as WSDL 1.1, document/literal, SOAP 1.1
-// binding. The element names and enumerations follow docs/PROTOCOL.md; the type names are ours,
-// since they never appear on the wire.
-const wsdlTemplate = `<?xml version="1.0" encoding="utf-8"?>
+// wsdlData is what differs between the two APIs' service descriptions, WSDL 1.1 documents
+// of the same skeleton (document/literal over SOAP 1.1, one port): their names, their
+// types, and how each operation's messages and bound input and output read. describe
+// writes the skeleton once for either.
+type wsdlData struct {
+	decls                            string // namespace declarations besides wsdl, soap, xs and tns
+	types                            func(location string) string
+	portType, binding, service, port string
+	ops                              []string
+	messages                         func(op string) string // the operation's wsdl:message elements
+	bound                            func(op string) string // its soap:operation, input and output in the binding
+}
+
+// describe returns the service description of the operations ops with the endpoint address
+// the client used.
+func (w wsdlData) describe(location string, ops []string) []byte {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>
 <wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"
     xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
     xmlns:xs="http://www.w3.org/2001/XMLSchema"
-    xmlns:tns="http://schemas.microsoft.com/exchange/services/2006/messages"
-    targetNamespace="http://schemas.microsoft.com/exchange/services/2006/messages">
+    xmlns:tns="` + MessagesNamespace + `"
+` + w.decls + `    targetNamespace="` + MessagesNamespace + `">
   <wsdl:types>
-    <xs:schema targetNamespace="http://schemas.microsoft.com/exchange/services/2006/messages" elementFormDefault="qualified">
+` + w.types(location) + `  </wsdl:types>
+`)
+	for _, op := range ops {
+		b.WriteString(w.messages(op))
+	}
+	b.WriteString(`  <wsdl:portType name="` + w.portType + `">
+`)
+	for _, op := range ops {
+		b.WriteString(`    <wsdl:operation name="` + op + `"><wsdl:input message="tns:` + op + `SoapIn"/><wsdl:output message="tns:` + op + `SoapOut"/></wsdl:operation>
+`)
+	}
+	b.WriteString(`  </wsdl:portType>
+  <wsdl:binding name="` + w.binding + `" type="tns:` + w.portType + `">
+    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
+`)
+	for _, op := range ops {
+		b.WriteString(`    <wsdl:operation name="` + op + `">
+` + w.bound(op) + `    </wsdl:operation>
+`)
+	}
+	b.WriteString(`  </wsdl:binding>
+  <wsdl:service name="` + w.service + `">
+    <wsdl:port name="` + w.port + `" binding="tns:` + w.binding + `">
+      <soap:address location="` + xmlText(location) + `"/>
+    </wsdl:port>
+  </wsdl:service>
+</wsdl:definitions>
+`)
+	return []byte(b.String())
+}
+
+func xmlText(s string) string {
+	var esc bytes.Buffer
+	_ = xml.EscapeText(&esc, []byte(s)) // writes to a bytes.Buffer cannot fail
+	return esc.String()
+}
+
+// umWSDL describes the UM web service's three operations. The types are inline; the element
+// names and enumerations follow docs/PROTOCOL.md; the type names are ours, since they never
+// appear on the wire.
+var umWSDL = wsdlData{
+	types:    func(string) string { return umWSDLTypes },
+	portType: "UMServiceSoap", binding: "UMServiceSoap", service: "UMService", port: "UMServiceSoap",
+	messages: func(op string) string {
+		return `  <wsdl:message name="` + op + `SoapIn"><wsdl:part name="parameters" element="tns:` + op + `"/></wsdl:message>
+  <wsdl:message name="` + op + `SoapOut"><wsdl:part name="parameters" element="tns:` + op + `Response"/></wsdl:message>
+`
+	},
+	bound: func(op string) string {
+		return `      <soap:operation soapAction="` + MessagesNamespace + `/` + op + `" style="document"/>
+      <wsdl:input><soap:body use="literal"/></wsdl:input>
+      <wsdl:output><soap:body use="literal"/></wsdl:output>
+`
+	},
+}
+
+// ewsWSDL describes the three EWS UM operations as Exchange's Services.wsdl does
+// (MS-OXWUMS 3.1.4.4 gives GetPhoneCallInformation's port type and binding): the request in
+// a part named request, RequestServerVersion as an input header and ServerVersionInfo as an
+// output header. The types are the embedded EWS schema itself, imported from beside the
+// endpoint (/EWS/ews-messages.xsd), as Exchange imports messages.xsd and types.xsd.
+var ewsWSDL = wsdlData{
+	decls: `    xmlns:t="` + TypesNamespace + `"
+`,
+	types: func(location string) string {
+		return `    <xs:schema>
+      <xs:import namespace="` + MessagesNamespace + `" schemaLocation="` +
+			xmlText(location[:strings.LastIndexByte(location, '/')+1]+"ews-messages.xsd") + `"/>
+    </xs:schema>
+`
+	},
+	portType: "ExchangeServicePortType", binding: "ExchangeServiceBinding", service: "ExchangeServices", port: "ExchangeServicePort",
+	messages: func(op string) string {
+		return `  <wsdl:message name="` + op + `SoapIn">
+    <wsdl:part name="request" element="tns:` + op + `"/>
+    <wsdl:part name="RequestVersion" element="t:RequestServerVersion"/>
+  </wsdl:message>
+  <wsdl:message name="` + op + `SoapOut">
+    <wsdl:part name="` + op + `Result" element="tns:` + op + `Response"/>
+    <wsdl:part name="ServerVersion" element="t:ServerVersionInfo"/>
+  </wsdl:message>
+`
+	},
+	bound: func(op string) string {
+		return `      <soap:operation soapAction="` + MessagesNamespace + `/` + op + `"/>
+      <wsdl:input>
+        <soap:body parts="request" use="literal"/>
+        <soap:header message="tns:` + op + `SoapIn" part="RequestVersion" use="literal"/>
+      </wsdl:input>
+      <wsdl:output>
+        <soap:body parts="` + op + `Result" use="literal"/>
+        <soap:header message="tns:` + op + `SoapOut" part="ServerVersion" use="literal"/>
+      </wsdl:output>
+`
+	},
+}
+
+// umWSDLTypes is the UM web service's schema, inline in its description.
+const umWSDLTypes = `    <xs:schema targetNamespace="http://schemas.microsoft.com/exchange/services/2006/messages" elementFormDefault="qualified">
       <xs:simpleType name="UMCallState">
         <xs:restriction base="xs:string">
           <xs:enumeration value="Idle"/>
@@ -84,47 +196,4 @@ const wsdlTemplate = `<?xml version="1.0" encoding="utf-8"?>
         <xs:complexType/>
       </xs:element>
     </xs:schema>
-  </wsdl:types>
-  <wsdl:message name="PlayOnPhoneSoapIn"><wsdl:part name="parameters" element="tns:PlayOnPhone"/></wsdl:message>
-  <wsdl:message name="PlayOnPhoneSoapOut"><wsdl:part name="parameters" element="tns:PlayOnPhoneResponse"/></wsdl:message>
-  <wsdl:message name="GetCallInfoSoapIn"><wsdl:part name="parameters" element="tns:GetCallInfo"/></wsdl:message>
-  <wsdl:message name="GetCallInfoSoapOut"><wsdl:part name="parameters" element="tns:GetCallInfoResponse"/></wsdl:message>
-  <wsdl:message name="DisconnectSoapIn"><wsdl:part name="parameters" element="tns:Disconnect"/></wsdl:message>
-  <wsdl:message name="DisconnectSoapOut"><wsdl:part name="parameters" element="tns:DisconnectResponse"/></wsdl:message>
-  <wsdl:portType name="UMServiceSoap">
-    <wsdl:operation name="PlayOnPhone"><wsdl:input message="tns:PlayOnPhoneSoapIn"/><wsdl:output message="tns:PlayOnPhoneSoapOut"/></wsdl:operation>
-    <wsdl:operation name="GetCallInfo"><wsdl:input message="tns:GetCallInfoSoapIn"/><wsdl:output message="tns:GetCallInfoSoapOut"/></wsdl:operation>
-    <wsdl:operation name="Disconnect"><wsdl:input message="tns:DisconnectSoapIn"/><wsdl:output message="tns:DisconnectSoapOut"/></wsdl:operation>
-  </wsdl:portType>
-  <wsdl:binding name="UMServiceSoap" type="tns:UMServiceSoap">
-    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
-    <wsdl:operation name="PlayOnPhone">
-      <soap:operation soapAction="http://schemas.microsoft.com/exchange/services/2006/messages/PlayOnPhone" style="document"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input>
-      <wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-    <wsdl:operation name="GetCallInfo">
-      <soap:operation soapAction="http://schemas.microsoft.com/exchange/services/2006/messages/GetCallInfo" style="document"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input>
-      <wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-    <wsdl:operation name="Disconnect">
-      <soap:operation soapAction="http://schemas.microsoft.com/exchange/services/2006/messages/Disconnect" style="document"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input>
-      <wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-  </wsdl:binding>
-  <wsdl:service name="UMService">
-    <wsdl:port name="UMServiceSoap" binding="tns:UMServiceSoap">
-      <soap:address location="LOCATION"/>
-    </wsdl:port>
-  </wsdl:service>
-</wsdl:definitions>
 `
-
-// wsdl returns the service description with the endpoint address the client used.
-func wsdl(location string) []byte {
-	var esc bytes.Buffer
-	_ = xml.EscapeText(&esc, []byte(location)) // writes to a bytes.Buffer cannot fail
-	return []byte(strings.Replace(wsdlTemplate, "LOCATION", esc.String(), 1))
-}

@@ -45,6 +45,29 @@ type endpoint struct {
 	// once: H2 judges it, and a redirect stops the endpoint (httpprobes.go).
 	first     *Exchange
 	firstOnce sync.Once
+
+	// unplaceable is why the run places no more calls here (placeCall): a PlayOnPhone was
+	// answered with no SOAP message, or with one the transport found malformed on every
+	// attempt. That defect is the target's and comes again: another PlayOnPhone would
+	// ring a phone for an answer the run cannot read. Under mu.
+	unplaceable error
+}
+
+// placeable returns why no more calls are placed at w, or nil.
+func (w *endpoint) placeable() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.unplaceable
+}
+
+// cannotPlace records that a PlayOnPhone's answer held no call for a reason that repeats;
+// the first reason stays.
+func (w *endpoint) cannotPlace(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.unplaceable == nil {
+		w.unplaceable = &TransportError{Kind: "setup", Err: fmt.Errorf("%w; no other call is placed there, as each would ring a phone for the same answer", err)}
+	}
 }
 
 // newEndpoint prepares the endpoint of api at target; preflight, when set, is why it
@@ -204,6 +227,9 @@ func (e *Env) placeCall(ctx context.Context, api callAPI, dial string, spare boo
 			return id, ex, nil
 		}
 	}
+	if err := api.ep.placeable(); err != nil {
+		return "", nil, err
+	}
 	f, err := api.ep.fixture(api.placeFixture)
 	if err != nil {
 		return "", nil, err
@@ -213,11 +239,22 @@ func (e *Env) placeCall(ctx context.Context, api callAPI, dial string, spare boo
 	case ex.unsent:
 		return "", nil, ex.Err
 	case ex.Err != nil:
-		return "", ex, fmt.Errorf("creating a call to %s with %s: %w", dial, api.placeWords, ex.Err)
+		err := fmt.Errorf("creating a call to %s with %s: %w", dial, api.placeWords, ex.Err)
+		if te, ok := ex.Err.(*TransportError); ok && te.Kind == "malformed" {
+			api.ep.cannotPlace(err)
+		}
+		return "", ex, err
 	}
 	id, ok := e.placed(api, ex)
 	if !ok {
-		return "", ex, &TransportError{Kind: "setup", Err: fmt.Errorf("creating a call to %s with %s %s got %s", dial, api.placeWords, api.placeSettings, api.describe(ex))}
+		why := fmt.Errorf("creating a call to %s with %s %s got %s", dial, api.placeWords, api.placeSettings, api.describe(ex))
+		// A refusal in SOAP (a Fault, an error response) may hang on the moment (a line
+		// busy, a call already up); an answer that is no SOAP message is how this target
+		// answers PlayOnPhone.
+		if ex.Result.Message == "" {
+			api.ep.cannotPlace(why)
+		}
+		return "", ex, &TransportError{Kind: "setup", Err: why}
 	}
 	return id, ex, nil
 }

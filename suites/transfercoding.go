@@ -244,23 +244,28 @@ func readToClose(body io.Reader, codings []string) (raw []byte, open bool, err e
 // undoTransferCodings decodes a body read with the codings the transport took out of its
 // head, the last applied first. A body that was to end at the close fails T7 (RFC 9112
 // section 6.1) when the connection stayed open after its end (open) or it had not ended by
-// the timeout; the answer counts as one for the breaker (malformed): the target answers.
+// the timeout. A body whose stream ended (open) is whole: it is the answer, judged by every
+// other rule, and never asked again (a PlayOnPhone asked again places another call). One
+// that had not ended by the timeout is no answer; it counts as one for the breaker
+// (malformed): the target answers.
 func undoTransferCodings(ex *Exchange, codings []string, untilClose, open bool) {
 	if len(codings) == 0 && !untilClose {
 		return
 	}
 	list := strings.Join(codings, ", ")
-	var te *TransportError
-	if timedOut := ex.Err != nil && errors.As(ex.Err, &te) && te.Kind == "timeout"; untilClose && (open || timedOut) {
-		what := fmt.Sprintf("the connection stayed open %v after the body's end", closeWait)
-		if timedOut {
-			what = fmt.Sprintf("the connection stayed open: the message had not ended after %v (%d bytes)", ex.Timeout, len(ex.Body))
-		}
-		f := finding{id: "T7", expected: "a transfer coding other than chunked followed by chunked, or the connection closed to end the message (RFC 9112 section 6.1)",
+	noEnd := func(what string) finding {
+		return finding{id: "T7", expected: "a transfer coding other than chunked followed by chunked, or the connection closed to end the message (RFC 9112 section 6.1)",
 			actual: fmt.Sprintf("Transfer-Encoding %q does not end with chunked, and %s", list, what),
 			where:  "response header field Transfer-Encoding and the connection"}
+	}
+	var te *TransportError
+	if timedOut := ex.Err != nil && errors.As(ex.Err, &te) && te.Kind == "timeout"; untilClose && timedOut {
+		f := noEnd(fmt.Sprintf("the connection stayed open: the message had not ended after %v (%d bytes)", ex.Timeout, len(ex.Body)))
 		malformed(ex, []finding{f}, errors.New("a body without a final chunked on a connection that stays open"))
 		return
+	}
+	if untilClose && open {
+		ex.findings = append(ex.findings, noEnd(fmt.Sprintf("the connection stayed open %v after the body's end", closeWait)))
 	}
 	if ex.Err != nil {
 		return
