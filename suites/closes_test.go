@@ -3,14 +3,10 @@ package suites
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/textproto"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,52 +26,24 @@ type keepServer struct {
 
 func newKeepServer(t *testing.T, head string, body string, closeAfter bool, idle time.Duration) *keepServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &keepServer{addr: ln.Addr().String()}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	answer := []byte(head + fmt.Sprintf("\r\nContent-Length: %d\r\n\r\n", len(body)) + body)
 	if strings.Contains(head, "no length") {
 		answer = []byte(strings.Replace(head, "no length", "X-Framing: close", 1) + "\r\n\r\n" + body)
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	s := &keepServer{}
+	s.addr = listenTCP(t, func(c net.Conn) {
+		s.conns.Add(1)
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			_ = c.SetReadDeadline(time.Now().Add(idle))
+			if _, err := readRequest(br); err != nil {
 				return
 			}
-			s.conns.Add(1)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					_ = c.SetReadDeadline(time.Now().Add(idle))
-					tp := textproto.NewReader(br)
-					if _, err := tp.ReadLine(); err != nil {
-						return
-					}
-					h, err := tp.ReadMIMEHeader()
-					if err != nil {
-						return
-					}
-					n, _ := strconv.Atoi(h.Get("Content-Length"))
-					if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
-						return
-					}
-					if _, err := c.Write(answer); err != nil || closeAfter {
-						return
-					}
-				}
-			}()
+			if _, err := c.Write(answer); err != nil || closeAfter {
+				return
+			}
 		}
-	}()
+	})
 	return s
 }
 

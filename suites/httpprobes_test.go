@@ -10,9 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/textproto"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,48 +31,19 @@ type lineServer struct {
 
 func newLineServer(t *testing.T, answer func(line string) []byte) *lineServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &lineServer{addr: ln.Addr().String()}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				br := bufio.NewReader(c)
-				tp := textproto.NewReader(br)
-				line, err := tp.ReadLine()
-				if err != nil {
-					return
-				}
-				h, err := tp.ReadMIMEHeader()
-				if err != nil {
-					return
-				}
-				n, _ := strconv.Atoi(h.Get("Content-Length"))
-				if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
-					return
-				}
-				s.count.Add(1)
-				s.mu.Lock()
-				s.lines = append(s.lines, line)
-				s.mu.Unlock()
-				_, _ = c.Write(answer(line))
-			}()
+	s := &lineServer{}
+	s.addr = listenTCP(t, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		line, err := readRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	}()
+		s.count.Add(1)
+		s.mu.Lock()
+		s.lines = append(s.lines, line)
+		s.mu.Unlock()
+		_, _ = c.Write(answer(line))
+	})
 	return s
 }
 
@@ -261,50 +230,20 @@ func deflated(s string) string {
 // with the connection closed is legal (the legal variants of
 // TestMessageRulesPassLegalVariants).
 func TestTransferCodingWithoutEnd(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	t.Cleanup(func() { close(done); ln.Close(); wg.Wait() })
 	var count atomic.Int32
 	answer := []byte("HTTP/1.1 200 OK\r\n" + ctUTF8 + "\r\nTransfer-Encoding: gzip\r\n\r\n" + gzipped(envelopeOf(callInfo)))
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				tp := textproto.NewReader(br)
-				if _, err := tp.ReadLine(); err != nil {
-					return
-				}
-				h, err := tp.ReadMIMEHeader()
-				if err != nil {
-					return
-				}
-				n, _ := strconv.Atoi(h.Get("Content-Length"))
-				if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
-					return
-				}
-				count.Add(1)
-				_, _ = c.Write(answer)
-				select { // the connection stays open
-				case <-done:
-				case <-time.After(10 * time.Second):
-				}
-			}()
+	addr := listenTCP(t, func(c net.Conn) {
+		if _, err := readRequest(bufio.NewReader(c)); err != nil {
+			return
 		}
-	}()
-	srv := &rawServer{addr: ln.Addr().String()}
+		count.Add(1)
+		_, _ = c.Write(answer)
+		select { // the connection stays open
+		case <-t.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	srv := &rawServer{addr: addr}
 	start := time.Now()
 	ex := sendRawTimeout(t, srv, pollFixture, 5*time.Second)
 	o := judgeT7(ex)

@@ -4,15 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,43 +30,14 @@ type rawServer struct {
 
 func newRawServer(t *testing.T, answer func(n int) []byte) *rawServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &rawServer{addr: ln.Addr().String()}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				br := bufio.NewReader(c)
-				tp := textproto.NewReader(br)
-				if _, err := tp.ReadLine(); err != nil {
-					return
-				}
-				h, err := tp.ReadMIMEHeader()
-				if err != nil {
-					return
-				}
-				n, _ := strconv.Atoi(h.Get("Content-Length"))
-				if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
-					return
-				}
-				_, _ = c.Write(answer(int(s.count.Add(1)) - 1))
-			}()
+	s := &rawServer{}
+	s.addr = listenTCP(t, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := readRequest(bufio.NewReader(c)); err != nil {
+			return
 		}
-	}()
+		_, _ = c.Write(answer(int(s.count.Add(1)) - 1))
+	})
 	return s
 }
 
