@@ -31,6 +31,12 @@ type httpBehaviour struct {
 	// request processed; net/http refuses such a line with 400 before any handler runs, so
 	// the repair is done on the connection (repairListener).
 	malformedRepaired bool
+	// H1: an HTTP/1.1 request without Host is given one and processed (RFC 9112 section 3.2
+	// asks for 400); done on the connection, as net/http refuses it before any handler runs.
+	hostlessProcessed bool
+	// H1: an invalid Content-Length is dropped and the request processed with the body it
+	// then has (none), where RFC 9112 section 6.3 asks for 400; done on the connection too.
+	badLengthProcessed bool
 }
 
 // frontKey marks a request the front has handed to the handler itself.
@@ -110,31 +116,46 @@ func (h *handler) rawAnswer(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // listener is ln as the profile's HTTP front has it: the connections of a profile that
-// repairs malformed request lines pass through repairConn.
+// repairs malformed requests pass through repairConn.
 func (h *handler) listener(ln net.Listener) net.Listener {
-	if !h.b.http.malformedRepaired {
+	b := h.b.http
+	if !b.malformedRepaired && !b.hostlessProcessed && !b.badLengthProcessed {
 		return ln
 	}
-	return repairListener{ln}
+	return repairListener{Listener: ln, repairs: repairs{line: b.malformedRepaired, host: b.hostlessProcessed, length: b.badLengthProcessed}}
 }
 
-type repairListener struct{ net.Listener }
+// repairs says what a repairConn mends in a request's head.
+type repairs struct {
+	line   bool // a request line of more than three words
+	host   bool // an HTTP/1.1 request without Host
+	length bool // a Content-Length that is not a number
+}
+
+type repairListener struct {
+	net.Listener
+	repairs repairs
+}
 
 func (l repairListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return &repairConn{Conn: c, r: bufio.NewReader(c)}, nil
+	return &repairConn{Conn: c, r: bufio.NewReader(c), repairs: l.repairs}, nil
 }
 
-// repairConn reads requests as a lenient server does: a request line of more than three
-// words keeps its first two and its last (the method, the target's start and the
-// version), and the request goes on to the handler, where WS-I BP 1.1 R1113 asks for a
-// 400. It follows requests framed by Content-Length; after a chunked one it passes bytes
-// through unread.
+// repairConn reads requests as a lenient server does, each profile mending one thing: a
+// request line of more than three words keeps its first two and its last (the method, the
+// target's start and the version); an HTTP/1.1 request without Host gets one; a
+// Content-Length that is not a number is dropped (the request then has no body). The
+// request goes on to the handler, where WS-I BP 1.1 R1113 and RFC 9112 ask for a 400. It
+// follows requests framed by Content-Length; after a chunked one it passes bytes through
+// unread, and after a dropped length too (the body's bytes are then read as the next
+// request's, which net/http refuses).
 type repairConn struct {
 	net.Conn
+	repairs repairs
 	r       *bufio.Reader
 	pending []byte // a head, repaired, not yet handed on
 	body    int64  // bytes of the current request's body still to pass
@@ -158,6 +179,7 @@ func (c *repairConn) Read(p []byte) (int, error) {
 		return n, err
 	}
 	var head []byte
+	hasHost := false
 	for len(head) < 64<<10 {
 		line, err := c.r.ReadSlice('\n')
 		head = append(head, line...)
@@ -168,17 +190,27 @@ func (c *repairConn) Read(p []byte) (int, error) {
 			break
 		}
 		if len(head) == len(line) { // the request line
-			if w := strings.Fields(string(line)); len(w) > 3 {
+			if w := strings.Fields(string(line)); len(w) > 3 && c.repairs.line {
 				head = []byte(w[0] + " " + w[1] + " " + w[len(w)-1] + "\r\n")
 			}
 			continue
 		}
 		if trimmed := bytes.TrimRight(line, "\r\n"); len(trimmed) == 0 {
+			if !hasHost && c.repairs.host && bytes.HasSuffix(bytes.TrimRight(head[:bytes.IndexByte(head, '\n')+1], "\r\n"), []byte("HTTP/1.1")) {
+				head = append(head[:len(head)-len(line)], "Host: localhost\r\n\r\n"...)
+			}
 			break
 		} else if name, value, ok := bytes.Cut(trimmed, []byte(":")); ok {
 			switch strings.ToLower(string(bytes.TrimSpace(name))) {
+			case "host":
+				hasHost = true
 			case "content-length":
-				c.body, _ = strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
+				n, err := strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
+				if err != nil && c.repairs.length {
+					head = head[:len(head)-len(line)]
+					c.through = true
+				}
+				c.body = n
 			case "transfer-encoding":
 				c.through = true
 			}

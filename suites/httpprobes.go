@@ -3,6 +3,7 @@ package suites
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -113,54 +114,87 @@ func judgeH1(ex *Exchange) Outcome {
 	return fail("405 Method Not Allowed: the endpoint takes SOAP requests by POST alone (WS-I BP 1.1 R1114)", describe(ex), "status line")
 }
 
-// malformedProbeID names H1's second probe's request.
+// H1's malformed-request probes: the API's question about a call no server issued, its
+// head broken on the way out by the run's own connection (malformed.go), one request per
+// API each, no call placed.
+type malformedProbeSpec struct {
+	kind     breakage
+	id       string // the probe's request, and its scenario after "http-"
+	title    string // the check's, after the API's prefix
+	describe string // the fixture's title
+	expected string // the verdict's expectation
+}
+
+var malformedProbes = []malformedProbeSpec{
+	{breakRequestLine, "malformed-request-line",
+		"a request whose request line is malformed (a word between target and version) is answered 400",
+		"the question about a call, its request line broken by a word between target and version",
+		"400 Bad Request: a malformed request is refused (WS-I BP 1.1 R1113; RFC 9112 section 3)"},
+	{breakHost, "request-without-host",
+		"an HTTP/1.1 request without a Host field is answered 400",
+		"the question about a call, sent as HTTP/1.1 without its Host field",
+		"400 Bad Request: an HTTP/1.1 request without Host is refused (RFC 9112 section 3.2, held at SHOULD by H1)"},
+	{breakLength, "invalid-content-length",
+		"a request whose Content-Length is not a number is answered 400",
+		"the question about a call, its Content-Length " + badLength,
+		"400 Bad Request, the connection then closed: a request with an invalid Content-Length is refused (RFC 9112 section 6.3, held at SHOULD by H1)"},
+}
+
+// malformedProbeID names H1's request-line probe's request.
 const malformedProbeID = "malformed-request-line"
 
 // malformedProbe is api's question about the call no server issued, which the run's
-// connection sends with a malformed request line (malformed.go).
-func malformedProbe(api callAPI) (fixtures.Fixture, error) {
+// connection sends broken as spec says (malformed.go).
+func malformedProbe(api callAPI, spec malformedProbeSpec) (fixtures.Fixture, error) {
 	f, err := api.ep.fixture(api.pollFixture)
 	if err != nil {
 		return f, err
 	}
 	probe := f
-	probe.ID = api.prefix + malformedProbeID
-	probe.Title = "the question about a call, its request line broken by a word between target and version"
+	probe.ID = api.prefix + spec.id
+	probe.Title = spec.describe
 	probe.Expect = fixtures.Expect{Outcome: fixtures.Rejected}
 	return probe, nil
 }
 
-// declareMalformedProbe declares H1's check of a malformed request (WS-I BP 1.1 R1113):
-// one request per API, no call placed; none through a proxy or with NTLM, where the
+// declareMalformedProbe declares H1's checks of malformed requests (WS-I BP 1.1 R1113;
+// RFC 9112 sections 3, 3.2 and 6.3, the last two MUSTs held at H1's SHOULD, D16): one
+// request per API each, no call placed; none through a proxy or with NTLM, where the
 // answer would not be the server's own (RawRequestBlocked).
 func (e *Env) declareMalformedProbe(api callAPI) {
-	title := api.titlePrefix + "a request whose request line is malformed (a word between target and version) is answered 400"
-	e.Requirement(checkSpec{id: "H1", scenario: api.prefix + "http-" + malformedProbeID, title: title,
-		judge: func(ctx SpecContext) (Outcome, reports.Evidence) { return e.malformedCheck(ctx, api) }})
+	for _, spec := range malformedProbes {
+		e.Requirement(checkSpec{id: "H1", scenario: api.prefix + "http-" + spec.id, title: api.titlePrefix + spec.title,
+			judge: func(ctx SpecContext) (Outcome, reports.Evidence) { return e.malformedCheck(ctx, api, spec) }})
+	}
 }
 
-// malformedCheck sends api's malformed request, unless the run cannot judge its answer,
-// and judges the answer.
-func (e *Env) malformedCheck(ctx context.Context, api callAPI) (Outcome, reports.Evidence) {
+// malformedCheck sends api's request broken as spec says, unless the run cannot judge its
+// answer, and judges the answer.
+func (e *Env) malformedCheck(ctx context.Context, api callAPI, spec malformedProbeSpec) (Outcome, reports.Evidence) {
 	if e.cfg.RawRequestBlocked != nil {
 		if why := e.cfg.RawRequestBlocked(api.ep.target); why != "" {
 			return Outcome{Skipped: true, Actual: "not judged, because " + why}, reports.Evidence{}
 		}
 	}
-	f, err := malformedProbe(api)
+	f, err := malformedProbe(api, spec)
 	if err != nil {
 		return cannotJudge("%v", err), reports.Evidence{}
 	}
-	m := newMalformation(api.ep.target)
-	ex := e.send(m.with(ctx), api, &request{f: f, v: fixtures.Values{Call: preflightCallID}})
-	return judgeMalformed(ex, m), evidence(ex)
+	m := newMalformation(api.ep.target, spec.kind)
+	// The Host and Content-Length probes go out once: a connection closed without an
+	// answer is their failure, not a reason to send the broken request again.
+	r := &request{f: f, v: fixtures.Values{Call: preflightCallID}, once: spec.kind != breakRequestLine}
+	ex := e.send(m.with(ctx), api, r)
+	return judgeMalformed(ex, m, spec), evidence(ex)
 }
 
-// judgeMalformed: a malformed request is answered 400 (R1113). RFC 9112 section 3 lets a
-// server answer an invalid request line with a 301 to the target properly encoded, so a
-// 301 passes too (docs/PROTOCOL.md D16). A 401 says the credentials were read before the
-// request line was: no answer to judge, as for the PUT.
-func judgeMalformed(ex *Exchange, m *malformation) Outcome {
+// judgeMalformed: a malformed request is answered 400 (R1113; RFC 9112 sections 3.2 and
+// 6.3). RFC 9112 section 3 lets a server answer an invalid request line with a 301 to the
+// target properly encoded, so a 301 passes that probe too (docs/PROTOCOL.md D16). A 401
+// says the credentials were read before the request was: no answer to judge, as for the
+// PUT. A connection closed without any answer to a request without Host or with an
+// invalid Content-Length fails: the rules ask for a 400.
+func judgeMalformed(ex *Exchange, m *malformation, spec malformedProbeSpec) Outcome {
 	if ex.unsent {
 		return cannotJudge("%v", ex.Err)
 	}
@@ -171,21 +205,24 @@ func judgeMalformed(ex *Exchange, m *malformation) Outcome {
 		}
 		return Outcome{Skipped: true, Actual: "not judged, because the request did not go out on a connection to the target itself (a proxy, or a client of the caller's own): the answer is not the server's"}
 	}
+	var te *TransportError
+	if spec.kind != breakRequestLine && errors.As(ex.Err, &te) && te.Kind == "reset" {
+		return fail(spec.expected, fmt.Sprintf("the connection closed without an answer to %q: %v", line, ex.Err), "status line")
+	}
 	if o, stop := transportProblem(ex); stop {
 		return o
 	}
-	const expected = "400 Bad Request: a malformed request is refused (WS-I BP 1.1 R1113; RFC 9112 section 3)"
 	switch {
 	case ex.Status == http.StatusBadRequest:
 		return pass(fmt.Sprintf("400 to %q", line))
-	case ex.Status == http.StatusMovedPermanently:
+	case ex.Status == http.StatusMovedPermanently && spec.kind == breakRequestLine:
 		return pass(fmt.Sprintf("301 to %q, with Location %s (RFC 9112 section 3 allows redirecting an invalid request line to its target encoded)", line, quoteLocation(ex.Header.Get("Location"))))
 	case ex.Status == http.StatusUnauthorized:
-		return cannotJudge("the malformed request was answered 401: the endpoint asked for credentials before it read the request line (check --auth and the account)")
+		return cannotJudge("the malformed request %q was answered 401: the endpoint asked for credentials before it read the request (check --auth and the account)", line)
 	case ex.Result.Envelope != "" || ex.Status/100 == 2:
-		return fail(expected, fmt.Sprintf("%s to %q: the malformed request was processed", describe(ex), line), "status line")
+		return fail(spec.expected, fmt.Sprintf("%s to %q: the malformed request was processed", describe(ex), line), "status line")
 	}
-	return fail(expected, fmt.Sprintf("%s to %q", describe(ex), line), "status line")
+	return fail(spec.expected, fmt.Sprintf("%s to %q", describe(ex), line), "status line")
 }
 
 // redirect says whether ex is a redirect (a 3xx, RFC 9110 section 15.4).

@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -310,7 +312,7 @@ func TestMalformedProbe(t *testing.T) {
 			}
 			for _, api := range e.apis() {
 				before := srv.count.Load()
-				o, _ := e.malformedCheck(t.Context(), api)
+				o, _ := e.malformedCheck(t.Context(), api, malformedProbes[0])
 				want := 1
 				if c.blocked != "" {
 					want = 0
@@ -342,17 +344,133 @@ func TestMalformedProbe(t *testing.T) {
 	}
 }
 
+// headServer is a server written by hand that answers each request by its head, one
+// request a connection (the connection closes after the answer, or without one when answer
+// gives nil); it keeps each request's line and header fields.
+type headServer struct {
+	addr  string
+	mu    sync.Mutex
+	heads []sentHead
+}
+
+type sentHead struct {
+	line string
+	h    textproto.MIMEHeader
+}
+
+func newHeadServer(t *testing.T, answer func(line string, h textproto.MIMEHeader) []byte) *headServer {
+	t.Helper()
+	s := &headServer{}
+	s.addr = listenTCP(t, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		line, h, err := readRequestHead(bufio.NewReader(c))
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.heads = append(s.heads, sentHead{line, h})
+		s.mu.Unlock()
+		_, _ = c.Write(answer(line, h))
+	})
+	return s
+}
+
+func (s *headServer) sent() []sentHead {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sentHead(nil), s.heads...)
+}
+
+// TestHostAndLengthProbes: on both APIs, H1's probes of an HTTP/1.1 request without Host
+// (RFC 9112 section 3.2) and of one whose Content-Length is not a number (section 6.3) are
+// the API's question with its head broken, one request each; a 400 passes, whatever its
+// body and whether the connection closes; a server that processes the request (a SOAP
+// answer, a 200), answers 500 or closes without answering fails; a 401 cannot be judged;
+// through a proxy nothing is sent and H1 is not judged.
+func TestHostAndLengthProbes(t *testing.T) {
+	fault := response(faultStatus, []string{ctUTF8}, envelopeOf(aFault))
+	hostless := func(_ string, h textproto.MIMEHeader) bool { return len(h.Values("Host")) == 0 }
+	badLength := func(_ string, h textproto.MIMEHeader) bool {
+		_, err := strconv.Atoi(h.Get("Content-Length"))
+		return err != nil
+	}
+	html400 := response("HTTP/1.1 400 Bad Request", []string{"Content-Type: text/html"}, "<html><body><h1>Bad Request</h1></body></html>")
+	close400 := []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	for _, p := range []struct {
+		spec   malformedProbeSpec
+		broken func(string, textproto.MIMEHeader) bool
+	}{{malformedProbes[1], hostless}, {malformedProbes[2], badLength}} {
+		for _, c := range []struct {
+			name    string
+			broken  []byte // the answer to the broken request; nil: the connection closed without one
+			blocked string
+			h1      string // pass, fail, cannot judge, skipped
+		}{
+			{"400 with an HTML page", html400, "", "pass"},
+			{"400 with Connection: close", close400, "", "pass"},
+			{"processed as a SOAP request", fault, "", "fail"},
+			{"answered 200 with a page", response(okStatus, []string{"Content-Type: text/html"}, "<html>ok</html>"), "", "fail"},
+			{"answered 500", response("HTTP/1.1 500 Internal Server Error", []string{"Content-Type: text/plain"}, "oops"), "", "fail"},
+			{"closed without an answer", nil, "", "fail"},
+			{"answered 401", response("HTTP/1.1 401 Unauthorized", []string{"WWW-Authenticate: Basic realm=\"x\""}, ""), "", "cannot judge"},
+			{"through a proxy", fault, "requests go through a proxy", "skipped"},
+		} {
+			t.Run(p.spec.id+"/"+c.name, func(t *testing.T) {
+				srv := newHeadServer(t, func(line string, h textproto.MIMEHeader) []byte {
+					if p.broken(line, h) {
+						return c.broken
+					}
+					return fault
+				})
+				e := envAt(t, srv.addr)
+				if c.blocked != "" {
+					e.cfg.RawRequestBlocked = func(*url.URL) string { return c.blocked }
+				}
+				for _, api := range e.apis() {
+					before := len(srv.sent())
+					o, _ := e.malformedCheck(t.Context(), api, p.spec)
+					want := 1
+					if c.blocked != "" {
+						want = 0
+					}
+					heads := srv.sent()
+					if n := len(heads) - before; n != want {
+						t.Fatalf("%s: the probe cost %d requests, want %d", api.id, n, want)
+					}
+					got := verdictOf(o)
+					if o.Skipped {
+						got = "skipped"
+					}
+					if got != c.h1 {
+						t.Errorf("%s: H1 %s, want %s: %+v", api.id, got, c.h1, o)
+					}
+					if want == 0 {
+						continue
+					}
+					last := heads[len(heads)-1]
+					if wantLine := "POST " + api.ep.target.Path + " HTTP/1.1"; last.line != wantLine || !p.broken(last.line, last.h) {
+						t.Errorf("%s: request %q %v, want %q broken as %s", api.id, last.line, last.h, wantLine, p.spec.id)
+					}
+					if p.spec.kind == breakLength && last.h.Get("Host") == "" {
+						t.Errorf("%s: the Content-Length probe lost its Host: %v", api.id, last.h)
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestMalformationOnlyOnTheTarget: a connection dialled elsewhere than the target (a
 // proxy's) is not rewritten, and the answer is then not judged.
 func TestMalformationOnlyOnTheTarget(t *testing.T) {
 	srv := newLineServer(t, malformedOr(response(okStatus, nil, "")))
 	e := envAt(t, srv.addr)
 	api := e.apis()[0]
-	f, err := malformedProbe(api)
+	f, err := malformedProbe(api, malformedProbes[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newMalformation(api.ep.target)
+	m := newMalformation(api.ep.target, breakRequestLine)
 	m.addr = "192.0.2.1:80" // the target as a proxy would be asked for it
 	ex := e.send(m.with(t.Context()), api, &request{f: f, v: fixtureValues()})
 	srv.mu.Lock()
@@ -361,7 +479,7 @@ func TestMalformationOnlyOnTheTarget(t *testing.T) {
 	if strings.Contains(last, malformedWord) {
 		t.Errorf("request line %q rewritten on a connection that is not the target's", last)
 	}
-	if o := judgeMalformed(ex, m); !o.Skipped {
+	if o := judgeMalformed(ex, m, malformedProbes[0]); !o.Skipped {
 		t.Errorf("judged an answer to a request that was not malformed: %+v", o)
 	}
 }
@@ -386,7 +504,7 @@ func TestMalformedProbeOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, api := range e.apis() {
-		if o, _ := e.malformedCheck(t.Context(), api); !o.Pass {
+		if o, _ := e.malformedCheck(t.Context(), api, malformedProbes[0]); !o.Pass {
 			t.Errorf("%s: %+v, want a pass (net/http's 400)", api.id, o)
 		}
 	}

@@ -48,17 +48,23 @@ func listenTCP(t *testing.T, serve func(c net.Conn)) string {
 // it discards: no server here looks at the body, and on a kept connection the next request
 // starts after it. A missing or malformed Content-Length counts as no body.
 func readRequest(br *bufio.Reader) (line string, err error) {
+	line, _, err = readRequestHead(br)
+	return line, err
+}
+
+// readRequestHead is readRequest, which also returns the request's header fields (H1's
+// probes of a request without Host or with an invalid Content-Length are answered by them).
+func readRequestHead(br *bufio.Reader) (line string, h textproto.MIMEHeader, err error) {
 	tp := textproto.NewReader(br)
 	if line, err = tp.ReadLine(); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	h, err := tp.ReadMIMEHeader()
-	if err != nil {
-		return "", err
+	if h, err = tp.ReadMIMEHeader(); err != nil {
+		return "", nil, err
 	}
 	n, _ := strconv.Atoi(h.Get("Content-Length"))
 	if _, err = io.CopyN(io.Discard, br, int64(n)); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return line, nil
+	return line, h, nil
 }
