@@ -42,8 +42,10 @@ func (p *probe) runHTTP() (stop bool) {
 	return false
 }
 
-// runMalformed sends a request whose request line has a word too many over a real
-// connection, as the harness does (H1, WS-I BP 1.1 R1113): anything but a 400 breaks H1.
+// runMalformed sends, over real connections, as the harness does (H1), a request whose
+// request line has a word too many (WS-I BP 1.1 R1113), one without Host (RFC 9112 section
+// 3.2) and one whose Content-Length is not a number (section 6.3): anything but a 400
+// breaks H1.
 func (p *probe) runMalformed() {
 	srv := httptest.NewUnstartedServer(p.c.h)
 	if h, ok := p.c.h.(*handler); ok {
@@ -51,17 +53,25 @@ func (p *probe) runMalformed() {
 	}
 	srv.Start()
 	defer srv.Close()
-	conn, err := net.DialTimeout("tcp", srv.Listener.Addr().String(), probeTimeout)
-	if err != nil {
-		p.t.Fatalf("dialling the probe's server: %v", err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(probeTimeout))
 	body := infoReq(foreignCallID())
-	fmt.Fprintf(conn, "POST %s malformed HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: %d\r\n\r\n%s", LegacyPath, srv.Listener.Addr(), len(body), body)
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil || resp.StatusCode != http.StatusBadRequest {
-		p.broken["H1"] = true
+	host := srv.Listener.Addr().String()
+	ct := "Content-Type: text/xml; charset=utf-8\r\n"
+	for _, head := range []string{
+		fmt.Sprintf("POST %s malformed HTTP/1.1\r\nHost: %s\r\n%sContent-Length: %d\r\n", LegacyPath, host, ct, len(body)),
+		fmt.Sprintf("POST %s HTTP/1.1\r\n%sContent-Length: %d\r\nConnection: close\r\n", LegacyPath, ct, len(body)),
+		fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\n%sContent-Length: 12x\r\nConnection: close\r\n", LegacyPath, host, ct),
+	} {
+		conn, err := net.DialTimeout("tcp", host, probeTimeout)
+		if err != nil {
+			p.t.Fatalf("dialling the probe's server: %v", err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(probeTimeout))
+		fmt.Fprintf(conn, "%s\r\n%s", head, body)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil || resp.StatusCode != http.StatusBadRequest {
+			p.broken["H1"] = true
+		}
+		conn.Close()
 	}
 }
 
