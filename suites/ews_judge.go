@@ -12,27 +12,16 @@ import (
 
 // ewsJudges maps a requirement an EWS fixture names, or that every EWS replay checks, to
 // how its exchange is judged; the rest (E5, E7, E13) are the fixture's expected outcome
-// (judgeEWSExpectation). The transport and timing judges are the UM side's: they read
-// nothing of the message.
-var ewsJudges = map[string]func(*Exchange) Outcome{
-	"T1":  judgeT1,
-	"T2":  judgeT2,
-	"T3":  judgeT3,
-	"T5":  judgeT5,
-	"T6":  judgeT6,
-	"T7":  judgeT7,
-	"T8":  judgeT8,
-	"T9":  judgeT9,
-	"T10": judgeT10,
-	"S6":  judgeS6,
-	"X5":  judgeX5,
-	"E1":  judgeE1,
-	"E2":  judgeE2,
-	"E3":  judgeE3,
-	"E4":  judgeE4,
-	"E6":  judgeE6,
-	"E9":  judgeE9,
-}
+// (judgeEWSExpectation). The wire judges (wireJudges) are the same for both APIs.
+var ewsJudges = withWireJudges(map[string]func(*Exchange) Outcome{
+	"S6": judgeS6,
+	"E1": judgeE1,
+	"E2": judgeE2,
+	"E3": judgeE3,
+	"E4": judgeE4,
+	"E6": judgeE6,
+	"E9": judgeE9,
+})
 
 // EWS's response classes and the code of success (messages.xsd ResponseMessageType).
 const (

@@ -46,31 +46,36 @@ const disconnectFixture = "dc-request"
 // pollFixture is the recorded GetCallInfo request the lifecycle suite polls calls with.
 const pollFixture = "gci-doc-request"
 
+// wireJudges judge what every answer of either API is held to whatever it says: its HTTP
+// message, its envelope and its timing. Each API's table starts from them (withWireJudges).
+var wireJudges = map[string]func(*Exchange) Outcome{
+	"T1": judgeT1, "T2": judgeT2, "T3": judgeT3, "T5": judgeT5, "T6": judgeT6,
+	"T7": judgeT7, "T8": judgeT8, "T9": judgeT9, "T10": judgeT10, "X5": judgeX5,
+}
+
+// withWireJudges is own with the wire judges added.
+func withWireJudges(own map[string]func(*Exchange) Outcome) map[string]func(*Exchange) Outcome {
+	for id, j := range wireJudges {
+		own[id] = j
+	}
+	return own
+}
+
 // judges maps a requirement a UM fixture names to how its exchange is judged. A requirement
 // not listed here is judged by the fixture's expected outcome (judgeExpectation).
-var judges = map[string]func(*Exchange) Outcome{
-	"T1":  judgeT1,
-	"T2":  judgeT2,
-	"T3":  judgeT3,
-	"S1":  judgeSuccessSchema("GetCallInfo"),
-	"S2":  judgeS2,
-	"S3":  judgeS3,
-	"S4":  judgeSuccessSchema("PlayOnPhone"),
-	"S5":  judgeSuccessSchema("Disconnect"),
-	"S6":  judgeS6,
-	"C2":  judgeException,
-	"L9":  judgeException,
-	"P2":  judgeException,
-	"L2":  judgeL2,
-	"X2":  judgeX2,
-	"X5":  judgeX5,
-	"T5":  judgeT5,
-	"T6":  judgeT6,
-	"T7":  judgeT7,
-	"T8":  judgeT8,
-	"T9":  judgeT9,
-	"T10": judgeT10,
-}
+var judges = withWireJudges(map[string]func(*Exchange) Outcome{
+	"S1": judgeSuccessSchema("GetCallInfo"),
+	"S2": judgeS2,
+	"S3": judgeS3,
+	"S4": judgeSuccessSchema("PlayOnPhone"),
+	"S5": judgeSuccessSchema("Disconnect"),
+	"S6": judgeS6,
+	"C2": judgeException,
+	"L9": judgeException,
+	"P2": judgeException,
+	"L2": judgeL2,
+	"X2": judgeX2,
+})
 
 // umJudge is how the UM replay judges requirement id.
 func umJudge(id string) func(*Exchange) Outcome {
